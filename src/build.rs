@@ -1,0 +1,186 @@
+//! Building exercises with cargo. `learn` never builds `course/Cargo.toml` itself: it writes
+//! an equivalent package (the same dependencies and Cargo.lock) whose binaries point at exactly
+//! the files being graded (the learner's, a solution, a pristine starter, a fixture, or a
+//! harness wrapped around one of them), builds every binary needed in one cargo invocation
+//! into `target/learn/`, and reads cargo's JSON messages to tell each binary's fate.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use cargo_metadata::Message;
+use thiserror::Error;
+
+/// One binary to build.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Unit {
+    /// The exercise id, for naming.
+    pub id: String,
+    /// The program's source: the crate root, or the module `exercise` of a harness.
+    pub source: PathBuf,
+    /// For a harness: the harness file that is included after `mod exercise`.
+    pub harness: Option<PathBuf>,
+}
+
+impl Unit {
+    /// A unique, stable binary name for this unit.
+    fn bin_name(&self) -> String {
+        let mut hasher = DefaultHasher::new();
+        self.hash(&mut hasher);
+        let kind = if self.harness.is_some() { "harness-" } else { "" };
+        format!("{kind}{}-{:08x}", self.id.replace('/', "-"), hasher.finish() as u32)
+    }
+}
+
+/// Why one binary did not build.
+#[derive(Debug, Clone)]
+pub struct CompileError {
+    /// The compiler's messages as it renders them (with ANSI colours), paths relative to the
+    /// course root.
+    pub rendered: String,
+    /// File, line and column of the first error.
+    pub location: Option<(String, usize, usize)>,
+    /// The first error's one-line message.
+    pub headline: String,
+}
+
+/// A build that could not run at all.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    /// cargo could not be started or its package could not be written.
+    #[error("cannot run cargo: {0}")]
+    Io(#[from] std::io::Error),
+    /// `course/Cargo.toml` is unusable.
+    #[error("course/Cargo.toml: {0}")]
+    Manifest(String),
+}
+
+/// The result of building some units: each one's executable or compile error.
+pub type Built = HashMap<Unit, Result<PathBuf, CompileError>>;
+
+/// Builds `units` for the course at `root` into `target_dir`.
+pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, BuildError> {
+    let package = write_package(root, target_dir, units)?;
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(package.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir.join("build"))
+        .args(["--message-format", "json-diagnostic-rendered-ansi", "--keep-going", "--quiet"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for unit in units {
+        command.arg("--bin").arg(unit.bin_name());
+    }
+    let mut child = command.spawn()?;
+    let stderr = child.stderr.take().expect("piped");
+    let stderr_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
+    let mut executables: HashMap<String, PathBuf> = HashMap::new();
+    let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> = HashMap::new();
+    for message in Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten() {
+        match message {
+            Message::CompilerArtifact(artifact) => {
+                if let Some(exe) = artifact.executable {
+                    executables.insert(artifact.target.name.clone(), exe.into_std_path_buf());
+                }
+            }
+            Message::CompilerMessage(msg) => diagnostics.entry(msg.target.name.clone()).or_default().push(msg.message),
+            _ => {}
+        }
+    }
+    child.wait()?;
+    let cargo_stderr = stderr_reader.join().unwrap_or_default();
+    let root_prefix = format!("{}/", root.display());
+    Ok(by_name
+        .into_iter()
+        .map(|(name, unit)| {
+            let result = match executables.remove(&name) {
+                Some(exe) => Ok(exe),
+                None => Err(compile_error(diagnostics.remove(&name).unwrap_or_default(), &cargo_stderr, &root_prefix)),
+            };
+            (unit.clone(), result)
+        })
+        .collect())
+}
+
+fn compile_error(diagnostics: Vec<cargo_metadata::diagnostic::Diagnostic>, cargo_stderr: &str, root_prefix: &str) -> CompileError {
+    use cargo_metadata::diagnostic::DiagnosticLevel;
+    let errors: Vec<_> = diagnostics.iter().filter(|d| matches!(d.level, DiagnosticLevel::Error | DiagnosticLevel::Ice)).collect();
+    let rendered = if diagnostics.is_empty() {
+        cargo_stderr.to_string()
+    } else {
+        diagnostics.iter().filter_map(|d| d.rendered.clone()).collect::<String>()
+    };
+    let first = errors.iter().find(|d| !d.spans.is_empty()).copied();
+    let location = first.and_then(|d| d.spans.iter().find(|s| s.is_primary).or(d.spans.first())).map(|span| {
+        (span.file_name.trim_start_matches(root_prefix).to_string(), span.line_start, span.column_start)
+    });
+    CompileError {
+        rendered: rendered.replace(root_prefix, ""),
+        location,
+        headline: errors.first().map_or_else(|| "the build failed".to_string(), |d| d.message.clone()),
+    }
+}
+
+/// Writes (if changed) the generated package for `units` and returns its folder.
+fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathBuf, BuildError> {
+    let mut sorted = units.to_vec();
+    sorted.sort();
+    let mut hasher = DefaultHasher::new();
+    (root, &sorted).hash(&mut hasher);
+    let dir = target_dir.join("packages").join(format!("{:016x}", hasher.finish()));
+    std::fs::create_dir_all(dir.join("src"))?;
+    let dependencies = course_dependencies(root)?;
+    let mut manifest = format!(
+        "# Generated by learn for one build; see src/build.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\n\n[workspace]\n\n[dependencies]\n{dependencies}\n"
+    );
+    for unit in &sorted {
+        let path = match &unit.harness {
+            None => unit.source.clone(),
+            Some(harness) => {
+                let wrapper = dir.join("src").join(format!("{}.rs", unit.bin_name()));
+                let code = format!(
+                    "// Generated by learn: the learner's file as `mod exercise`, then the grading harness.\n#[allow(dead_code, unused_imports)]\n#[path = {:?}]\nmod exercise;\ninclude!({:?});\n",
+                    unit.source.display().to_string(),
+                    harness.display().to_string()
+                );
+                write_if_changed(&wrapper, &code)?;
+                wrapper
+            }
+        };
+        manifest.push_str(&format!("[[bin]]\nname = {:?}\npath = {:?}\n\n", unit.bin_name(), path.display().to_string()));
+    }
+    write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
+    let lock = dir.join("Cargo.lock");
+    if !lock.exists() {
+        if let Ok(text) = std::fs::read_to_string(root.join("Cargo.lock")) {
+            write_if_changed(&lock, &text)?;
+        }
+    }
+    Ok(dir)
+}
+
+/// The `[dependencies]` table of `course/Cargo.toml`, as TOML text.
+fn course_dependencies(root: &Path) -> Result<String, BuildError> {
+    let text = std::fs::read_to_string(root.join("course/Cargo.toml")).map_err(|e| BuildError::Manifest(e.to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| BuildError::Manifest(e.message().to_string()))?;
+    let deps = table.get("dependencies").and_then(|d| d.as_table()).cloned().unwrap_or_default();
+    let deps: BTreeMap<_, _> = deps.into_iter().collect();
+    toml::to_string(&deps).map_err(|e| BuildError::Manifest(e.to_string()))
+}
+
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
+        return Ok(());
+    }
+    let temp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temp, text)?;
+    std::fs::rename(temp, path)
+}

@@ -1,0 +1,89 @@
+//! Rules about processes and CPU use that the runner observes itself (through /proc and the
+//! kernel's accounting), never from what the program prints about itself.
+
+use serde::Deserialize;
+
+use super::timing::ms;
+use super::{Evidence, Failure, Outcome};
+
+/// `child_processes`: the program started between `min` and `max` child processes; with
+/// `concurrent`, at least `min` of them were alive at one moment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildProcesses {
+    /// At least this many children.
+    pub min: usize,
+    /// At most this many children.
+    pub max: usize,
+    /// Whether `min` children must have run at the same time.
+    #[serde(default)]
+    pub concurrent: bool,
+}
+
+impl ChildProcesses {
+    /// Judges the children seen.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        let log = &evidence.run.processes;
+        let seen = log.children.len();
+        let listing: Vec<String> = log
+            .children
+            .iter()
+            .map(|c| format!("child pid {} (parent {}) seen from {} to {}", c.pid, c.parent, ms(c.first_seen), ms(c.last_seen)))
+            .chain([format!("main process pid {}, {} thread(s) at most", log.root, log.max_threads)])
+            .collect();
+        if seen < self.min {
+            return Outcome::Fail(Failure::logic(
+                "child_processes",
+                format!("the program must start at least {} child process(es) (copies of itself)", self.min),
+                [vec![format!("{seen} child process(es) observed")], listing].concat(),
+                "Threads share one process: start workers with std::process::Command::new(std::env::current_exe()?) and wait for them.",
+            ));
+        }
+        if seen > self.max {
+            return Outcome::Fail(Failure::logic(
+                "child_processes",
+                format!("the program must start at most {} child process(es)", self.max),
+                [vec![format!("{seen} child process(es) observed")], listing].concat(),
+                "Start the workers once and reuse them, instead of one process per item.",
+            ));
+        }
+        if self.concurrent && log.max_alive_children < self.min {
+            return Outcome::Fail(Failure::timing(
+                "child_processes",
+                format!("{} child processes must run at the same time", self.min),
+                [vec![format!("at most {} alive at one moment", log.max_alive_children)], listing].concat(),
+                "Spawn every child first, then wait for them; waiting for each before starting the next runs them one at a time.",
+            ));
+        }
+        Outcome::Pass
+    }
+}
+
+/// `cpu_parallelism`: the process tree used at least `min_ratio` × wall time of CPU, which
+/// only work running on several cores at once can do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuParallelism {
+    /// CPU time over wall time.
+    pub min_ratio: f64,
+}
+
+impl CpuParallelism {
+    /// Judges CPU time against wall time; skipped on one core.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        if evidence.cores < 2 {
+            return Outcome::Skip(format!("only {} core available: parallelism cannot be judged here", evidence.cores));
+        }
+        let run = evidence.run;
+        let ratio = run.cpu.as_secs_f64() / run.wall.as_secs_f64().max(1e-3);
+        if ratio >= self.min_ratio {
+            return Outcome::Pass;
+        }
+        Outcome::Fail(Failure::timing(
+            "cpu_parallelism",
+            format!("CPU-bound work must keep several cores busy: CPU time at least {:.1} × wall time", self.min_ratio),
+            vec![format!("CPU time {} over wall time {}: ratio {ratio:.2}", ms(run.cpu), ms(run.wall))],
+            "Split the work into one chunk per core (std::thread::available_parallelism) and run the chunks on threads at once. Rust has no GIL: threads run Rust code in parallel.",
+        ))
+    }
+}

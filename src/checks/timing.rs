@@ -1,0 +1,161 @@
+//! Timing rules, judged on the arrival time of each line as the runner measured it (never on
+//! times the program prints). A timing failure is retried before it counts, so a busy machine
+//! cannot fail a correct program; the bounds themselves are set with slack in the manifest.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::{Evidence, Failure, Outcome};
+use crate::course::pattern::Pattern;
+
+/// `overlap`: every line matching `start` arrived before the first line matching `end`, so
+/// all the work was under way at once.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overlap {
+    /// A unit of work starting.
+    pub start: Pattern,
+    /// A unit of work ending.
+    pub end: Pattern,
+}
+
+impl Overlap {
+    /// Judges whether the work overlapped.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        let lines = &evidence.run.stdout;
+        let first_end = lines.iter().position(|l| self.end.is_match(&l.text));
+        let last_start = lines.iter().rposition(|l| self.start.is_match(&l.text));
+        let (Some(first_end), Some(last_start)) = (first_end, last_start) else {
+            return Outcome::Fail(Failure::timing(
+                "overlap",
+                format!("lines matching {} and {} must both appear", self.start, self.end),
+                vec!["one of them never did".into()],
+                "Print the start and end lines the exercise asks for.",
+            ));
+        };
+        if last_start < first_end {
+            return Outcome::Pass;
+        }
+        let (s, e) = (&lines[last_start], &lines[first_end]);
+        Outcome::Fail(Failure::timing(
+            "overlap",
+            format!("all the work must be under way at once: every {} before the first {}", self.start, self.end),
+            vec![
+                format!("at {}: `{}`", ms(e.at), e.text),
+                format!("at {}: `{}` (started only after that one ended)", ms(s.at), s.text),
+            ],
+            "Start every thread first, keep the handles, and join them only after all have started.",
+        ))
+    }
+}
+
+/// `wall_time`: the run took at most `max_ms`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WallTime {
+    /// The bound in milliseconds.
+    pub max_ms: u64,
+}
+
+impl WallTime {
+    /// Judges the run's duration.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        let limit = Duration::from_millis(self.max_ms);
+        if evidence.run.wall <= limit {
+            return Outcome::Pass;
+        }
+        Outcome::Fail(Failure::timing(
+            "wall_time",
+            format!("the program must finish within {} (concurrent work takes about as long as its longest part, not the sum)", ms(limit)),
+            vec![format!("it took {}", ms(evidence.run.wall))],
+            "Work that waits (sleeps, downloads) must wait at the same time: start it all before waiting for any of it.",
+        ))
+    }
+}
+
+/// `period`: exactly `count` lines match, the k-th (from 1) at k × `every_ms` ±
+/// `tolerance_ms` after the start: no drift that accumulates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Period {
+    /// The ticking lines.
+    pub pattern: Pattern,
+    /// The period in milliseconds.
+    pub every_ms: u64,
+    /// How many ticks.
+    pub count: usize,
+    /// Allowed distance from the ideal time of each tick.
+    pub tolerance_ms: u64,
+}
+
+impl Period {
+    /// Judges the tick count and each tick's time.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        let ticks: Vec<Duration> = evidence.run.stdout.iter().filter(|l| self.pattern.is_match(&l.text)).map(|l| l.at).collect();
+        if ticks.len() != self.count {
+            return Outcome::Fail(Failure::logic(
+                "period",
+                format!("there must be exactly {} lines matching {}", self.count, self.pattern),
+                vec![format!("there were {}", ticks.len())],
+                "Stop the ticker when told, and not before.",
+            ));
+        }
+        let tolerance = Duration::from_millis(self.tolerance_ms);
+        for (k, &at) in ticks.iter().enumerate() {
+            let ideal = Duration::from_millis(self.every_ms * (k as u64 + 1));
+            if at.abs_diff(ideal) > tolerance {
+                let seen = ticks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("tick {} at {} (ideal {})", i + 1, ms(*t), ms(Duration::from_millis(self.every_ms * (i as u64 + 1)))))
+                    .collect();
+                return Outcome::Fail(Failure::timing(
+                    "period",
+                    format!("tick k must come at k × {} ms (± {} ms), with no drift that accumulates", self.every_ms, self.tolerance_ms),
+                    seen,
+                    "Sleeping a fixed time after the work adds the work's time to every period: compute each deadline from the start (start + k × period) and sleep until it.",
+                ));
+            }
+        }
+        Outcome::Pass
+    }
+}
+
+/// A duration as milliseconds, for messages.
+pub(crate) fn ms(d: Duration) -> String {
+    format!("{} ms", d.as_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::run;
+    use crate::course::normalize::Normalize;
+
+    fn evidence_judge(check: impl Fn(&Evidence) -> Outcome, lines: &[(&str, u64)], wall: u64) -> Outcome {
+        let record = run(lines, wall);
+        check(&Evidence { run: &record, downloads: None, expected: None, normalize: &Normalize::default(), cores: 2 })
+    }
+
+    #[test]
+    fn period_catches_accumulating_drift() {
+        let check = Period { pattern: Pattern::new("^Tick$").unwrap(), every_ms: 500, count: 3, tolerance_ms: 100 };
+        let on_time = [("Tick", 510), ("Tick", 1005), ("Tick", 1530)];
+        let drifting = [("Tick", 600), ("Tick", 1200), ("Tick", 1800)];
+        assert_eq!(evidence_judge(|e| check.judge(e), &on_time, 1600), Outcome::Pass);
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &drifting, 1900) else { panic!() };
+        assert!(f.timing);
+    }
+
+    #[test]
+    fn overlap_and_wall_time() {
+        let check = Overlap { start: Pattern::new("started").unwrap(), end: Pattern::new("finished").unwrap() };
+        let overlapping = [("0 started", 0), ("1 started", 1), ("0 finished", 300), ("1 finished", 301)];
+        let sequential = [("0 started", 0), ("0 finished", 300), ("1 started", 300), ("1 finished", 600)];
+        assert_eq!(evidence_judge(|e| check.judge(e), &overlapping, 310), Outcome::Pass);
+        assert!(matches!(evidence_judge(|e| check.judge(e), &sequential, 610), Outcome::Fail(_)));
+        let wall = WallTime { max_ms: 450 };
+        assert!(matches!(evidence_judge(|e| wall.judge(e), &sequential, 610), Outcome::Fail(_)));
+    }
+}

@@ -1,0 +1,100 @@
+//! The manifest schema: what `course/course.toml` and `course/chapters/*.toml` may say.
+//!
+//! Only the shape of the files lives here (serde types, `deny_unknown_fields` everywhere);
+//! checking that the files agree with each other and with the disk is `validate.rs`'s job.
+
+use serde::Deserialize;
+
+use crate::checks::CheckSpec;
+use crate::course::normalize::Normalize;
+use crate::supervise::Perturbation;
+
+/// `course/course.toml`: the course title and its chapters in course order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CourseFile {
+    /// Shown at the top of `learn list`.
+    pub title: String,
+    /// Chapter names; each is a file `course/chapters/NAME.toml`.
+    pub chapters: Vec<String>,
+}
+
+/// `course/chapters/NAME.toml`: one chapter and its exercises in order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChapterFile {
+    /// The chapter heading.
+    pub title: String,
+    /// Numbers of the seed lessons (`shared/seeds/NNN_*.txt`) this chapter draws on.
+    #[serde(default)]
+    pub seeds: Vec<u32>,
+    /// One line on what the chapter teaches (the README's course map).
+    #[serde(default)]
+    pub summary: String,
+    /// The exercises, in course order.
+    #[serde(rename = "exercise", default)]
+    pub exercises: Vec<ExerciseSpec>,
+}
+
+/// One `[[exercise]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseSpec {
+    /// The file stem; the id is `CHAPTER/NAME`.
+    pub name: String,
+    /// A short human title.
+    pub title: String,
+    /// Points towards the grade.
+    #[serde(default = "one_point")]
+    pub points: u32,
+    /// What `learn next` shows.
+    pub lesson: String,
+    /// What `learn hint` shows.
+    pub hint: String,
+    /// Time limit of one run, in seconds.
+    pub timeout_secs: Option<f64>,
+    /// How many runs per argument set.
+    pub runs: Option<u32>,
+    /// The schedules the runs cycle through.
+    pub perturb: Option<Vec<Perturbation>>,
+    /// An API exercise graded by `course/harness/CHAPTER/NAME.rs`.
+    #[serde(default)]
+    pub harness: bool,
+    /// Start the download server for this exercise.
+    #[serde(default)]
+    pub server: bool,
+    /// How stdout is normalised before comparison.
+    #[serde(default)]
+    pub normalize: Normalize,
+    /// Argument sets; none means one set named `default` with no arguments.
+    #[serde(default)]
+    pub args: Vec<ArgSet>,
+    /// The checks run on every run.
+    #[serde(rename = "check", default)]
+    pub checks: Vec<CheckSpec>,
+}
+
+/// One set of command-line arguments an exercise is run with.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ArgSet {
+    /// Names the snapshot file `CHAPTER__NAME@ARGSET.snap`.
+    pub name: String,
+    /// The arguments.
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Graded, but its expected output is never shown to the learner.
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+impl ArgSet {
+    /// The set every exercise without `[[exercise.args]]` gets.
+    pub fn default_set() -> ArgSet {
+        ArgSet { name: "default".into(), values: Vec::new(), hidden: false }
+    }
+}
+
+fn one_point() -> u32 {
+    1
+}

@@ -1,0 +1,14 @@
+//! `learn`: a graded course on concurrency in Rust.
+//!
+//! A learner's file travels one way through these modules:
+//! [`course`] (the manifest) → [`build`] (cargo) → [`supervise`] (a run under limits) →
+//! [`checks`] (what must hold) → [`grade`] (runs × perturbations × checks → verdict) →
+//! [`report`] (what the learner and CI read). [`progress`] remembers what is done; [`cli`]
+//! parses and dispatches.
+
+pub mod build;
+pub mod checks;
+pub mod course;
+pub mod grade;
+pub mod server;
+pub mod supervise;

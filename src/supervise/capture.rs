@@ -1,0 +1,166 @@
+//! Reading a program's stdout and stderr: line by line, each stamped with its arrival time,
+//! with a cap on the bytes kept so a flood cannot exhaust the runner's memory.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::Line;
+
+/// A line longer than this is cut into pieces, so one endless line is bounded too.
+const MAX_LINE_BYTES: usize = 8 * 1024;
+
+struct Shared {
+    start: Instant,
+    limit: usize,
+    bytes: AtomicUsize,
+    flooded: AtomicBool,
+    last_output_nanos: AtomicU64,
+    stdout: Mutex<Vec<Line>>,
+    stderr: Mutex<Vec<Line>>,
+}
+
+/// The two reader threads of one run.
+pub(super) struct Capture {
+    shared: Arc<Shared>,
+    done: Receiver<()>,
+}
+
+impl Capture {
+    /// Starts reading both streams; `limit` is the bytes kept of both together.
+    pub(super) fn start(
+        stdout: impl Read + Send + 'static,
+        stderr: impl Read + Send + 'static,
+        start: Instant,
+        limit: usize,
+    ) -> Capture {
+        let shared = Arc::new(Shared {
+            start,
+            limit,
+            bytes: AtomicUsize::new(0),
+            flooded: AtomicBool::new(false),
+            last_output_nanos: AtomicU64::new(0),
+            stdout: Mutex::new(Vec::new()),
+            stderr: Mutex::new(Vec::new()),
+        });
+        let (done_tx, done) = mpsc::channel();
+        spawn_reader(stdout, Arc::clone(&shared), true, done_tx.clone());
+        spawn_reader(stderr, Arc::clone(&shared), false, done_tx);
+        Capture { shared, done }
+    }
+
+    /// Whether more than the limit was printed.
+    pub(super) fn flooded(&self) -> bool {
+        self.shared.flooded.load(Ordering::Relaxed)
+    }
+
+    /// When the last byte of output arrived, as time since start.
+    pub(super) fn last_output(&self) -> Duration {
+        Duration::from_nanos(self.shared.last_output_nanos.load(Ordering::Relaxed))
+    }
+
+    /// Waits (at most `grace`) for both streams to close and returns the lines read.
+    pub(super) fn finish(self, grace: Duration) -> (Vec<Line>, Vec<Line>) {
+        let deadline = Instant::now() + grace;
+        for _ in 0..2 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if self.done.recv_timeout(left).is_err() {
+                break;
+            }
+        }
+        let take = |lines: &Mutex<Vec<Line>>| std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()));
+        (take(&self.shared.stdout), take(&self.shared.stderr))
+    }
+}
+
+fn spawn_reader(mut stream: impl Read + Send + 'static, shared: Arc<Shared>, is_stdout: bool, done: Sender<()>) {
+    std::thread::spawn(move || {
+        let mut reader = LineSplitter::default();
+        let mut buf = [0u8; 8192];
+        loop {
+            let n = match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let at = shared.start.elapsed();
+            shared.last_output_nanos.store(at.as_nanos() as u64, Ordering::Relaxed);
+            let total = shared.bytes.fetch_add(n, Ordering::Relaxed) + n;
+            if total > shared.limit {
+                shared.flooded.store(true, Ordering::Relaxed);
+                continue; // keep draining so the writer is not blocked, keep nothing more
+            }
+            let lines = reader.push(&buf[..n]);
+            shared.store(is_stdout, lines, at);
+        }
+        let at = shared.start.elapsed();
+        shared.store(is_stdout, reader.rest().into_iter().collect(), at);
+        let _ = done.send(());
+    });
+}
+
+impl Shared {
+    fn store(&self, is_stdout: bool, texts: Vec<String>, at: Duration) {
+        if texts.is_empty() {
+            return;
+        }
+        let target = if is_stdout { &self.stdout } else { &self.stderr };
+        let mut lines = target.lock().unwrap_or_else(|e| e.into_inner());
+        lines.extend(texts.into_iter().map(|text| Line { text, at }));
+    }
+}
+
+/// Splits a byte stream into lines, cutting any line longer than [`MAX_LINE_BYTES`].
+#[derive(Default)]
+struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for &byte in bytes {
+            if byte == b'\n' {
+                lines.push(self.take());
+            } else {
+                self.partial.push(byte);
+                if self.partial.len() >= MAX_LINE_BYTES {
+                    lines.push(self.take());
+                }
+            }
+        }
+        lines
+    }
+
+    fn take(&mut self) -> String {
+        let bytes = std::mem::take(&mut self.partial);
+        let text = String::from_utf8_lossy(&bytes);
+        text.strip_suffix('\r').unwrap_or(&text).to_string()
+    }
+
+    fn rest(&mut self) -> Option<String> {
+        (!self.partial.is_empty()).then(|| self.take())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lines_across_reads_and_keeps_the_unterminated_rest() {
+        let mut s = LineSplitter::default();
+        assert_eq!(s.push(b"ab"), Vec::<String>::new());
+        assert_eq!(s.push(b"c\nd\r\ne"), vec!["abc", "d"]);
+        assert_eq!(s.rest().as_deref(), Some("e"));
+    }
+
+    #[test]
+    fn cuts_an_endless_line() {
+        let mut s = LineSplitter::default();
+        let lines = s.push(&vec![b'x'; MAX_LINE_BYTES * 2 + 1]);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(s.rest().map(|r| r.len()), Some(1));
+    }
+}

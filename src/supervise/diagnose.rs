@@ -1,0 +1,178 @@
+//! What a stuck program's threads are doing, read from /proc: each thread's state and the
+//! system call it is blocked in, and from that a verdict: deadlock (every thread waits on a
+//! futex, the primitive under Mutex, Condvar, channels and join), busy loop (a thread keeps
+//! running), or blocked elsewhere (sleeping, reading).
+
+use std::time::Duration;
+
+/// What one thread is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Activity {
+    /// Waiting on a futex at this address: a lock, condvar, channel, once or join.
+    FutexWait(String),
+    /// In a sleep.
+    Sleeping,
+    /// Waiting for a child process to end.
+    WaitingForChild,
+    /// Waiting for input (a pipe, a socket, a poll).
+    WaitingForIo,
+    /// Running on a CPU.
+    Running,
+    /// Another system call, by number.
+    Syscall(i64),
+    /// Could not be read.
+    Unknown,
+}
+
+/// One thread of the tree.
+#[derive(Debug, Clone)]
+pub struct ThreadState {
+    /// The process it belongs to.
+    pub pid: u32,
+    /// Its thread id.
+    pub tid: u32,
+    /// Its name (`/proc/.../comm`): Rust names threads made with `Builder::name`.
+    pub name: String,
+    /// What it is doing.
+    pub activity: Activity,
+}
+
+/// The verdict on a stuck program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HangKind {
+    /// Every thread waits on a futex: nothing can ever wake them.
+    Deadlock,
+    /// A thread is running but nothing comes out.
+    BusyLoop,
+    /// Threads are sleeping or waiting for input.
+    Blocked,
+}
+
+/// The threads of a stuck program and the verdict.
+#[derive(Debug, Clone)]
+pub struct HangDiagnosis {
+    /// The verdict.
+    pub kind: HangKind,
+    /// How long it had been without output or CPU progress.
+    pub quiet_for: Duration,
+    /// Every thread.
+    pub threads: Vec<ThreadState>,
+}
+
+impl HangDiagnosis {
+    /// Whether every thread (and there is one) waits on a futex.
+    pub fn all_blocked_on_futex(&self) -> bool {
+        !self.threads.is_empty() && self.threads.iter().all(|t| matches!(t.activity, Activity::FutexWait(_)))
+    }
+
+    /// One line per thread, for a person.
+    pub fn thread_lines(&self) -> Vec<String> {
+        self.threads
+            .iter()
+            .map(|t| {
+                let what = match &t.activity {
+                    Activity::FutexWait(addr) => format!("blocked on a lock, condvar, channel or join (futex {addr})"),
+                    Activity::Sleeping => "sleeping".to_string(),
+                    Activity::WaitingForChild => "waiting for a child process".to_string(),
+                    Activity::WaitingForIo => "waiting for input (read/poll)".to_string(),
+                    Activity::Running => "running".to_string(),
+                    Activity::Syscall(n) => format!("in system call {n}"),
+                    Activity::Unknown => "state unknown".to_string(),
+                };
+                format!("pid {} thread {} '{}': {what}", t.pid, t.tid, t.name)
+            })
+            .collect()
+    }
+}
+
+/// Reads every thread of `pids` and judges them.
+pub(super) fn diagnose(pids: &[u32], quiet_for: Duration) -> HangDiagnosis {
+    let threads: Vec<ThreadState> = pids.iter().flat_map(|&pid| threads_of(pid)).collect();
+    let kind = if !threads.is_empty() && threads.iter().all(|t| matches!(t.activity, Activity::FutexWait(_))) {
+        HangKind::Deadlock
+    } else if threads.iter().any(|t| t.activity == Activity::Running) {
+        HangKind::BusyLoop
+    } else {
+        HangKind::Blocked
+    };
+    HangDiagnosis { kind, quiet_for, threads }
+}
+
+fn threads_of(pid: u32) -> Vec<ThreadState> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    let mut threads: Vec<ThreadState> = tasks
+        .flatten()
+        .filter_map(|task| {
+            let tid: u32 = task.file_name().to_str()?.parse().ok()?;
+            let dir = task.path();
+            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default().trim().to_string();
+            let state = std::fs::read_to_string(dir.join("stat")).ok().and_then(|s| state_char(&s));
+            let syscall = std::fs::read_to_string(dir.join("syscall")).unwrap_or_default();
+            Some(ThreadState { pid, tid, name, activity: activity(state, &syscall) })
+        })
+        .collect();
+    threads.sort_by_key(|t| t.tid);
+    threads
+}
+
+/// The state letter of a `/proc/.../stat` line (after the parenthesised name).
+fn state_char(stat: &str) -> Option<char> {
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+/// Classifies a thread from its state letter and its `/proc/.../syscall` line.
+fn activity(state: Option<char>, syscall: &str) -> Activity {
+    if state == Some('R') || syscall.trim() == "running" {
+        return Activity::Running;
+    }
+    let mut fields = syscall.split_whitespace();
+    let Some(number) = fields.next().and_then(|n| n.parse::<i64>().ok()) else { return Activity::Unknown };
+    let table = Syscalls::for_this_arch();
+    if table.futex.contains(&number) {
+        Activity::FutexWait(fields.next().unwrap_or("?").to_string())
+    } else if table.sleep.contains(&number) {
+        Activity::Sleeping
+    } else if table.wait_child.contains(&number) {
+        Activity::WaitingForChild
+    } else if table.io.contains(&number) {
+        Activity::WaitingForIo
+    } else {
+        Activity::Syscall(number)
+    }
+}
+
+/// System call numbers that matter here, per architecture.
+struct Syscalls {
+    futex: &'static [i64],
+    sleep: &'static [i64],
+    wait_child: &'static [i64],
+    io: &'static [i64],
+}
+
+impl Syscalls {
+    fn for_this_arch() -> Syscalls {
+        if cfg!(target_arch = "aarch64") {
+            Syscalls { futex: &[98, 449], sleep: &[101, 115], wait_child: &[260, 95], io: &[63, 22, 73, 207, 202, 242] }
+        } else {
+            Syscalls {
+                futex: &[202, 449],
+                sleep: &[35, 230],
+                wait_child: &[61, 247],
+                io: &[0, 7, 23, 232, 281, 271, 45, 43, 288, 270],
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_futex_waits_and_sleeps() {
+        let futex = if cfg!(target_arch = "aarch64") { "98" } else { "202" };
+        assert_eq!(activity(Some('S'), &format!("{futex} 0x7f00 0x80 0x2")), Activity::FutexWait("0x7f00".into()));
+        assert_eq!(activity(Some('R'), "running"), Activity::Running);
+        assert_eq!(state_char("12 (my (odd) name) S 1 2"), Some('S'));
+    }
+}

@@ -1,0 +1,200 @@
+//! Supervised runs: start a program in its own process group with its stdin closed, read its
+//! stdout and stderr line by line with arrival times, watch its process tree through /proc,
+//! and stop it (the whole tree) when it times out, goes quiet in a deadlock, floods its output,
+//! forks without end or eats memory.
+//!
+//! This module knows nothing of exercises or checks: it turns a [`RunRequest`] into a
+//! [`RunRecord`] of what happened.
+
+mod capture;
+mod diagnose;
+mod limits;
+mod observe;
+mod perturb;
+mod reap;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
+pub use limits::Limits;
+pub use observe::{ChildSeen, ProcessLog};
+pub use perturb::Perturbation;
+
+use capture::Capture;
+use observe::Observer;
+
+/// One line a program printed, with the time it arrived at the runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// The text without its newline.
+    pub text: String,
+    /// Time since the program was started.
+    pub at: Duration,
+}
+
+/// What to run and under which limits.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    /// The executable.
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Extra environment variables.
+    pub env: Vec<(String, String)>,
+    /// The working directory.
+    pub cwd: PathBuf,
+    /// Time, output, process and memory limits.
+    pub limits: Limits,
+    /// The schedule the run is perturbed with.
+    pub perturbation: Perturbation,
+}
+
+/// Why the runner stopped a program before it ended by itself.
+#[derive(Debug, Clone)]
+pub enum StopReason {
+    /// It ran past its time limit.
+    TimedOut {
+        /// The limit.
+        limit: Duration,
+        /// What its threads were doing at that moment.
+        diagnosis: HangDiagnosis,
+    },
+    /// Every thread waited on a lock, condvar, channel or join, with no CPU used and nothing
+    /// printed for a while: it can never wake up.
+    Deadlock(HangDiagnosis),
+    /// It printed more than the output limit.
+    OutputFlood {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// It had more processes alive at once than the process limit.
+    ForkFlood {
+        /// How many were seen.
+        seen: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Its process tree used more memory than the memory limit.
+    MemoryHog {
+        /// Resident bytes seen.
+        seen: u64,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub enum Ending {
+    /// It exited by itself with this code.
+    Exited(i32),
+    /// It was killed by this signal (not sent by the runner), e.g. an abort.
+    Signaled(i32),
+    /// The runner stopped it.
+    Stopped(StopReason),
+}
+
+/// Everything observed about one run.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    /// Stdout lines with arrival times.
+    pub stdout: Vec<Line>,
+    /// Stderr lines with arrival times.
+    pub stderr: Vec<Line>,
+    /// How it ended.
+    pub ending: Ending,
+    /// From start to the end of the main process.
+    pub wall: Duration,
+    /// User + system CPU time of the main process and the children it waited for.
+    pub cpu: Duration,
+    /// Child processes seen in the tree.
+    pub processes: ProcessLog,
+    /// Processes still running after the main process ended (killed by the runner).
+    pub orphans: Vec<u32>,
+    /// The perturbation the run had.
+    pub perturbation: Perturbation,
+}
+
+impl RunRecord {
+    /// The stdout lines' texts.
+    pub fn stdout_texts(&self) -> impl Iterator<Item = &str> {
+        self.stdout.iter().map(|l| l.text.as_str())
+    }
+
+    /// Whether the program ended by itself with exit code 0.
+    pub fn succeeded(&self) -> bool {
+        matches!(self.ending, Ending::Exited(0))
+    }
+}
+
+/// Runs `request` to its end under supervision. Errors only when the program cannot be
+/// started at all.
+pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
+    reap::become_subreaper();
+    let mut command = Command::new(&request.program);
+    command
+        .args(&request.args)
+        .envs(request.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(&request.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    limits::apply_in_child(&mut command, &request.limits, request.perturbation);
+    let _load = perturb::start(request.perturbation);
+    let start = Instant::now();
+    let mut child = command.spawn()?;
+    let pid = child.id();
+    let capture = Capture::start(
+        child.stdout.take().expect("stdout is piped"),
+        child.stderr.take().expect("stderr is piped"),
+        start,
+        request.limits.max_output_bytes,
+    );
+    let (exit_tx, exit_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = exit_tx.send(reap::wait_with_usage(pid));
+    });
+    let mut observer = Observer::new(pid, start);
+    let mut stop: Option<StopReason> = None;
+    let exit = loop {
+        match exit_rx.recv_timeout(observer.poll_interval()) {
+            Ok(exit) => break exit,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break reap::ExitInfo::lost(),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if stop.is_some() {
+            reap::kill_tree(pid, &observer.known_pids());
+            continue;
+        }
+        observer.sample(capture.last_output());
+        stop = limits::violation(&request.limits, &mut observer, &capture, start.elapsed());
+        if stop.is_some() {
+            reap::kill_tree(pid, &observer.known_pids());
+        }
+    };
+    let wall = start.elapsed();
+    observer.sample(capture.last_output());
+    let orphans = observer.alive_descendants();
+    if !orphans.is_empty() {
+        reap::kill_tree(pid, &orphans);
+        reap::reap_orphans(&orphans);
+    }
+    let (stdout, stderr) = capture.finish(Duration::from_secs(2));
+    let ending = match stop {
+        Some(reason) => Ending::Stopped(reason),
+        None => exit.ending(),
+    };
+    Ok(RunRecord {
+        stdout,
+        stderr,
+        ending,
+        wall,
+        cpu: exit.cpu,
+        processes: observer.into_log(),
+        orphans,
+        perturbation: request.perturbation,
+    })
+}
