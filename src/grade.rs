@@ -108,6 +108,8 @@ pub struct Verdict {
     pub retries: Vec<(RunConfig, String)>,
     /// Checks that could not be judged here, and why.
     pub skipped: Vec<String>,
+    /// The first run of the program, to show its output when everything passed.
+    pub sample: Option<RunRecord>,
     /// Wall time spent grading.
     pub elapsed: Duration,
 }
@@ -151,7 +153,7 @@ impl<'c> Grader<'c> {
             let started = std::time::Instant::now();
             let file = source.path(self.course, exercise);
             let file = file.strip_prefix(&self.course.root).map(Path::to_path_buf).unwrap_or(file);
-            let mut verdict = Verdict { id: exercise.id.clone(), file, outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), elapsed: Duration::ZERO };
+            let mut verdict = Verdict { id: exercise.id.clone(), file, outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO };
             let program_exe = built.get(&program).cloned().expect("every unit is in the build result");
             let harness_exe = harness.map(|h| built.get(&h).cloned().expect("every unit is in the build result"));
             verdict.outcome = match (program_exe, harness_exe.transpose()) {
@@ -163,6 +165,32 @@ impl<'c> Grader<'c> {
             verdicts.push(verdict);
         }
         Ok(verdicts)
+    }
+
+    /// The normalised stdout of one unperturbed run of each of `items` with each of its
+    /// argument sets: what the course's snapshots hold for the solutions.
+    pub fn outputs(&self, items: &[(&Exercise, Source)]) -> Result<Vec<(String, ArgSet, Result<String, String>)>, build::BuildError> {
+        let units: Vec<Unit> = items.iter().map(|(e, s)| self.units(e, s).0).collect();
+        let built = build::build(&self.course.root, &self.target_dir, &units)?;
+        let mut outputs = Vec::new();
+        for ((exercise, _), unit) in items.iter().zip(&units) {
+            let server = if exercise.spec.server { DownloadServer::start().ok() } else { None };
+            for args in exercise.arg_sets() {
+                let config = RunConfig { args: args.clone(), perturbation: Perturbation::None };
+                let output = match &built[unit] {
+                    Err(e) => Err(format!("does not compile: {}", e.headline)),
+                    Ok(exe) => match self.run_once(exercise, exe, &config, Subject::Program, server.as_ref()) {
+                        Err(e) => Err(e.to_string()),
+                        Ok((record, _)) => match judge_ending(&record) {
+                            Some(failure) => Err(format!("{}: {}", failure.rule, failure.seen.join("; "))),
+                            None => Ok(exercise.spec.normalize.apply(record.stdout_texts())),
+                        },
+                    },
+                };
+                outputs.push((exercise.id.clone(), args, output));
+            }
+        }
+        Ok(outputs)
     }
 
     fn units(&self, exercise: &Exercise, source: &Source) -> (Unit, Option<Unit>) {
@@ -219,6 +247,9 @@ impl<'c> Grader<'c> {
                 };
                 let failures = self.judge(exercise, subject, &record, downloads.as_ref(), expected.as_deref(), &mut verdict.skipped);
                 if failures.is_empty() {
+                    if verdict.sample.is_none() && subject == Subject::Program {
+                        verdict.sample = Some(record);
+                    }
                     if retried > 0 {
                         verdict.retries.push((config.clone(), format!("passed on retry {retried}")));
                     }

@@ -8,7 +8,11 @@
 
 pub mod build;
 pub mod checks;
+pub mod cli;
+pub mod commands;
 pub mod course;
 pub mod grade;
+pub mod progress;
+pub mod report;
 pub mod server;
 pub mod supervise;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `learn` binary: everything is in the library; see `learn::cli`.
+
+fn main() -> std::process::ExitCode {
+    learn::cli::main()
+}

@@ -1,0 +1,126 @@
+//! The command line: parses with clap and dispatches to [`commands`](crate::commands).
+//! Exit codes: 0 success, 1 a check failed, 2 a usage or course error.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::commands::{self, App};
+use crate::grade::Source;
+
+/// A graded course on concurrency in Rust.
+#[derive(Debug, Parser)]
+#[command(name = "learn", version, about, long_about = None)]
+pub struct Cli {
+    /// The course folder (default: the nearest folder above with course/course.toml).
+    #[arg(long, global = true, env = "LEARN_COURSE")]
+    pub course: Option<PathBuf>,
+    /// When to use colours (NO_COLOR is honoured in `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+    /// Teacher or course-author mode: every exercise is unlocked.
+    #[arg(long, global = true, env = "LEARN_UNLOCK_ALL")]
+    pub unlock_all: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Colour choice.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Color {
+    /// Colours on a terminal unless NO_COLOR is set.
+    Auto,
+    /// Always colours.
+    Always,
+    /// Never colours.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the current exercise; if it passes, record it and show the next one.
+    Next,
+    /// Build, run and check an exercise (default: the current one).
+    Run {
+        /// The exercise id, e.g. 01_threads/spawn_join.
+        id: Option<String>,
+        /// Replay one run configuration ARGSET:PERTURBATION, as a failure report prints it.
+        #[arg(long)]
+        replay: Option<String>,
+    },
+    /// Show the hint of an exercise (default: the current one).
+    Hint {
+        /// The exercise id.
+        id: Option<String>,
+    },
+    /// List every exercise with its status and your progress.
+    List,
+    /// Restore an exercise's starter; your version is backed up first.
+    Reset {
+        /// The exercise id.
+        id: String,
+    },
+    /// Show the reference solution of an exercise you have finished.
+    Solution {
+        /// The exercise id.
+        id: String,
+    },
+    /// Check every exercise (or those named) in course order, whatever your progress.
+    Verify {
+        /// Exercise ids; none means all.
+        ids: Vec<String>,
+        /// Which files to grade (course authors: solutions must pass, starters must fail).
+        #[arg(long, value_enum, default_value_t = Files::Exercises)]
+        files: Files,
+    },
+}
+
+/// Which files `verify` grades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Files {
+    /// The learner's files in exercises/.
+    Exercises,
+    /// The reference solutions.
+    Solutions,
+    /// The pristine starters.
+    Starters,
+}
+
+impl Files {
+    fn source(self) -> Source {
+        match self {
+            Files::Exercises => Source::Exercise,
+            Files::Solutions => Source::Solution,
+            Files::Starters => Source::Starter,
+        }
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let choice = match cli.color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let app = match App::open(cli.course.clone(), cli.unlock_all) {
+        Ok(app) => app,
+        Err(message) => return commands::fail_usage(&message),
+    };
+    let exit = match cli.command {
+        None => app.status(),
+        Some(Command::Next) => app.next(),
+        Some(Command::Run { id, replay }) => app.run(id.as_deref(), replay),
+        Some(Command::Hint { id }) => app.hint(id.as_deref()),
+        Some(Command::List) => app.list(),
+        Some(Command::Reset { id }) => app.reset(&id),
+        Some(Command::Solution { id }) => app.solution(&id),
+        Some(Command::Verify { ids, files }) => app.verify(&ids, files.source()),
+    };
+    ExitCode::from(exit as u8)
+}

@@ -1,0 +1,301 @@
+//! What each subcommand does, on an [`App`]: the loaded course, the learner's progress, and
+//! where builds go. Output goes through `anstream` so colours follow the terminal and NO_COLOR.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anstream::{eprintln, print, println};
+
+use crate::course::{starters, Course, Exercise};
+use crate::grade::{Grader, Source, Verdict};
+use crate::progress::{Loaded, Progress, ProgressStore};
+use crate::report::terminal::{self, Status};
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// It did what was asked and every check passed.
+    Success = 0,
+    /// A check failed.
+    Failed = 1,
+    /// Bad usage or a broken course.
+    Usage = 2,
+}
+
+/// Prints an error and returns the usage exit code.
+pub fn fail_usage(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(Exit::Usage as u8)
+}
+
+/// A course opened for one command.
+pub struct App {
+    course: Course,
+    target_dir: PathBuf,
+    unlock_all: bool,
+}
+
+impl App {
+    /// Finds and loads the course (at `course`, or above the working directory).
+    pub fn open(course: Option<PathBuf>, unlock_all: bool) -> Result<App, String> {
+        let start = match course {
+            Some(dir) => dir,
+            None => std::env::current_dir().map_err(|e| e.to_string())?,
+        };
+        let root = Course::find_root(&start).map_err(|e| e.to_string())?;
+        let course = Course::load(&root).map_err(|e| e.to_string())?;
+        let target_dir = std::env::var_os("LEARN_TARGET_DIR").map_or_else(|| root.join("target/learn"), PathBuf::from);
+        Ok(App { course, target_dir, unlock_all })
+    }
+
+    /// `learn` alone: where the learner stands.
+    pub fn status(&self) -> Exit {
+        let Ok(progress) = self.progress() else { return Exit::Usage };
+        match self.current(&progress) {
+            Some(exercise) => println!("{}", terminal::exercise_intro(&self.course, exercise)),
+            None => println!("Every exercise is done. Well played!"),
+        }
+        Exit::Success
+    }
+
+    /// `learn next`.
+    pub fn next(&self) -> Exit {
+        let Ok(progress) = self.progress() else { return Exit::Usage };
+        let Some(exercise) = self.current(&progress) else {
+            println!("Every exercise is done ({} of {}). Well played!", progress.done.len(), self.course.exercises.len());
+            return Exit::Success;
+        };
+        if self.is_untouched(exercise) {
+            println!("{}", terminal::exercise_intro(&self.course, exercise));
+            return Exit::Success;
+        }
+        let Some(verdict) = self.grade_one(exercise, Source::Exercise, None) else { return Exit::Usage };
+        print!("{}", terminal::verdict(&verdict));
+        if !verdict.passed() {
+            println!("\nStill on {}: nothing was recorded. Fix it and run `learn next` again.", exercise.id);
+            return Exit::Failed;
+        }
+        let progress = match self.update_progress(|p| p.mark_done(&exercise.id)) {
+            Ok(progress) => progress,
+            Err(e) => {
+                eprintln!("error: cannot save progress: {e}");
+                return Exit::Usage;
+            }
+        };
+        println!();
+        match self.current(&progress) {
+            Some(next) => println!("{}", terminal::exercise_intro(&self.course, next)),
+            None => println!("That was the last one: every exercise is done. Well played!"),
+        }
+        Exit::Success
+    }
+
+    /// `learn run [ID]`.
+    pub fn run(&self, id: Option<&str>, replay: Option<String>) -> Exit {
+        let Some(exercise) = self.pick(id) else { return Exit::Usage };
+        let Some(verdict) = self.grade_one(exercise, Source::Exercise, replay) else { return Exit::Usage };
+        print!("{}", terminal::verdict(&verdict));
+        if verdict.passed() { Exit::Success } else { Exit::Failed }
+    }
+
+    /// `learn hint [ID]`.
+    pub fn hint(&self, id: Option<&str>) -> Exit {
+        let Some(exercise) = self.pick(id) else { return Exit::Usage };
+        println!("Hint for {}:\n", exercise.id);
+        for line in exercise.spec.hint.trim_end().lines() {
+            println!("  {line}");
+        }
+        Exit::Success
+    }
+
+    /// `learn list`.
+    pub fn list(&self) -> Exit {
+        let Ok(progress) = self.progress() else { return Exit::Usage };
+        print!("{}", terminal::list(&self.course, &progress, |e| self.status_of(e, &progress)));
+        Exit::Success
+    }
+
+    /// `learn reset ID`: backs the learner's file up, then restores the starter.
+    pub fn reset(&self, id: &str) -> Exit {
+        let exercise = match self.course.exercise(id) {
+            Ok(e) => e,
+            Err(e) => return usage(&e.to_string()),
+        };
+        let Some(starter) = starters::starter(&exercise.id) else {
+            return usage(&format!("no starter of {id} is embedded in this build of learn (rebuild it)"));
+        };
+        let path = self.course.root.join(exercise.path());
+        if path.exists() {
+            match self.back_up(exercise, &path) {
+                Ok(backup) => println!("Your version is kept at {}", backup.display()),
+                Err(e) => return usage(&format!("cannot back up {}: {e}; nothing was changed", path.display())),
+            }
+        }
+        if let Err(e) = std::fs::create_dir_all(path.parent().expect("exercise paths have a folder")).and_then(|_| std::fs::write(&path, starter)) {
+            return usage(&format!("cannot write {}: {e}", path.display()));
+        }
+        println!("Restored the starter of {} in {}", exercise.id, exercise.path().display());
+        Exit::Success
+    }
+
+    /// `learn solution ID`: only once the exercise is done.
+    pub fn solution(&self, id: &str) -> Exit {
+        let exercise = match self.course.exercise(id) {
+            Ok(e) => e,
+            Err(e) => return usage(&e.to_string()),
+        };
+        let Ok(progress) = self.progress() else { return Exit::Usage };
+        if !self.unlock_all && !progress.is_done(&exercise.id) {
+            return usage(&format!("finish {} first: its solution is shown once it passes", exercise.id));
+        }
+        match std::fs::read_to_string(self.course.root.join(exercise.solution_path())) {
+            Ok(text) => {
+                println!("// {}\n{text}", exercise.solution_path().display());
+                Exit::Success
+            }
+            Err(e) => usage(&format!("cannot read {}: {e}", exercise.solution_path().display())),
+        }
+    }
+
+    /// `learn verify [IDS]`: course order, one line each and a total.
+    pub fn verify(&self, ids: &[String], source: Source) -> Exit {
+        let mut chosen = Vec::new();
+        for exercise in &self.course.exercises {
+            if ids.is_empty() || ids.contains(&exercise.id) {
+                chosen.push((exercise, source.clone()));
+            }
+        }
+        if let Some(unknown) = ids.iter().find(|id| self.course.index_of(id).is_none()) {
+            return usage(&format!("no exercise `{unknown}` in this course (see `learn list`)"));
+        }
+        eprintln!("Building {} exercise(s)…", chosen.len());
+        let grader = Grader::new(&self.course, self.target_dir.clone());
+        let verdicts = match grader.grade(&chosen, |v| println!("{}", terminal::verify_line(v))) {
+            Ok(v) => v,
+            Err(e) => return usage(&e.to_string()),
+        };
+        let passed = verdicts.iter().filter(|v| v.passed()).count();
+        println!("\n{passed} passed, {} failed", verdicts.len() - passed);
+        if passed == verdicts.len() { Exit::Success } else { Exit::Failed }
+    }
+
+    fn grade_one(&self, exercise: &Exercise, source: Source, replay: Option<String>) -> Option<Verdict> {
+        eprintln!("Checking {}…", exercise.id);
+        let grader = Grader::new(&self.course, self.target_dir.clone()).replay(replay);
+        match grader.grade(&[(exercise, source)], |_| {}) {
+            Ok(mut verdicts) => verdicts.pop(),
+            Err(e) => {
+                eprintln!("error: {e}");
+                None
+            }
+        }
+    }
+
+    /// The exercise named, or the current one; refuses a locked one, naming what to finish.
+    fn pick(&self, id: Option<&str>) -> Option<&Exercise> {
+        let progress = self.progress().ok()?;
+        let exercise = match id {
+            Some(id) => match self.course.exercise(id) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return None;
+                }
+            },
+            None => match self.current(&progress) {
+                Some(e) => e,
+                None => {
+                    eprintln!("error: every exercise is done; name one: learn run ID");
+                    return None;
+                }
+            },
+        };
+        if self.status_of(exercise, &progress) == Status::Locked {
+            let first = self.current(&progress).map_or("the exercises before it", |e| e.id.as_str());
+            eprintln!("error: {} is locked: finish {first} first (`learn next`)", exercise.id);
+            return None;
+        }
+        Some(exercise)
+    }
+
+    fn current<'a>(&'a self, progress: &Progress) -> Option<&'a Exercise> {
+        self.course.exercises.iter().find(|e| !progress.is_done(&e.id))
+    }
+
+    fn status_of(&self, exercise: &Exercise, progress: &Progress) -> Status {
+        if progress.is_done(&exercise.id) {
+            Status::Done
+        } else if self.current(progress).is_some_and(|c| c.id == exercise.id) {
+            Status::Current
+        } else if self.unlock_all {
+            Status::Open
+        } else {
+            Status::Locked
+        }
+    }
+
+    fn is_untouched(&self, exercise: &Exercise) -> bool {
+        let text = std::fs::read_to_string(self.course.root.join(exercise.path())).ok();
+        text.is_some() && text.as_deref() == starters::starter(&exercise.id)
+    }
+
+    /// The progress; a corrupt file is kept aside and progress rebuilt by checking the
+    /// exercises in order.
+    fn progress(&self) -> Result<Progress, ()> {
+        let store = ProgressStore::lock(&self.course.root).map_err(|e| eprintln!("error: cannot lock the progress file: {e}"))?;
+        match store.load() {
+            Ok(Loaded::Fine(progress)) => Ok(progress),
+            Ok(Loaded::Corrupt { kept_at, reason }) => {
+                eprintln!("warning: the progress file could not be read ({reason}); it is kept at {}.", kept_at.display());
+                eprintln!("Rebuilding progress by checking your exercises in order…");
+                let progress = self.rebuild_progress();
+                store.save(&progress).map_err(|e| eprintln!("error: cannot save progress: {e}"))?;
+                eprintln!("Progress rebuilt: {} exercise(s) done.", progress.done.len());
+                Ok(progress)
+            }
+            Err(e) => {
+                eprintln!("error: cannot read the progress file: {e}");
+                Err(())
+            }
+        }
+    }
+
+    fn rebuild_progress(&self) -> Progress {
+        let mut progress = Progress::default();
+        for exercise in &self.course.exercises {
+            if self.is_untouched(exercise) {
+                break;
+            }
+            match self.grade_one(exercise, Source::Exercise, None) {
+                Some(v) if v.passed() => progress.mark_done(&exercise.id),
+                _ => break,
+            }
+        }
+        progress
+    }
+
+    /// Applies `change` to the progress as it is on disk now, under the lock, and saves it.
+    fn update_progress(&self, change: impl FnOnce(&mut Progress)) -> std::io::Result<Progress> {
+        let store = ProgressStore::lock(&self.course.root)?;
+        let mut progress = match store.load()? {
+            Loaded::Fine(p) => p,
+            Loaded::Corrupt { .. } => self.rebuild_progress(),
+        };
+        change(&mut progress);
+        store.save(&progress)?;
+        Ok(progress)
+    }
+
+    fn back_up(&self, exercise: &Exercise, path: &Path) -> std::io::Result<PathBuf> {
+        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+        let backup = self.course.root.join(".learn-backups").join(&exercise.chapter).join(format!("{}-{stamp}.rs", exercise.spec.name));
+        std::fs::create_dir_all(backup.parent().expect("has a folder"))?;
+        std::fs::copy(path, &backup)?;
+        Ok(backup)
+    }
+}
+
+fn usage(message: &str) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Usage
+}

@@ -1,0 +1,204 @@
+//! Text for a person in a terminal (or a CI log): verdicts with their failure explained, the
+//! exercise list, lessons. Styles are ANSI; `anstream` strips them where colour is off
+//! (NO_COLOR, `--color never`, not a terminal).
+
+use std::fmt::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::checks::{Failure, Subject};
+use crate::course::{Course, Exercise};
+use crate::grade::{FailedRun, GradeOutcome, Verdict};
+use crate::progress::Progress;
+use crate::supervise::{Line, Perturbation};
+
+const GOOD: Style = AnsiColor::Green.on_default().bold();
+const BAD: Style = AnsiColor::Red.on_default().bold();
+const NOTE: Style = AnsiColor::Yellow.on_default();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+/// Lines of a program's output shown under a verdict.
+const OUTPUT_LINES: usize = 40;
+
+/// `text` in `style`.
+fn paint(style: Style, text: impl std::fmt::Display) -> String {
+    format!("{style}{text}{style:#}")
+}
+
+/// The full report of one graded exercise: compile errors as rustc renders them, or the
+/// program's output and the verdict with the broken rule explained.
+pub fn verdict(v: &Verdict) -> String {
+    let mut out = String::new();
+    match &v.outcome {
+        GradeOutcome::Passed => {
+            if let Some(sample) = &v.sample {
+                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
+            }
+            let _ = writeln!(out, "{} {} passed {}", paint(GOOD, "✓"), paint(BOLD, &v.id), paint(DIM, runs_summary(v)));
+        }
+        GradeOutcome::CompileError(e) => {
+            out.push_str(&e.rendered);
+            let place = e.location.as_ref().map_or(String::new(), |(f, l, c)| format!(" at {f}:{l}:{c}"));
+            let _ = writeln!(out, "{} {} does not compile{place}: {}", paint(BAD, "✗"), paint(BOLD, &v.id), e.headline);
+        }
+        GradeOutcome::Failed(run) => out.push_str(&failed_run(v, run)),
+        GradeOutcome::CourseError(message) => {
+            let _ = writeln!(out, "{} {}: course error: {message}", paint(BAD, "✗"), paint(BOLD, &v.id));
+        }
+    }
+    for (config, what) in &v.retries {
+        let _ = writeln!(out, "{}", paint(NOTE, format!("  note: a timing rule failed once under `{}` and {what} (the machine may be busy)", config.replay_key())));
+    }
+    for skipped in &v.skipped {
+        let _ = writeln!(out, "{}", paint(NOTE, format!("  note: not judged here: {skipped}")));
+    }
+    out
+}
+
+fn failed_run(v: &Verdict, run: &FailedRun) -> String {
+    let mut out = String::new();
+    let who = if run.subject == Subject::Harness { " (grading harness)" } else { "" };
+    out.push_str(&output_block(&format!("Output of the failing run{who}"), &run.record.stdout, OUTPUT_LINES));
+    if !run.record.stderr.is_empty() {
+        out.push_str(&output_block("Its stderr", &run.record.stderr, 12));
+    }
+    let failure = &run.failures[0];
+    let _ = writeln!(out, "{} {} failed: {}", paint(BAD, "✗"), paint(BOLD, &v.id), failure.check);
+    out.push_str(&failure_text(failure));
+    let args = if run.config.args.hidden { "hidden arguments".to_string() } else { format!("arguments {:?}", run.config.args.values) };
+    let _ = writeln!(out, "  {} {}", paint(BOLD, "where:"), v.file.display());
+    let _ = writeln!(
+        out,
+        "  {} run {} of the exercise, {args}, {}{}",
+        paint(BOLD, "run:"),
+        run.run_number,
+        perturbation_words(run.config.perturbation),
+        if run.retried > 0 { format!(", failed {} times in a row", run.retried + 1) } else { String::new() }
+    );
+    let _ = writeln!(out, "  {} learn run {} --replay {}", paint(BOLD, "replay:"), v.id, run.config.replay_key());
+    for other in &run.failures[1..] {
+        let _ = writeln!(out, "  {} {}: {}", paint(BOLD, "also:"), other.check, other.rule);
+    }
+    out
+}
+
+/// The rule, what was seen, the diff and the hint of one failure.
+pub fn failure_text(failure: &Failure) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "  {} {}", paint(BOLD, "rule:"), failure.rule);
+    for (i, seen) in failure.seen.iter().enumerate() {
+        let label = if i == 0 { paint(BOLD, "seen:") } else { "     ".to_string() };
+        let _ = writeln!(out, "  {label} {seen}");
+    }
+    if let Some((expected, actual)) = &failure.diff {
+        out.push_str(&diff(expected, actual));
+    }
+    let _ = writeln!(out, "  {} {}", paint(BOLD, "hint:"), failure.hint);
+    out
+}
+
+/// A line diff of expected against actual, `-` expected, `+` yours.
+pub fn diff(expected: &str, actual: &str) -> String {
+    let mut out = String::from("  diff (- expected, + yours):\n");
+    let changes = similar::TextDiff::from_lines(expected, actual);
+    for change in changes.iter_all_changes() {
+        let line = change.value().trim_end_matches('\n');
+        let _ = match change.tag() {
+            similar::ChangeTag::Delete => writeln!(out, "    {}", paint(BAD, format!("-{line}"))),
+            similar::ChangeTag::Insert => writeln!(out, "    {}", paint(GOOD, format!("+{line}"))),
+            similar::ChangeTag::Equal => writeln!(out, "     {line}"),
+        };
+    }
+    out
+}
+
+fn output_block(title: &str, lines: &[Line], max: usize) -> String {
+    let mut out = format!("{}\n", paint(DIM, format!("── {title} ──")));
+    if lines.is_empty() {
+        out.push_str(&paint(DIM, "   (nothing printed)\n"));
+    }
+    for line in lines.iter().take(max) {
+        let _ = writeln!(out, "   {}", line.text);
+    }
+    if lines.len() > max {
+        let _ = writeln!(out, "{}", paint(DIM, format!("   … {} more lines", lines.len() - max)));
+    }
+    out
+}
+
+fn runs_summary(v: &Verdict) -> String {
+    format!("({} runs, {:.1} s)", v.runs, v.elapsed.as_secs_f64())
+}
+
+fn perturbation_words(p: Perturbation) -> &'static str {
+    match p {
+        Perturbation::None => "unperturbed",
+        Perturbation::OneCore => "pinned to one core",
+        Perturbation::Busy => "beside busy threads loading every core",
+    }
+}
+
+/// One line for `learn verify`.
+pub fn verify_line(v: &Verdict) -> String {
+    match &v.outcome {
+        GradeOutcome::Passed => format!("{} {} {}", paint(GOOD, "✓"), v.id, paint(DIM, runs_summary(v))),
+        GradeOutcome::CompileError(e) => format!("{} {}  compile error: {}", paint(BAD, "✗"), v.id, e.headline),
+        GradeOutcome::Failed(run) => format!("{} {}  {}: {}", paint(BAD, "✗"), v.id, run.failures[0].check, run.failures[0].rule),
+        GradeOutcome::CourseError(m) => format!("{} {}  course error: {m}", paint(BAD, "✗"), v.id),
+    }
+}
+
+/// The status of one exercise in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Passed.
+    Done,
+    /// The one to do now.
+    Current,
+    /// Not reachable yet.
+    Locked,
+    /// Reachable because everything is unlocked.
+    Open,
+}
+
+/// `learn list`: chapters, exercises with ✓ ▶ 🔒, and the progress N/M.
+pub fn list(course: &Course, progress: &Progress, status: impl Fn(&Exercise) -> Status) -> String {
+    let mut out = format!("{}\n", paint(BOLD, &course.title));
+    for chapter in &course.chapters {
+        let _ = writeln!(out, "\n{} {}", paint(BOLD, &chapter.name), paint(DIM, &chapter.title));
+        for exercise in course.exercises.iter().filter(|e| e.chapter == chapter.name) {
+            let (mark, style) = match status(exercise) {
+                Status::Done => ("✓", GOOD),
+                Status::Current => ("▶", NOTE),
+                Status::Locked => ("🔒", DIM),
+                Status::Open => (" ", Style::new()),
+            };
+            let _ = writeln!(out, "  {} {:<34} {}", paint(style, mark), exercise.id, paint(DIM, &exercise.spec.title));
+        }
+    }
+    let done = course.exercises.iter().filter(|e| progress.is_done(&e.id)).count();
+    let total = course.exercises.len();
+    let _ = writeln!(out, "\nProgress: {done}/{total} {}", bar(done, total, 30));
+    out
+}
+
+/// A progress bar of `width` cells.
+pub fn bar(done: usize, total: usize, width: usize) -> String {
+    let filled = if total == 0 { 0 } else { done * width / total };
+    format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
+}
+
+/// An exercise introduced: id, title, the file to open and the lesson.
+pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
+    let chapter = course.chapter_of(exercise);
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}  {}", paint(NOTE, "▶"), paint(BOLD, &exercise.id), exercise.spec.title);
+    let _ = writeln!(out, "  {} {}", paint(DIM, "chapter:"), chapter.title);
+    let _ = writeln!(out, "  {} {}\n", paint(DIM, "open:   "), exercise.path().display());
+    for line in exercise.spec.lesson.trim_end().lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    let _ = writeln!(out, "\n  Make it pass, then run `learn next`. Stuck? `learn hint`.");
+    out
+}
