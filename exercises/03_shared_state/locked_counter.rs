@@ -9,12 +9,12 @@ use std::thread;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let threads: u64 = args
-        .next()
-        .map_or(2, |arg| arg.parse().expect("THREADS must be a whole number"));
-    let iterations: u64 = args
-        .next()
-        .map_or(100_000, |arg| arg.parse().expect("ITERATIONS must be a whole number"));
+    let threads: u64 = args.next().map_or(2, |arg| {
+        arg.parse().expect("THREADS must be a whole number")
+    });
+    let iterations: u64 = args.next().map_or(100_000, |arg| {
+        arg.parse().expect("ITERATIONS must be a whole number")
+    });
 
     let mut counter: u64 = 0;
 

@@ -16,9 +16,9 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 /// What the child does: change the counter and report what it sees.
 fn child_work() {
     COUNTER.fetch_add(1, Ordering::SeqCst);
-    println!("child saw {}", COUNTER.load(Ordering::SeqCst));
-    // Stay alive a moment, long enough to be seen in `ps`.
+    // Take a moment, as real work would (long enough to see the child in `ps`).
     thread::sleep(Duration::from_millis(200));
+    println!("child saw {}", COUNTER.load(Ordering::SeqCst));
 }
 
 fn main() {

@@ -25,7 +25,7 @@ impl Output {
             "output",
             format!("the output must match the expected output{sorted}"),
             Vec::new(),
-            "Compare the lines marked - (expected) and + (yours) below.",
+            "Lines marked - are expected but missing; lines marked + are printed but not expected.",
         );
         failure.diff = Some((expected.trim_end().to_string(), actual.trim_end().to_string()));
         Outcome::Fail(failure)

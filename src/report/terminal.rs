@@ -70,7 +70,7 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     let _ = writeln!(out, "  {} {}", paint(BOLD, "where:"), v.file.display());
     let _ = writeln!(
         out,
-        "  {} run {} of the exercise, {args}, {}{}",
+        "  {} #{} of this exercise, {args}, {}{}",
         paint(BOLD, "run:"),
         run.run_number,
         perturbation_words(run.config.perturbation),
@@ -101,7 +101,8 @@ pub fn failure_text(failure: &Failure) -> String {
 /// A line diff of expected against actual, `-` expected, `+` yours.
 pub fn diff(expected: &str, actual: &str) -> String {
     let mut out = String::from("  diff (- expected, + yours):\n");
-    let changes = similar::TextDiff::from_lines(expected, actual);
+    let (expected, actual) = (format!("{expected}\n"), format!("{actual}\n"));
+    let changes = similar::TextDiff::from_lines(&expected, &actual);
     for change in changes.iter_all_changes() {
         let line = change.value().trim_end_matches('\n');
         let _ = match change.tag() {

@@ -13,8 +13,8 @@ use std::any::Any;
 use std::collections::BTreeSet;
 use std::panic::{self, AssertUnwindSafe};
 use std::process;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use exercise::{BankAccount, InsufficientFunds};
@@ -62,7 +62,10 @@ fn panicked(during: &str, payload: &(dyn Any + Send)) -> ! {
             ),
         )
     }
-    broken(RULE_NO_PANIC, format!("{during}: a thread panicked with `{message}`"))
+    broken(
+        RULE_NO_PANIC,
+        format!("{during}: a thread panicked with `{message}`"),
+    )
 }
 
 /// Runs `f`, turning a panic in the learner's code into a reported rule.
@@ -87,45 +90,77 @@ fn check_api() {
         let account = BankAccount::new(100);
         let seen = account.balance();
         if seen != 100 {
-            broken(RULE_API, format!("BankAccount::new(100).balance() returned {seen}"));
+            broken(
+                RULE_API,
+                format!("BankAccount::new(100).balance() returned {seen}"),
+            );
         }
         account.deposit(50);
         let seen = account.balance();
         if seen != 150 {
-            broken(RULE_API, format!("new(100), deposit(50): balance() returned {seen}, not 150"));
+            broken(
+                RULE_API,
+                format!("new(100), deposit(50): balance() returned {seen}, not 150"),
+            );
         }
         let result = account.withdraw(30);
         if result != Ok(120) {
             broken(
                 RULE_API,
-                format!("balance 150, withdraw(30) returned {result:?}, not Ok(120) (the new balance)"),
+                format!(
+                    "balance 150, withdraw(30) returned {result:?}, not Ok(120) (the new balance)"
+                ),
             );
         }
         let result = account.withdraw(500);
-        let expected = InsufficientFunds { balance: 120, requested: 500 };
+        let expected = InsufficientFunds {
+            balance: 120,
+            requested: 500,
+        };
         if result != Err(expected.clone()) {
-            broken(RULE_ERR, format!("balance 120, withdraw(500) returned {result:?}, not Err({expected:?})"));
+            broken(
+                RULE_ERR,
+                format!("balance 120, withdraw(500) returned {result:?}, not Err({expected:?})"),
+            );
         }
         let seen = account.balance();
         if seen != 120 {
-            broken(RULE_API, format!("a refused withdraw(500) changed the balance from 120 to {seen}"));
+            broken(
+                RULE_API,
+                format!("a refused withdraw(500) changed the balance from 120 to {seen}"),
+            );
         }
         let result = account.withdraw(120);
         if result != Ok(0) {
-            broken(RULE_API, format!("balance 120, withdraw(120) returned {result:?}, not Ok(0)"));
+            broken(
+                RULE_API,
+                format!("balance 120, withdraw(120) returned {result:?}, not Ok(0)"),
+            );
         }
         let result = account.withdraw(1);
-        let expected = InsufficientFunds { balance: 0, requested: 1 };
+        let expected = InsufficientFunds {
+            balance: 0,
+            requested: 1,
+        };
         if result != Err(expected.clone()) {
-            broken(RULE_ERR, format!("balance 0, withdraw(1) returned {result:?}, not Err({expected:?})"));
+            broken(
+                RULE_ERR,
+                format!("balance 0, withdraw(1) returned {result:?}, not Err({expected:?})"),
+            );
         }
         account.deposit(7);
         let result = account.withdraw(7);
         if result != Ok(0) {
-            broken(RULE_API, format!("balance 0, deposit(7), withdraw(7) returned {result:?}, not Ok(0)"));
+            broken(
+                RULE_API,
+                format!("balance 0, deposit(7), withdraw(7) returned {result:?}, not Ok(0)"),
+            );
         }
     });
-    ok(RULE_API, "new(100), deposit, withdraw, balance from one thread");
+    ok(
+        RULE_API,
+        "new(100), deposit, withdraw, balance from one thread",
+    );
     ok(RULE_ERR, "withdraw(500) from 120 and withdraw(1) from 0");
 }
 
@@ -133,7 +168,8 @@ fn check_api() {
 fn check_race(threads: usize, initial: u64, amount: u64, rounds: usize) {
     let expected_successes = (threads as u64).min(initial / amount);
     let expected_final = initial - expected_successes * amount;
-    let setting = format!("{threads} threads each withdraw {amount} once from a balance of {initial}");
+    let setting =
+        format!("{threads} threads each withdraw {amount} once from a balance of {initial}");
 
     for round in 1..=rounds {
         let during = format!("{setting} (round {round})");
@@ -167,20 +203,26 @@ fn check_race(threads: usize, initial: u64, amount: u64, rounds: usize) {
         if let Some(&wrapped) = successes.iter().find(|&&b| b > initial) {
             broken(
                 RULE_NOT_NEGATIVE,
-                format!("{during}: a withdrawal returned Ok({wrapped}), more than the initial balance: the balance went below zero and wrapped around"),
+                format!(
+                    "{during}: a withdrawal returned Ok({wrapped}), more than the initial balance: the balance went below zero and wrapped around"
+                ),
             );
         }
         if final_balance > initial {
             broken(
                 RULE_NOT_NEGATIVE,
-                format!("{during}: the final balance is {final_balance}, more than the initial balance: it went below zero and wrapped around"),
+                format!(
+                    "{during}: the final balance is {final_balance}, more than the initial balance: it went below zero and wrapped around"
+                ),
             );
         }
         let distinct: BTreeSet<u64> = successes.iter().copied().collect();
         if distinct.len() != successes.len() {
             broken(
                 RULE_NOT_LOST,
-                format!("{during}: two withdrawals returned the same new balance ({successes:?}): both worked from the same old balance, so one of them was lost"),
+                format!(
+                    "{during}: two withdrawals returned the same new balance ({successes:?}): both worked from the same old balance, so one of them was lost"
+                ),
             );
         }
         if successes.len() as u64 != expected_successes {
@@ -193,25 +235,41 @@ fn check_race(threads: usize, initial: u64, amount: u64, rounds: usize) {
             );
         }
         if final_balance != expected_final {
-            let rule = if final_balance > expected_final { RULE_NOT_LOST } else { RULE_FINAL };
+            let rule = if final_balance > expected_final {
+                RULE_NOT_LOST
+            } else {
+                RULE_FINAL
+            };
             broken(
                 rule,
-                format!("{during}: {expected_successes} withdrawals succeeded, so the final balance should be {expected_final}, but balance() returned {final_balance}"),
+                format!(
+                    "{during}: {expected_successes} withdrawals succeeded, so the final balance should be {expected_final}, but balance() returned {final_balance}"
+                ),
             );
         }
-        let legal: BTreeSet<u64> = (1..=expected_successes).map(|k| initial - k * amount).collect();
+        let legal: BTreeSet<u64> = (1..=expected_successes)
+            .map(|k| initial - k * amount)
+            .collect();
         if distinct != legal {
             broken(
                 RULE_API,
-                format!("{during}: the successful withdrawals returned {successes:?}; each should return the balance after it, i.e. {:?}", legal.iter().rev().collect::<Vec<_>>()),
+                format!(
+                    "{during}: the successful withdrawals returned {successes:?}; each should return the balance after it, i.e. {:?}",
+                    legal.iter().rev().collect::<Vec<_>>()
+                ),
             );
         }
         for refusal in &refusals {
-            let expected = InsufficientFunds { balance: expected_final, requested: amount };
+            let expected = InsufficientFunds {
+                balance: expected_final,
+                requested: amount,
+            };
             if *refusal != expected {
                 broken(
                     RULE_ERR,
-                    format!("{during}: a refused withdrawal returned Err({refusal:?}); a refusal can only happen once the balance is down to {expected_final}, so it should be Err({expected:?})"),
+                    format!(
+                        "{during}: a refused withdrawal returned Err({refusal:?}); a refusal can only happen once the balance is down to {expected_final}, so it should be Err({expected:?})"
+                    ),
                 );
             }
         }
@@ -223,7 +281,9 @@ fn check_race(threads: usize, initial: u64, amount: u64, rounds: usize) {
 /// must only go down, and every successful withdrawal must show in the final balance.
 fn check_withdrawals_not_lost(threads: usize, per_thread: u64, rounds: usize) {
     let initial: u64 = 1_000_000_000_000;
-    let setting = format!("{threads} threads each withdraw {per_thread} times from {initial} while a reader watches");
+    let setting = format!(
+        "{threads} threads each withdraw {per_thread} times from {initial} while a reader watches"
+    );
     for round in 1..=rounds {
         let during = format!("{setting} (round {round})");
         let account = guarded(&during, || BankAccount::new(initial));
@@ -280,7 +340,9 @@ fn check_withdrawals_not_lost(threads: usize, per_thread: u64, rounds: usize) {
                 }
                 Ok(Err(refusal)) => broken(
                     RULE_API,
-                    format!("{during}: a withdrawal of at most 4 from a balance near {initial} was refused with Err({refusal:?})"),
+                    format!(
+                        "{during}: a withdrawal of at most 4 from a balance near {initial} was refused with Err({refusal:?})"
+                    ),
                 ),
                 Err(payload) => panicked(&during, &*payload),
             }
@@ -289,7 +351,9 @@ fn check_withdrawals_not_lost(threads: usize, per_thread: u64, rounds: usize) {
             Ok(Ok(_)) => {}
             Ok(Err((before, after, reads))) => broken(
                 RULE_NOT_LOST,
-                format!("{during}: only withdrawals were running, yet the reader saw the balance go up from {before} to {after} (read #{reads}): a withdrawal wrote back a stale balance and undid others"),
+                format!(
+                    "{during}: only withdrawals were running, yet the reader saw the balance go up from {before} to {after} (read #{reads}): a withdrawal wrote back a stale balance and undid others"
+                ),
             ),
             Err(payload) => panicked(&during, &*payload),
         }
@@ -297,22 +361,34 @@ fn check_withdrawals_not_lost(threads: usize, per_thread: u64, rounds: usize) {
         if final_balance > initial {
             broken(
                 RULE_NOT_NEGATIVE,
-                format!("{during}: the final balance is {final_balance}, more than the initial {initial}"),
+                format!(
+                    "{during}: the final balance is {final_balance}, more than the initial {initial}"
+                ),
             );
         }
         let expected = initial - withdrawn;
         if final_balance != expected {
-            let rule = if final_balance > expected { RULE_NOT_LOST } else { RULE_FINAL };
+            let rule = if final_balance > expected {
+                RULE_NOT_LOST
+            } else {
+                RULE_FINAL
+            };
             broken(
                 rule,
-                format!("{during}: the successful withdrawals took {withdrawn}, so the final balance should be {expected}, but balance() returned {final_balance} ({} lost)", final_balance.abs_diff(expected)),
+                format!(
+                    "{during}: the successful withdrawals took {withdrawn}, so the final balance should be {expected}, but balance() returned {final_balance} ({} lost)",
+                    final_balance.abs_diff(expected)
+                ),
             );
         }
         let distinct: BTreeSet<u64> = returned.iter().copied().collect();
         if distinct.len() != returned.len() {
             broken(
                 RULE_NOT_LOST,
-                format!("{during}: {} successful withdrawals returned a new balance that another one also returned: they worked from the same old balance", returned.len() - distinct.len()),
+                format!(
+                    "{during}: {} successful withdrawals returned a new balance that another one also returned: they worked from the same old balance",
+                    returned.len() - distinct.len()
+                ),
             );
         }
     }
@@ -398,7 +474,9 @@ fn check_near_zero(threads: usize, per_thread: u64, rounds: usize) {
                 }
                 Ok(Err(what)) => broken(
                     RULE_NOT_NEGATIVE,
-                    format!("{during}: {what}, more than was ever deposited ({ceiling}): the balance went below zero and wrapped around"),
+                    format!(
+                        "{during}: {what}, more than was ever deposited ({ceiling}): the balance went below zero and wrapped around"
+                    ),
                 ),
                 Err(payload) => panicked(&during, &*payload),
             }
@@ -407,7 +485,9 @@ fn check_near_zero(threads: usize, per_thread: u64, rounds: usize) {
             Ok(Ok(())) => {}
             Ok(Err(seen)) => broken(
                 RULE_NOT_NEGATIVE,
-                format!("{during}: the reader saw a balance of {seen}, more than was ever deposited ({ceiling}): the balance went below zero and wrapped around"),
+                format!(
+                    "{during}: the reader saw a balance of {seen}, more than was ever deposited ({ceiling}): the balance went below zero and wrapped around"
+                ),
             ),
             Err(payload) => panicked(&during, &*payload),
         }
@@ -415,7 +495,9 @@ fn check_near_zero(threads: usize, per_thread: u64, rounds: usize) {
         if final_balance > ceiling {
             broken(
                 RULE_NOT_NEGATIVE,
-                format!("{during}: the final balance is {final_balance}, more than was ever deposited ({ceiling}): it went below zero and wrapped around"),
+                format!(
+                    "{during}: the final balance is {final_balance}, more than was ever deposited ({ceiling}): it went below zero and wrapped around"
+                ),
             );
         }
         let expected = (initial + deposited).checked_sub(withdrawn);
@@ -430,7 +512,9 @@ fn check_near_zero(threads: usize, per_thread: u64, rounds: usize) {
             };
             broken(
                 rule,
-                format!("{during}: initial {initial} + deposits {deposited} - successful withdrawals {withdrawn} = {expected_text}, but balance() returned {final_balance}"),
+                format!(
+                    "{during}: initial {initial} + deposits {deposited} - successful withdrawals {withdrawn} = {expected_text}, but balance() returned {final_balance}"
+                ),
             );
         }
     }

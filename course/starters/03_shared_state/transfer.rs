@@ -35,8 +35,14 @@ fn transfer(from: &Account, to: &Account, amount: u64) -> bool {
 }
 
 fn main() {
-    let a = Account { id: 1, balance: Mutex::new(1000) };
-    let b = Account { id: 2, balance: Mutex::new(1000) };
+    let a = Account {
+        id: 1,
+        balance: Mutex::new(1000),
+    };
+    let b = Account {
+        id: 2,
+        balance: Mutex::new(1000),
+    };
     let start = Barrier::new(2);
 
     thread::scope(|s| {

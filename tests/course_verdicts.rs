@@ -1,0 +1,93 @@
+//! The course graded by the real engine: every solution passes, every starter fails for the
+//! reason its lesson is about, every known-wrong fixture is rejected by the rule its first
+//! line names (`// rejected-by: KIND`), and every alternative solution (`// accepted: …`) passes.
+
+mod common;
+
+use std::path::PathBuf;
+
+use learn::grade::{GradeOutcome, Grader, Source, Verdict};
+
+/// What rejected a verdict: the kinds of every rule the failing run broke (the report names
+/// them all), `compile`, or `course error`.
+fn rejected_by(verdict: &Verdict) -> Option<Vec<String>> {
+    match &verdict.outcome {
+        GradeOutcome::Passed => None,
+        GradeOutcome::CompileError(_) => Some(vec!["compile".into()]),
+        GradeOutcome::Failed(run) => Some(run.failures.iter().map(|f| f.check.to_string()).collect()),
+        GradeOutcome::CourseError(e) => Some(vec![format!("course error: {e}")]),
+    }
+}
+
+/// Why each starter must fail: the lesson of the exercise.
+const STARTER_FAILS_BY: &[(&str, &[&str])] = &[
+    ("01_threads/spawn_join", &["output", "before", "last_line"]),
+    ("01_threads/thread_args", &["compile"]),
+    ("01_threads/worker_loop", &["output", "before", "last_line", "overlap"]),
+    ("01_threads/numbers_and_letters", &["overlap", "wall_time"]),
+    ("01_threads/join_results", &["compile"]),
+    ("01_threads/scoped_sum", &["compile"]),
+];
+
+#[test]
+fn every_solution_passes_every_check() {
+    let course = common::course();
+    let items: Vec<_> = course.exercises.iter().map(|e| (e, Source::Solution)).collect();
+    let verdicts = Grader::new(&course, common::target_dir()).grade(&items, |_| {}).unwrap();
+    let failed: Vec<_> = verdicts.iter().filter_map(|v| rejected_by(v).map(|why| format!("{}: {why:?}", v.id))).collect();
+    assert!(failed.is_empty(), "solutions rejected: {failed:#?}");
+}
+
+#[test]
+fn every_starter_fails_for_its_lesson() {
+    let course = common::course();
+    let items: Vec<_> = course.exercises.iter().map(|e| (e, Source::Starter)).collect();
+    let verdicts = Grader::new(&course, common::target_dir()).grade(&items, |_| {}).unwrap();
+    for verdict in verdicts {
+        let (_, expected) = STARTER_FAILS_BY.iter().find(|(id, _)| *id == verdict.id).unwrap_or_else(|| panic!("add {} to STARTER_FAILS_BY", verdict.id));
+        let why = rejected_by(&verdict).unwrap_or_else(|| panic!("the starter of {} passes", verdict.id));
+        assert!(why.iter().any(|w| expected.contains(&w.as_str())), "the starter of {} failed by {why:?}, expected one of {expected:?}", verdict.id);
+    }
+}
+
+/// Fixtures under tests/fixtures/KIND/CHAPTER/NAME/*.rs for the exercises of the course, with
+/// the first line of each.
+fn fixtures(kind: &str) -> Vec<(String, PathBuf, String)> {
+    let course = common::course();
+    let mut found = Vec::new();
+    for exercise in &course.exercises {
+        let dir = common::root().join("tests/fixtures").join(kind).join(&exercise.id);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let first = std::fs::read_to_string(entry.path()).unwrap().lines().next().unwrap_or("").to_string();
+            found.push((exercise.id.clone(), entry.path(), first));
+        }
+    }
+    found.sort();
+    found
+}
+
+fn grade_fixtures(fixtures: &[(String, PathBuf, String)]) -> Vec<Verdict> {
+    let course = common::course();
+    let items: Vec<_> = fixtures.iter().map(|(id, path, _)| (course.exercise(id).unwrap(), Source::File(path.clone()))).collect();
+    Grader::new(&course, common::target_dir()).grade(&items, |_| {}).unwrap()
+}
+
+#[test]
+fn every_wrong_fixture_is_rejected_by_the_rule_it_names() {
+    let wrong = fixtures("wrong");
+    assert!(wrong.len() >= common::course().exercises.len(), "at least one wrong fixture per exercise");
+    for ((_, path, first), verdict) in wrong.iter().zip(grade_fixtures(&wrong)) {
+        let named = first.strip_prefix("// rejected-by: ").unwrap_or_else(|| panic!("{}: first line must be `// rejected-by: KIND`", path.display()));
+        let why = rejected_by(&verdict).unwrap_or_else(|| panic!("{} was accepted", path.display()));
+        assert!(why.iter().any(|w| w == named.trim()), "{} was rejected by {why:?}, not by {named}", path.display());
+    }
+}
+
+#[test]
+fn every_alternative_solution_is_accepted() {
+    let alternatives = fixtures("alt");
+    for ((_, path, first), verdict) in alternatives.iter().zip(grade_fixtures(&alternatives)) {
+        assert!(first.starts_with("// accepted: "), "{}: first line must be `// accepted: …`", path.display());
+        assert_eq!(rejected_by(&verdict), None, "{} was rejected", path.display());
+    }
+}

@@ -1,0 +1,60 @@
+//! insta snapshots of what a person reads: the list, a failing output diff, a compile error
+//! report, and the errors of broken manifests.
+
+mod common;
+
+use common::{course_copy, learn, put_exercise, text};
+
+/// Replaces the parts of a report that change from run to run (temporary paths, times,
+/// pids, thread ids) so the snapshot stays stable.
+fn stable(report: &str, dir: &std::path::Path) -> String {
+    let report = report.replace(&dir.display().to_string(), "[COURSE]");
+    let times = regex::Regex::new(r"\d+\.\d s\)|\d+ ms").unwrap();
+    times.replace_all(&report, "[TIME]").into_owned()
+}
+
+#[test]
+fn list_shows_chapters_marks_and_progress() {
+    let dir = course_copy();
+    std::fs::write(dir.path().join(".learn-progress.toml"), "done = [\"01_threads/spawn_join\"]\n").unwrap();
+    let (out, _) = text(&learn(dir.path(), &["list"]));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn a_wrong_output_shows_a_diff_and_the_replay_command() {
+    let dir = course_copy();
+    put_exercise(dir.path(), "01_threads/join_results", "tests/fixtures/reports/join_results_off_by_one.rs");
+    let run = learn(dir.path(), &["--unlock-all", "run", "01_threads/join_results"]);
+    assert_eq!(run.status.code(), Some(1));
+    insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+}
+
+#[test]
+fn a_compile_error_is_shown_as_rustc_renders_it() {
+    let dir = course_copy();
+    let run = learn(dir.path(), &["--unlock-all", "run", "01_threads/thread_args"]);
+    assert_eq!(run.status.code(), Some(1));
+    insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+}
+
+/// The error `learn list` gives after `edit` breaks the copy's chapter file.
+fn manifest_error(edit: impl FnOnce(&str) -> String) -> String {
+    let dir = course_copy();
+    let chapter = dir.path().join("course/chapters/01_threads.toml");
+    std::fs::write(&chapter, edit(&std::fs::read_to_string(&chapter).unwrap())).unwrap();
+    let listed = learn(dir.path(), &["list"]);
+    assert_eq!(listed.status.code(), Some(2));
+    stable(&text(&listed).1, dir.path())
+}
+
+#[test]
+fn manifest_errors_name_the_file_line_and_column() {
+    let broken_toml = manifest_error(|t| t.replacen("points = 1", "points = = 1", 1));
+    let unknown_check = manifest_error(|t| t.replacen("kind = \"last_line\"", "kind = \"last_lien\"", 1));
+    let unknown_key = manifest_error(|t| t.replacen("points = 1", "pionts = 1", 1));
+    let duplicate = manifest_error(|t| t.replacen("name = \"thread_args\"", "name = \"spawn_join\"", 1));
+    let missing_file = manifest_error(|t| t.replacen("name = \"scoped_sum\"", "name = \"scoped_summ\"", 1));
+    let bad_pattern = manifest_error(|t| t.replacen(r"first = '^Thread running\.\.\.$'", "first = '(unclosed'", 1));
+    insta::assert_snapshot!([broken_toml, unknown_check, unknown_key, duplicate, missing_file, bad_pattern].join("\n"));
+}
