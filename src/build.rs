@@ -159,10 +159,10 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
     }
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let lock = dir.join("Cargo.lock");
-    if !lock.exists() {
-        if let Ok(text) = std::fs::read_to_string(root.join("Cargo.lock")) {
-            write_if_changed(&lock, &text)?;
-        }
+    if !lock.exists()
+        && let Ok(text) = std::fs::read_to_string(root.join("Cargo.lock"))
+    {
+        write_if_changed(&lock, &text)?;
     }
     Ok(dir)
 }

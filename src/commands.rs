@@ -24,8 +24,7 @@ pub enum Exit {
 
 /// Prints an error and returns the usage exit code.
 pub fn fail_usage(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(Exit::Usage as u8)
+    ExitCode::from(usage(message) as u8)
 }
 
 /// A course opened for one command.

@@ -47,6 +47,9 @@ impl Source {
     }
 }
 
+/// `(exercise id, argument set, normalised stdout or why there is none)`.
+pub type SampleOutput = (String, ArgSet, Result<String, String>);
+
 /// One run configuration: enough to replay it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunConfig {
@@ -169,7 +172,7 @@ impl<'c> Grader<'c> {
 
     /// The normalised stdout of one unperturbed run of each of `items` with each of its
     /// argument sets: what the course's snapshots hold for the solutions.
-    pub fn outputs(&self, items: &[(&Exercise, Source)]) -> Result<Vec<(String, ArgSet, Result<String, String>)>, build::BuildError> {
+    pub fn outputs(&self, items: &[(&Exercise, Source)]) -> Result<Vec<SampleOutput>, build::BuildError> {
         let units: Vec<Unit> = items.iter().map(|(e, s)| self.units(e, s).0).collect();
         let built = build::build(&self.course.root, &self.target_dir, &units)?;
         let mut outputs = Vec::new();
@@ -287,10 +290,10 @@ impl<'c> Grader<'c> {
     }
 
     fn judge(&self, exercise: &Exercise, subject: Subject, record: &RunRecord, downloads: Option<&DownloadReport>, expected: Option<&str>, skipped: &mut Vec<String>) -> Vec<Failure> {
-        if subject == Subject::Program {
-            if let Some(failure) = judge_ending(record) {
-                return vec![failure];
-            }
+        if subject == Subject::Program
+            && let Some(failure) = judge_ending(record)
+        {
+            return vec![failure];
         }
         let evidence = Evidence { run: record, downloads, expected, normalize: &exercise.spec.normalize, cores: self.cores };
         let mut failures = Vec::new();

@@ -38,11 +38,11 @@ fn a_compile_error_is_shown_as_rustc_renders_it() {
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
 }
 
-/// The error `learn list` gives after `edit` breaks the copy's chapter file.
+/// The error `learn list` gives after `edit` breaks a fixed chapter file put in the copy.
 fn manifest_error(edit: impl FnOnce(&str) -> String) -> String {
     let dir = course_copy();
-    let chapter = dir.path().join("course/chapters/01_threads.toml");
-    std::fs::write(&chapter, edit(&std::fs::read_to_string(&chapter).unwrap())).unwrap();
+    let fixture = std::fs::read_to_string(common::root().join("tests/fixtures/manifests/01_threads.toml")).unwrap();
+    std::fs::write(dir.path().join("course/chapters/01_threads.toml"), edit(&fixture)).unwrap();
     let listed = learn(dir.path(), &["list"]);
     assert_eq!(listed.status.code(), Some(2));
     stable(&text(&listed).1, dir.path())
@@ -54,7 +54,8 @@ fn manifest_errors_name_the_file_line_and_column() {
     let unknown_check = manifest_error(|t| t.replacen("kind = \"last_line\"", "kind = \"last_lien\"", 1));
     let unknown_key = manifest_error(|t| t.replacen("points = 1", "pionts = 1", 1));
     let duplicate = manifest_error(|t| t.replacen("name = \"thread_args\"", "name = \"spawn_join\"", 1));
+    let fixture_loads = manifest_error(|t| t.replacen("title = \"Threads\"", "title = \"Threads\"\nbogus = 1", 1));
     let missing_file = manifest_error(|t| t.replacen("name = \"scoped_sum\"", "name = \"scoped_summ\"", 1));
     let bad_pattern = manifest_error(|t| t.replacen(r"first = '^Thread running\.\.\.$'", "first = '(unclosed'", 1));
-    insta::assert_snapshot!([broken_toml, unknown_check, unknown_key, duplicate, missing_file, bad_pattern].join("\n"));
+    insta::assert_snapshot!([fixture_loads, broken_toml, unknown_check, unknown_key, duplicate, missing_file, bad_pattern].join("\n"));
 }

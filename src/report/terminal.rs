@@ -186,7 +186,7 @@ pub fn list(course: &Course, progress: &Progress, status: impl Fn(&Exercise) -> 
 
 /// A progress bar of `width` cells.
 pub fn bar(done: usize, total: usize, width: usize) -> String {
-    let filled = if total == 0 { 0 } else { done * width / total };
+    let filled = (done * width).checked_div(total).unwrap_or(0);
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 

@@ -171,10 +171,10 @@ impl Observer {
     /// What every thread of the tree is doing now.
     pub(super) fn diagnose(&mut self) -> HangDiagnosis {
         let quiet = self.started.elapsed().saturating_sub(self.last_progress);
-        if let Some((at, diagnosis)) = &self.quiet_states {
-            if *at == self.last_progress {
-                return diagnosis.clone();
-            }
+        if let Some((at, diagnosis)) = &self.quiet_states
+            && *at == self.last_progress
+        {
+            return diagnosis.clone();
         }
         let pids: Vec<u32> = self.members.iter().filter(|(_, m)| !m.zombie).map(|(&p, _)| p).collect();
         let diagnosis = diagnose::diagnose(&pids, quiet);
