@@ -120,15 +120,29 @@ fn child_processes_are_observed() {
     assert!(record.orphans.is_empty());
 }
 
-#[test]
-fn a_deadlock_is_diagnosed_before_the_time_limit_with_each_threads_state() {
+/// Builds `tests/fixtures/faults/NAME.rs` with the real build step and runs it supervised.
+fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let unit = learn::build::Unit { id: "faults/deadlock".into(), source: root.join("tests/fixtures/faults/deadlock.rs"), harness: None };
+    let unit = learn::build::Unit { id: format!("faults/{name}"), source: root.join(format!("tests/fixtures/faults/{name}.rs")), harness: None };
     let built = learn::build::build(&root, &root.join("target/learn-tests"), std::slice::from_ref(&unit)).expect("cargo runs");
     let exe = built[&unit].clone().expect("the fixture compiles");
-    let request = RunRequest { program: exe, args: Vec::new(), env: Vec::new(), cwd: root, limits: quick(20_000), perturbation: Perturbation::None };
+    let request = RunRequest { program: exe, args: Vec::new(), env: Vec::new(), cwd: root, limits, perturbation: Perturbation::None };
+    supervise::run(&request).unwrap()
+}
+
+#[test]
+fn a_rust_panic_is_reported_with_where_it_happened() {
+    let record = rust_fixture("panics", quick(10_000));
+    assert!(matches!(record.ending, Ending::Exited(101)), "{:?}", record.ending);
+    let failure = judge_ending(&record).unwrap();
+    assert!(failure.seen.iter().any(|s| s.contains("panicked at") && s.contains("panics.rs:5:14")), "{failure:?}");
+    assert!(failure.hint.contains("panic"));
+}
+
+#[test]
+fn a_deadlock_is_diagnosed_before_the_time_limit_with_each_threads_state() {
     let started = Instant::now();
-    let record = supervise::run(&request).unwrap();
+    let record = rust_fixture("deadlock", quick(20_000));
     assert!(started.elapsed() < Duration::from_secs(10), "stopped as a deadlock, not at the 20 s limit");
     let Ending::Stopped(StopReason::Deadlock(diagnosis)) = &record.ending else { panic!("{:?}", record.ending) };
     let lines = diagnosis.thread_lines().join("\n");
