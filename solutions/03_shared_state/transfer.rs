@@ -6,6 +6,7 @@
 
 use std::sync::{Barrier, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 struct Account {
     /// A number that tells the accounts apart (and can put them in an order).
@@ -13,18 +14,28 @@ struct Account {
     balance: Mutex<u64>,
 }
 
-/// Moves `amount` from `from` to `to` if `from` has that much, holding both locks throughout.
-fn transfer(from: &Account, to: &Account, amount: u64) -> bool {
+/// Stands in for the checks a real bank makes during a transfer (limits, fraud rules, an
+/// audit record): a couple of microseconds of work.
+fn verify_transfer(from: &Account, to: &Account, amount: u64) {
     // Locking the same Mutex twice in one thread would deadlock on its own.
     assert_ne!(from.id, to.id, "cannot transfer from an account to itself");
+    assert!(amount > 0, "a transfer moves money");
+    let done = Instant::now() + Duration::from_micros(2);
+    while Instant::now() < done {
+        std::hint::spin_loop();
+    }
+}
 
-    // Every thread locks the account with the smaller id first. A thread holding one lock
-    // then only ever waits for a lock that comes later in that order, so no cycle of
-    // threads each waiting for the next can form: no deadlock, whichever way money moves.
+/// Moves `amount` from `from` to `to` if `from` has that much, holding both locks throughout.
+fn transfer(from: &Account, to: &Account, amount: u64) -> bool {
+    // Every transfer locks the account with the smaller id first. A thread that holds one
+    // lock then only ever waits for a lock later in that order, so no cycle of threads,
+    // each waiting for the next, can form: no deadlock, whichever way the money moves.
     let from_first = from.id < to.id;
     let (first, second) = if from_first { (from, to) } else { (to, from) };
     let mut first_balance = first.balance.lock().unwrap();
     let mut second_balance = second.balance.lock().unwrap();
+    // Name the two guards by their role again.
     let (from_balance, to_balance) = if from_first {
         (&mut *first_balance, &mut *second_balance)
     } else {
@@ -34,6 +45,7 @@ fn transfer(from: &Account, to: &Account, amount: u64) -> bool {
     if *from_balance < amount {
         return false;
     }
+    verify_transfer(from, to, amount);
     *from_balance -= amount;
     *to_balance += amount;
     true

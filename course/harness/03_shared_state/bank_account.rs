@@ -52,20 +52,48 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 /// Reports a panic inside the learner's code. A u64 subtraction that overflowed means the
 /// balance was about to go below zero, so that one is reported under its own rule.
 fn panicked(during: &str, payload: &(dyn Any + Send)) -> ! {
-    let message = panic_message(payload);
+    panicked_any(during, &[payload])
+}
+
+/// Reports the most telling of several threads' panics: an overflow first, then any panic
+/// that is not merely a poisoned lock left behind by another thread's panic.
+fn panicked_any(during: &str, payloads: &[&(dyn Any + Send)]) -> ! {
+    let messages: Vec<String> = payloads.iter().map(|p| panic_message(*p)).collect();
+    let pick = |wanted: &dyn Fn(&String) -> bool| messages.iter().find(|m| wanted(m)).cloned();
+    let message = pick(&|m| m.contains("overflow"))
+        .or_else(|| pick(&|m| !m.contains("PoisonError")))
+        .or_else(|| messages.first().cloned())
+        .unwrap_or_default();
+    let others = match messages.len() {
+        0 | 1 => String::new(),
+        n => format!(" ({n} threads panicked)"),
+    };
     if message.contains("subtract with overflow") {
         broken(
             RULE_NOT_NEGATIVE,
             format!(
-                "{during}: a thread panicked with `{message}`: a withdrawal subtracted more than \
-                 the balance held (two threads passed the balance check before either updated it)"
+                "{during}: a thread panicked with `{message}`{others}: a withdrawal subtracted \
+                 more than the balance held (two threads passed the balance check before \
+                 either updated it)"
             ),
         )
     }
     broken(
         RULE_NO_PANIC,
-        format!("{during}: a thread panicked with `{message}`"),
+        format!("{during}: a thread panicked with `{message}`{others}"),
     )
+}
+
+/// Reports a panic if any of the threads' results is one.
+fn check_joined<'a, T: 'a>(during: &str, results: impl IntoIterator<Item = &'a thread::Result<T>>) {
+    let payloads: Vec<&(dyn Any + Send)> = results
+        .into_iter()
+        .filter_map(|result| result.as_ref().err())
+        .map(|payload| &**payload)
+        .collect();
+    if !payloads.is_empty() {
+        panicked_any(during, &payloads);
+    }
 }
 
 /// Runs `f`, turning a panic in the learner's code into a reported rule.
@@ -188,6 +216,7 @@ fn check_race(threads: usize, initial: u64, amount: u64, rounds: usize) {
         });
         let mut successes = Vec::new();
         let mut refusals = Vec::new();
+        check_joined(&during, &results);
         for result in results {
             match result {
                 Ok(Ok(new_balance)) => successes.push(new_balance),
@@ -332,6 +361,8 @@ fn check_withdrawals_not_lost(threads: usize, per_thread: u64, rounds: usize) {
 
         let mut withdrawn = 0u64;
         let mut returned = Vec::new();
+        check_joined(&during, &results);
+        check_joined(&during, [&reader]);
         for result in results {
             match result {
                 Ok(Ok((amount, balances))) => {
@@ -463,6 +494,8 @@ fn check_near_zero(threads: usize, per_thread: u64, rounds: usize) {
         });
 
         let (mut deposited, mut withdrawn) = (0u64, 0u64);
+        check_joined(&during, &results);
+        check_joined(&during, [&reader]);
         for result in results {
             match result {
                 Ok(Ok((d, w, _refused))) => {

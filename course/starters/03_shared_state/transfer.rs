@@ -7,6 +7,7 @@
 
 use std::sync::{Barrier, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 struct Account {
     /// A number that tells the accounts apart (and can put them in an order).
@@ -14,21 +15,31 @@ struct Account {
     balance: Mutex<u64>,
 }
 
-/// Moves `amount` from `from` to `to` if `from` has that much, holding both locks throughout.
-fn transfer(from: &Account, to: &Account, amount: u64) -> bool {
+/// Stands in for the checks a real bank makes during a transfer (limits, fraud rules, an
+/// audit record): a couple of microseconds of work.
+fn verify_transfer(from: &Account, to: &Account, amount: u64) {
     // Locking the same Mutex twice in one thread would deadlock on its own.
     assert_ne!(from.id, to.id, "cannot transfer from an account to itself");
+    assert!(amount > 0, "a transfer moves money");
+    let done = Instant::now() + Duration::from_micros(2);
+    while Instant::now() < done {
+        std::hint::spin_loop();
+    }
+}
 
+/// Moves `amount` from `from` to `to` if `from` has that much, holding both locks throughout.
+fn transfer(from: &Account, to: &Account, amount: u64) -> bool {
     // TODO: the thread sending a -> b locks a, then b; the thread sending b -> a locks b,
     // then a. Each can get its first lock and then wait forever for the other's: a deadlock.
     // (Python's threading.Lock deadlocks the same way; neither language prevents it.)
     // Make every transfer take the two locks in one global order, whichever way the money
     // goes: the order of the accounts' `id`s, say.
     let mut from_balance = from.balance.lock().unwrap();
-    let mut to_balance = to.balance.lock().unwrap();
     if *from_balance < amount {
         return false;
     }
+    verify_transfer(from, to, amount);
+    let mut to_balance = to.balance.lock().unwrap();
     *from_balance -= amount;
     *to_balance += amount;
     true
