@@ -284,7 +284,13 @@ impl<'c> Grader<'c> {
         let limits = Limits { timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)), ..Limits::default() };
         let args = if subject == Subject::Program { config.args.values.clone() } else { Vec::new() };
         let request = RunRequest { program: program.to_path_buf(), args, env, cwd: self.course.root.clone(), limits, perturbation: config.perturbation };
-        let record = supervise::run(&request)?;
+        let mut record = supervise::run(&request)?;
+        let root = format!("{}/", self.course.root.display());
+        for line in &mut record.stderr {
+            if line.text.contains(&root) {
+                line.text = line.text.replace(&root, "");
+            }
+        }
         let downloads = server.zip(out_dir).map(|(server, dir)| server.take_report(dir.path()));
         Ok((record, downloads))
     }

@@ -152,3 +152,14 @@ fn a_deadlock_is_diagnosed_before_the_time_limit_with_each_threads_state() {
     assert_eq!(failure.check, "deadlock");
     assert!(failure.rule.contains("must not deadlock"));
 }
+
+#[test]
+fn instant_children_are_counted_exactly_by_the_probe() {
+    for _ in 0..10 {
+        let record = rust_fixture("instant_children", quick(10_000));
+        assert!(record.processes.probed, "the probe is linked into exercise binaries");
+        assert_eq!(record.processes.children.len(), 2, "{:?}", record.processes);
+        assert_eq!(record.processes.max_alive_children, 1, "they ran one after the other");
+        assert!(record.processes.children.iter().all(|c| c.parent == record.processes.root));
+    }
+}

@@ -11,6 +11,7 @@ mod diagnose;
 mod limits;
 mod observe;
 mod perturb;
+mod probe;
 mod reap;
 
 use std::path::PathBuf;
@@ -134,10 +135,12 @@ impl RunRecord {
 /// started at all.
 pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     reap::become_subreaper();
+    let probe = probe::ProbeFile::new()?;
     let mut command = Command::new(&request.program);
     command
         .args(&request.args)
         .envs(request.env.iter().map(|(k, v)| (k, v)))
+        .envs([probe.env()])
         .current_dir(&request.cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -183,6 +186,8 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         reap::reap_orphans(&orphans);
     }
     let (stdout, stderr) = capture.finish(Duration::from_secs(2));
+    let mut processes = observer.into_log();
+    probe.merge_into(&mut processes, wall);
     let ending = match stop {
         Some(reason) => Ending::Stopped(reason),
         None => exit.ending(),
@@ -193,7 +198,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         ending,
         wall,
         cpu: exit.cpu,
-        processes: observer.into_log(),
+        processes,
         orphans,
         perturbation: request.perturbation,
     })

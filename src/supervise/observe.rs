@@ -39,6 +39,9 @@ pub struct ProcessLog {
     pub max_threads: usize,
     /// How many times the tree was sampled.
     pub samples: usize,
+    /// Whether the process probe was linked in and recorded the main process (then every
+    /// copy of the program it started is counted exactly, however short-lived).
+    pub probed: bool,
 }
 
 #[derive(Clone, Copy)]
