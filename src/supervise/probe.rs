@@ -63,7 +63,7 @@ impl ProbeFile {
 /// The most intervals `[first_seen, last_seen]` that overlap at one moment.
 fn most_at_once(children: &[ChildSeen]) -> usize {
     let mut events: Vec<(Duration, i32)> = children.iter().flat_map(|c| [(c.first_seen, 1), (c.last_seen, -1)]).collect();
-    events.sort_by_key(|&(t, delta)| (t, -delta));
+    events.sort_by_key(|&(t, delta)| (t, delta)); // an exit before a start at the same moment
     let (mut now, mut most) = (0i32, 0i32);
     for (_, delta) in events {
         now += delta;

@@ -9,12 +9,15 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod runs;
+mod schedule;
+
 use crate::build::{self, CompileError, Unit};
-use crate::checks::{judge_ending, CheckSpec, Evidence, Failure, Outcome, Subject};
+use crate::checks::{judge_ending, Failure, Subject};
 use crate::course::manifest::ArgSet;
-use crate::course::{expected_output, Course, Exercise};
-use crate::server::{DownloadReport, DownloadServer};
-use crate::supervise::{self, Limits, Perturbation, RunRecord, RunRequest};
+use crate::course::{Course, Exercise};
+use crate::server::DownloadServer;
+use crate::supervise::{Perturbation, RunRecord};
 
 /// How many times a run that failed only timing rules is run again before it counts.
 pub const TIMING_RETRIES: usize = 2;
@@ -129,14 +132,23 @@ pub struct Grader<'c> {
     course: &'c Course,
     target_dir: PathBuf,
     cores: usize,
+    jobs: usize,
     replay: Option<String>,
+    gate: schedule::Gate,
 }
 
 impl<'c> Grader<'c> {
     /// A grader building into `target_dir`.
     pub fn new(course: &'c Course, target_dir: PathBuf) -> Grader<'c> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Grader { course, target_dir, cores, replay: None }
+        let jobs = std::env::var("LEARN_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(cores * 2);
+        Grader { course, target_dir, cores, jobs, replay: None, gate: schedule::Gate::default() }
+    }
+
+    /// How many exercises are graded at once (default: twice the cores, or `LEARN_JOBS`).
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
     }
 
     /// Restricts every grading to the one configuration `ARGSET:PERTURBATION`, run once.
@@ -151,23 +163,22 @@ impl<'c> Grader<'c> {
         let units: Vec<(Unit, Option<Unit>)> = items.iter().map(|(e, s)| self.units(e, s)).collect();
         let all: Vec<Unit> = units.iter().flat_map(|(p, h)| std::iter::once(p.clone()).chain(h.clone())).collect();
         let built = build::build(&self.course.root, &self.target_dir, &all)?;
-        let mut verdicts = Vec::new();
-        for ((exercise, source), (program, harness)) in items.iter().zip(units) {
+        let grade_one = |i: usize| {
+            let ((exercise, source), (program, harness)) = (&items[i], &units[i]);
             let started = std::time::Instant::now();
             let file = source.path(self.course, exercise);
             let file = file.strip_prefix(&self.course.root).map(Path::to_path_buf).unwrap_or(file);
             let mut verdict = Verdict { id: exercise.id.clone(), file, outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO };
-            let program_exe = built.get(&program).cloned().expect("every unit is in the build result");
-            let harness_exe = harness.map(|h| built.get(&h).cloned().expect("every unit is in the build result"));
+            let program_exe = built.get(program).cloned().expect("every unit is in the build result");
+            let harness_exe = harness.as_ref().map(|h| built.get(h).cloned().expect("every unit is in the build result"));
             verdict.outcome = match (program_exe, harness_exe.transpose()) {
                 (Err(e), _) | (_, Err(e)) => GradeOutcome::CompileError(e),
                 (Ok(exe), Ok(harness_exe)) => self.grade_runs(exercise, &exe, harness_exe.as_deref(), &mut verdict),
             };
             verdict.elapsed = started.elapsed();
-            each(&verdict);
-            verdicts.push(verdict);
-        }
-        Ok(verdicts)
+            verdict
+        };
+        Ok(schedule::in_order(items.len(), self.jobs, grade_one, |v| each(v)))
     }
 
     /// The normalised stdout of one unperturbed run of each of `items` with each of its
@@ -201,120 +212,5 @@ impl<'c> Grader<'c> {
         let program = Unit { id: exercise.id.clone(), source: path.clone(), harness: None };
         let harness = exercise.harness_path().map(|h| Unit { id: exercise.id.clone(), source: path, harness: Some(self.course.root.join(h)) });
         (program, harness)
-    }
-
-    fn grade_runs(&self, exercise: &Exercise, exe: &Path, harness: Option<&Path>, verdict: &mut Verdict) -> GradeOutcome {
-        let spec = &exercise.spec;
-        let perturbations = spec.perturb.clone().unwrap_or_else(|| Perturbation::ALL.to_vec());
-        let runs = spec.runs.unwrap_or(DEFAULT_RUNS) as usize;
-        let server = match spec.server.then(DownloadServer::start).transpose() {
-            Ok(server) => server,
-            Err(e) => return GradeOutcome::CourseError(format!("cannot start the download server: {e}")),
-        };
-        let mut plan: Vec<(Subject, RunConfig, Option<String>)> = Vec::new();
-        for args in exercise.arg_sets() {
-            let expected = if spec.checks.iter().any(|c| matches!(c, CheckSpec::Output(_))) {
-                match expected_output(&self.course.root, exercise, &args) {
-                    Ok(text) => Some(text),
-                    Err(e) => return GradeOutcome::CourseError(e.to_string()),
-                }
-            } else {
-                None
-            };
-            for i in 0..runs {
-                let config = RunConfig { args: args.clone(), perturbation: perturbations[i % perturbations.len()] };
-                plan.push((Subject::Program, config, expected.clone()));
-            }
-        }
-        if harness.is_some() {
-            for i in 0..HARNESS_RUNS as usize {
-                let config = RunConfig { args: ArgSet::default_set(), perturbation: perturbations[i % perturbations.len()] };
-                plan.push((Subject::Harness, config, None));
-            }
-        }
-        if let Some(key) = &self.replay {
-            plan.retain(|(_, config, _)| &config.replay_key() == key);
-            plan.truncate(1);
-            if plan.is_empty() {
-                return GradeOutcome::CourseError(format!("no run configuration `{key}` (ARGSET:PERTURBATION) for {}", exercise.id));
-            }
-        }
-        for (number, (subject, config, expected)) in plan.into_iter().enumerate() {
-            let program = if subject == Subject::Harness { harness.expect("planned only with a harness") } else { exe };
-            let mut retried = 0;
-            loop {
-                verdict.runs += 1;
-                let (record, downloads) = match self.run_once(exercise, program, &config, subject, server.as_ref()) {
-                    Ok(observed) => observed,
-                    Err(e) => return GradeOutcome::CourseError(format!("cannot start {}: {e}", program.display())),
-                };
-                let failures = self.judge(exercise, subject, &record, downloads.as_ref(), expected.as_deref(), &mut verdict.skipped);
-                if failures.is_empty() {
-                    if verdict.sample.is_none() && subject == Subject::Program {
-                        verdict.sample = Some(record);
-                    }
-                    if retried > 0 {
-                        verdict.retries.push((config.clone(), format!("passed on retry {retried}")));
-                    }
-                    break;
-                }
-                let only_timing = failures.iter().all(|f| f.timing);
-                if only_timing && retried < TIMING_RETRIES {
-                    retried += 1;
-                    continue;
-                }
-                return GradeOutcome::Failed(Box::new(FailedRun { subject, config, run_number: number + 1, failures, record, retried }));
-            }
-        }
-        GradeOutcome::Passed
-    }
-
-    fn run_once(&self, exercise: &Exercise, program: &Path, config: &RunConfig, subject: Subject, server: Option<&DownloadServer>) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
-        let spec = &exercise.spec;
-        let mut env = Vec::new();
-        let out_dir = match server {
-            Some(server) => {
-                let dir = tempfile::tempdir()?;
-                env.push(("LEARN_SERVER".to_string(), server.base_url()));
-                env.push(("LEARN_OUT".to_string(), dir.path().display().to_string()));
-                Some(dir)
-            }
-            None => None,
-        };
-        let limits = Limits { timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)), ..Limits::default() };
-        let args = if subject == Subject::Program { config.args.values.clone() } else { Vec::new() };
-        let request = RunRequest { program: program.to_path_buf(), args, env, cwd: self.course.root.clone(), limits, perturbation: config.perturbation };
-        let mut record = supervise::run(&request)?;
-        let root = format!("{}/", self.course.root.display());
-        for line in &mut record.stderr {
-            if line.text.contains(&root) {
-                line.text = line.text.replace(&root, "");
-            }
-        }
-        let downloads = server.zip(out_dir).map(|(server, dir)| server.take_report(dir.path()));
-        Ok((record, downloads))
-    }
-
-    fn judge(&self, exercise: &Exercise, subject: Subject, record: &RunRecord, downloads: Option<&DownloadReport>, expected: Option<&str>, skipped: &mut Vec<String>) -> Vec<Failure> {
-        if subject == Subject::Program
-            && let Some(failure) = judge_ending(record)
-        {
-            return vec![failure];
-        }
-        let evidence = Evidence { run: record, downloads, expected, normalize: &exercise.spec.normalize, cores: self.cores };
-        let mut failures = Vec::new();
-        for check in exercise.spec.checks.iter().filter(|c| c.subject() == subject) {
-            match check.judge(&evidence) {
-                Outcome::Pass => {}
-                Outcome::Fail(failure) => failures.push(failure),
-                Outcome::Skip(why) => {
-                    let note = format!("{}: {why}", check.kind());
-                    if !skipped.contains(&note) {
-                        skipped.push(note);
-                    }
-                }
-            }
-        }
-        failures
     }
 }
