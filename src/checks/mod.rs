@@ -45,6 +45,8 @@ pub enum CheckSpec {
     ChildProcesses(processes::ChildProcesses),
     /// The process tree used more CPU time than wall time.
     CpuParallelism(processes::CpuParallelism),
+    /// The main process never had more than so many threads.
+    Threads(processes::Threads),
     /// The grading harness of an API exercise passed.
     Harness(harness::Harness),
     /// Every served file was saved with the served bytes.
@@ -130,6 +132,7 @@ impl CheckSpec {
             CheckSpec::Period(_) => "period",
             CheckSpec::ChildProcesses(_) => "child_processes",
             CheckSpec::CpuParallelism(_) => "cpu_parallelism",
+            CheckSpec::Threads(_) => "threads",
             CheckSpec::Harness(_) => "harness",
             CheckSpec::FilesSaved(_) => "files_saved",
             CheckSpec::ServerConcurrency(_) => "server_concurrency",
@@ -157,6 +160,7 @@ impl CheckSpec {
             CheckSpec::Period(c) => c.judge(evidence),
             CheckSpec::ChildProcesses(c) => c.judge(evidence),
             CheckSpec::CpuParallelism(c) => c.judge(evidence),
+            CheckSpec::Threads(c) => c.judge(evidence),
             CheckSpec::Harness(c) => c.judge(evidence),
             CheckSpec::FilesSaved(c) => c.judge(evidence),
             CheckSpec::ServerConcurrency(c) => c.judge(evidence),

@@ -87,3 +87,29 @@ impl CpuParallelism {
         ))
     }
 }
+
+/// `threads`: the main process never had more than `max` threads at once (observed in
+/// /proc, so a thread that lives for less than a polling interval may be missed: use it for
+/// bounds, as in "the runtime is single-threaded", not to prove a thread existed).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threads {
+    /// At most this many threads, the main thread included.
+    pub max: usize,
+}
+
+impl Threads {
+    /// Judges the most threads seen at once.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        let seen = evidence.run.processes.max_threads;
+        if seen <= self.max {
+            return Outcome::Pass;
+        }
+        Outcome::Fail(Failure::logic(
+            "threads",
+            format!("the program must run on at most {} thread(s), the main thread included", self.max),
+            vec![format!("{seen} threads were alive at one moment")],
+            "A single-threaded runtime (tokio's current_thread flavour) runs every task on the main thread: no worker threads, no spawn_blocking.",
+        ))
+    }
+}
