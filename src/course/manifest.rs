@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::checks::CheckSpec;
 use crate::course::normalize::Normalize;
+use crate::course::pattern::Pattern;
 use crate::supervise::Perturbation;
 
 /// `course/course.toml`: the course title and its chapters in course order.
@@ -72,6 +73,9 @@ pub struct ExerciseSpec {
     /// The checks run on every run.
     #[serde(rename = "check", default)]
     pub checks: Vec<CheckSpec>,
+    /// How the timeline groups stdout lines into lanes: the first capture group (or the
+    /// whole match) of this pattern names the lane of a line; other lines go to `main`.
+    pub lanes: Option<Pattern>,
 }
 
 /// One set of command-line arguments an exercise is run with.
@@ -92,6 +96,12 @@ impl ArgSet {
     /// The set every exercise without `[[exercise.args]]` gets.
     pub fn default_set() -> ArgSet {
         ArgSet { name: "default".into(), values: Vec::new(), hidden: false }
+    }
+
+    /// The pseudo-set of an API exercise's harness runs (so `--replay harness:PERTURBATION`
+    /// replays a harness run); no exercise may name an argument set so.
+    pub fn harness_set() -> ArgSet {
+        ArgSet { name: "harness".into(), values: Vec::new(), hidden: false }
     }
 }
 

@@ -32,8 +32,8 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
         }
         let mut arg_names = HashSet::new();
         for args in exercise.arg_sets() {
-            if !arg_names.insert(args.name.clone()) || !valid_name(&args.name.replace('-', "_")) {
-                return Err(inconsistent(&chapter_file, format!("exercise `{}`: argument set name `{}` is repeated or not a simple name", exercise.id, args.name)));
+            if !arg_names.insert(args.name.clone()) || !valid_name(&args.name.replace('-', "_")) || args.name == "harness" {
+                return Err(inconsistent(&chapter_file, format!("exercise `{}`: argument set name `{}` is repeated, reserved (`harness`) or not a simple name", exercise.id, args.name)));
             }
         }
     }

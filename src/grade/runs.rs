@@ -9,7 +9,7 @@ use crate::checks::{judge_ending, CheckSpec, Evidence, Failure, Outcome, Subject
 use crate::course::manifest::ArgSet;
 use crate::course::{expected_output, Exercise};
 use crate::server::{DownloadReport, DownloadServer};
-use crate::supervise::{self, Limits, Perturbation, RunRecord, RunRequest};
+use crate::supervise::{self, Ending, Limits, Perturbation, RunRecord, RunRequest, StopReason};
 
 /// One planned run: who runs, how, and the expected output.
 type Planned = (Subject, RunConfig, Option<String>);
@@ -40,7 +40,7 @@ impl Grader<'_> {
         }
         if harness.is_some() {
             for i in 0..HARNESS_RUNS as usize {
-                let config = RunConfig { args: ArgSet::default_set(), perturbation: perturbations[i % perturbations.len()] };
+                let config = RunConfig { args: ArgSet::harness_set(), perturbation: perturbations[i % perturbations.len()] };
                 plan.push((Subject::Harness, config, None));
             }
         }
@@ -51,11 +51,17 @@ impl Grader<'_> {
                 return GradeOutcome::CourseError(format!("no run configuration `{key}` (ARGSET:PERTURBATION) for {}", exercise.id));
             }
         }
+        if self.first_only {
+            plan.truncate(1);
+        }
         let measures_cpu = spec.checks.iter().any(|c| matches!(c, CheckSpec::CpuParallelism(_)));
         for (number, (subject, config, expected)) in plan.into_iter().enumerate() {
             let program = if subject == Subject::Harness { harness.expect("planned only with a harness") } else { exe };
             let mut retried = 0;
             loop {
+                if self.cancelled() {
+                    return GradeOutcome::Cancelled;
+                }
                 verdict.runs += 1;
                 let hold = self.gate.hold(measures_cpu || retried > 0);
                 let observed = self.run_once(exercise, program, &config, subject, server.as_ref());
@@ -64,6 +70,9 @@ impl Grader<'_> {
                     Ok(observed) => observed,
                     Err(e) => return GradeOutcome::CourseError(format!("cannot start {}: {e}", program.display())),
                 };
+                if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
+                    return GradeOutcome::Cancelled;
+                }
                 let failures = self.judge(exercise, subject, &record, downloads.as_ref(), expected.as_deref(), &mut verdict.skipped);
                 if failures.is_empty() {
                     if verdict.sample.is_none() && subject == Subject::Program {
@@ -99,7 +108,7 @@ impl Grader<'_> {
         };
         let limits = Limits { timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)), ..Limits::default() };
         let args = if subject == Subject::Program { config.args.values.clone() } else { Vec::new() };
-        let request = RunRequest { program: program.to_path_buf(), args, env, cwd: self.course.root.clone(), limits, perturbation: config.perturbation };
+        let request = RunRequest { program: program.to_path_buf(), args, env, cwd: self.course.root.clone(), limits, perturbation: config.perturbation, cancel: self.cancel.clone() };
         let mut record = supervise::run(&request)?;
         let root = format!("{}/", self.course.root.display());
         for line in &mut record.stderr {
