@@ -4,28 +4,63 @@
 //! every retry after a timing failure (so a busy machine cannot fail a correct program twice).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Condvar, Mutex};
 
-/// Runs that share the machine hold it for reading; runs that need it alone, for writing.
+/// Admits runs onto the machine: up to `limit` shared runs at once, or one run alone (which
+/// waits for the shared ones to end, and holds new ones back while it waits).
+pub(super) struct Gate {
+    limit: usize,
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
 #[derive(Default)]
-pub(super) struct Gate(RwLock<()>);
+struct GateState {
+    shared: usize,
+    alone: bool,
+    waiting_alone: usize,
+}
 
-/// A hold on the machine for one run.
-pub(super) enum Hold<'a> {
-    /// Alongside other runs.
-    Shared(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
-    /// Alone.
-    Alone(#[allow(dead_code)] RwLockWriteGuard<'a, ()>),
+/// A hold on the machine for one run; released when dropped.
+pub(super) struct Hold<'a> {
+    gate: &'a Gate,
+    alone: bool,
 }
 
 impl Gate {
+    /// A gate admitting up to `limit` shared runs at once.
+    pub(super) fn new(limit: usize) -> Gate {
+        Gate { limit: limit.max(1), state: Mutex::new(GateState::default()), changed: Condvar::new() }
+    }
+
     /// Waits for a hold: alone when `alone`, else shared.
     pub(super) fn hold(&self, alone: bool) -> Hold<'_> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if alone {
-            Hold::Alone(self.0.write().unwrap_or_else(|e| e.into_inner()))
+            state.waiting_alone += 1;
+            state = self.changed.wait_while(state, |s| s.alone || s.shared > 0).unwrap_or_else(|e| e.into_inner());
+            state.waiting_alone -= 1;
+            state.alone = true;
         } else {
-            Hold::Shared(self.0.read().unwrap_or_else(|e| e.into_inner()))
+            state = self
+                .changed
+                .wait_while(state, |s| s.alone || s.waiting_alone > 0 || s.shared >= self.limit)
+                .unwrap_or_else(|e| e.into_inner());
+            state.shared += 1;
         }
+        Hold { gate: self, alone }
+    }
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        let mut state = self.gate.state.lock().unwrap_or_else(|e| e.into_inner());
+        if self.alone {
+            state.alone = false;
+        } else {
+            state.shared -= 1;
+        }
+        self.gate.changed.notify_all();
     }
 }
 
@@ -74,6 +109,30 @@ pub(super) fn in_order<T: Send>(count: usize, jobs: usize, work: impl Fn(usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn the_gate_caps_shared_runs_and_runs_the_alone_one_alone() {
+        let gate = Gate::new(2);
+        let (running, most, alone_saw) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(usize::MAX));
+        std::thread::scope(|scope| {
+            for i in 0..8 {
+                let (gate, running, most, alone_saw) = (&gate, &running, &most, &alone_saw);
+                scope.spawn(move || {
+                    let _hold = gate.hold(i == 4);
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    if i == 4 {
+                        alone_saw.store(now, Ordering::SeqCst);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        assert_eq!(alone_saw.load(Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn reports_in_order_whatever_the_finishing_order() {
