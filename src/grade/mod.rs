@@ -142,12 +142,13 @@ impl<'c> Grader<'c> {
     pub fn new(course: &'c Course, target_dir: PathBuf) -> Grader<'c> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let jobs = std::env::var("LEARN_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(cores * 2);
-        Grader { course, target_dir, cores, jobs, replay: None, gate: schedule::Gate::default() }
+        Grader { course, target_dir, cores, jobs, replay: None, gate: schedule::Gate::new(jobs) }
     }
 
     /// How many exercises are graded at once (default: twice the cores, or `LEARN_JOBS`).
     pub fn jobs(mut self, jobs: usize) -> Self {
         self.jobs = jobs.max(1);
+        self.gate = schedule::Gate::new(self.jobs);
         self
     }
 
