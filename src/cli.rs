@@ -1,13 +1,16 @@
 //! The command line: parses with clap and dispatches to [`commands`](crate::commands).
 //! Exit codes: 0 success, 1 a check failed, 2 a usage or course error.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::ci;
 use crate::commands::{self, App};
 use crate::grade::Source;
+use crate::watch;
 
 /// A graded course on concurrency in Rust.
 #[derive(Debug, Parser)]
@@ -50,6 +53,19 @@ pub enum Command {
         /// Replay one run configuration ARGSET:PERTURBATION, as a failure report prints it.
         #[arg(long)]
         replay: Option<String>,
+        /// Draw the run's timeline under the verdict (one lane per thread or process).
+        #[arg(long)]
+        timeline: bool,
+    },
+    /// Re-check the current exercise on every save, in a full-screen view (the default on a
+    /// terminal).
+    Watch {
+        /// Poll the files for changes instead of waiting for file events (WSL, network drives).
+        #[arg(long, conflicts_with = "manual")]
+        poll: bool,
+        /// Do not watch files: press Enter (or r) to re-check.
+        #[arg(long)]
+        manual: bool,
     },
     /// Show the hint of an exercise (default: the current one).
     Hint {
@@ -75,6 +91,21 @@ pub enum Command {
         /// Which files to grade (course authors: solutions must pass, starters must fail).
         #[arg(long, value_enum, default_value_t = Files::Exercises)]
         files: Files,
+        /// Reports for CI, and the exit code.
+        #[command(flatten)]
+        ci: ci::Options,
+    },
+    /// Grade a learner's submission with a pristine course (`--course DIR`, required): only
+    /// the submission's exercises/ files are read; changed protected files are listed.
+    Grade {
+        /// Exercise ids; none means all.
+        ids: Vec<String>,
+        /// The learner's repository (its exercises/CHAPTER/NAME.rs are graded).
+        #[arg(long)]
+        submission: PathBuf,
+        /// Reports for CI, and the exit code.
+        #[command(flatten)]
+        ci: ci::Options,
     },
 }
 
@@ -108,19 +139,25 @@ pub fn main() -> ExitCode {
         Color::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
+    if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
+        return commands::fail_usage("learn grade needs --course DIR: the pristine course to grade with");
+    }
     let app = match App::open(cli.course.clone(), cli.unlock_all) {
         Ok(app) => app,
         Err(message) => return commands::fail_usage(&message),
     };
     let exit = match cli.command {
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => app.watch(watch::Mode::Notify),
         None => app.status(),
         Some(Command::Next) => app.next(),
-        Some(Command::Run { id, replay }) => app.run(id.as_deref(), replay),
+        Some(Command::Run { id, replay, timeline }) => app.run(id.as_deref(), replay, timeline),
+        Some(Command::Watch { poll, manual }) => app.watch(watch::Mode::from_flags(poll, manual)),
         Some(Command::Hint { id }) => app.hint(id.as_deref()),
         Some(Command::List) => app.list(),
         Some(Command::Reset { id }) => app.reset(&id),
         Some(Command::Solution { id }) => app.solution(&id),
-        Some(Command::Verify { ids, files }) => app.verify(&ids, files.source()),
+        Some(Command::Verify { ids, files, ci }) => app.verify(&ids, files.source(), &ci),
+        Some(Command::Grade { ids, submission, ci }) => app.grade(&ids, &submission, &ci),
     };
     ExitCode::from(exit as u8)
 }

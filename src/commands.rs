@@ -1,15 +1,19 @@
 //! What each subcommand does, on an [`App`]: the loaded course, the learner's progress, and
 //! where builds go. Output goes through `anstream` so colours follow the terminal and NO_COLOR.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anstream::{eprintln, print, println};
 
+use crate::ci;
 use crate::course::{starters, Course, Exercise};
 use crate::grade::{Grader, Source, Verdict};
 use crate::progress::{Loaded, Progress, ProgressStore};
 use crate::report::terminal::{self, Status};
+use crate::tui::{self, progress_line::ProgressLine, screen::Screen};
+use crate::watch;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +73,7 @@ impl App {
             return Exit::Success;
         }
         let Some(verdict) = self.grade_one(exercise, Source::Exercise, None) else { return Exit::Usage };
-        print!("{}", terminal::verdict(&verdict));
+        print_verdict(exercise, &verdict, false);
         if !verdict.passed() {
             println!("\nStill on {}: nothing was recorded. Fix it and run `learn next` again.", exercise.id);
             return Exit::Failed;
@@ -89,12 +93,17 @@ impl App {
         Exit::Success
     }
 
-    /// `learn run [ID]`.
-    pub fn run(&self, id: Option<&str>, replay: Option<String>) -> Exit {
+    /// `learn run [ID]`; `timeline` draws the run's timeline under the verdict whatever it is.
+    pub fn run(&self, id: Option<&str>, replay: Option<String>, timeline: bool) -> Exit {
         let Some(exercise) = self.pick(id) else { return Exit::Usage };
         let Some(verdict) = self.grade_one(exercise, Source::Exercise, replay) else { return Exit::Usage };
-        print!("{}", terminal::verdict(&verdict));
+        print_verdict(exercise, &verdict, timeline);
         if verdict.passed() { Exit::Success } else { Exit::Failed }
+    }
+
+    /// `learn watch` (and `learn` alone on a terminal): re-checks the exercise on every save.
+    pub fn watch(&self, mode: watch::Mode) -> Exit {
+        watch::run(self, mode)
     }
 
     /// `learn hint [ID]`.
@@ -120,21 +129,34 @@ impl App {
             Ok(e) => e,
             Err(e) => return usage(&e.to_string()),
         };
+        match self.restore_starter(exercise) {
+            Ok(backup) => {
+                if let Some(backup) = backup {
+                    println!("Your version is kept at {}", backup.display());
+                }
+                println!("Restored the starter of {} in {}", exercise.id, exercise.path().display());
+                Exit::Success
+            }
+            Err(message) => usage(&message),
+        }
+    }
+
+    /// Backs the learner's file of `exercise` up (when there is one) and restores the
+    /// starter; returns where the backup went.
+    pub(crate) fn restore_starter(&self, exercise: &Exercise) -> Result<Option<PathBuf>, String> {
         let Some(starter) = starters::starter(&exercise.id) else {
-            return usage(&format!("no starter of {id} is embedded in this build of learn (rebuild it)"));
+            return Err(format!("no starter of {} is embedded in this build of learn (rebuild it)", exercise.id));
         };
         let path = self.course.root.join(exercise.path());
-        if path.exists() {
-            match self.back_up(exercise, &path) {
-                Ok(backup) => println!("Your version is kept at {}", backup.display()),
-                Err(e) => return usage(&format!("cannot back up {}: {e}; nothing was changed", path.display())),
-            }
-        }
-        if let Err(e) = std::fs::create_dir_all(path.parent().expect("exercise paths have a folder")).and_then(|_| std::fs::write(&path, starter)) {
-            return usage(&format!("cannot write {}: {e}", path.display()));
-        }
-        println!("Restored the starter of {} in {}", exercise.id, exercise.path().display());
-        Exit::Success
+        let backup = if path.exists() {
+            Some(self.back_up(exercise, &path).map_err(|e| format!("cannot back up {}: {e}; nothing was changed", path.display()))?)
+        } else {
+            None
+        };
+        std::fs::create_dir_all(path.parent().expect("exercise paths have a folder"))
+            .and_then(|_| std::fs::write(&path, starter))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        Ok(backup)
     }
 
     /// `learn solution ID`: only once the exercise is done.
@@ -157,7 +179,7 @@ impl App {
     }
 
     /// `learn verify [IDS]`: course order, one line each and a total.
-    pub fn verify(&self, ids: &[String], source: Source) -> Exit {
+    pub fn verify(&self, ids: &[String], source: Source, options: &ci::Options) -> Exit {
         let mut chosen = Vec::new();
         for exercise in &self.course.exercises {
             if ids.is_empty() || ids.contains(&exercise.id) {
@@ -168,19 +190,34 @@ impl App {
             return usage(&format!("no exercise `{unknown}` in this course (see `learn list`)"));
         }
         eprintln!("Building {} exercise(s)…", chosen.len());
-        let grader = Grader::new(&self.course, self.target_dir.clone());
-        let verdicts = match grader.grade(&chosen, |v| println!("{}", terminal::verify_line(v))) {
+        let progress = ProgressLine::start("building the exercises");
+        let cargo = |line: &str| progress.cargo_line(line);
+        let grader = Grader::new(&self.course, self.target_dir.clone()).cargo_lines(progress.is_shown().then_some(&cargo));
+        let session = ci::Session::new(options);
+        let mut graded = 0;
+        let each = |v: &Verdict| {
+            graded += 1;
+            progress.set(format!("graded {graded} of {}; grading the others", chosen.len()));
+            progress.suspend(|| session.progress(v));
+        };
+        let verdicts = match grader.grade(&chosen, each) {
             Ok(v) => v,
             Err(e) => return usage(&e.to_string()),
         };
-        let passed = verdicts.iter().filter(|v| v.passed()).count();
-        println!("\n{passed} passed, {} failed", verdicts.len() - passed);
-        if passed == verdicts.len() { Exit::Success } else { Exit::Failed }
+        session.conclude(&self.course, &verdicts, None)
+    }
+
+    /// `learn grade --course DIR --submission DIR [IDS]`: this course, which must be pristine,
+    /// grades the submission's exercises (see [`ci::grade`]).
+    pub fn grade(&self, ids: &[String], submission: &Path, options: &ci::Options) -> Exit {
+        ci::grade(&self.course, &self.target_dir, ids, submission, options)
     }
 
     fn grade_one(&self, exercise: &Exercise, source: Source, replay: Option<String>) -> Option<Verdict> {
         eprintln!("Checking {}…", exercise.id);
-        let grader = Grader::new(&self.course, self.target_dir.clone()).replay(replay);
+        let progress = ProgressLine::start(&format!("building {}", exercise.id));
+        let cargo = |line: &str| progress.cargo_line(line);
+        let grader = Grader::new(&self.course, self.target_dir.clone()).replay(replay).cargo_lines(progress.is_shown().then_some(&cargo));
         match grader.grade(&[(exercise, source)], |_| {}) {
             Ok(mut verdicts) => verdicts.pop(),
             Err(e) => {
@@ -217,11 +254,23 @@ impl App {
         Some(exercise)
     }
 
-    fn current<'a>(&'a self, progress: &Progress) -> Option<&'a Exercise> {
+    /// The course.
+    pub(crate) fn course(&self) -> &Course {
+        &self.course
+    }
+
+    /// Where builds go.
+    pub(crate) fn target_dir(&self) -> &Path {
+        &self.target_dir
+    }
+
+    /// The first exercise not done yet.
+    pub(crate) fn current<'a>(&'a self, progress: &Progress) -> Option<&'a Exercise> {
         self.course.exercises.iter().find(|e| !progress.is_done(&e.id))
     }
 
-    fn status_of(&self, exercise: &Exercise, progress: &Progress) -> Status {
+    /// Done, current, locked, or open (everything unlocked).
+    pub(crate) fn status_of(&self, exercise: &Exercise, progress: &Progress) -> Status {
         if progress.is_done(&exercise.id) {
             Status::Done
         } else if self.current(progress).is_some_and(|c| c.id == exercise.id) {
@@ -233,14 +282,15 @@ impl App {
         }
     }
 
-    fn is_untouched(&self, exercise: &Exercise) -> bool {
+    /// Whether the learner's file is still the starter.
+    pub(crate) fn is_untouched(&self, exercise: &Exercise) -> bool {
         let text = std::fs::read_to_string(self.course.root.join(exercise.path())).ok();
         text.is_some() && text.as_deref() == starters::starter(&exercise.id)
     }
 
     /// The progress; a corrupt file is kept aside and progress rebuilt by checking the
     /// exercises in order.
-    fn progress(&self) -> Result<Progress, ()> {
+    pub(crate) fn progress(&self) -> Result<Progress, ()> {
         let store = ProgressStore::lock(&self.course.root).map_err(|e| eprintln!("error: cannot lock the progress file: {e}"))?;
         match store.load() {
             Ok(Loaded::Fine(progress)) => Ok(progress),
@@ -274,7 +324,7 @@ impl App {
     }
 
     /// Applies `change` to the progress as it is on disk now, under the lock, and saves it.
-    fn update_progress(&self, change: impl FnOnce(&mut Progress)) -> std::io::Result<Progress> {
+    pub(crate) fn update_progress(&self, change: impl FnOnce(&mut Progress)) -> std::io::Result<Progress> {
         let store = ProgressStore::lock(&self.course.root)?;
         let mut progress = match store.load()? {
             Loaded::Fine(p) => p,
@@ -291,6 +341,16 @@ impl App {
         std::fs::create_dir_all(backup.parent().expect("has a folder"))?;
         std::fs::copy(path, &backup)?;
         Ok(backup)
+    }
+}
+
+/// Prints a verdict, and under it the timeline of its run when it failed on order or time
+/// (or always, with `timeline`).
+fn print_verdict(exercise: &Exercise, verdict: &Verdict, timeline: bool) {
+    print!("{}", terminal::verdict(verdict));
+    let width = if std::io::stdout().is_terminal() { Screen::size().0 } else { 100 };
+    if let Some(drawn) = tui::timeline::under_verdict(verdict, exercise, timeline, width) {
+        print!("\n{drawn}");
     }
 }
 

@@ -3,11 +3,13 @@
 //! A learner's file travels one way through these modules:
 //! [`course`] (the manifest) → [`build`] (cargo) → [`supervise`] (a run under limits) →
 //! [`checks`] (what must hold) → [`grade`] (runs × perturbations × checks → verdict) →
-//! [`report`] (what the learner and CI read). [`progress`] remembers what is done; [`cli`]
-//! parses and dispatches.
+//! [`report`] (what the learner and CI read). [`progress`] remembers what is done; [`ci`]
+//! grades learners' forks in CI against a pristine course; [`watch`] re-checks the
+//! exercise on every save, drawn by [`tui`]; [`cli`] parses and dispatches.
 
 pub mod build;
 pub mod checks;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod course;
@@ -16,3 +18,5 @@ pub mod progress;
 pub mod report;
 pub mod server;
 pub mod supervise;
+pub mod tui;
+pub mod watch;

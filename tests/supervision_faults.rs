@@ -15,6 +15,7 @@ fn sh(script: &str, limits: Limits) -> RunRecord {
         cwd: std::env::temp_dir(),
         limits,
         perturbation: Perturbation::None,
+        cancel: None,
     };
     supervise::run(&request).expect("sh starts")
 }
@@ -126,7 +127,7 @@ fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
     let unit = learn::build::Unit { id: format!("faults/{name}"), source: root.join(format!("tests/fixtures/faults/{name}.rs")), harness: None };
     let built = learn::build::build(&root, &root.join("target/learn-tests"), std::slice::from_ref(&unit)).expect("cargo runs");
     let exe = built[&unit].clone().expect("the fixture compiles");
-    let request = RunRequest { program: exe, args: Vec::new(), env: Vec::new(), cwd: root, limits, perturbation: Perturbation::None };
+    let request = RunRequest { program: exe, args: Vec::new(), env: Vec::new(), cwd: root, limits, perturbation: Perturbation::None, cancel: None };
     supervise::run(&request).unwrap()
 }
 

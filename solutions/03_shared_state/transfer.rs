@@ -15,12 +15,12 @@ struct Account {
 }
 
 /// Stands in for the checks a real bank makes during a transfer (limits, fraud rules, an
-/// audit record): a couple of microseconds of work.
+/// audit record): about ten microseconds of work.
 fn verify_transfer(from: &Account, to: &Account, amount: u64) {
     // Locking the same Mutex twice in one thread would deadlock on its own.
     assert_ne!(from.id, to.id, "cannot transfer from an account to itself");
     assert!(amount > 0, "a transfer moves money");
-    let done = Instant::now() + Duration::from_micros(2);
+    let done = Instant::now() + Duration::from_micros(10);
     while Instant::now() < done {
         std::hint::spin_loop();
     }

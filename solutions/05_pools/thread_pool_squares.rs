@@ -33,7 +33,10 @@ impl ThreadPool {
                 thread::spawn(move || worker_loop(&queue))
             })
             .collect();
-        ThreadPool { jobs: Some(jobs), workers }
+        ThreadPool {
+            jobs: Some(jobs),
+            workers,
+        }
     }
 
     /// Runs f on every item on the workers; returns the results in input order.

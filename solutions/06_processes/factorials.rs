@@ -94,7 +94,9 @@ fn main() {
     // ...and only then collect the answers, in input order. While we wait for the first,
     // the others keep computing in their own processes.
     for (n, child) in numbers.iter().zip(children) {
-        let output = child.wait_with_output().expect("cannot read a worker's answer");
+        let output = child
+            .wait_with_output()
+            .expect("cannot read a worker's answer");
         assert!(output.status.success(), "the worker for {n}! failed");
         let answer = String::from_utf8(output.stdout).expect("the answer is not text");
         let answer = answer.trim();

@@ -16,7 +16,11 @@ const WORKERS: usize = 2;
 /// stdin ends (the parent closed its end of the pipe).
 fn worker() {
     for line in io::stdin().lock().lines() {
-        let n: u64 = line.expect("cannot read stdin").trim().parse().expect("not a number");
+        let n: u64 = line
+            .expect("cannot read stdin")
+            .trim()
+            .parse()
+            .expect("not a number");
         // Pretend squaring is expensive.
         thread::sleep(Duration::from_millis(50));
         // `println!` flushes at the end of the line, so the parent gets the answer now.
@@ -41,7 +45,11 @@ impl Worker {
             .expect("cannot start a worker process");
         let to_worker = child.stdin.take().unwrap();
         let from_worker = BufReader::new(child.stdout.take().unwrap());
-        Worker { child, to_worker, from_worker }
+        Worker {
+            child,
+            to_worker,
+            from_worker,
+        }
     }
 
     fn send(&mut self, n: u64) {
@@ -50,13 +58,21 @@ impl Worker {
 
     fn receive(&mut self) -> u64 {
         let mut line = String::new();
-        self.from_worker.read_line(&mut line).expect("cannot read from the worker");
-        line.trim().parse().expect("the worker did not answer a number")
+        self.from_worker
+            .read_line(&mut line)
+            .expect("cannot read from the worker");
+        line.trim()
+            .parse()
+            .expect("the worker did not answer a number")
     }
 
     /// Closing stdin is the "no more work" signal: the worker's loop ends and it exits.
     fn finish(self) {
-        let Worker { mut child, to_worker, .. } = self;
+        let Worker {
+            mut child,
+            to_worker,
+            ..
+        } = self;
         drop(to_worker);
         let status = child.wait().expect("cannot wait for a worker");
         assert!(status.success(), "a worker failed: {status}");
@@ -69,7 +85,9 @@ fn main() {
         worker();
         return;
     }
-    let count: u64 = args.first().map_or(10, |a| a.parse().expect("COUNT must be a number"));
+    let count: u64 = args
+        .first()
+        .map_or(10, |a| a.parse().expect("COUNT must be a number"));
     let items: Vec<u64> = (1..=count).collect();
 
     // The pool: WORKERS processes, started once, serving every item.

@@ -20,21 +20,33 @@ const MAX_DOWNLOADS: usize = 3;
 
 /// The names the server offers: `GET /files` answers with one name per line.
 fn list_files(server: &str) -> Result<Vec<String>, AnyError> {
-    let listing = ureq::get(format!("{server}/files")).call()?.body_mut().read_to_string()?;
-    Ok(listing.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect())
+    let listing = ureq::get(format!("{server}/files"))
+        .call()?
+        .body_mut()
+        .read_to_string()?;
+    Ok(listing
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect())
 }
 
 /// Downloads one file and saves it under its own name in `out_dir`.
 fn download_file(server: &str, out_dir: &Path, name: &str) -> Result<(), AnyError> {
     println!("[Start] Downloading {name}...");
-    let bytes = ureq::get(format!("{server}/files/{name}")).call()?.body_mut().read_to_vec()?;
+    let bytes = ureq::get(format!("{server}/files/{name}"))
+        .call()?
+        .body_mut()
+        .read_to_vec()?;
     fs::write(out_dir.join(name), bytes)?;
     println!("[Done] {name}");
     Ok(())
 }
 
 fn main() -> Result<(), AnyError> {
-    let server = env::var("LEARN_SERVER").map_err(|_| "LEARN_SERVER is not set: run me with `learn`")?;
+    let server =
+        env::var("LEARN_SERVER").map_err(|_| "LEARN_SERVER is not set: run me with `learn`")?;
     let out_dir = env::var("LEARN_OUT").map_err(|_| "LEARN_OUT is not set: run me with `learn`")?;
     let out_dir = Path::new(&out_dir);
 
@@ -65,6 +77,9 @@ fn main() -> Result<(), AnyError> {
         Ok::<(), AnyError>(())
     })?;
 
-    println!("Total time taken: {:.2} seconds", start.elapsed().as_secs_f64());
+    println!(
+        "Total time taken: {:.2} seconds",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }

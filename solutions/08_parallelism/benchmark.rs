@@ -2,9 +2,10 @@
 //
 // Times two jobs, each split into four tasks, run three ways: one task after another,
 // on four threads, and in four child processes (copies of this program). The CPU-bound
-// job counts the primes below LIMIT (default 3_000_000); the I/O-bound job "fetches"
+// job counts the primes below LIMIT (default 5_000_000); the I/O-bound job "fetches"
 // four pages, each a wait of 50 ms. Prints one row per job and way, with its result,
-// its time and its speedup over the sequential run.
+// its time and its speedup over the sequential run; the threads also report when each
+// task starts and finishes.
 
 use std::env;
 use std::process::{Command, Stdio};
@@ -22,12 +23,12 @@ fn is_prime(n: u64) -> bool {
     if n < 2 {
         return false;
     }
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         return n == 2;
     }
     let mut divisor = 3;
     while divisor * divisor <= n {
-        if n % divisor == 0 {
+        if n.is_multiple_of(divisor) {
             return false;
         }
         divisor += 2;
@@ -68,7 +69,12 @@ impl Job {
     /// The arguments that make a copy of this program run task `k` of this job.
     fn worker_args(self, k: u64) -> Vec<String> {
         match self {
-            Job::Cpu { limit } => vec!["--worker".into(), "cpu".into(), k.to_string(), limit.to_string()],
+            Job::Cpu { limit } => vec![
+                "--worker".into(),
+                "cpu".into(),
+                k.to_string(),
+                limit.to_string(),
+            ],
             Job::Io => vec!["--worker".into(), "io".into(), k.to_string()],
         }
     }
@@ -88,14 +94,27 @@ impl Job {
     }
 }
 
+/// One way to run a job's tasks; returns the sum of their results.
+type Runner = fn(Job) -> u64;
+
 fn run_sequential(job: Job) -> u64 {
     (0..TASKS).map(|k| job.run_task(k)).sum()
 }
 
 /// Rust has no GIL: the four threads really run at once, on as many cores as there are.
+/// Each thread reports when its task starts and finishes, so you can watch them overlap.
 fn run_on_threads(job: Job) -> u64 {
     thread::scope(|s| {
-        let handles: Vec<_> = (0..TASKS).map(|k| s.spawn(move || job.run_task(k))).collect();
+        let handles: Vec<_> = (0..TASKS)
+            .map(|k| {
+                s.spawn(move || {
+                    println!("  {} task {k} started on a thread", job.name());
+                    let result = job.run_task(k);
+                    println!("  {} task {k} finished on a thread", job.name());
+                    result
+                })
+            })
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).sum()
     })
 }
@@ -115,9 +134,14 @@ fn run_on_processes(job: Job) -> u64 {
     children
         .into_iter()
         .map(|child| {
-            let output = child.wait_with_output().expect("cannot read a worker's answer");
+            let output = child
+                .wait_with_output()
+                .expect("cannot read a worker's answer");
             assert!(output.status.success(), "a worker failed");
-            String::from_utf8_lossy(&output.stdout).trim().parse::<u64>().expect("not a number")
+            String::from_utf8_lossy(&output.stdout)
+                .trim()
+                .parse::<u64>()
+                .expect("not a number")
         })
         .sum()
 }
@@ -130,15 +154,19 @@ fn main() {
     if args.first().map(String::as_str) == Some("--worker") {
         let k = args[2].parse().expect("bad task number");
         let job = match args[1].as_str() {
-            "cpu" => Job::Cpu { limit: args[3].parse().expect("bad limit") },
+            "cpu" => Job::Cpu {
+                limit: args[3].parse().expect("bad limit"),
+            },
             _ => Job::Io,
         };
         println!("{}", job.run_task(k));
         return;
     }
 
-    let limit = args.first().map_or(3_000_000, |a| a.parse().expect("LIMIT must be a number"));
-    let ways: [(&str, fn(Job) -> u64); 3] = [
+    let limit = args
+        .first()
+        .map_or(5_000_000, |a| a.parse().expect("LIMIT must be a number"));
+    let ways: [(&str, Runner); 3] = [
         ("sequential", run_sequential),
         ("threads", run_on_threads),
         ("processes", run_on_processes),

@@ -28,8 +28,8 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// A unique, stable binary name for this unit.
-    fn bin_name(&self) -> String {
+    /// A unique, stable binary name for this unit (its crate name has `_` for `-`).
+    pub fn bin_name(&self) -> String {
         let mut hasher = DefaultHasher::new();
         self.hash(&mut hasher);
         let kind = if self.harness.is_some() { "harness-" } else { "" };
@@ -65,6 +65,17 @@ pub type Built = HashMap<Unit, Result<PathBuf, CompileError>>;
 
 /// Builds `units` for the course at `root` into `target_dir`.
 pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, BuildError> {
+    cargo_build(root, target_dir, units, None)
+}
+
+/// Like [`build`], with cargo very verbose and its progress bar on: every line cargo prints
+/// on stderr goes to `each` as it comes (`Compiling …`, `Building [==>  ] 3/40: tokio`, and
+/// `Running `ENV=… rustc …`` with the exact environment and command of every crate compiled).
+pub fn build_reporting(root: &Path, target_dir: &Path, units: &[Unit], each: &(dyn Fn(&str) + Sync)) -> Result<Built, BuildError> {
+    cargo_build(root, target_dir, units, Some(each))
+}
+
+fn cargo_build(root: &Path, target_dir: &Path, units: &[Unit], each: Option<&(dyn Fn(&str) + Sync)>) -> Result<Built, BuildError> {
     let package = write_package(root, target_dir, units)?;
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command
@@ -73,7 +84,11 @@ pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, Bu
         .arg(package.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir.join("build"))
-        .args(["--message-format", "json-diagnostic-rendered-ansi", "--keep-going", "--quiet"])
+        .args(["--message-format", "json-diagnostic-rendered-ansi", "--keep-going"])
+        .args(match each {
+            None => &["--quiet"][..],
+            Some(_) => &["-vv", "--config", "term.progress.when='always'", "--config", "term.progress.width=100"][..],
+        })
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -82,37 +97,80 @@ pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, Bu
     }
     let mut child = command.spawn()?;
     let stderr = child.stderr.take().expect("piped");
-    let stderr_reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
-    let mut executables: HashMap<String, PathBuf> = HashMap::new();
-    let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> = HashMap::new();
-    for message in Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten() {
-        match message {
-            Message::CompilerArtifact(artifact) => {
-                if let Some(exe) = artifact.executable {
-                    executables.insert(artifact.target.name.clone(), exe.into_std_path_buf());
+    std::thread::scope(|scope| {
+        let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
+        let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
+        let mut executables: HashMap<String, PathBuf> = HashMap::new();
+        let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> = HashMap::new();
+        for message in Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten() {
+            match message {
+                Message::CompilerArtifact(artifact) => {
+                    if let Some(exe) = artifact.executable {
+                        executables.insert(artifact.target.name.clone(), exe.into_std_path_buf());
+                    }
                 }
+                Message::CompilerMessage(msg) => diagnostics.entry(msg.target.name.clone()).or_default().push(msg.message),
+                _ => {}
             }
-            Message::CompilerMessage(msg) => diagnostics.entry(msg.target.name.clone()).or_default().push(msg.message),
-            _ => {}
         }
-    }
-    child.wait()?;
-    let cargo_stderr = stderr_reader.join().unwrap_or_default();
-    let root_prefix = format!("{}/", root.display());
-    Ok(by_name
-        .into_iter()
-        .map(|(name, unit)| {
-            let result = match executables.remove(&name) {
-                Some(exe) => Ok(exe),
-                None => Err(compile_error(diagnostics.remove(&name).unwrap_or_default(), &cargo_stderr, &root_prefix)),
-            };
-            (unit.clone(), result)
-        })
-        .collect())
+        child.wait()?;
+        let cargo_stderr = stderr_reader.join().unwrap_or_default();
+        let root_prefix = format!("{}/", root.display());
+        Ok(by_name
+            .into_iter()
+            .map(|(name, unit)| {
+                let result = match executables.remove(&name) {
+                    Some(exe) => Ok(exe),
+                    None => Err(compile_error(diagnostics.remove(&name).unwrap_or_default(), &cargo_stderr, &root_prefix)),
+                };
+                (unit.clone(), result)
+            })
+            .collect())
+    })
 }
 
-fn compile_error(diagnostics: Vec<cargo_metadata::diagnostic::Diagnostic>, cargo_stderr: &str, root_prefix: &str) -> CompileError {
+/// Reads cargo's stderr to its end, handing each line (split at `\n` and at the `\r` of
+/// its progress bar) to `each`; returns the text without cargo's status lines.
+fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Sync)>) -> String {
+    let mut kept = String::new();
+    let mut line = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut take_line = |line: &mut Vec<u8>| {
+        let text = String::from_utf8_lossy(line).into_owned();
+        line.clear();
+        if text.is_empty() {
+            return;
+        }
+        if let Some(each) = each {
+            each(&text);
+        }
+        if !is_cargo_status(&text) {
+            kept.push_str(&text);
+            kept.push('\n');
+        }
+    };
+    while let Ok(n @ 1..) = stderr.read(&mut buf) {
+        for &byte in &buf[..n] {
+            match byte {
+                b'\n' | b'\r' => take_line(&mut line),
+                _ => line.push(byte),
+            }
+        }
+    }
+    take_line(&mut line);
+    kept
+}
+
+/// Whether `line` is one of cargo's right-aligned status lines (`   Compiling x`).
+fn is_cargo_status(line: &str) -> bool {
+    const VERBS: [&str; 9] = ["Compiling", "Running", "Fresh", "Building", "Finished", "Dirty", "Blocking", "Locking", "Downloaded"];
+    let trimmed = line.trim_start();
+    trimmed.len() < line.len() && VERBS.iter().any(|verb| trimmed.starts_with(verb))
+}
+
+/// The compile error of one crate from its rustc diagnostics (or, when there are none, the
+/// build's other output), paths shown relative to the course root.
+pub(crate) fn compile_error(diagnostics: Vec<cargo_metadata::diagnostic::Diagnostic>, cargo_stderr: &str, root_prefix: &str) -> CompileError {
     use cargo_metadata::diagnostic::DiagnosticLevel;
     let errors: Vec<_> = diagnostics.iter().filter(|d| matches!(d.level, DiagnosticLevel::Error | DiagnosticLevel::Ice)).collect();
     let rendered = if diagnostics.is_empty() {
@@ -142,7 +200,7 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
     let dependencies = course_dependencies(root)?;
     write_if_changed(&dir.join("build.rs"), &probe::build_script(probe::object(target_dir).as_deref()))?;
     let mut manifest = format!(
-        "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n[dependencies]\n{dependencies}\n"
+        "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n{dependencies}\n"
     );
     for unit in &sorted {
         let path = match &unit.harness {
@@ -170,13 +228,13 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
     Ok(dir)
 }
 
-/// The `[dependencies]` table of `course/Cargo.toml`, as TOML text.
+/// The `[dependencies]` table of `course/Cargo.toml` (header included), as TOML text.
 fn course_dependencies(root: &Path) -> Result<String, BuildError> {
     let text = std::fs::read_to_string(root.join("course/Cargo.toml")).map_err(|e| BuildError::Manifest(e.to_string()))?;
     let table: toml::Table = toml::from_str(&text).map_err(|e| BuildError::Manifest(e.message().to_string()))?;
     let deps = table.get("dependencies").and_then(|d| d.as_table()).cloned().unwrap_or_default();
-    let deps: BTreeMap<_, _> = deps.into_iter().collect();
-    toml::to_string(&deps).map_err(|e| BuildError::Manifest(e.to_string()))
+    let section: BTreeMap<&str, toml::Table> = BTreeMap::from([("dependencies", deps)]);
+    toml::to_string(&section).map_err(|e| BuildError::Manifest(e.to_string()))
 }
 
 fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
@@ -186,4 +244,20 @@ fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
     let temp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&temp, text)?;
     std::fs::rename(temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_course_dependency_lands_under_dependencies() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let generated: toml::Table = toml::from_str(&course_dependencies(root).unwrap()).unwrap();
+        let deps = generated["dependencies"].as_table().unwrap();
+        for name in ["rayon", "tokio", "ureq"] {
+            assert!(deps.contains_key(name), "{name} missing from {generated:?}");
+        }
+        assert_eq!(generated.len(), 1, "nothing but [dependencies]: {generated:?}");
+    }
 }

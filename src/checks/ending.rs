@@ -54,6 +54,12 @@ fn stopped(reason: &StopReason) -> Failure {
             vec![format!("it used {} MiB and was stopped", seen >> 20)],
             "Something grows without bound: a Vec or a channel that is filled faster than it is emptied.",
         ),
+        StopReason::Cancelled => Failure::logic(
+            "cancelled",
+            "the run must not be stopped by learn before it ends",
+            vec!["it was cancelled (a newer version of the file was saved)".into()],
+            "Nothing to fix here: the newer version is checked instead.",
+        ),
     }
 }
 

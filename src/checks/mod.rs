@@ -41,6 +41,8 @@ pub enum CheckSpec {
     WallTime(timing::WallTime),
     /// Lines arrive on a fixed period without accumulated drift.
     Period(timing::Period),
+    /// Results come in the order the work finishes (retried like timing).
+    CompletionOrder(timing::CompletionOrder),
     /// The program started child processes (observed by the runner).
     ChildProcesses(processes::ChildProcesses),
     /// The process tree used more CPU time than wall time.
@@ -130,6 +132,7 @@ impl CheckSpec {
             CheckSpec::Overlap(_) => "overlap",
             CheckSpec::WallTime(_) => "wall_time",
             CheckSpec::Period(_) => "period",
+            CheckSpec::CompletionOrder(_) => "completion_order",
             CheckSpec::ChildProcesses(_) => "child_processes",
             CheckSpec::CpuParallelism(_) => "cpu_parallelism",
             CheckSpec::Threads(_) => "threads",
@@ -158,6 +161,7 @@ impl CheckSpec {
             CheckSpec::Overlap(c) => c.judge(evidence),
             CheckSpec::WallTime(c) => c.judge(evidence),
             CheckSpec::Period(c) => c.judge(evidence),
+            CheckSpec::CompletionOrder(c) => c.judge(evidence),
             CheckSpec::ChildProcesses(c) => c.judge(evidence),
             CheckSpec::CpuParallelism(c) => c.judge(evidence),
             CheckSpec::Threads(c) => c.judge(evidence),

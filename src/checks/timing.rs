@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::order::Sequence;
 use super::{Evidence, Failure, Outcome};
 use crate::course::pattern::Pattern;
 
@@ -119,6 +120,30 @@ impl Period {
             }
         }
         Outcome::Pass
+    }
+}
+
+/// `completion_order`: the lines matching `pattern` come in exactly the order `expect`, an
+/// order the scheduler decides by when work finishes (tasks of different lengths reporting as
+/// they complete). The rule of `sequence`, judged as timing: a late wake-up on a loaded
+/// machine can swap two results, so a failure is retried before it counts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct CompletionOrder(Sequence);
+
+impl CompletionOrder {
+    /// Judges the order of completion.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        match self.0.judge(evidence) {
+            Outcome::Fail(failure) => Outcome::Fail(Failure {
+                check: "completion_order",
+                rule: format!("results must be reported in the order the work finishes: {}", failure.rule),
+                hint: "Report each result as it arrives (a channel the workers send to, read in a loop), not in the order the work was started.".into(),
+                timing: true,
+                ..failure
+            }),
+            other => other,
+        }
     }
 }
 

@@ -7,6 +7,8 @@
 //! The engine knows nothing of terminals: it returns [`Verdict`]s for the reporters.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 mod runs;
@@ -97,6 +99,8 @@ pub enum GradeOutcome {
     Failed(Box<FailedRun>),
     /// The course itself is broken for this exercise (e.g. a missing snapshot).
     CourseError(String),
+    /// Grading was stopped through [`Grader::cancel`] before it could conclude.
+    Cancelled,
 }
 
 /// The verdict on one exercise.
@@ -134,6 +138,9 @@ pub struct Grader<'c> {
     cores: usize,
     jobs: usize,
     replay: Option<String>,
+    first_only: bool,
+    cancel: Option<Arc<AtomicBool>>,
+    cargo_lines: Option<&'c (dyn Fn(&str) + Sync)>,
     gate: schedule::Gate,
 }
 
@@ -142,7 +149,7 @@ impl<'c> Grader<'c> {
     pub fn new(course: &'c Course, target_dir: PathBuf) -> Grader<'c> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let jobs = std::env::var("LEARN_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(cores * 2);
-        Grader { course, target_dir, cores, jobs, replay: None, gate: schedule::Gate::new(jobs) }
+        Grader { course, target_dir, cores, jobs, replay: None, first_only: false, cancel: None, cargo_lines: None, gate: schedule::Gate::new(jobs) }
     }
 
     /// How many exercises are graded at once (default: twice the cores, or `LEARN_JOBS`).
@@ -158,28 +165,63 @@ impl<'c> Grader<'c> {
         self
     }
 
+    /// Makes only the first planned run (the first argument set, the first perturbation): a
+    /// quick first look. `Passed` then means that this one run passed, not the exercise.
+    pub fn first_run(mut self) -> Self {
+        self.first_only = true;
+        self
+    }
+
+    /// Stops grading as soon as `flag` is raised: a run in progress is killed and the
+    /// outcome is [`GradeOutcome::Cancelled`].
+    pub fn cancel(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.cancel = Some(flag);
+        self
+    }
+
+    /// Hands every line cargo prints on stderr to `each` as it comes (progress, and the
+    /// rustc command of every crate compiled), instead of keeping cargo quiet.
+    pub fn cargo_lines(mut self, each: Option<&'c (dyn Fn(&str) + Sync)>) -> Self {
+        self.cargo_lines = each;
+        self
+    }
+
     /// Grades `items` in order, building all of them first in one cargo invocation, and calls
     /// `each` with every verdict as soon as it is known.
     pub fn grade(&self, items: &[(&Exercise, Source)], mut each: impl FnMut(&Verdict)) -> Result<Vec<Verdict>, build::BuildError> {
-        let units: Vec<(Unit, Option<Unit>)> = items.iter().map(|(e, s)| self.units(e, s)).collect();
-        let all: Vec<Unit> = units.iter().flat_map(|(p, h)| std::iter::once(p.clone()).chain(h.clone())).collect();
-        let built = build::build(&self.course.root, &self.target_dir, &all)?;
-        let grade_one = |i: usize| {
-            let ((exercise, source), (program, harness)) = (&items[i], &units[i]);
-            let started = std::time::Instant::now();
-            let file = source.path(self.course, exercise);
-            let file = file.strip_prefix(&self.course.root).map(Path::to_path_buf).unwrap_or(file);
-            let mut verdict = Verdict { id: exercise.id.clone(), file, outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO };
-            let program_exe = built.get(program).cloned().expect("every unit is in the build result");
-            let harness_exe = harness.as_ref().map(|h| built.get(h).cloned().expect("every unit is in the build result"));
-            verdict.outcome = match (program_exe, harness_exe.transpose()) {
-                (Err(e), _) | (_, Err(e)) => GradeOutcome::CompileError(e),
-                (Ok(exe), Ok(harness_exe)) => self.grade_runs(exercise, &exe, harness_exe.as_deref(), &mut verdict),
-            };
-            verdict.elapsed = started.elapsed();
-            verdict
-        };
+        let built = self.build(items)?;
+        let grade_one = |i: usize| self.grade_built(items[i].0, &items[i].1, &built);
         Ok(schedule::in_order(items.len(), self.jobs, grade_one, |v| each(v)))
+    }
+
+    /// Builds every binary `items` need, in one cargo invocation.
+    pub fn build(&self, items: &[(&Exercise, Source)]) -> Result<build::Built, build::BuildError> {
+        let all: Vec<Unit> = items.iter().flat_map(|(e, s)| {
+            let (program, harness) = self.units(e, s);
+            std::iter::once(program).chain(harness)
+        }).collect();
+        match self.cargo_lines {
+            Some(each) => build::build_reporting(&self.course.root, &self.target_dir, &all, each),
+            None => build::build(&self.course.root, &self.target_dir, &all),
+        }
+    }
+
+    /// Grades one exercise whose binaries are in `built` (from [`Grader::build`], or built
+    /// another way for the same units).
+    pub fn grade_built(&self, exercise: &Exercise, source: &Source, built: &build::Built) -> Verdict {
+        let (program, harness) = self.units(exercise, source);
+        let started = std::time::Instant::now();
+        let file = source.path(self.course, exercise);
+        let file = file.strip_prefix(&self.course.root).map(Path::to_path_buf).unwrap_or(file);
+        let mut verdict = Verdict { id: exercise.id.clone(), file, outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO };
+        let program_exe = built.get(&program).cloned().expect("every unit is in the build result");
+        let harness_exe = harness.as_ref().map(|h| built.get(h).cloned().expect("every unit is in the build result"));
+        verdict.outcome = match (program_exe, harness_exe.transpose()) {
+            (Err(e), _) | (_, Err(e)) => GradeOutcome::CompileError(e),
+            (Ok(exe), Ok(harness_exe)) => self.grade_runs(exercise, &exe, harness_exe.as_deref(), &mut verdict),
+        };
+        verdict.elapsed = started.elapsed();
+        verdict
     }
 
     /// The normalised stdout of one unperturbed run of each of `items` with each of its
@@ -208,7 +250,14 @@ impl<'c> Grader<'c> {
         Ok(outputs)
     }
 
-    fn units(&self, exercise: &Exercise, source: &Source) -> (Unit, Option<Unit>) {
+    /// Whether the cancel flag was raised.
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// The binaries grading `exercise` from `source` needs: its program, and the harness
+    /// wrapped around it for API exercises.
+    pub fn units(&self, exercise: &Exercise, source: &Source) -> (Unit, Option<Unit>) {
         let path = source.path(self.course, exercise);
         let program = Unit { id: exercise.id.clone(), source: path.clone(), harness: None };
         let harness = exercise.harness_path().map(|h| Unit { id: exercise.id.clone(), source: path, harness: Some(self.course.root.join(h)) });

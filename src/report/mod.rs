@@ -1,4 +1,10 @@
-//! Reports: what the learner reads in the terminal. The reporters know nothing of processes:
-//! they turn [`Verdict`](crate::grade::Verdict)s and the course into text.
+//! Reports: what the learner reads in the terminal, and what CI reads (results.json, JUnit,
+//! Markdown for the job summary, GitHub annotations). The reporters know nothing of
+//! processes: they turn [`Verdict`](crate::grade::Verdict)s and the course into text.
 
+pub mod github;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod scored;
 pub mod terminal;

@@ -46,6 +46,9 @@ pub fn verdict(v: &Verdict) -> String {
         GradeOutcome::CourseError(message) => {
             let _ = writeln!(out, "{} {}: course error: {message}", paint(BAD, "✗"), paint(BOLD, &v.id));
         }
+        GradeOutcome::Cancelled => {
+            let _ = writeln!(out, "{} {}: checking was cancelled", paint(NOTE, "…"), paint(BOLD, &v.id));
+        }
     }
     for (config, what) in &v.retries {
         let _ = writeln!(out, "{}", paint(NOTE, format!("  note: a timing rule failed once under `{}` and {what} (the machine may be busy)", config.replay_key())));
@@ -147,6 +150,7 @@ pub fn verify_line(v: &Verdict) -> String {
         GradeOutcome::CompileError(e) => format!("{} {}  compile error: {}", paint(BAD, "✗"), v.id, e.headline),
         GradeOutcome::Failed(run) => format!("{} {}  {}: {}", paint(BAD, "✗"), v.id, run.failures[0].check, run.failures[0].rule),
         GradeOutcome::CourseError(m) => format!("{} {}  course error: {m}", paint(BAD, "✗"), v.id),
+        GradeOutcome::Cancelled => format!("{} {}  cancelled", paint(NOTE, "…"), v.id),
     }
 }
 

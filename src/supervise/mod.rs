@@ -16,7 +16,8 @@ mod reap;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
@@ -51,6 +52,9 @@ pub struct RunRequest {
     pub limits: Limits,
     /// The schedule the run is perturbed with.
     pub perturbation: Perturbation,
+    /// Raised by someone else to stop the run early (the whole tree is killed, as on a
+    /// timeout, and the run ends with [`StopReason::Cancelled`]).
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 /// Why the runner stopped a program before it ended by itself.
@@ -85,6 +89,8 @@ pub enum StopReason {
         /// The limit.
         limit: u64,
     },
+    /// The run's cancel flag was raised (e.g. the file was saved again): it proves nothing.
+    Cancelled,
 }
 
 /// How a run ended.
@@ -173,7 +179,11 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
             continue;
         }
         observer.sample(capture.last_output());
-        stop = limits::violation(&request.limits, &mut observer, &capture, start.elapsed());
+        stop = if request.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+            Some(StopReason::Cancelled)
+        } else {
+            limits::violation(&request.limits, &mut observer, &capture, start.elapsed())
+        };
         if stop.is_some() {
             reap::kill_tree(pid, &observer.known_pids());
         }

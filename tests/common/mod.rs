@@ -23,8 +23,13 @@ pub fn target_dir() -> PathBuf {
     root().join("target/learn-tests")
 }
 
-/// Runs the `learn` binary in `dir` with `args`, colours off, no terminal.
+/// Runs the `learn` binary in `dir` with `args`, colours off, no terminal, not in CI.
 pub fn learn(dir: &Path, args: &[&str]) -> Output {
+    learn_with_env(dir, args, &[])
+}
+
+/// [`learn`] with extra environment variables, e.g. `GITHUB_ACTIONS=true`.
+pub fn learn_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_learn"))
         .args(args)
         .current_dir(dir)
@@ -33,6 +38,9 @@ pub fn learn(dir: &Path, args: &[&str]) -> Output {
         .env_remove("LEARN_UNLOCK_ALL")
         .env_remove("LEARN_COURSE")
         .env_remove("TERM")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .envs(env.iter().copied())
         .output()
         .expect("learn runs")
 }

@@ -36,7 +36,9 @@ fn pass(rule: &str, detail: String) {
 
 /// Threads of this process right now.
 fn threads_now() -> usize {
-    std::fs::read_dir("/proc/self/task").map(|dir| dir.count()).unwrap_or(0)
+    std::fs::read_dir("/proc/self/task")
+        .map(|dir| dir.count())
+        .unwrap_or(0)
 }
 
 /// Threads that ran a task and have since exited (their thread-locals destroyed).
@@ -55,7 +57,10 @@ impl Drop for ExitMarker {
         if SLOW_EXIT.load(Ordering::SeqCst) {
             thread::sleep(Duration::from_millis(300));
         }
-        EXITED.lock().unwrap_or_else(|e| e.into_inner()).push(self.0);
+        EXITED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(self.0);
     }
 }
 
@@ -76,7 +81,10 @@ impl Probe {
     /// Called by every task: records the task as running for `ms` milliseconds.
     fn task(&self, ms: u64) {
         MARKER.with(|_| {});
-        self.workers.lock().unwrap_or_else(|e| e.into_inner()).insert(thread::current().id());
+        self.workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(thread::current().id());
         self.max_threads.fetch_max(threads_now(), Ordering::SeqCst);
         let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_running.fetch_max(now, Ordering::SeqCst);
@@ -89,7 +97,10 @@ impl Probe {
     }
 
     fn workers(&self) -> HashSet<ThreadId> {
-        self.workers.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -97,8 +108,12 @@ impl Probe {
 fn drop_and_check_joined(pool: ThreadPool, workers: &HashSet<ThreadId>) {
     SLOW_EXIT.store(true, Ordering::SeqCst);
     drop(pool);
-    let exited: HashSet<ThreadId> =
-        EXITED.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+    let exited: HashSet<ThreadId> = EXITED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .copied()
+        .collect();
     SLOW_EXIT.store(false, Ordering::SeqCst);
     let still_running = workers.difference(&exited).count();
     if still_running > 0 {
@@ -134,14 +149,22 @@ fn main() {
         if results != expected {
             fail(
                 "results in input order",
-                format!("map over 0..12 (early items sleep longest) returned\n  {results:?}\nexpected\n  {expected:?}"),
+                format!(
+                    "map over 0..12 (early items sleep longest) returned\n  {results:?}\nexpected\n  {expected:?}"
+                ),
             );
         }
         let empty: Vec<u64> = pool.map(|n: u64| n, Vec::new());
         if !empty.is_empty() {
-            fail("results in input order", format!("map over no items returned {empty:?}"));
+            fail(
+                "results in input order",
+                format!("map over no items returned {empty:?}"),
+            );
         }
-        pass("results in input order", "12 tasks finishing in reverse order".into());
+        pass(
+            "results in input order",
+            "12 tasks finishing in reverse order".into(),
+        );
         drop_and_check_joined(pool, &probe.workers());
     }
 
@@ -161,7 +184,10 @@ fn main() {
         );
         let expected: Vec<u64> = (0..12).map(|n| n + call).collect();
         if results != expected {
-            fail("results in input order", format!("call {call}: got {results:?}, expected {expected:?}"));
+            fail(
+                "results in input order",
+                format!("call {call}: got {results:?}, expected {expected:?}"),
+            );
         }
     }
     let seen = probe.max_running();
@@ -194,15 +220,23 @@ fn main() {
     if seen < 2 {
         fail(
             "more than one at once when tasks block",
-            format!("36 tasks that each sleep 20 ms on a pool of {max_workers} never overlapped: at most {seen} ran at once"),
+            format!(
+                "36 tasks that each sleep 20 ms on a pool of {max_workers} never overlapped: at most {seen} ran at once"
+            ),
         );
     }
-    pass("more than one at once when tasks block", format!("{seen} tasks ran at once"));
+    pass(
+        "more than one at once when tasks block",
+        format!("{seen} tasks ran at once"),
+    );
 
     let workers = probe.workers();
     // The pool's own threads, plus one helper thread at most (a dispatcher, say).
     let thread_limit = baseline + max_workers + 1;
-    let max_threads = probe.max_threads.load(Ordering::SeqCst).max(threads_after_new);
+    let max_threads = probe
+        .max_threads
+        .load(Ordering::SeqCst)
+        .max(threads_after_new);
     if workers.len() > max_workers {
         fail(
             "the same max_workers threads serve every call",
@@ -239,10 +273,15 @@ fn main() {
     if left > baseline {
         fail(
             "dropping the pool joins all workers",
-            format!("2 s after drop(pool) the process still had {left} threads ({baseline} before any pool)"),
+            format!(
+                "2 s after drop(pool) the process still had {left} threads ({baseline} before any pool)"
+            ),
         );
     }
-    pass("dropping the pool joins all workers", format!("{} workers joined", workers.len()));
+    pass(
+        "dropping the pool joins all workers",
+        format!("{} workers joined", workers.len()),
+    );
 
     // 4. new(0) panics.
     let default_hook = panic::take_hook();

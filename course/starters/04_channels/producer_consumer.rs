@@ -10,8 +10,12 @@ use std::thread;
 
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
-    let producers: u64 = args.first().map_or(3, |s| s.parse().expect("PRODUCERS must be a number"));
-    let count: u64 = args.get(1).map_or(100, |s| s.parse().expect("COUNT must be a number"));
+    let producers: u64 = args
+        .first()
+        .map_or(3, |s| s.parse().expect("PRODUCERS must be a number"));
+    let count: u64 = args
+        .get(1)
+        .map_or(100, |s| s.parse().expect("COUNT must be a number"));
 
     let (tx, rx) = mpsc::channel::<u64>();
 

@@ -8,7 +8,8 @@
 use std::thread;
 
 pub struct ThreadPool {
-    max_workers: usize,
+    // TODO: a real pool keeps its workers (their JoinHandles) and the sending end of the
+    // queue their jobs come from.
 }
 
 impl ThreadPool {
@@ -17,7 +18,7 @@ impl ThreadPool {
         assert!(max_workers > 0, "a thread pool needs at least one worker");
         // TODO: start `max_workers` threads here, once, that wait for jobs. (A job can be a
         // `Box<dyn FnOnce() + Send + 'static>` sent over a channel.)
-        ThreadPool { max_workers }
+        ThreadPool {}
     }
 
     /// Runs f on every item on the workers; returns the results in input order.
@@ -27,7 +28,6 @@ impl ThreadPool {
         R: Send + 'static,
         F: Fn(T) -> R + Send + Sync + 'static,
     {
-        let _ = self.max_workers;
         // TODO: this spawns a brand-new thread for every item, with no limit at all: ten
         // items, ten threads, and a new set for every call. Hand the work to the pool's
         // workers instead, and never run more than `max_workers` items at once.

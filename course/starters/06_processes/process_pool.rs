@@ -17,7 +17,11 @@ const WORKERS: usize = 2;
 /// stdin ends (the parent closed its end of the pipe).
 fn worker() {
     for line in io::stdin().lock().lines() {
-        let n: u64 = line.expect("cannot read stdin").trim().parse().expect("not a number");
+        let n: u64 = line
+            .expect("cannot read stdin")
+            .trim()
+            .parse()
+            .expect("not a number");
         // Pretend squaring is expensive.
         thread::sleep(Duration::from_millis(50));
         // `println!` flushes at the end of the line, so the parent gets the answer now.
@@ -31,7 +35,9 @@ fn main() {
         worker();
         return;
     }
-    let count: u64 = args.first().map_or(10, |a| a.parse().expect("COUNT must be a number"));
+    let count: u64 = args
+        .first()
+        .map_or(10, |a| a.parse().expect("COUNT must be a number"));
     let items: Vec<u64> = (1..=count).collect();
     let program = env::current_exe().expect("cannot find this program's path");
 
@@ -51,8 +57,14 @@ fn main() {
 
         writeln!(to_worker, "{n}").expect("the worker is gone");
         let mut line = String::new();
-        from_worker.read_line(&mut line).expect("cannot read from the worker");
-        squares.push(line.trim().parse::<u64>().expect("the worker did not answer a number"));
+        from_worker
+            .read_line(&mut line)
+            .expect("cannot read from the worker");
+        squares.push(
+            line.trim()
+                .parse::<u64>()
+                .expect("the worker did not answer a number"),
+        );
 
         drop(to_worker); // no more work: the worker sees the end of its stdin and exits
         child.wait().expect("cannot wait for a worker");

@@ -1,0 +1,83 @@
+//! `results.json`: Exercism's test-runner results, version 3 (per-exercise tests linked to a
+//! task, the chapter), with the fields GitHub Classroom's grading reporter reads besides
+//! (`max_score`, and per test `score`, `line_no`, `filename`, `duration`), so one document
+//! serves both. `learn grade` adds a top-level `protected_files_changed`.
+//!
+//! Only the document's shape lives here; what each field says comes from [`Scored`].
+
+use serde::Serialize;
+
+use super::scored::{cut, joined, Scored, ScoredExercise, TestStatus};
+
+/// Exercism's results format version with tests linked to tasks.
+pub const VERSION: u8 = 3;
+/// The most characters of a program's output a test carries.
+pub const OUTPUT_LIMIT: usize = 500;
+
+/// The whole document.
+#[derive(Serialize)]
+struct Results {
+    version: u8,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    max_score: u32,
+    tests: Vec<Test>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    protected_files_changed: Option<Vec<Change>>,
+}
+
+/// One exercise.
+#[derive(Serialize)]
+struct Test {
+    name: String,
+    status: &'static str,
+    score: u32,
+    max_score: u32,
+    message: Option<String>,
+    test_code: String,
+    output: Option<String>,
+    task_id: usize,
+    line_no: usize,
+    filename: String,
+    duration: f64,
+}
+
+/// One protected file the submission changed.
+#[derive(Serialize)]
+struct Change {
+    path: String,
+    change: &'static str,
+}
+
+/// The results.json document of `scored`, pretty-printed.
+pub fn render(scored: &Scored) -> String {
+    let status = scored.status();
+    let results = Results {
+        version: VERSION,
+        status: status.as_str(),
+        message: (status == TestStatus::Error).then(|| "no exercise could run: each one failed to build or to be graded (see each test's message)".to_string()),
+        max_score: scored.max_score(),
+        tests: scored.exercises.iter().map(test).collect(),
+        protected_files_changed: scored.changes.map(|changes| changes.iter().map(|c| Change { path: c.path.display().to_string(), change: c.kind.as_str() }).collect()),
+    };
+    let mut text = serde_json::to_string_pretty(&results).expect("the results serialise");
+    text.push('\n');
+    text
+}
+
+fn test(e: &ScoredExercise) -> Test {
+    Test {
+        name: e.verdict.id.clone(),
+        status: e.status().as_str(),
+        score: e.score(),
+        max_score: e.points(),
+        message: e.message(),
+        test_code: e.test_code(),
+        output: e.stdout().filter(|lines| !lines.is_empty()).map(|lines| cut(&joined(lines), OUTPUT_LIMIT, "output")),
+        task_id: e.task_id,
+        line_no: e.error_line().unwrap_or(0),
+        filename: e.file().display().to_string(),
+        duration: (e.duration().as_secs_f64() * 1000.0).round() / 1000.0,
+    }
+}

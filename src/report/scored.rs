@@ -1,0 +1,303 @@
+//! The verdicts of one `learn verify` or `learn grade` as every CI report sees them: each
+//! exercise with its status (pass, fail or error), the points it earns, what went wrong in
+//! plain text (no ANSI) and what the program printed; the score; and, for `learn grade`, the
+//! protected files a submission changed.
+//!
+//! Nothing here is written anywhere: the JSON, JUnit, Markdown and GitHub reporters format it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::checks::Subject;
+use crate::course::{Course, Exercise};
+use crate::grade::{GradeOutcome, Verdict, DEFAULT_RUNS};
+use crate::report::terminal;
+use crate::supervise::{Line, Perturbation};
+
+/// The longest message a report carries (Exercism's limit).
+pub const MESSAGE_LIMIT: usize = 65_535;
+
+/// What a report says of grading stopped before it concluded.
+const CANCELLED: &str = "cancelled: grading stopped before it concluded";
+
+/// A test's status, with the names results.json and GitHub Classroom use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestStatus {
+    /// Every check passed.
+    Pass,
+    /// A run broke a rule.
+    Fail,
+    /// Nothing could run: a compile error, a missing file, a broken course, or grading cancelled.
+    Error,
+}
+
+impl TestStatus {
+    /// `pass`, `fail` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TestStatus::Pass => "pass",
+            TestStatus::Fail => "fail",
+            TestStatus::Error => "error",
+        }
+    }
+}
+
+/// How a protected file of a submission differs from the pristine course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// Only in the submission.
+    Added,
+    /// In both, with other bytes.
+    Changed,
+    /// Only in the pristine course.
+    Removed,
+}
+
+impl ChangeKind {
+    /// `added`, `changed` or `removed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Removed => "removed",
+        }
+    }
+}
+
+/// A protected file (checks, snapshots, harnesses, the runner, the workflows) that a
+/// submission changed. `learn grade` never uses it; the report names it for the teacher.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProtectedChange {
+    /// The path, relative to the repository root.
+    pub path: PathBuf,
+    /// Added, changed or removed.
+    pub kind: ChangeKind,
+}
+
+/// One graded exercise, scored.
+pub struct ScoredExercise<'a> {
+    /// The exercise, from the course that graded it.
+    pub exercise: &'a Exercise,
+    /// Its verdict.
+    pub verdict: &'a Verdict,
+    /// Its chapter's position in the course, from 1 (results.json's `task_id`).
+    pub task_id: usize,
+}
+
+impl ScoredExercise<'_> {
+    /// Pass, fail or error.
+    pub fn status(&self) -> TestStatus {
+        match self.verdict.outcome {
+            GradeOutcome::Passed => TestStatus::Pass,
+            GradeOutcome::Failed(_) => TestStatus::Fail,
+            GradeOutcome::CompileError(_) | GradeOutcome::CourseError(_) | GradeOutcome::Cancelled => TestStatus::Error,
+        }
+    }
+
+    /// The points the exercise is worth.
+    pub fn points(&self) -> u32 {
+        self.exercise.spec.points
+    }
+
+    /// The points earned: all of them when it passed, none otherwise.
+    pub fn score(&self) -> u32 {
+        if self.status() == TestStatus::Pass { self.points() } else { 0 }
+    }
+
+    /// The file graded, relative to the repository root.
+    pub fn file(&self) -> &Path {
+        &self.verdict.file
+    }
+
+    /// What went wrong, in one line (none when it passed).
+    pub fn headline(&self) -> Option<String> {
+        match &self.verdict.outcome {
+            GradeOutcome::Passed => None,
+            GradeOutcome::CompileError(e) => Some(format!("compile error: {}", one_line(&e.headline))),
+            GradeOutcome::Failed(run) => Some(format!("{}: {}", run.failures[0].check, one_line(&run.failures[0].rule))),
+            GradeOutcome::CourseError(m) => Some(format!("course error: {}", one_line(m))),
+            GradeOutcome::Cancelled => Some(CANCELLED.to_string()),
+        }
+    }
+
+    /// What went wrong in full, as plain text: the rule, what was seen and the hint, or the
+    /// compiler's messages (none when it passed).
+    pub fn message(&self) -> Option<String> {
+        let text = match &self.verdict.outcome {
+            GradeOutcome::Passed => return None,
+            GradeOutcome::CompileError(e) => format!("does not compile: {}\n\n{}", e.headline, e.rendered),
+            GradeOutcome::Failed(run) => {
+                let who = if run.subject == Subject::Harness { "the grading harness, " } else { "" };
+                let mut text = format!(
+                    "the {} check failed ({who}run #{}; replay: learn run {} --replay {})\n",
+                    run.failures[0].check,
+                    run.run_number,
+                    self.verdict.id,
+                    run.config.replay_key()
+                );
+                text.push_str(&terminal::failure_text(&run.failures[0]));
+                for other in &run.failures[1..] {
+                    text.push_str(&format!("  also: {}: {}\n", other.check, other.rule));
+                }
+                text
+            }
+            GradeOutcome::CourseError(m) => format!("course error: {m}"),
+            GradeOutcome::Cancelled => CANCELLED.to_string(),
+        };
+        Some(cut(&plain(&text), MESSAGE_LIMIT, "message"))
+    }
+
+    /// What the program printed: the failing run's stdout, or a passing run's (none when
+    /// nothing ran).
+    pub fn stdout(&self) -> Option<&[Line]> {
+        match &self.verdict.outcome {
+            GradeOutcome::Failed(run) => Some(&run.record.stdout),
+            _ => self.verdict.sample.as_ref().map(|s| s.stdout.as_slice()),
+        }
+    }
+
+    /// What the failing run printed on stderr (none unless a run failed).
+    pub fn stderr(&self) -> Option<&[Line]> {
+        match &self.verdict.outcome {
+            GradeOutcome::Failed(run) => Some(&run.record.stderr),
+            _ => None,
+        }
+    }
+
+    /// What was checked: the check kinds, the runs and the schedules.
+    pub fn test_code(&self) -> String {
+        let spec = &self.exercise.spec;
+        let mut kinds: Vec<&str> = Vec::new();
+        for kind in spec.checks.iter().map(|c| c.kind()) {
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let perturb: Vec<&str> = spec.perturb.as_deref().unwrap_or(&Perturbation::ALL[..]).iter().map(|p| p.name()).collect();
+        format!(
+            "learn grades {}: checks {} on {} run(s) per argument set ({} argument set(s), schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
+            self.verdict.file.display(),
+            kinds.join(", "),
+            spec.runs.unwrap_or(DEFAULT_RUNS),
+            self.exercise.arg_sets().len(),
+            perturb.join(", ")
+        )
+    }
+
+    /// The line of the compile error, when it is in the graded file.
+    pub fn error_line(&self) -> Option<usize> {
+        match &self.verdict.outcome {
+            GradeOutcome::CompileError(e) => e.location.as_ref().filter(|(file, _, _)| Path::new(file) == self.file()).map(|(_, line, _)| *line),
+            _ => None,
+        }
+    }
+
+    /// The compile error's file, line and column, wherever it is.
+    pub fn compile_location(&self) -> Option<(&str, usize, usize)> {
+        match &self.verdict.outcome {
+            GradeOutcome::CompileError(e) => e.location.as_ref().map(|(file, line, column)| (file.as_str(), *line, *column)),
+            _ => None,
+        }
+    }
+
+    /// Wall time spent grading it.
+    pub fn duration(&self) -> Duration {
+        self.verdict.elapsed
+    }
+}
+
+/// Every verdict of one grading, scored, in course order.
+pub struct Scored<'a> {
+    /// The course that graded them.
+    pub course: &'a Course,
+    /// The exercises graded.
+    pub exercises: Vec<ScoredExercise<'a>>,
+    /// For `learn grade`: the protected files the submission changed (`None` for `verify`).
+    pub changes: Option<&'a [ProtectedChange]>,
+}
+
+impl<'a> Scored<'a> {
+    /// Scores `verdicts`, each of an exercise of `course`.
+    pub fn new(course: &'a Course, verdicts: &'a [Verdict], changes: Option<&'a [ProtectedChange]>) -> Scored<'a> {
+        let exercises = verdicts
+            .iter()
+            .map(|verdict| {
+                let exercise = course.exercise(&verdict.id).expect("every verdict is of an exercise of the course");
+                let task_id = course.chapters.iter().position(|c| c.name == exercise.chapter).map_or(0, |i| i + 1);
+                ScoredExercise { exercise, verdict, task_id }
+            })
+            .collect();
+        Scored { course, exercises, changes }
+    }
+
+    /// Points earned.
+    pub fn score(&self) -> u32 {
+        self.exercises.iter().map(ScoredExercise::score).sum()
+    }
+
+    /// Points possible.
+    pub fn max_score(&self) -> u32 {
+        self.exercises.iter().map(ScoredExercise::points).sum()
+    }
+
+    /// How many passed.
+    pub fn passed(&self) -> usize {
+        self.exercises.iter().filter(|e| e.status() == TestStatus::Pass).count()
+    }
+
+    /// Pass when every exercise passed; error when none could even run; fail otherwise.
+    pub fn status(&self) -> TestStatus {
+        if self.exercises.iter().all(|e| e.status() == TestStatus::Pass) {
+            TestStatus::Pass
+        } else if self.exercises.iter().all(|e| e.status() == TestStatus::Error) {
+            TestStatus::Error
+        } else {
+            TestStatus::Fail
+        }
+    }
+}
+
+/// `text` without ANSI styles.
+pub fn plain(text: &str) -> String {
+    anstream::adapter::strip_str(text).to_string()
+}
+
+/// `text` cut to at most `max` characters, the cut said at the end (the note included in `max`).
+pub fn cut(text: &str, max: usize, what: &str) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let note = format!("\n… ({what} cut at {max} characters)");
+    let keep = max.saturating_sub(note.chars().count());
+    let mut out: String = text.chars().take(keep).collect();
+    out.push_str(&note);
+    out
+}
+
+/// The lines' texts, one per line.
+pub fn joined(lines: &[Line]) -> String {
+    lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n")
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_text_is_cut_to_the_limit_with_a_note() {
+        let long = "é".repeat(700);
+        let out = cut(&long, 500, "output");
+        assert_eq!(out.chars().count(), 500);
+        assert!(out.ends_with("(output cut at 500 characters)"), "{out}");
+        assert_eq!(cut("short", 500, "output"), "short");
+    }
+
+    #[test]
+    fn plain_text_has_no_ansi_styles() {
+        assert_eq!(plain("\x1b[1mrule:\x1b[0m x"), "rule: x");
+    }
+}

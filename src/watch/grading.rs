@@ -1,0 +1,135 @@
+//! The grading worker: one thread that checks the watched exercise with the engine
+//! (`grade::Grader`) and reports each stage, so keys and saves are handled meanwhile.
+//!
+//! A new check cancels the one in progress (its runs are killed, its reports ignored), and
+//! only the newest of several queued checks runs. Each check goes:
+//!
+//! 1. build: rustc replayed directly (`rebuild`), or cargo when no command is known yet;
+//! 2. one unperturbed run, judged: a compile error, a course error or a broken logic rule is
+//!    the verdict already (grading would stop at the same place); otherwise it is shown as a
+//!    first look, never as a pass;
+//! 3. every run grading makes (perturbed schedules, retries of timing rules): the verdict.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+
+use super::rebuild::{Rebuilder, Rebuilt};
+use super::Event;
+use crate::build::Unit;
+use crate::course::{Course, Exercise};
+use crate::grade::{GradeOutcome, Grader, Source, Verdict};
+use crate::tui::progress_line::describe_cargo_line;
+
+/// A report of one check.
+#[derive(Debug)]
+pub(crate) struct Report {
+    /// The check it belongs to.
+    pub(crate) generation: u64,
+    /// Where it is.
+    pub(crate) stage: Stage,
+}
+
+/// Where a check is.
+#[derive(Debug)]
+pub(crate) enum Stage {
+    /// Building (what cargo or rustc is doing).
+    Building(String),
+    /// The first run passed, or broke only timing rules (which grading retries): the other
+    /// runs are on their way.
+    FirstLook(Box<Verdict>),
+    /// The verdict.
+    Final(Box<Verdict>),
+    /// The check could not run at all (cargo missing, a broken course manifest).
+    Failed(String),
+}
+
+struct Job {
+    generation: u64,
+    exercise: Exercise,
+    cancel: Arc<AtomicBool>,
+}
+
+/// The worker thread, fed checks.
+pub(crate) struct Worker {
+    jobs: Sender<Job>,
+    running: Option<Arc<AtomicBool>>,
+}
+
+impl Worker {
+    /// Starts the worker for `course`, building into `target_dir`, reporting to `events`.
+    pub(crate) fn start(course: Course, target_dir: PathBuf, events: Sender<Event>) -> Worker {
+        let (jobs, queue) = mpsc::channel();
+        std::thread::spawn(move || work(&course, &target_dir, &queue, &events));
+        Worker { jobs, running: None }
+    }
+
+    /// Checks `exercise`, cancelling the check in progress.
+    pub(crate) fn check(&mut self, exercise: &Exercise, generation: u64) {
+        self.stop();
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.running = Some(Arc::clone(&cancel));
+        let _ = self.jobs.send(Job { generation, exercise: exercise.clone(), cancel });
+    }
+
+    /// Cancels the check in progress, if any.
+    pub(crate) fn stop(&mut self) {
+        if let Some(cancel) = self.running.take() {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+fn work(course: &Course, target_dir: &std::path::Path, queue: &Receiver<Job>, events: &Sender<Event>) {
+    let rebuilder = Rebuilder::new(&course.root, target_dir);
+    while let Ok(mut job) = queue.recv() {
+        while let Ok(newer) = queue.try_recv() {
+            job = newer;
+        }
+        if !job.cancel.load(Ordering::Relaxed) {
+            check(course, target_dir, &rebuilder, &job, events);
+        }
+    }
+}
+
+fn check(course: &Course, target_dir: &std::path::Path, rebuilder: &Rebuilder, job: &Job, events: &Sender<Event>) {
+    let report = |stage: Stage| {
+        let _ = events.send(Event::Grading(Report { generation: job.generation, stage }));
+    };
+    let grader = || Grader::new(course, target_dir.to_path_buf()).cancel(Arc::clone(&job.cancel));
+    let items = [(&job.exercise, Source::Exercise)];
+    let (program, harness) = grader().units(&job.exercise, &Source::Exercise);
+    let units: Vec<Unit> = std::iter::once(program).chain(harness).collect();
+    let built = match rebuilder.rebuild(&units, &job.cancel) {
+        Rebuilt::Built(built) => built,
+        Rebuilt::Cancelled => return,
+        Rebuilt::Unknown => {
+            let cargo = |line: &str| {
+                rebuilder.observe(line);
+                if let Some(what) = describe_cargo_line(line) {
+                    report(Stage::Building(what));
+                }
+            };
+            match grader().cargo_lines(Some(&cargo)).build(&items) {
+                Ok(built) => built,
+                Err(e) => return report(Stage::Failed(e.to_string())),
+            }
+        }
+    };
+    if job.cancel.load(Ordering::Relaxed) {
+        return;
+    }
+    report(Stage::Building("running it once".into()));
+    let first = grader().first_run().grade_built(&job.exercise, &Source::Exercise, &built);
+    match &first.outcome {
+        GradeOutcome::Cancelled => return,
+        GradeOutcome::Passed => report(Stage::FirstLook(Box::new(first))),
+        GradeOutcome::Failed(run) if run.failures.iter().all(|f| f.timing) => report(Stage::FirstLook(Box::new(first))),
+        _ => return report(Stage::Final(Box::new(first))),
+    }
+    let verdict = grader().grade_built(&job.exercise, &Source::Exercise, &built);
+    if !matches!(verdict.outcome, GradeOutcome::Cancelled) {
+        report(Stage::Final(Box::new(verdict)));
+    }
+}

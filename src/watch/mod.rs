@@ -1,0 +1,254 @@
+//! Watch mode: where a learner spends hours. It shows the exercise being worked on, its
+//! file as a link, the state of its check and its last verdict, the progress and the keys;
+//! it re-checks the exercise within moments of every save, and answers keys while a check
+//! runs (a newer save cancels the check in progress and starts over).
+//!
+//! Four threads feed one loop here with [`Event`]s: file events (`file_events`), keys
+//! (`terminal_event`), the grading worker (`grading`, which drives the engine) and the
+//! clock. The loop hands each event to the [`state::WatchState`], carries out the
+//! [`state::Effect`]s it returns, and draws the state (`render`) on the
+//! [`Screen`](crate::tui::screen::Screen). Grading itself is the engine's business, and
+//! drawing the list and the timeline is `tui`'s.
+
+mod file_events;
+mod grading;
+mod rebuild;
+mod render;
+mod state;
+mod terminal_event;
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use anstream::{eprintln, println};
+use crossterm::event::KeyEvent;
+
+use crate::commands::{App, Exit};
+use crate::tui::screen::Screen;
+use file_events::{FileEvents, Sentinel};
+use grading::{Report, Worker};
+use state::{Effect, WatchState};
+
+/// How often the spinner turns and the sentinel looks at the watched file.
+const TICK: Duration = Duration::from_millis(100);
+
+/// How watch mode notices saves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// File events from the operating system (the default).
+    Notify,
+    /// Polling the files (where events do not arrive: WSL, network drives).
+    Poll,
+    /// No watching: Enter re-checks.
+    Manual,
+}
+
+impl Mode {
+    /// The mode the flags `--poll` and `--manual` ask for.
+    pub fn from_flags(poll: bool, manual: bool) -> Mode {
+        match (poll, manual) {
+            (_, true) => Mode::Manual,
+            (true, false) => Mode::Poll,
+            (false, false) => Mode::Notify,
+        }
+    }
+}
+
+/// What the loop hears about.
+#[derive(Debug)]
+pub(crate) enum Event {
+    /// A key was pressed.
+    Key(KeyEvent),
+    /// The terminal changed size.
+    Resize,
+    /// A file was saved (debounced).
+    Saved(PathBuf),
+    /// Watching files failed.
+    FileWatchFailed(String),
+    /// Reading the terminal failed.
+    TerminalFailed(String),
+    /// The grading worker got somewhere.
+    Grading(Report),
+}
+
+/// Runs watch mode until the learner quits.
+pub fn run(app: &App, mode: Mode) -> Exit {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        eprintln!("error: watch mode needs a terminal; elsewhere use `learn run` or `learn next`");
+        return Exit::Usage;
+    }
+    let Ok(progress) = app.progress() else { return Exit::Usage };
+    let (events, heard) = mpsc::channel();
+    let mut state = WatchState::new(app, progress, mode);
+    let mut session = Session {
+        app,
+        worker: Worker::start(app.course().clone(), app.target_dir().to_path_buf(), events.clone()),
+        files: None,
+        sentinel: Sentinel::new(),
+        fingerprints: HashMap::new(),
+        events: events.clone(),
+    };
+    if mode != Mode::Manual {
+        session.watch_files(&mut state, mode == Mode::Poll);
+    }
+    terminal_event::start(events);
+    let colors = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
+    let mut screen = match Screen::enter(colors) {
+        Ok(screen) => screen,
+        Err(e) => {
+            eprintln!("error: cannot take over the terminal: {e}");
+            return Exit::Usage;
+        }
+    };
+    let ended = session.run(&mut state, &mut screen, &heard);
+    session.worker.stop();
+    drop(screen);
+    if let Err(e) = ended {
+        eprintln!("error: watch mode stopped: {e}");
+        return Exit::Usage;
+    }
+    println!("{}/{} exercises done. Run `learn` again to carry on.", state.progress.done.len(), app.course().exercises.len());
+    Exit::Success
+}
+
+/// What the loop owns besides the state.
+struct Session<'a> {
+    app: &'a App,
+    worker: Worker,
+    files: Option<FileEvents>,
+    sentinel: Sentinel,
+    /// A hash of each exercise file's content when it was last checked or restored: a save
+    /// that changed nothing (or an editor touching the file) checks nothing.
+    fingerprints: HashMap<PathBuf, u64>,
+    events: Sender<Event>,
+}
+
+impl Session<'_> {
+    fn run(&mut self, state: &mut WatchState, screen: &mut Screen, heard: &Receiver<Event>) -> Result<(), String> {
+        let mut effects = state.start();
+        let mut last_tick = Instant::now();
+        loop {
+            for effect in std::mem::take(&mut effects) {
+                match effect {
+                    Effect::Quit => return Ok(()),
+                    Effect::Check { index, generation } => self.check(index, generation),
+                    Effect::Reset(index) => self.reset(index, state),
+                    Effect::MarkDone(id) => match self.app.update_progress(|p| p.mark_done(&id)) {
+                        Ok(progress) => state.on_progress(progress),
+                        Err(e) => state.notice = Some(format!("cannot save your progress: {e}")),
+                    },
+                }
+            }
+            let (width, height) = Screen::size();
+            screen.draw(&render::frame(state, width, height)).map_err(|e| e.to_string())?;
+            effects = match heard.recv_timeout(TICK) {
+                Ok(event) => self.on_event(event, state)?,
+                Err(RecvTimeoutError::Timeout) => Vec::new(),
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            };
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                state.on_tick();
+                effects.extend(self.look_for_missed_events(state));
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Event, state: &mut WatchState) -> Result<Vec<Effect>, String> {
+        Ok(match event {
+            Event::Key(key) => state.on_key(key),
+            Event::Resize => Vec::new(),
+            Event::Saved(path) => self.on_saved(&path, state),
+            Event::Grading(report) => state.on_report(report),
+            Event::FileWatchFailed(message) => {
+                state.notice = Some(format!("Watching files failed ({message}); switched to polling."));
+                self.watch_files(state, true);
+                Vec::new()
+            }
+            Event::TerminalFailed(message) => return Err(format!("cannot read the terminal: {message}")),
+        })
+    }
+
+    fn check(&mut self, index: usize, generation: u64) {
+        let course = self.app.course();
+        let path = course.root.join(course.exercises[index].path());
+        self.fingerprints.insert(path.clone(), fingerprint(&path));
+        self.sentinel.watch(&path);
+        self.worker.check(&course.exercises[index], generation);
+    }
+
+    fn reset(&mut self, index: usize, state: &mut WatchState) {
+        let course = self.app.course();
+        let exercise = &course.exercises[index];
+        if state.watched == Some(index) {
+            self.worker.stop();
+        }
+        match self.app.restore_starter(exercise) {
+            Ok(backup) => {
+                let path = course.root.join(exercise.path());
+                self.fingerprints.insert(path.clone(), fingerprint(&path));
+                state.on_reset(index, backup.map(|b| b.strip_prefix(&course.root).unwrap_or(&b).display().to_string()));
+            }
+            Err(message) => state.notice = Some(message),
+        }
+    }
+
+    /// A file was saved: checked when it is an exercise whose content changed.
+    fn on_saved(&mut self, path: &Path, state: &mut WatchState) -> Vec<Effect> {
+        let course = self.app.course();
+        let Some(index) = course.exercises.iter().position(|e| path.ends_with(e.path())) else { return Vec::new() };
+        if state.watched == Some(index) {
+            self.sentinel.saw_event();
+        }
+        let content = fingerprint(path);
+        if self.fingerprints.get(path) == Some(&content) || !path.exists() {
+            return Vec::new();
+        }
+        self.fingerprints.insert(path.to_path_buf(), content);
+        state.on_saved(index)
+    }
+
+    /// Events that should have come and did not: say so, poll from now on, and check.
+    fn look_for_missed_events(&mut self, state: &mut WatchState) -> Vec<Effect> {
+        let Some(index) = state.watched.filter(|_| state.mode != Mode::Manual) else { return Vec::new() };
+        let path = self.app.course().root.join(self.app.course().exercises[index].path());
+        self.sentinel.watch(&path);
+        if !self.sentinel.missed_event() {
+            return Vec::new();
+        }
+        if !self.files.as_ref().is_some_and(FileEvents::polls) {
+            self.watch_files(state, true);
+            state.notice = Some("File events do not arrive from this folder (WSL or a network drive?): switched to polling. Next time: `learn watch --poll`.".into());
+        }
+        self.on_saved(&path, state)
+    }
+
+    /// Watches the exercises folder (polling when `poll`); falls back to polling, then to
+    /// manual checks, saying so.
+    fn watch_files(&mut self, state: &mut WatchState, poll: bool) {
+        self.files = None;
+        let dir = self.app.course().root.join("exercises");
+        match FileEvents::start(&dir, poll, self.events.clone()) {
+            Ok(files) => self.files = Some(files),
+            Err(e) if !poll => {
+                state.notice = Some(format!("File events are not available ({e}): polling instead. Next time: `learn watch --poll`."));
+                self.watch_files(state, true);
+            }
+            Err(e) => {
+                state.notice = Some(format!("Cannot watch {} ({e}): press Enter to check.", dir.display()));
+                state.mode = Mode::Manual;
+            }
+        }
+    }
+}
+
+/// A hash of a file's content (0 when it cannot be read).
+fn fingerprint(path: &Path) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    std::fs::read(path).unwrap_or_default().hash(&mut hasher);
+    hasher.finish()
+}

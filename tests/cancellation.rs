@@ -1,0 +1,46 @@
+//! Cancelling work in progress, as watch mode does when a file is saved again: the run is
+//! killed at once (its whole tree) and grading stops without a verdict on the old version.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use learn::grade::{GradeOutcome, Grader, Source};
+use learn::supervise::{self, Ending, Limits, Perturbation, RunRequest, StopReason};
+
+#[test]
+fn a_raised_cancel_flag_stops_a_running_program_and_its_children() {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let request = RunRequest {
+        program: PathBuf::from("/bin/sh"),
+        args: vec!["-c".into(), "sleep 30 & sleep 30".into()],
+        env: Vec::new(),
+        cwd: std::env::temp_dir(),
+        limits: Limits::default(),
+        perturbation: Perturbation::None,
+        cancel: Some(Arc::clone(&cancel)),
+    };
+    let raiser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        cancel.store(true, Ordering::Relaxed);
+    });
+    let started = Instant::now();
+    let record = supervise::run(&request).expect("sh starts");
+    raiser.join().unwrap();
+    assert!(matches!(record.ending, Ending::Stopped(StopReason::Cancelled)), "{:?}", record.ending);
+    assert!(started.elapsed() < Duration::from_secs(5), "stopped at once, not after the sleeps: {:?}", started.elapsed());
+}
+
+#[test]
+fn grading_with_a_raised_cancel_flag_concludes_nothing() {
+    let course = common::course();
+    let exercise = course.exercise("01_threads/spawn_join").unwrap();
+    let cancel = Arc::new(AtomicBool::new(true));
+    let grader = Grader::new(&course, common::target_dir()).cancel(cancel);
+    let verdicts = grader.grade(&[(exercise, Source::Solution)], |_| {}).expect("cargo runs");
+    assert!(matches!(verdicts[0].outcome, GradeOutcome::Cancelled), "{:?}", verdicts[0].outcome);
+    assert_eq!(verdicts[0].runs, 0);
+}

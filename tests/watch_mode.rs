@@ -1,0 +1,221 @@
+//! Watch mode as a learner lives in it, driven in a real terminal: each test starts its own
+//! tmux server (its socket inside the test's folder) running a shell in a fresh copy of the course, types `learn watch`, saves
+//! files, presses keys and reads the screen. tmux is required (CI has it): without it these
+//! tests fail, saying so, rather than pass unseen.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{course_copy, put_exercise, target_dir};
+
+/// The first check may build the course's dependencies: generous.
+const FIRST_CHECK: Duration = Duration::from_secs(120);
+/// Anything else on screen.
+const SOON: Duration = Duration::from_secs(30);
+
+/// A tmux server of our own with one 100×30 window running a shell in `dir`.
+struct Terminal {
+    socket: PathBuf,
+}
+
+impl Terminal {
+    fn open(dir: &Path) -> Terminal {
+        let terminal = Terminal { socket: dir.join("tmux.socket") };
+        let started = Command::new("tmux")
+            .arg("-S")
+            .arg(&terminal.socket)
+            .args(["-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-c"])
+            .arg(dir)
+            .args(["env", "-u", "LEARN_UNLOCK_ALL", "-u", "LEARN_COURSE", "-u", "NO_COLOR", "-u", "CI", "PS1=$ ", "bash", "--norc", "--noprofile"])
+            .env("LEARN_TARGET_DIR", target_dir())
+            .status();
+        match started {
+            Ok(status) => assert!(status.success(), "tmux could not start a session"),
+            Err(e) => panic!("tmux is needed to test watch mode in a real terminal and cannot be run ({e}): install it (apt-get install tmux)"),
+        }
+        terminal
+    }
+
+    /// Types a command line into the shell and presses Enter.
+    fn type_line(&self, line: &str) {
+        self.tmux(&["send-keys", "-t", "0", "-l", line]);
+        self.keys(&["Enter"]);
+    }
+
+    /// Presses keys (tmux key names: `Down`, `Enter`, `Escape`, or characters).
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "0"];
+        args.extend(keys);
+        self.tmux(&args);
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        self.tmux(&["resize-window", "-t", "0", "-x", &width.to_string(), "-y", &height.to_string()]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "0"])
+    }
+
+    /// Waits until the screen satisfies `ready`, and returns it; fails with the screen.
+    fn wait_until(&self, what: &str, within: Duration, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "waited {within:?} for {what}; the screen shows:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, text: &str, within: Duration) -> String {
+        self.wait_until(&format!("`{text}`"), within, |screen| screen.contains(text))
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux runs");
+        assert!(output.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").stderr(Stdio::null()).status();
+    }
+}
+
+fn learn_command(args: &str) -> String {
+    format!("{} {args}; echo \"learn exited with $?\"", env!("CARGO_BIN_EXE_learn"))
+}
+
+#[test]
+fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back() {
+    let dir = course_copy();
+    let terminal = Terminal::open(dir.path());
+    terminal.type_line(&learn_command("watch"));
+    terminal.wait_for("still the starter", SOON);
+    let screen = terminal.screen();
+    assert!(screen.contains("01_threads/spawn_join") && screen.contains("exercises/01_threads/spawn_join.rs"), "{screen}");
+    assert!(screen.contains("Progress") && screen.contains("0/"), "{screen}");
+
+    terminal.keys(&["n"]);
+    terminal.wait_for("n moves on once this exercise passes", SOON);
+
+    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    let screen = terminal.wait_for("passed every run", FIRST_CHECK);
+    assert!(screen.contains("Thread running..."), "the program's output is shown:\n{screen}");
+    let progress = std::fs::read_to_string(dir.path().join(".learn-progress.toml")).unwrap();
+    assert!(progress.contains("01_threads/spawn_join"), "{progress}");
+
+    std::fs::write(dir.path().join("exercises/01_threads/spawn_join.rs"), "fn main() { let x: u32 = \"no\"; }\n").unwrap();
+    let screen = terminal.wait_for("does not compile", SOON);
+    assert!(screen.contains("mismatched types"), "rustc's error is shown:\n{screen}");
+    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    terminal.wait_for("passed every run", SOON);
+
+    terminal.keys(&["n"]);
+    let screen = terminal.wait_for("01_threads/thread_args", SOON);
+    assert!(screen.contains("1/"), "progress moved: {screen}");
+
+    terminal.keys(&["q"]);
+    let screen = terminal.wait_for("learn exited with 0", SOON);
+    assert!(screen.contains("watch; echo"), "the shell's screen (with the command typed) is back:\n{screen}");
+    terminal.type_line("stty -a | grep -o -- '-\\?icanon' | tr a-z A-Z");
+    let screen = terminal.wait_for("ICANON", SOON);
+    assert!(!screen.contains("-ICANON"), "the terminal is out of raw mode:\n{screen}");
+}
+
+#[test]
+fn the_list_scrolls_searches_jumps_resets_and_refuses_locked_exercises() {
+    let dir = course_copy();
+    let terminal = Terminal::open(dir.path());
+    terminal.type_line(&learn_command("watch"));
+    terminal.wait_for("still the starter", SOON);
+
+    terminal.keys(&["l"]);
+    let screen = terminal.wait_for("01_threads Threads", SOON);
+    assert!(screen.contains("› ▶  01_threads/spawn_join"), "the watched exercise is selected:\n{screen}");
+    terminal.keys(&["Down", "Enter"]);
+    terminal.wait_for("01_threads/thread_args is locked: finish 01_threads/spawn_join first", SOON);
+
+    terminal.resize(100, 12);
+    terminal.keys(&["G"]);
+    let last = learn::course::Course::load(dir.path()).unwrap().exercises.last().unwrap().id.clone();
+    let screen = terminal.wait_for(&format!("› 🔒 {last}"), SOON);
+    assert!(!screen.contains("01_threads/spawn_join"), "the list scrolled down to the last exercise:\n{screen}");
+
+    terminal.keys(&["/", "s", "p", "a", "w", "n", "Enter"]);
+    let screen = terminal.wait_for("search: spawn", SOON);
+    assert!(!screen.contains("thread_args"), "the search narrows the list:\n{screen}");
+    terminal.keys(&["x"]);
+    terminal.wait_for("Reset 01_threads/spawn_join to its starter?", SOON);
+    terminal.keys(&["y"]);
+    terminal.wait_for("Restored the starter of 01_threads/spawn_join", SOON);
+    assert!(dir.path().join(".learn-backups/01_threads").read_dir().unwrap().count() == 1, "the learner's version was backed up first");
+
+    terminal.keys(&["Enter"]);
+    let screen = terminal.wait_for("still the starter", SOON);
+    assert!(screen.contains("▶ 01_threads/spawn_join"), "{screen}");
+}
+
+#[test]
+fn an_unlocked_exercise_chosen_in_the_list_is_watched_and_any_terminal_size_is_drawn() {
+    let dir = course_copy();
+    put_exercise(dir.path(), "01_threads/worker_loop", "tests/fixtures/wrong/01_threads/worker_loop/join_in_loop.rs");
+    let terminal = Terminal::open(dir.path());
+    terminal.type_line(&learn_command("--unlock-all watch --poll"));
+    terminal.wait_for("still the starter", SOON);
+    terminal.keys(&["l", "/", "w", "o", "r", "k", "Enter", "Enter"]);
+    let screen = terminal.wait_until("the verdict on worker_loop", FIRST_CHECK, |s| s.contains("✗ failed"));
+    assert!(screen.contains("▶ 01_threads/worker_loop"), "{screen}");
+
+    terminal.keys(&["t"]);
+    let screen = terminal.wait_for("Timeline of the failing run", SOON);
+    assert!(screen.contains("Worker 0 |") && screen.contains("Worker 4 |"), "one lane per worker:\n{screen}");
+
+    terminal.resize(44, 9);
+    let screen = terminal.wait_until("the small frame", SOON, |s| s.lines().any(|l| l.starts_with("q quit")));
+    assert!(screen.lines().count() <= 9 && screen.lines().all(|l| l.chars().count() <= 44), "{screen}");
+    assert!(screen.contains("✗ failed"), "the status survives a tiny terminal:\n{screen}");
+    terminal.resize(100, 30);
+    terminal.wait_until("the full frame again", SOON, |s| s.contains("n next · h hint") && s.contains("Timeline"));
+
+    put_exercise(dir.path(), "01_threads/worker_loop", "solutions/01_threads/worker_loop.rs");
+    terminal.keys(&["t"]);
+    terminal.wait_for("passed every run", SOON);
+    terminal.keys(&["q"]);
+    terminal.wait_for("learn exited with 0", SOON);
+}
+
+#[test]
+fn manual_mode_checks_on_enter_only() {
+    let dir = course_copy();
+    put_exercise(dir.path(), "01_threads/spawn_join", "tests/fixtures/wrong/01_threads/spawn_join/never_joined.rs");
+    let terminal = Terminal::open(dir.path());
+    terminal.type_line(&learn_command("watch --manual"));
+    terminal.wait_for("press Enter to check it", SOON);
+    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(terminal.screen().contains("press Enter to check it"), "a save alone checks nothing in manual mode");
+    terminal.keys(&["Enter"]);
+    terminal.wait_for("passed every run", FIRST_CHECK);
+    terminal.keys(&["q"]);
+    terminal.wait_for("learn exited with 0", SOON);
+}
+
+#[test]
+fn learn_alone_without_a_terminal_prints_where_the_learner_stands() {
+    let dir = course_copy();
+    let output = common::learn(dir.path(), &[]);
+    let (out, _) = common::text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("▶ 01_threads/spawn_join"), "{out}");
+    let watch = common::learn(dir.path(), &["watch"]);
+    assert_eq!(watch.status.code(), Some(2), "watch mode refuses to start without a terminal");
+}
