@@ -42,7 +42,23 @@ const STARTER_FAILS_BY: &[(&str, &[&str])] = &[
     ("05_pools/thread_pool_squares", &["harness"]),
     ("05_pools/rayon_cubes", &["compile"]),
     ("05_pools/as_completed", &["completion_order"]),
+    ("06_processes/spawn_process", &["child_processes"]),
+    ("06_processes/separate_memory", &["output"]),
+    ("06_processes/factorials", &["child_processes"]),
+    ("06_processes/process_pool", &["child_processes"]),
+    ("07_io_bound/download_files", &["overlap", "wall_time"]),
+    ("07_io_bound/bounded_downloads", &["server_concurrency"]),
+    ("08_parallelism/cpu_threads", &["cpu_parallelism"]),
+    ("08_parallelism/benchmark", &["overlap", "cpu_parallelism"]),
+    ("09_async/async_sleepers", &["overlap", "wall_time"]),
 ];
+
+/// Whether a verdict that passed said it could not judge CPU parallelism because other work
+/// held the cores: the grader's promise on a busy machine, instead of failing or passing
+/// silently. The starter tests accept it for `cpu_parallelism`, and only for that.
+fn parallelism_not_judged(verdict: &Verdict) -> bool {
+    verdict.passed() && verdict.skipped.iter().any(|s| s.starts_with("cpu_parallelism: the machine was busy"))
+}
 
 #[test]
 fn every_solution_passes_every_check() {
@@ -60,6 +76,9 @@ fn every_starter_fails_for_its_lesson() {
     let verdicts = Grader::new(&course, common::target_dir()).grade(&items, |_| {}).unwrap();
     for verdict in verdicts {
         let (_, expected) = STARTER_FAILS_BY.iter().find(|(id, _)| *id == verdict.id).unwrap_or_else(|| panic!("add {} to STARTER_FAILS_BY", verdict.id));
+        if expected.contains(&"cpu_parallelism") && parallelism_not_judged(&verdict) {
+            continue;
+        }
         let why = rejected_by(&verdict).unwrap_or_else(|| panic!("the starter of {} passes", verdict.id));
         assert!(why.iter().any(|w| expected.contains(&w.as_str())), "the starter of {} failed by {why:?}, expected one of {expected:?}", verdict.id);
     }
@@ -93,8 +112,11 @@ fn every_wrong_fixture_is_rejected_by_the_rule_it_names() {
     assert!(wrong.len() >= common::course().exercises.len(), "at least one wrong fixture per exercise");
     for ((_, path, first), verdict) in wrong.iter().zip(grade_fixtures(&wrong)) {
         let named = first.strip_prefix("// rejected-by: ").unwrap_or_else(|| panic!("{}: first line must be `// rejected-by: KIND`", path.display()));
-        let why = rejected_by(&verdict).unwrap_or_else(|| panic!("{} was accepted", path.display()));
         let named: Vec<&str> = named.split('|').map(str::trim).collect();
+        if named.contains(&"cpu_parallelism") && parallelism_not_judged(&verdict) {
+            continue;
+        }
+        let why = rejected_by(&verdict).unwrap_or_else(|| panic!("{} was accepted", path.display()));
         assert!(why.iter().any(|w| named.contains(&w.as_str())), "{} was rejected by {why:?}, not by {named:?}", path.display());
     }
 }

@@ -201,6 +201,7 @@ pub(crate) mod test_support {
             processes: ProcessLog::default(),
             orphans: Vec::new(),
             perturbation: Perturbation::None,
+            machine_busy: Duration::ZERO,
         }
     }
 }

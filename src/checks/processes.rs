@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use super::timing::ms;
+use crate::supervise::Perturbation;
 use super::{Evidence, Failure, Outcome};
 
 /// `child_processes`: the program started between `min` and `max` child processes; with
@@ -60,7 +61,9 @@ impl ChildProcesses {
 }
 
 /// `cpu_parallelism`: the process tree used at least `min_ratio` × wall time of CPU, which
-/// only work running on several cores at once can do.
+/// only work running on several cores at once can do. Judged on unperturbed runs only: a run
+/// pinned to one core cannot exceed a ratio of 1, and one beside busy threads shares the cores
+/// (the manifest validator makes every exercise with this check have unperturbed runs).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CpuParallelism {
@@ -75,6 +78,15 @@ impl CpuParallelism {
             return Outcome::Skip(format!("only {} core available: parallelism cannot be judged here", evidence.cores));
         }
         let run = evidence.run;
+        if run.perturbation != Perturbation::None {
+            return Outcome::Pass;
+        }
+        let wall = run.wall.as_secs_f64().max(1e-3);
+        let others = run.machine_busy.saturating_sub(run.cpu).as_secs_f64() / wall;
+        let free = evidence.cores as f64 - others;
+        if free < self.min_ratio + 0.2 {
+            return Outcome::Skip(format!("the machine was busy with other work (only {free:.1} of {} cores free during a run): parallelism could not be judged", evidence.cores));
+        }
         let ratio = run.cpu.as_secs_f64() / run.wall.as_secs_f64().max(1e-3);
         if ratio >= self.min_ratio {
             return Outcome::Pass;
@@ -111,5 +123,30 @@ impl Threads {
             vec![format!("{seen} threads were alive at one moment")],
             "A single-threaded runtime (tokio's current_thread flavour) runs every task on the main thread: no worker threads, no spawn_blocking.",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::checks::test_support::run;
+    use crate::course::normalize::Normalize;
+
+    fn judge(cpu_ms: u64, machine_busy_ms: u64, perturbation: Perturbation) -> Outcome {
+        let mut record = run(&[], 1000);
+        record.cpu = Duration::from_millis(cpu_ms);
+        record.machine_busy = Duration::from_millis(machine_busy_ms);
+        record.perturbation = perturbation;
+        CpuParallelism { min_ratio: 1.3 }.judge(&Evidence { run: &record, downloads: None, expected: None, normalize: &Normalize::default(), cores: 2 })
+    }
+
+    #[test]
+    fn parallelism_is_judged_only_when_the_cores_were_free_and_the_run_unperturbed() {
+        assert_eq!(judge(1900, 1950, Perturbation::None), Outcome::Pass);
+        assert!(matches!(judge(1000, 1050, Perturbation::None), Outcome::Fail(f) if f.timing));
+        assert!(matches!(judge(1000, 2000, Perturbation::None), Outcome::Skip(why) if why.contains("busy")));
+        assert_eq!(judge(1000, 1050, Perturbation::OneCore), Outcome::Pass);
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{Course, CourseError};
 use crate::checks::CheckSpec;
+use crate::supervise::Perturbation;
 
 /// Refuses a course whose files disagree, naming the file to fix.
 pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
@@ -29,6 +30,11 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
         let has_harness_check = exercise.spec.checks.iter().any(|c| matches!(c, CheckSpec::Harness(_)));
         if has_harness_check != exercise.spec.harness {
             return Err(inconsistent(&chapter_file, format!("exercise `{}`: `harness = true` and a `harness` check go together", exercise.id)));
+        }
+        let measures_cpu = exercise.spec.checks.iter().any(|c| matches!(c, CheckSpec::CpuParallelism(_)));
+        let unperturbed = exercise.spec.perturb.as_ref().is_none_or(|p| p.contains(&Perturbation::None));
+        if measures_cpu && !unperturbed {
+            return Err(inconsistent(&chapter_file, format!("exercise `{}`: a `cpu_parallelism` check is judged on unperturbed runs, so `perturb` must include \"none\"", exercise.id)));
         }
         let mut arg_names = HashSet::new();
         for args in exercise.arg_sets() {

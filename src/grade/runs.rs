@@ -1,7 +1,14 @@
 //! Grading one exercise: the plan of runs (argument sets × repeated runs × perturbations, then
 //! the harness), each run supervised and judged, timing failures retried alone.
+//!
+//! The runs of one exercise go at once, as many as the [`Gate`](super::schedule::Gate) admits
+//! (each download run with a server of its own). The verdict is the one running them in plan
+//! order would give: no run starts after one failed, the failure reported is the earliest in
+//! the plan, and the sample is the earliest passing run of the program before it.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use super::{FailedRun, GradeOutcome, Grader, RunConfig, Verdict, DEFAULT_RUNS, HARNESS_RUNS, TIMING_RETRIES};
@@ -16,19 +23,40 @@ type Planned = (Subject, RunConfig, Option<String>);
 
 impl Grader<'_> {
     pub(super) fn grade_runs(&self, exercise: &Exercise, exe: &Path, harness: Option<&Path>, verdict: &mut Verdict) -> GradeOutcome {
+        let plan = match self.plan(exercise, harness.is_some()) {
+            Ok(plan) => plan,
+            Err(outcome) => return outcome,
+        };
+        let measures_cpu = exercise.spec.checks.iter().any(|c| matches!(c, CheckSpec::CpuParallelism(_)));
+        let tally = Tally::default();
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..self.jobs.min(plan.len()) {
+                scope.spawn(|| {
+                    while !tally.stop.load(Ordering::SeqCst) {
+                        let number = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(planned) = plan.get(number) else { break };
+                        let program = if planned.0 == Subject::Harness { harness.expect("planned only with a harness") } else { exe };
+                        self.run_planned(exercise, program, planned, number, measures_cpu, &tally);
+                    }
+                });
+            }
+        });
+        tally.conclude(verdict)
+    }
+
+    /// The runs grading `exercise` makes, in order; a course error when its expected output
+    /// is missing or the replayed configuration does not exist.
+    fn plan(&self, exercise: &Exercise, with_harness: bool) -> Result<Vec<Planned>, GradeOutcome> {
         let spec = &exercise.spec;
         let perturbations = spec.perturb.clone().unwrap_or_else(|| Perturbation::ALL.to_vec());
         let runs = spec.runs.unwrap_or(DEFAULT_RUNS) as usize;
-        let server = match spec.server.then(DownloadServer::start).transpose() {
-            Ok(server) => server,
-            Err(e) => return GradeOutcome::CourseError(format!("cannot start the download server: {e}")),
-        };
         let mut plan: Vec<Planned> = Vec::new();
         for args in exercise.arg_sets() {
             let expected = if spec.checks.iter().any(|c| matches!(c, CheckSpec::Output(_))) {
                 match expected_output(&self.course.root, exercise, &args) {
                     Ok(text) => Some(text),
-                    Err(e) => return GradeOutcome::CourseError(e.to_string()),
+                    Err(e) => return Err(GradeOutcome::CourseError(e.to_string())),
                 }
             } else {
                 None
@@ -38,7 +66,7 @@ impl Grader<'_> {
                 plan.push((Subject::Program, config, expected.clone()));
             }
         }
-        if harness.is_some() {
+        if with_harness {
             for i in 0..HARNESS_RUNS as usize {
                 let config = RunConfig { args: ArgSet::harness_set(), perturbation: perturbations[i % perturbations.len()] };
                 plan.push((Subject::Harness, config, None));
@@ -48,50 +76,66 @@ impl Grader<'_> {
             plan.retain(|(_, config, _)| &config.replay_key() == key);
             plan.truncate(1);
             if plan.is_empty() {
-                return GradeOutcome::CourseError(format!("no run configuration `{key}` (ARGSET:PERTURBATION) for {}", exercise.id));
+                return Err(GradeOutcome::CourseError(format!("no run configuration `{key}` (ARGSET:PERTURBATION) for {}", exercise.id)));
             }
         }
         if self.first_only {
             plan.truncate(1);
         }
-        let measures_cpu = spec.checks.iter().any(|c| matches!(c, CheckSpec::CpuParallelism(_)));
-        for (number, (subject, config, expected)) in plan.into_iter().enumerate() {
-            let program = if subject == Subject::Harness { harness.expect("planned only with a harness") } else { exe };
-            let mut retried = 0;
-            loop {
-                if self.cancelled() {
-                    return GradeOutcome::Cancelled;
-                }
-                verdict.runs += 1;
-                let hold = self.gate.hold(measures_cpu || retried > 0);
-                let observed = self.run_once(exercise, program, &config, subject, server.as_ref());
-                drop(hold);
-                let (record, downloads) = match observed {
-                    Ok(observed) => observed,
-                    Err(e) => return GradeOutcome::CourseError(format!("cannot start {}: {e}", program.display())),
-                };
-                if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
-                    return GradeOutcome::Cancelled;
-                }
-                let failures = self.judge(exercise, subject, &record, downloads.as_ref(), expected.as_deref(), &mut verdict.skipped);
-                if failures.is_empty() {
-                    if verdict.sample.is_none() && subject == Subject::Program {
-                        verdict.sample = Some(record);
-                    }
-                    if retried > 0 {
-                        verdict.retries.push((config.clone(), format!("passed on retry {retried}")));
-                    }
-                    break;
-                }
-                let only_timing = failures.iter().all(|f| f.timing);
-                if only_timing && retried < TIMING_RETRIES {
-                    retried += 1;
-                    continue;
-                }
-                return GradeOutcome::Failed(Box::new(FailedRun { subject, config, run_number: number + 1, failures, record, retried }));
+        Ok(plan)
+    }
+
+    /// Makes one planned run (number `number` in the plan, from 0), retrying it alone while it
+    /// fails only timing rules, and records how it went in `tally`.
+    fn run_planned(&self, exercise: &Exercise, program: &Path, planned: &Planned, number: usize, measures_cpu: bool, tally: &Tally) {
+        let (subject, config, expected) = planned;
+        let mut skipped = Vec::new();
+        let mut retried = 0;
+        let end = loop {
+            if self.cancelled() {
+                break Some(GradeOutcome::Cancelled);
             }
+            tally.runs.fetch_add(1, Ordering::SeqCst);
+            let hold = self.gate.hold(measures_cpu || retried > 0);
+            let observed = self.run_with_own_server(exercise, program, config, *subject);
+            drop(hold);
+            let (record, downloads) = match observed {
+                Ok(observed) => observed,
+                Err(e) => break Some(GradeOutcome::CourseError(format!("cannot start {}: {e}", program.display()))),
+            };
+            if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
+                break Some(GradeOutcome::Cancelled);
+            }
+            let failures = self.judge(exercise, *subject, &record, downloads.as_ref(), expected.as_deref(), &mut skipped);
+            if failures.is_empty() {
+                if *subject == Subject::Program {
+                    keep_earliest(&tally.sample, number, record);
+                }
+                if retried > 0 {
+                    tally.retries.lock().unwrap_or_else(|e| e.into_inner()).push((number, config.clone(), format!("passed on retry {retried}")));
+                }
+                break None;
+            }
+            let only_timing = failures.iter().all(|f| f.timing);
+            if only_timing && retried < TIMING_RETRIES {
+                retried += 1;
+                continue;
+            }
+            let failed = FailedRun { subject: *subject, config: config.clone(), run_number: number + 1, failures, record, retried };
+            break Some(GradeOutcome::Failed(Box::new(failed)));
+        };
+        tally.skipped.lock().unwrap_or_else(|e| e.into_inner()).extend(skipped.into_iter().map(|note| (number, note)));
+        if let Some(end) = end {
+            tally.stop.store(true, Ordering::SeqCst);
+            keep_earliest(&tally.end, number, end);
         }
-        GradeOutcome::Passed
+    }
+
+    /// [`Grader::run_once`], with a download server of its own when the exercise needs one, so
+    /// that runs at once never share the server's counters.
+    fn run_with_own_server(&self, exercise: &Exercise, program: &Path, config: &RunConfig, subject: Subject) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
+        let server = exercise.spec.server.then(DownloadServer::start).transpose().map_err(|e| std::io::Error::other(format!("its download server did not start ({e})")))?;
+        self.run_once(exercise, program, config, subject, server.as_ref())
     }
 
     pub(super) fn run_once(&self, exercise: &Exercise, program: &Path, config: &RunConfig, subject: Subject, server: Option<&DownloadServer>) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
@@ -141,5 +185,51 @@ impl Grader<'_> {
             }
         }
         failures
+    }
+}
+
+/// What the runs of one exercise found so far, each finding with its number in the plan.
+#[derive(Default)]
+struct Tally {
+    /// Runs made, retries included.
+    runs: AtomicUsize,
+    /// Raised by a run that ended grading (a failure, a course error, a cancel).
+    stop: AtomicBool,
+    /// The earliest run that ended grading, and how.
+    end: Mutex<Option<(usize, GradeOutcome)>>,
+    /// The earliest passing run of the program.
+    sample: Mutex<Option<(usize, RunRecord)>>,
+    /// Runs that passed on a retry.
+    retries: Mutex<Vec<(usize, RunConfig, String)>>,
+    /// Checks that could not be judged.
+    skipped: Mutex<Vec<(usize, String)>>,
+}
+
+impl Tally {
+    /// Fills `verdict` with what runs up to the earliest end found, and returns the outcome.
+    fn conclude(self, verdict: &mut Verdict) -> GradeOutcome {
+        let end = self.end.into_inner().unwrap_or_else(|e| e.into_inner());
+        let last = end.as_ref().map_or(usize::MAX, |(number, _)| *number);
+        verdict.runs += self.runs.into_inner();
+        verdict.sample = self.sample.into_inner().unwrap_or_else(|e| e.into_inner()).filter(|(n, _)| *n < last).map(|(_, record)| record);
+        let mut retries = self.retries.into_inner().unwrap_or_else(|e| e.into_inner());
+        retries.sort_by_key(|(number, ..)| *number);
+        verdict.retries.extend(retries.into_iter().filter(|(n, ..)| *n <= last).map(|(_, config, note)| (config, note)));
+        let mut skipped = self.skipped.into_inner().unwrap_or_else(|e| e.into_inner());
+        skipped.sort_by_key(|(number, _)| *number);
+        for (_, note) in skipped.into_iter().filter(|(n, _)| *n <= last) {
+            if !verdict.skipped.contains(&note) {
+                verdict.skipped.push(note);
+            }
+        }
+        end.map_or(GradeOutcome::Passed, |(_, outcome)| outcome)
+    }
+}
+
+/// Puts `(number, value)` in `slot` unless it holds an earlier number.
+fn keep_earliest<T>(slot: &Mutex<Option<(usize, T)>>, number: usize, value: T) {
+    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.as_ref().is_none_or(|(held, _)| number < *held) {
+        *slot = Some((number, value));
     }
 }

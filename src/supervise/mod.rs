@@ -9,6 +9,7 @@
 mod capture;
 mod diagnose;
 mod limits;
+mod machine;
 mod observe;
 mod perturb;
 mod probe;
@@ -123,6 +124,8 @@ pub struct RunRecord {
     pub orphans: Vec<u32>,
     /// The perturbation the run had.
     pub perturbation: Perturbation,
+    /// CPU time used by every process on the machine during the run (this one included).
+    pub machine_busy: Duration,
 }
 
 impl RunRecord {
@@ -153,6 +156,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         .stderr(Stdio::piped());
     limits::apply_in_child(&mut command, &request.limits, request.perturbation);
     let _load = perturb::start(request.perturbation);
+    let busy_before = machine::busy_time();
     let start = Instant::now();
     let mut child = command.spawn()?;
     let pid = child.id();
@@ -189,6 +193,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         }
     };
     let wall = start.elapsed();
+    let machine_busy = machine::busy_time().saturating_sub(busy_before);
     observer.sample(capture.last_output());
     let orphans = observer.alive_descendants();
     if !orphans.is_empty() {
@@ -211,5 +216,6 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         processes,
         orphans,
         perturbation: request.perturbation,
+        machine_busy,
     })
 }
