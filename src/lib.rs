@@ -3,7 +3,8 @@
 //! A learner's file travels one way through these modules:
 //! [`course`] (the manifest) → [`build`] (cargo) → [`supervise`] (a run under limits) →
 //! [`checks`] (what must hold) → [`grade`] (runs × perturbations × checks → verdict) →
-//! [`report`] (what the learner and CI read). [`progress`] remembers what is done; [`ci`]
+//! [`report`] (what the learner and CI read). [`progress`] remembers what is done, [`passed`]
+//! which unchanged files passed (for watch mode only); [`ci`]
 //! grades learners' forks in CI against a pristine course; [`watch`] re-checks the
 //! exercise on every save, drawn by [`tui`]; [`cli`] parses and dispatches.
 
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod commands;
 pub mod course;
 pub mod grade;
+pub mod passed;
 pub mod progress;
 pub mod report;
 pub mod server;

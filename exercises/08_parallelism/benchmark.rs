@@ -2,7 +2,7 @@
 //
 // Times two jobs, each split into four tasks, run three ways: one task after another,
 // on four threads, and in four child processes (copies of this program). The CPU-bound
-// job counts the primes below LIMIT (default 5_000_000); the I/O-bound job "fetches"
+// job counts the primes below LIMIT (default 3_000_000); the I/O-bound job "fetches"
 // four pages, each a wait of 50 ms. Prints one row per job and way, with its result,
 // its time and its speedup over the sequential run; the threads also report when each
 // task starts and finishes. Right now the threads imitate Python's GIL: look at the CPU
@@ -177,7 +177,7 @@ fn main() {
 
     let limit = args
         .first()
-        .map_or(5_000_000, |a| a.parse().expect("LIMIT must be a number"));
+        .map_or(3_000_000, |a| a.parse().expect("LIMIT must be a number"));
     let ways: [(&str, Runner); 3] = [
         ("sequential", run_sequential),
         ("threads", run_on_threads),

@@ -233,3 +233,43 @@ fn keep_earliest<T>(slot: &Mutex<Option<(usize, T)>>, number: usize, value: T) {
         *slot = Some((number, value));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::run;
+    use std::path::PathBuf;
+
+    fn no_verdict_yet() -> Verdict {
+        Verdict { id: "x".into(), file: PathBuf::new(), outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO }
+    }
+
+    fn config() -> RunConfig {
+        RunConfig { args: ArgSet::harness_set(), perturbation: Perturbation::None }
+    }
+
+    #[test]
+    fn runs_finishing_out_of_order_give_the_verdict_of_plan_order() {
+        let tally = Tally::default();
+        keep_earliest(&tally.sample, 4, run(&[("four", 0)], 1));
+        keep_earliest(&tally.end, 5, GradeOutcome::CourseError("run 6".into()));
+        keep_earliest(&tally.sample, 1, run(&[("one", 0)], 1));
+        keep_earliest(&tally.end, 3, GradeOutcome::CourseError("run 4".into()));
+        tally.retries.lock().unwrap().extend([(6, config(), "late".to_string()), (2, config(), "early".to_string())]);
+        let mut verdict = no_verdict_yet();
+        let outcome = tally.conclude(&mut verdict);
+        assert!(matches!(outcome, GradeOutcome::CourseError(ref e) if e == "run 4"), "{outcome:?}");
+        assert_eq!(verdict.sample.map(|r| r.stdout_texts().collect::<Vec<_>>().join("")), Some("one".to_string()));
+        assert_eq!(verdict.retries.iter().map(|(_, note)| note.as_str()).collect::<Vec<_>>(), ["early"], "nothing after the failure");
+    }
+
+    #[test]
+    fn a_passing_run_after_the_failure_is_no_sample() {
+        let tally = Tally::default();
+        keep_earliest(&tally.end, 0, GradeOutcome::CourseError("run 1".into()));
+        keep_earliest(&tally.sample, 2, run(&[("three", 0)], 1));
+        let mut verdict = no_verdict_yet();
+        tally.conclude(&mut verdict);
+        assert!(verdict.sample.is_none());
+    }
+}

@@ -3,7 +3,7 @@
 //! lucky interleaving shows itself under one of them.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use serde::Deserialize;
@@ -48,19 +48,36 @@ impl Perturbation {
     }
 }
 
-/// Busy threads that spin until dropped.
+/// A busy run's hold on the spinning threads: one per core while at least one hold lives.
+/// Busy runs at once share them, so each still runs beside one spinning thread per core (as
+/// when it runs alone), and the machine does not burn a core per spinner per run.
 pub(super) struct Load {
+    busy: bool,
+}
+
+/// The spinning threads and the busy runs holding them.
+struct Spinning {
+    holds: usize,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
 
+static SPINNING: Mutex<Option<Spinning>> = Mutex::new(None);
+
 /// Starts the load a perturbation needs (none but for `Busy`).
 pub(super) fn start(perturbation: Perturbation) -> Load {
+    let busy = perturbation == Perturbation::Busy;
+    if busy {
+        let mut spinning = SPINNING.lock().unwrap_or_else(|e| e.into_inner());
+        spinning.get_or_insert_with(spin).holds += 1;
+    }
+    Load { busy }
+}
+
+/// One spinning thread per core, until `stop`.
+fn spin() -> Spinning {
     let stop = Arc::new(AtomicBool::new(false));
-    let count = match perturbation {
-        Perturbation::Busy => std::thread::available_parallelism().map_or(2, |n| n.get()),
-        _ => 0,
-    };
+    let count = std::thread::available_parallelism().map_or(2, |n| n.get());
     let threads = (0..count)
         .map(|_| {
             let stop = Arc::clone(&stop);
@@ -71,14 +88,26 @@ pub(super) fn start(perturbation: Perturbation) -> Load {
             })
         })
         .collect();
-    Load { stop, threads }
+    Spinning { holds: 0, stop, threads }
 }
 
 impl Drop for Load {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
+        if !self.busy {
+            return;
+        }
+        let mut spinning = SPINNING.lock().unwrap_or_else(|e| e.into_inner());
+        let last = spinning.as_mut().is_some_and(|s| {
+            s.holds -= 1;
+            s.holds == 0
+        });
+        let ended = if last { spinning.take() } else { None };
+        drop(spinning);
+        if let Some(ended) = ended {
+            ended.stop.store(true, Ordering::Relaxed);
+            for thread in ended.threads {
+                let _ = thread.join();
+            }
         }
     }
 }

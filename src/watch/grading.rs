@@ -9,6 +9,9 @@
 //!    the verdict already (grading would stop at the same place); otherwise it is shown as a
 //!    first look, never as a pass;
 //! 3. every run grading makes (perturbed schedules, retries of timing rules): the verdict.
+//!
+//! A file unchanged since it passed every check (see [`PassedCache`]) is not built or run
+//! again: its verdict is that it passed, with no run made.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,6 +23,7 @@ use super::Event;
 use crate::build::Unit;
 use crate::course::{Course, Exercise};
 use crate::grade::{GradeOutcome, Grader, Source, Verdict};
+use crate::passed::{Fingerprint, PassedCache};
 use crate::tui::progress_line::describe_cargo_line;
 
 /// A report of one check.
@@ -97,6 +101,11 @@ fn check(course: &Course, target_dir: &std::path::Path, rebuilder: &Rebuilder, j
     let report = |stage: Stage| {
         let _ = events.send(Event::Grading(Report { generation: job.generation, stage }));
     };
+    let cache = PassedCache::in_target(target_dir);
+    let fingerprint = Fingerprint::of(course, &job.exercise);
+    if fingerprint.as_ref().is_some_and(|f| cache.passed(&job.exercise.id, f)) {
+        return report(Stage::Final(Box::new(passed_before(&job.exercise))));
+    }
     let grader = || Grader::new(course, target_dir.to_path_buf()).cancel(Arc::clone(&job.cancel));
     let items = [(&job.exercise, Source::Exercise)];
     let (program, harness) = grader().units(&job.exercise, &Source::Exercise);
@@ -129,7 +138,36 @@ fn check(course: &Course, target_dir: &std::path::Path, rebuilder: &Rebuilder, j
         _ => return report(Stage::Final(Box::new(first))),
     }
     let verdict = grader().grade_built(&job.exercise, &Source::Exercise, &built);
+    if let Some(fingerprint) = fingerprint.filter(|_| verdict.passed()) {
+        let _ = cache.record(&job.exercise.id, fingerprint);
+    }
     if !matches!(verdict.outcome, GradeOutcome::Cancelled) {
         report(Stage::Final(Box::new(verdict)));
+    }
+}
+
+/// The verdict on a file unchanged since it passed every check: passed, with no run made.
+fn passed_before(exercise: &Exercise) -> Verdict {
+    Verdict { id: exercise.id.clone(), file: exercise.path(), outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: std::time::Duration::ZERO }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_unchanged_since_it_passed_is_shown_passed_without_a_build() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let course = Course::load(root).unwrap();
+        let target = tempfile::tempdir().unwrap();
+        let exercise = course.exercises[0].clone();
+        let fingerprint = Fingerprint::of(&course, &exercise).expect("the exercise file is there");
+        PassedCache::in_target(target.path()).record(&exercise.id, fingerprint).unwrap();
+        let (events, heard) = mpsc::channel();
+        let job = Job { generation: 7, exercise, cancel: Arc::new(AtomicBool::new(false)) };
+        check(&course, target.path(), &Rebuilder::new(root, target.path()), &job, &events);
+        let Ok(Event::Grading(Report { generation: 7, stage: Stage::Final(verdict) })) = heard.try_recv() else { panic!("one final report at once") };
+        assert!(verdict.passed() && verdict.runs == 0, "{verdict:?}");
+        assert!(!target.path().join("build").exists(), "nothing was built");
     }
 }

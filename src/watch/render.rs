@@ -81,6 +81,7 @@ fn status_line(state: &WatchState) -> String {
 fn verdict_line(verdict: &Verdict) -> String {
     let time = format!("{DIM}({} runs, {:.1} s){DIM:#}", verdict.runs, verdict.elapsed.as_secs_f64());
     match &verdict.outcome {
+        GradeOutcome::Passed if verdict.runs == 0 => format!("  {GOOD}✓ passed every run{GOOD:#} {DIM}(unchanged since it passed){DIM:#} · n: the next exercise"),
         GradeOutcome::Passed => format!("  {GOOD}✓ passed every run{GOOD:#} {time} · n: the next exercise"),
         GradeOutcome::CompileError(_) => format!("  {BAD}✗ does not compile{BAD:#} · fix it and save"),
         GradeOutcome::Failed(run) => format!("  {BAD}✗ failed: {}{BAD:#} {time} · fix it and save", run.failures[0].check),

@@ -1,0 +1,125 @@
+//! The files that passed every check, remembered so that watch mode can show an unchanged,
+//! already-passed exercise as passed at once instead of grading it again.
+//!
+//! `passed.toml` in the build folder maps each exercise id to a fingerprint of what its verdict
+//! depended on: the learner's file, the exercise's checks and expected outputs, and this build
+//! of `learn`. Any change to one of them and the entry no longer matches. It is a cache, not a
+//! record: losing it costs one grading. Never read by `learn verify` or `learn grade`, which
+//! always run every check (CI must not trust a file it did not produce).
+
+use std::collections::BTreeMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use crate::course::{expected_output, Course, Exercise};
+
+/// What a verdict on an exercise's learner file depends on, hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// The fingerprint of `exercise`'s learner file as it is now, with its checks, expected
+    /// outputs and this build of `learn`; `None` when the file cannot be read.
+    pub fn of(course: &Course, exercise: &Exercise) -> Option<Fingerprint> {
+        let source = std::fs::read(course.root.join(exercise.path())).ok()?;
+        let mut hasher = DefaultHasher::new();
+        source.hash(&mut hasher);
+        format!("{:?}", exercise.spec).hash(&mut hasher);
+        for args in exercise.arg_sets() {
+            expected_output(&course.root, exercise, &args).ok().hash(&mut hasher);
+        }
+        runner_identity().hash(&mut hasher);
+        Some(Fingerprint(format!("{:016x}", hasher.finish())))
+    }
+}
+
+/// The cache of passed files of one build folder.
+pub struct PassedCache {
+    path: PathBuf,
+}
+
+impl PassedCache {
+    /// The cache kept in `target_dir`.
+    pub fn in_target(target_dir: &Path) -> PassedCache {
+        PassedCache { path: target_dir.join("passed.toml") }
+    }
+
+    /// Whether the file of exercise `id` with this fingerprint passed every check.
+    pub fn passed(&self, id: &str, fingerprint: &Fingerprint) -> bool {
+        self.load().get(id) == Some(&fingerprint.0)
+    }
+
+    /// Remembers that the file of exercise `id` with this fingerprint passed every check.
+    pub fn record(&self, id: &str, fingerprint: Fingerprint) -> std::io::Result<()> {
+        let mut entries = self.load();
+        entries.insert(id.to_string(), fingerprint.0);
+        let text = toml::to_string(&entries).map_err(std::io::Error::other)?;
+        std::fs::create_dir_all(self.path.parent().expect("the cache is in a folder"))?;
+        let temp = self.path.with_extension(format!("tmp{}", std::process::id()));
+        std::fs::write(&temp, text)?;
+        std::fs::rename(temp, &self.path)
+    }
+
+    /// The entries on disk; none when the file is missing or unreadable.
+    fn load(&self) -> BTreeMap<String, String> {
+        std::fs::read_to_string(&self.path).ok().and_then(|text| toml::from_str(&text).ok()).unwrap_or_default()
+    }
+}
+
+/// This build of `learn`: its version and when its executable was written.
+fn runner_identity() -> (String, Option<std::time::SystemTime>) {
+    let written = std::env::current_exe().and_then(std::fs::metadata).and_then(|m| m.modified()).ok();
+    (env!("CARGO_PKG_VERSION").to_string(), written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn course_copy() -> (tempfile::TempDir, Course) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        for part in ["course", "exercises", "solutions"] {
+            copy_tree(&root.join(part), &dir.path().join(part));
+        }
+        let course = Course::load(dir.path()).unwrap();
+        (dir, course)
+    }
+
+    fn copy_tree(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            if entry.file_type().unwrap().is_dir() {
+                copy_tree(&entry.path(), &to.join(entry.file_name()));
+            } else {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_recorded_file_counts_as_passed_until_it_changes() {
+        let (dir, course) = course_copy();
+        let cache = PassedCache::in_target(&dir.path().join("target"));
+        let (first, second) = (&course.exercises[0], &course.exercises[1]);
+        let now = |e| Fingerprint::of(&course, e).expect("the file is there");
+        assert!(!cache.passed(&first.id, &now(first)), "nothing recorded yet");
+        cache.record(&first.id, now(first)).unwrap();
+        assert!(cache.passed(&first.id, &now(first)));
+        assert!(!cache.passed(&second.id, &now(second)), "only the exercise recorded");
+        let file = dir.path().join(first.path());
+        std::fs::write(&file, format!("{}\n// changed\n", std::fs::read_to_string(&file).unwrap())).unwrap();
+        assert!(!cache.passed(&first.id, &now(first)), "a changed file is graded again");
+    }
+
+    #[test]
+    fn a_changed_check_invalidates_the_entry() {
+        let (dir, course) = course_copy();
+        let cache = PassedCache::in_target(&dir.path().join("target"));
+        let mut exercise = course.exercises[0].clone();
+        cache.record(&exercise.id, Fingerprint::of(&course, &exercise).unwrap()).unwrap();
+        exercise.spec.timeout_secs = Some(exercise.spec.timeout_secs.unwrap_or(10.0) + 1.0);
+        assert!(!cache.passed(&exercise.id, &Fingerprint::of(&course, &exercise).unwrap()));
+    }
+}
