@@ -3,14 +3,22 @@
 //! three seconds. It counts the downloads in flight, so checks can see how many ran at once,
 //! and remembers the bytes it served, so checks can compare them with the files saved.
 //!
-//! tiny_http is used because it is small, synchronous and well kept: a request per thread is
-//! exactly what a handful of slow downloads needs.
+//! hyper on a current-thread tokio runtime serves every connection as a task of its own, so the
+//! server never limits how many downloads run at once: what it counts is what the program did.
+//! (tiny_http, tried first, hands connections to a thread pool that can queue one behind a busy
+//! worker, and a correct program then saw four downloads at once instead of five.)
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
 
 /// The files served and their delays: fixed, so that timings are comparable between runs.
 const FILES: [(&str, u64); 5] = [("File_A.txt", 2000), ("File_B.txt", 1000), ("File_C.txt", 3000), ("File_D.txt", 1500), ("File_E.txt", 2500)];
@@ -35,9 +43,9 @@ struct State {
 
 /// A running download server; stops when dropped.
 pub struct DownloadServer {
-    server: Arc<tiny_http::Server>,
     state: Arc<State>,
     port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     lock: Mutex<()>,
 }
@@ -45,22 +53,28 @@ pub struct DownloadServer {
 impl DownloadServer {
     /// Starts serving on 127.0.0.1 with fresh random file contents.
     pub fn start() -> std::io::Result<DownloadServer> {
-        let server = tiny_http::Server::http("127.0.0.1:0").map_err(std::io::Error::other)?;
-        let port = server.server_addr().to_ip().map_or(0, |a| a.port());
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)?
+        };
         let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
         let contents = FILES.iter().enumerate().map(|(i, (name, _))| (name.to_string(), file_bytes(seed.wrapping_mul(i as u64 + 7), 2048 + 997 * i))).collect();
         let state = Arc::new(State { in_flight: AtomicUsize::new(0), max_in_flight: AtomicUsize::new(0), requests: AtomicUsize::new(0), contents });
-        let server = Arc::new(server);
+        let (stop, stopped) = tokio::sync::oneshot::channel();
         let thread = {
-            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
-            std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    let state = Arc::clone(&state);
-                    std::thread::spawn(move || respond(request, &state));
-                }
-            })
+            let state = Arc::clone(&state);
+            std::thread::Builder::new().name("learn-server".into()).spawn(move || {
+                runtime.block_on(async {
+                    tokio::spawn(serve(listener, state));
+                    let _ = stopped.await;
+                })
+            })?
         };
-        Ok(DownloadServer { server, state, port, thread: Some(thread), lock: Mutex::new(()) })
+        Ok(DownloadServer { state, port, stop: Some(stop), thread: Some(thread), lock: Mutex::new(()) })
     }
 
     /// `http://127.0.0.1:PORT`, passed to the program as `LEARN_SERVER`.
@@ -95,31 +109,64 @@ impl DownloadServer {
 
 impl Drop for DownloadServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn respond(request: tiny_http::Request, state: &State) {
-    let url = request.url().to_string();
-    if url == "/files" {
-        let list: String = state.contents.keys().map(|n| format!("{n}\n")).collect();
-        let _ = request.respond(tiny_http::Response::from_string(list));
-        return;
+/// Accepts connections, each served by a task of its own, until the server is dropped: the
+/// runtime goes with it, and every connection still open is closed.
+async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| respond(request, Arc::clone(&state)));
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+        });
     }
-    let name = url.strip_prefix("/files/").unwrap_or("");
+}
+
+/// Answers one request: the listing at once, a file after its delay, anything else 404.
+async fn respond(request: Request<Incoming>, state: Arc<State>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path();
+    if path == "/files" {
+        let list: String = state.contents.keys().map(|n| format!("{n}\n")).collect();
+        return Ok(Response::new(Full::new(Bytes::from(list))));
+    }
+    let name = path.strip_prefix("/files/").unwrap_or("");
     let (Some(bytes), Some((_, delay))) = (state.contents.get(name), FILES.iter().find(|(n, _)| *n == name)) else {
-        let _ = request.respond(tiny_http::Response::from_string("no such file\n").with_status_code(404));
-        return;
+        let mut missing = Response::new(Full::new(Bytes::from("no such file\n")));
+        *missing.status_mut() = StatusCode::NOT_FOUND;
+        return Ok(missing);
     };
     state.requests.fetch_add(1, Ordering::SeqCst);
-    let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-    state.max_in_flight.fetch_max(now, Ordering::SeqCst);
-    std::thread::sleep(Duration::from_millis(*delay));
-    state.in_flight.fetch_sub(1, Ordering::SeqCst);
-    let _ = request.respond(tiny_http::Response::from_data(bytes.clone()));
+    let in_flight = InFlight::enter(&state);
+    tokio::time::sleep(Duration::from_millis(*delay)).await;
+    drop(in_flight);
+    Ok(Response::new(Full::new(Bytes::from(bytes.clone()))))
+}
+
+/// One download in progress, counted from its creation until it is dropped (also when the
+/// program hangs up in the middle of the delay).
+struct InFlight<'a>(&'a State);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a State) -> InFlight<'a> {
+        let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Printable pseudo-random bytes (xorshift), different for every server.
