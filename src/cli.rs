@@ -91,6 +91,10 @@ pub enum Command {
         /// Which files to grade (course authors: solutions must pass, starters must fail).
         #[arg(long, value_enum, default_value_t = Files::Exercises)]
         files: Files,
+        /// Run every argument set N times instead of what the course says (e.g. 20, to see
+        /// that a solution passes every time).
+        #[arg(long, value_name = "N")]
+        runs: Option<u32>,
         /// Reports for CI, and the exit code.
         #[command(flatten)]
         ci: ci::Options,
@@ -156,7 +160,7 @@ pub fn main() -> ExitCode {
         Some(Command::List) => app.list(),
         Some(Command::Reset { id }) => app.reset(&id),
         Some(Command::Solution { id }) => app.solution(&id),
-        Some(Command::Verify { ids, files, ci }) => app.verify(&ids, files.source(), &ci),
+        Some(Command::Verify { ids, files, runs, ci }) => app.verify(&ids, files.source(), runs, &ci),
         Some(Command::Grade { ids, submission, ci }) => app.grade(&ids, &submission, &ci),
     };
     ExitCode::from(exit as u8)

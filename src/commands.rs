@@ -179,7 +179,7 @@ impl App {
     }
 
     /// `learn verify [IDS]`: course order, one line each and a total.
-    pub fn verify(&self, ids: &[String], source: Source, options: &ci::Options) -> Exit {
+    pub fn verify(&self, ids: &[String], source: Source, runs: Option<u32>, options: &ci::Options) -> Exit {
         let mut chosen = Vec::new();
         for exercise in &self.course.exercises {
             if ids.is_empty() || ids.contains(&exercise.id) {
@@ -192,7 +192,7 @@ impl App {
         eprintln!("Building {} exercise(s)…", chosen.len());
         let progress = ProgressLine::start("building the exercises");
         let cargo = |line: &str| progress.cargo_line(line);
-        let grader = Grader::new(&self.course, self.target_dir.clone()).cargo_lines(progress.is_shown().then_some(&cargo));
+        let grader = Grader::new(&self.course, self.target_dir.clone()).runs(runs).cargo_lines(progress.is_shown().then_some(&cargo));
         let session = ci::Session::new(options);
         let mut graded = 0;
         let each = |v: &Verdict| {

@@ -164,3 +164,10 @@ fn instant_children_are_counted_exactly_by_the_probe() {
         assert!(record.processes.children.iter().all(|c| c.parent == record.processes.root));
     }
 }
+
+#[test]
+fn a_quiet_wait_with_a_timeout_is_not_called_a_deadlock() {
+    let record = rust_fixture("timed_wait", quick(20_000));
+    assert!(matches!(record.ending, Ending::Exited(0)), "{:?}", record.ending);
+    assert_eq!(record.stdout[0].text, "woke after the timeout: true");
+}

@@ -138,6 +138,7 @@ pub struct Grader<'c> {
     cores: usize,
     jobs: usize,
     replay: Option<String>,
+    runs: Option<u32>,
     first_only: bool,
     cancel: Option<Arc<AtomicBool>>,
     cargo_lines: Option<&'c (dyn Fn(&str) + Sync)>,
@@ -149,7 +150,7 @@ impl<'c> Grader<'c> {
     pub fn new(course: &'c Course, target_dir: PathBuf) -> Grader<'c> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let jobs = std::env::var("LEARN_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(cores * 2);
-        Grader { course, target_dir, cores, jobs, replay: None, first_only: false, cancel: None, cargo_lines: None, gate: schedule::Gate::new(jobs) }
+        Grader { course, target_dir, cores, jobs, replay: None, runs: None, first_only: false, cancel: None, cargo_lines: None, gate: schedule::Gate::new(jobs) }
     }
 
     /// How many exercises are graded at once (default: twice the cores, or `LEARN_JOBS`).
@@ -162,6 +163,13 @@ impl<'c> Grader<'c> {
     /// Restricts every grading to the one configuration `ARGSET:PERTURBATION`, run once.
     pub fn replay(mut self, key: Option<String>) -> Self {
         self.replay = key;
+        self
+    }
+
+    /// Runs every argument set `runs` times instead of what the manifest says (`None`: as it
+    /// says): a teacher checking that a solution passes every time, or a stress test.
+    pub fn runs(mut self, runs: Option<u32>) -> Self {
+        self.runs = runs.map(|r| r.max(1));
         self
     }
 

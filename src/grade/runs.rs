@@ -50,7 +50,7 @@ impl Grader<'_> {
     fn plan(&self, exercise: &Exercise, with_harness: bool) -> Result<Vec<Planned>, GradeOutcome> {
         let spec = &exercise.spec;
         let perturbations = spec.perturb.clone().unwrap_or_else(|| Perturbation::ALL.to_vec());
-        let runs = spec.runs.unwrap_or(DEFAULT_RUNS) as usize;
+        let runs = self.runs.or(spec.runs).unwrap_or(DEFAULT_RUNS) as usize;
         let mut plan: Vec<Planned> = Vec::new();
         for args in exercise.arg_sets() {
             let expected = if spec.checks.iter().any(|c| matches!(c, CheckSpec::Output(_))) {

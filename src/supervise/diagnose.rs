@@ -8,8 +8,11 @@ use std::time::Duration;
 /// What one thread is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Activity {
-    /// Waiting on a futex at this address: a lock, condvar, channel, once or join.
+    /// Waiting on a futex at this address, for good: a lock, condvar, channel, once or join.
     FutexWait(String),
+    /// Waiting on a futex at this address until a timeout at the latest (`recv_timeout`,
+    /// `wait_timeout`, an async runtime parked until its next timer): it wakes by itself.
+    TimedFutexWait(String),
     /// In a sleep.
     Sleeping,
     /// Waiting for a child process to end.
@@ -72,6 +75,7 @@ impl HangDiagnosis {
             .map(|t| {
                 let what = match &t.activity {
                     Activity::FutexWait(addr) => format!("blocked on a lock, condvar, channel or join (futex {addr})"),
+                    Activity::TimedFutexWait(addr) => format!("waiting with a timeout on a lock, condvar or channel (futex {addr})"),
                     Activity::Sleeping => "sleeping".to_string(),
                     Activity::WaitingForChild => "waiting for a child process".to_string(),
                     Activity::WaitingForIo => "waiting for input (read/poll)".to_string(),
@@ -129,7 +133,13 @@ fn activity(state: Option<char>, syscall: &str) -> Activity {
     let Some(number) = fields.next().and_then(|n| n.parse::<i64>().ok()) else { return Activity::Unknown };
     let table = Syscalls::for_this_arch();
     if table.futex.contains(&number) {
-        Activity::FutexWait(fields.next().unwrap_or("?").to_string())
+        let address = fields.next().unwrap_or("?").to_string();
+        // futex(addr, op, val, timeout, ..) and futex_waitv(waiters, n, flags, timeout, ..):
+        // the fourth argument points at the timeout, null when the wait has none.
+        match fields.nth(2) {
+            Some(timeout) if timeout != "0x0" && timeout != "0" => Activity::TimedFutexWait(address),
+            _ => Activity::FutexWait(address),
+        }
     } else if table.sleep.contains(&number) {
         Activity::Sleeping
     } else if table.wait_child.contains(&number) {
@@ -171,7 +181,8 @@ mod tests {
     #[test]
     fn reads_futex_waits_and_sleeps() {
         let futex = if cfg!(target_arch = "aarch64") { "98" } else { "202" };
-        assert_eq!(activity(Some('S'), &format!("{futex} 0x7f00 0x80 0x2")), Activity::FutexWait("0x7f00".into()));
+        assert_eq!(activity(Some('S'), &format!("{futex} 0x7f00 0x80 0x2 0x0 0x0 0x0 0x7ffd 0x7f01")), Activity::FutexWait("0x7f00".into()));
+        assert_eq!(activity(Some('S'), &format!("{futex} 0x7f00 0x89 0x2 0x7ffd10 0x0 0xffffffff 0x7ffd 0x7f01")), Activity::TimedFutexWait("0x7f00".into()));
         assert_eq!(activity(Some('R'), "running"), Activity::Running);
         assert_eq!(state_char("12 (my (odd) name) S 1 2"), Some('S'));
     }
