@@ -3,11 +3,16 @@
 //! line names (`// rejected-by: KIND`, or `KIND | KIND` where either rule may catch it first,
 //! as a sleep-based hand-off is caught by turn order or by time, whichever breaks first), and
 //! every alternative solution (`// accepted: …`) passes.
+//!
+//! All of them are graded in one pass by a few graders side by side, each given a mix of
+//! solutions, starters and fixtures, so that no group waits for another to finish.
 
 mod common;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
+use learn::course::{Course, Exercise};
 use learn::grade::{GradeOutcome, Grader, Source, Verdict};
 
 /// What rejected a verdict: the kinds of every rule the failing run broke (the report names
@@ -60,26 +65,79 @@ fn parallelism_not_judged(verdict: &Verdict) -> bool {
     verdict.passed() && verdict.skipped.iter().any(|s| s.starts_with("cpu_parallelism: the machine was busy"))
 }
 
+/// The groups of programs this file grades.
+#[derive(Clone, Copy, PartialEq)]
+enum Group {
+    Solution,
+    Starter,
+    Wrong,
+    Alternative,
+}
+
+/// A graded program: its group, its fixture file and first line (empty for solutions and
+/// starters), and its verdict.
+type Graded = (Group, PathBuf, String, Verdict);
+
+/// Every program of every group, graded once for all the tests of this file.
+fn graded() -> &'static [Graded] {
+    static GRADED: OnceLock<Vec<Graded>> = OnceLock::new();
+    GRADED.get_or_init(|| {
+        let course = common::course();
+        let mut planned: Vec<(Group, PathBuf, String, Source, &Exercise)> = Vec::new();
+        for exercise in &course.exercises {
+            planned.push((Group::Solution, PathBuf::new(), String::new(), Source::Solution, exercise));
+            planned.push((Group::Starter, PathBuf::new(), String::new(), Source::Starter, exercise));
+        }
+        for (group, kind) in [(Group::Wrong, "wrong"), (Group::Alternative, "alt")] {
+            for (id, path, first) in fixtures(kind) {
+                planned.push((group, path.clone(), first, Source::File(path), course.exercise(&id).unwrap()));
+            }
+        }
+        let items: Vec<_> = planned.iter().map(|(.., source, exercise)| (*exercise, source.clone())).collect();
+        let verdicts = grade_in_lanes(&course, &items);
+        planned.into_iter().zip(verdicts).map(|((group, path, first, _, _), verdict)| (group, path, first, verdict)).collect()
+    })
+}
+
+/// How many graders work at once: one grader takes its exercises one after another (their
+/// runs in parallel), and most exercises sleep, so several keep two cores busy.
+const LANES: usize = 4;
+
+/// Grades `items` with [`LANES`] graders side by side, item `i` in lane `i % LANES`, and
+/// returns the verdicts in the order of `items`.
+fn grade_in_lanes(course: &Course, items: &[(&Exercise, Source)]) -> Vec<Verdict> {
+    let lanes: Vec<Vec<Verdict>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..LANES)
+            .map(|lane| {
+                let mine: Vec<_> = items.iter().skip(lane).step_by(LANES).cloned().collect();
+                scope.spawn(move || Grader::new(course, common::target_dir()).grade(&mine, |_| {}).unwrap())
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut lanes: Vec<_> = lanes.into_iter().map(Vec::into_iter).collect();
+    (0..items.len()).map(|i| lanes[i % LANES].next().unwrap()).collect()
+}
+
+/// The graded programs of one group.
+fn group(wanted: Group) -> impl Iterator<Item = &'static Graded> {
+    graded().iter().filter(move |(group, ..)| *group == wanted)
+}
+
 #[test]
 fn every_solution_passes_every_check() {
-    let course = common::course();
-    let items: Vec<_> = course.exercises.iter().map(|e| (e, Source::Solution)).collect();
-    let verdicts = Grader::new(&course, common::target_dir()).grade(&items, |_| {}).unwrap();
-    let failed: Vec<_> = verdicts.iter().filter_map(|v| rejected_by(v).map(|why| format!("{}: {why:?}", v.id))).collect();
+    let failed: Vec<_> = group(Group::Solution).filter_map(|(.., v)| rejected_by(v).map(|why| format!("{}: {why:?}", v.id))).collect();
     assert!(failed.is_empty(), "solutions rejected: {failed:#?}");
 }
 
 #[test]
 fn every_starter_fails_for_its_lesson() {
-    let course = common::course();
-    let items: Vec<_> = course.exercises.iter().map(|e| (e, Source::Starter)).collect();
-    let verdicts = Grader::new(&course, common::target_dir()).grade(&items, |_| {}).unwrap();
-    for verdict in verdicts {
+    for (.., verdict) in group(Group::Starter) {
         let (_, expected) = STARTER_FAILS_BY.iter().find(|(id, _)| *id == verdict.id).unwrap_or_else(|| panic!("add {} to STARTER_FAILS_BY", verdict.id));
-        if expected.contains(&"cpu_parallelism") && parallelism_not_judged(&verdict) {
+        if expected.contains(&"cpu_parallelism") && parallelism_not_judged(verdict) {
             continue;
         }
-        let why = rejected_by(&verdict).unwrap_or_else(|| panic!("the starter of {} passes", verdict.id));
+        let why = rejected_by(verdict).unwrap_or_else(|| panic!("the starter of {} passes", verdict.id));
         assert!(why.iter().any(|w| expected.contains(&w.as_str())), "the starter of {} failed by {why:?}, expected one of {expected:?}", verdict.id);
     }
 }
@@ -100,32 +158,25 @@ fn fixtures(kind: &str) -> Vec<(String, PathBuf, String)> {
     found
 }
 
-fn grade_fixtures(fixtures: &[(String, PathBuf, String)]) -> Vec<Verdict> {
-    let course = common::course();
-    let items: Vec<_> = fixtures.iter().map(|(id, path, _)| (course.exercise(id).unwrap(), Source::File(path.clone()))).collect();
-    Grader::new(&course, common::target_dir()).grade(&items, |_| {}).unwrap()
-}
-
 #[test]
 fn every_wrong_fixture_is_rejected_by_the_rule_it_names() {
-    let wrong = fixtures("wrong");
-    assert!(wrong.len() >= common::course().exercises.len(), "at least one wrong fixture per exercise");
-    for ((_, path, first), verdict) in wrong.iter().zip(grade_fixtures(&wrong)) {
+    assert!(group(Group::Wrong).count() >= common::course().exercises.len(), "at least one wrong fixture per exercise");
+    for (_, path, first, verdict) in group(Group::Wrong) {
         let named = first.strip_prefix("// rejected-by: ").unwrap_or_else(|| panic!("{}: first line must be `// rejected-by: KIND`", path.display()));
         let named: Vec<&str> = named.split('|').map(str::trim).collect();
-        if named.contains(&"cpu_parallelism") && parallelism_not_judged(&verdict) {
+        if named.contains(&"cpu_parallelism") && parallelism_not_judged(verdict) {
             continue;
         }
-        let why = rejected_by(&verdict).unwrap_or_else(|| panic!("{} was accepted", path.display()));
+        let why = rejected_by(verdict).unwrap_or_else(|| panic!("{} was accepted", path.display()));
         assert!(why.iter().any(|w| named.contains(&w.as_str())), "{} was rejected by {why:?}, not by {named:?}", path.display());
     }
 }
 
 #[test]
 fn every_alternative_solution_is_accepted() {
-    let alternatives = fixtures("alt");
-    for ((_, path, first), verdict) in alternatives.iter().zip(grade_fixtures(&alternatives)) {
+    assert!(group(Group::Alternative).count() > 0, "alternative solutions are graded");
+    for (_, path, first, verdict) in group(Group::Alternative) {
         assert!(first.starts_with("// accepted: "), "{}: first line must be `// accepted: …`", path.display());
-        assert_eq!(rejected_by(&verdict), None, "{} was rejected", path.display());
+        assert_eq!(rejected_by(verdict), None, "{} was rejected", path.display());
     }
 }

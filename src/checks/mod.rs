@@ -202,6 +202,7 @@ pub(crate) mod test_support {
             orphans: Vec::new(),
             perturbation: Perturbation::None,
             machine_busy: Duration::ZERO,
+            machine_stall: None,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Grading: every argument set × repeated runs under the perturbations the exercise declares ×
 //! every check → one verdict. A logic failure (wrong order, lost update, wrong value) fails at
 //! once and is never retried: it is proof of a bug. A timing failure is run again, up to
-//! [`TIMING_RETRIES`] times, so a busy machine does not fail a correct program; a retry that
-//! happened is kept in the verdict so the report can say so.
+//! [`TIMING_RETRIES`] times, alone, so a busy machine does not fail a correct program; a retry
+//! that happened is kept in the verdict so the report can say so. A timing failure in a run
+//! during which the machine was quiet (the kernel's pressure figures show no task waiting for a
+//! CPU, I/O or memory beyond a sliver of the run) is not the machine's doing and counts at once.
 //!
 //! The engine knows nothing of terminals: it returns [`Verdict`]s for the reporters.
 
@@ -84,7 +86,7 @@ pub struct FailedRun {
     pub failures: Vec<Failure>,
     /// What was observed.
     pub record: RunRecord,
-    /// Whether retries were made before this counted.
+    /// How many retries were made before this counted.
     pub retried: usize,
 }
 

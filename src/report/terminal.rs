@@ -77,13 +77,24 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
         paint(BOLD, "run:"),
         run.run_number,
         perturbation_words(run.config.perturbation),
-        if run.retried > 0 { format!(", failed {} times in a row", run.retried + 1) } else { String::new() }
+        retry_words(run)
     );
     let _ = writeln!(out, "  {} learn run {} --replay {}", paint(BOLD, "replay:"), v.id, run.config.replay_key());
     for other in &run.failures[1..] {
         let _ = writeln!(out, "  {} {}: {}", paint(BOLD, "also:"), other.check, other.rule);
     }
     out
+}
+
+/// Why a failed run counted: after how many tries, or why a timing failure was not retried.
+fn retry_words(run: &FailedRun) -> String {
+    if run.retried > 0 {
+        format!(", failed {} times in a row", run.retried + 1)
+    } else if run.failures.iter().all(|f| f.timing) && run.record.machine_was_quiet() {
+        ", not retried: the machine had CPU to spare all through the run, so the timing is the program's own".to_string()
+    } else {
+        String::new()
+    }
 }
 
 /// The rule, what was seen, the diff and the hint of one failure.

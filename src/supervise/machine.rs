@@ -1,6 +1,8 @@
-//! How busy the whole machine was during a run, from /proc/stat: so that a rule about CPU
-//! use is judged only when the program had the cores to show it, not when other work on the
-//! machine (another build, another class's grading) held them.
+//! How busy the whole machine was during a run: CPU time from /proc/stat, so that a rule
+//! about CPU use is judged only when the program had the cores to show it, not when other
+//! work on the machine (another build, another class's grading) held them; and stall time
+//! from the kernel's pressure stall information (/proc/pressure), so that a timing rule
+//! broken while nothing on the machine waited for a CPU is known to be the program's doing.
 
 use std::time::Duration;
 
@@ -16,6 +18,22 @@ pub(super) fn busy_time() -> Duration {
     Duration::from_secs_f64(ticks as f64 / procfs::ticks_per_second() as f64)
 }
 
+/// Time since boot during which some task on the machine was runnable but waiting for a CPU,
+/// or stalled on I/O or memory: the sum of the `some total` lines of /proc/pressure/{cpu,io,
+/// memory}. `None` where the kernel does not keep them (before Linux 4.20, or turned off).
+pub(super) fn stall_time() -> Option<Duration> {
+    let cpu = some_total("cpu")?;
+    Some(cpu + some_total("io").unwrap_or_default() + some_total("memory").unwrap_or_default())
+}
+
+/// The `total=` microseconds of the `some` line of /proc/pressure/RESOURCE.
+fn some_total(resource: &str) -> Option<Duration> {
+    let text = std::fs::read_to_string(format!("/proc/pressure/{resource}")).ok()?;
+    let some = text.lines().find(|l| l.starts_with("some "))?;
+    let micros = some.split_whitespace().find_map(|f| f.strip_prefix("total="))?.parse().ok()?;
+    Some(Duration::from_micros(micros))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,5 +46,12 @@ mod tests {
             std::hint::spin_loop();
         }
         assert!(busy_time() > before);
+    }
+
+    #[test]
+    fn stall_time_never_goes_back() {
+        let Some(before) = stall_time() else { return };
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(stall_time().expect("still readable") >= before);
     }
 }

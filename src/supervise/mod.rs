@@ -126,6 +126,9 @@ pub struct RunRecord {
     pub perturbation: Perturbation,
     /// CPU time used by every process on the machine during the run (this one included).
     pub machine_busy: Duration,
+    /// Time during the run when some task on the machine (this program's included) waited for
+    /// a CPU, for I/O or for memory; `None` where the kernel does not say.
+    pub machine_stall: Option<Duration>,
 }
 
 impl RunRecord {
@@ -138,7 +141,21 @@ impl RunRecord {
     pub fn succeeded(&self) -> bool {
         matches!(self.ending, Ending::Exited(0))
     }
+
+    /// Whether the machine had CPU, I/O and memory to spare all through the run: the kernel
+    /// saw tasks waiting for them during at most [`QUIET_STALL_SHARE`] of its wall time. A
+    /// timing rule broken in such a run cannot be blamed on a busy machine. `false` where the
+    /// kernel keeps no pressure figures, so that nothing is concluded from missing data.
+    pub fn machine_was_quiet(&self) -> bool {
+        self.machine_stall.is_some_and(|stall| stall.as_secs_f64() <= self.wall.as_secs_f64() * QUIET_STALL_SHARE)
+    }
 }
+
+/// The share of a run's wall time during which tasks may wait for a CPU (or I/O, or memory)
+/// while the machine still counts as quiet: 2%, which a 2-core machine idle but for the
+/// grader stays under (measured 0.2–1% for runs made alone) and which one busy process per
+/// core exceeds many times over (10–30%).
+pub const QUIET_STALL_SHARE: f64 = 0.02;
 
 /// Runs `request` to its end under supervision. Errors only when the program cannot be
 /// started at all.
@@ -157,6 +174,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     limits::apply_in_child(&mut command, &request.limits, request.perturbation);
     let _load = perturb::start(request.perturbation);
     let busy_before = machine::busy_time();
+    let stall_before = machine::stall_time();
     let start = Instant::now();
     let mut child = command.spawn()?;
     let pid = child.id();
@@ -194,6 +212,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     };
     let wall = start.elapsed();
     let machine_busy = machine::busy_time().saturating_sub(busy_before);
+    let machine_stall = stall_before.zip(machine::stall_time()).map(|(before, after)| after.saturating_sub(before));
     observer.sample(capture.last_output());
     let orphans = observer.alive_descendants();
     if !orphans.is_empty() {
@@ -217,5 +236,23 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         orphans,
         perturbation: request.perturbation,
         machine_busy,
+        machine_stall,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use crate::checks::test_support::run;
+
+    #[test]
+    fn a_machine_is_quiet_only_when_its_stall_is_known_and_a_sliver_of_the_run() {
+        let mut record = run(&[], 2_000);
+        assert!(!record.machine_was_quiet(), "no pressure figures: nothing concluded");
+        record.machine_stall = Some(Duration::from_millis(10));
+        assert!(record.machine_was_quiet());
+        record.machine_stall = Some(Duration::from_millis(300));
+        assert!(!record.machine_was_quiet(), "300 ms of waiting in a 2 s run is a busy machine");
+    }
 }
