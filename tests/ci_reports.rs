@@ -210,13 +210,13 @@ fn snapshot_the_wrong_output(dir: &Path) {
     std::fs::write(&path, format!("{}{wrong}", &snapshot[..header_end])).unwrap();
 }
 
-/// `learn grade` of join_results of `fork` with `pristine`, and its results.json.
-fn grade_join_results(pristine: &Path, fork: &Path, env: &[(&str, &str)]) -> (std::process::Output, Value) {
+/// `learn grade` of exercise `id` of `fork` with `pristine`, and its results.json.
+fn grade_one(pristine: &Path, fork: &Path, id: &str, env: &[(&str, &str)]) -> (std::process::Output, Value) {
     let report = pristine.join("grade-results.json");
     let report = report.to_str().unwrap();
     let run = learn_with_env(
         fork,
-        &["grade", "--course", pristine.to_str().unwrap(), "--submission", ".", "01_threads/join_results", "--report", &format!("json={report}")],
+        &["grade", "--course", pristine.to_str().unwrap(), "--submission", ".", id, "--report", &format!("json={report}")],
         env,
     );
     let results = serde_json::from_str(&read(Path::new(report))).expect("valid JSON");
@@ -232,7 +232,7 @@ fn a_fork_that_edits_a_snapshot_to_pass_a_wrong_solution_is_still_graded_failing
     let inside = learn(fork.path(), &["verify", "01_threads/join_results"]);
     assert_eq!(inside.status.code(), Some(0), "the fork's own course accepts it: {}", text(&inside).0);
 
-    let (run, results) = grade_join_results(pristine.path(), fork.path(), &[]);
+    let (run, results) = grade_one(pristine.path(), fork.path(), "01_threads/join_results", &[]);
     assert_eq!(run.status.code(), Some(1), "{}", text(&run).1);
     assert_eq!(test_named(&results, "01_threads/join_results")["status"], "fail");
     assert_eq!(results["protected_files_changed"], serde_json::json!([{ "path": "course/snapshots/01_threads__join_results@default.snap", "change": "changed" }]));
@@ -255,7 +255,7 @@ fn a_fork_that_deletes_a_check_from_the_manifest_is_still_graded_failing() {
     let inside = learn(fork.path(), &["verify", "01_threads/join_results"]);
     assert_eq!(inside.status.code(), Some(0), "without its output check the fork passes it: {}", text(&inside).0);
 
-    let (run, results) = grade_join_results(pristine.path(), fork.path(), &[("GITHUB_ACTIONS", "true")]);
+    let (run, results) = grade_one(pristine.path(), fork.path(), "01_threads/join_results", &[("GITHUB_ACTIONS", "true")]);
     assert_eq!(run.status.code(), Some(1));
     let wrong = test_named(&results, "01_threads/join_results");
     assert_eq!((wrong["status"].as_str(), wrong["score"].as_u64()), (Some("fail"), Some(0)));
@@ -287,4 +287,23 @@ fn grade_needs_the_pristine_course_named() {
     let run = learn(fork.path(), &["grade", "--submission", "."]);
     assert_eq!(run.status.code(), Some(2));
     assert!(text(&run).1.contains("learn grade needs --course DIR"));
+}
+
+#[test]
+fn a_fork_that_edits_a_grading_harness_to_pass_a_wrong_solution_is_still_graded_failing() {
+    let (fork, pristine) = (course_copy(), pristine());
+    let id = "03_shared_state/bank_account";
+    put_exercise(fork.path(), id, "tests/fixtures/wrong/03_shared_state/bank_account/stale_balance_write.rs");
+    let harness = "course/harness/03_shared_state/bank_account.rs";
+    std::fs::write(fork.path().join(harness), "#[allow(unused_imports)]\nuse exercise::BankAccount;\n\nfn main() {\n    println!(\"ok: every rule\");\n}\n").unwrap();
+    let inside = learn(fork.path(), &["verify", id]);
+    assert_eq!(inside.status.code(), Some(0), "the fork's own harness accepts it: {}", text(&inside).0);
+
+    let (run, results) = grade_one(pristine.path(), fork.path(), id, &[]);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run).1);
+    let graded = test_named(&results, id);
+    assert_eq!(graded["status"], "fail");
+    assert!(graded["message"].as_str().unwrap().contains("harness"), "{}", graded["message"]);
+    assert_eq!(results["protected_files_changed"], serde_json::json!([{ "path": harness, "change": "changed" }]));
+    assert_results_v3(&results, &points_in(pristine.path()));
 }

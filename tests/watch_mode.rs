@@ -77,6 +77,13 @@ impl Terminal {
         self.wait_until(&format!("`{text}`"), within, |screen| screen.contains(text))
     }
 
+    /// Asks the shell whether the terminal is back in canonical (cooked) mode.
+    fn assert_out_of_raw_mode(&self) {
+        self.type_line("stty -a | grep -o -- '-\\?icanon' | tr a-z A-Z");
+        let screen = self.wait_for("ICANON", SOON);
+        assert!(!screen.contains("-ICANON"), "the terminal is out of raw mode:\n{screen}");
+    }
+
     fn tmux(&self, args: &[&str]) -> String {
         let output = Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux runs");
         assert!(output.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&output.stderr));
@@ -126,9 +133,7 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
     terminal.keys(&["q"]);
     let screen = terminal.wait_for("learn exited with 0", SOON);
     assert!(screen.contains("watch; echo"), "the shell's screen (with the command typed) is back:\n{screen}");
-    terminal.type_line("stty -a | grep -o -- '-\\?icanon' | tr a-z A-Z");
-    let screen = terminal.wait_for("ICANON", SOON);
-    assert!(!screen.contains("-ICANON"), "the terminal is out of raw mode:\n{screen}");
+    terminal.assert_out_of_raw_mode();
 }
 
 #[test]
@@ -207,6 +212,49 @@ fn manual_mode_checks_on_enter_only() {
     terminal.wait_for("passed every run", FIRST_CHECK);
     terminal.keys(&["q"]);
     terminal.wait_for("learn exited with 0", SOON);
+}
+
+#[test]
+fn polling_finds_a_saved_fix_where_file_events_do_not_arrive() {
+    let dir = course_copy();
+    let terminal = Terminal::open(dir.path());
+    terminal.type_line(&learn_command("watch --poll"));
+    terminal.wait_for("saves are found by polling", SOON);
+    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    terminal.wait_for("passed every run", FIRST_CHECK);
+    terminal.keys(&["q"]);
+    terminal.wait_for("learn exited with 0", SOON);
+}
+
+/// A program that writes its pid to `pid` in its working folder, then sleeps for a minute.
+const SLEEPS_A_MINUTE: &str = "fn main() {\n    std::fs::write(\"pid\", std::process::id().to_string()).unwrap();\n    std::thread::sleep(std::time::Duration::from_secs(60));\n}\n";
+
+#[test]
+fn sigterm_during_a_check_gives_the_terminal_back_and_leaves_no_run_behind() {
+    let dir = course_copy();
+    let terminal = Terminal::open(dir.path());
+    terminal.type_line(&learn_command("watch"));
+    terminal.wait_for("still the starter", SOON);
+    std::fs::write(dir.path().join("exercises/01_threads/spawn_join.rs"), SLEEPS_A_MINUTE).unwrap();
+    let pid_file = dir.path().join("pid");
+    let deadline = Instant::now() + FIRST_CHECK;
+    while !pid_file.exists() {
+        assert!(Instant::now() < deadline, "the program never ran; the screen shows:\n{}", terminal.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let program: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+
+    let shell = terminal.tmux(&["display", "-p", "-t", "0", "#{pane_pid}"]);
+    let killed = Command::new("pkill").args(["-TERM", "-P", shell.trim(), "-x", "learn"]).status().unwrap();
+    assert!(killed.success(), "learn was running under the shell");
+    let screen = terminal.wait_for("learn exited with 0", SOON);
+    assert!(screen.contains("watch; echo"), "the shell's screen is back:\n{screen}");
+    let deadline = Instant::now() + SOON;
+    while Path::new(&format!("/proc/{program}")).exists() {
+        assert!(Instant::now() < deadline, "the program checked when learn was stopped still runs");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    terminal.assert_out_of_raw_mode();
 }
 
 #[test]

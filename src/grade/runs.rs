@@ -86,7 +86,8 @@ impl Grader<'_> {
     }
 
     /// Makes one planned run (number `number` in the plan, from 0), retrying it alone while it
-    /// fails only timing rules, and records how it went in `tally`.
+    /// fails only timing rules (unless another run has failed the exercise by then: it is
+    /// then left unconcluded), and records how it went in `tally`.
     fn run_planned(&self, exercise: &Exercise, program: &Path, planned: &Planned, number: usize, measures_cpu: bool, tally: &Tally) {
         let (subject, config, expected) = planned;
         let mut skipped = Vec::new();
@@ -97,6 +98,11 @@ impl Grader<'_> {
             }
             tally.runs.fetch_add(1, Ordering::SeqCst);
             let hold = self.gate.hold(measures_cpu || retried > 0);
+            if retried > 0 && tally.stop.load(Ordering::SeqCst) {
+                // Another run has failed the exercise meanwhile: confirming this one's timing
+                // failure would only keep the machine, and the verdict, waiting.
+                break None;
+            }
             let observed = self.run_with_own_server(exercise, program, config, *subject);
             drop(hold);
             let (record, downloads) = match observed {

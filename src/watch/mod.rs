@@ -3,9 +3,9 @@
 //! it re-checks the exercise within moments of every save, and answers keys while a check
 //! runs (a newer save cancels the check in progress and starts over).
 //!
-//! Four threads feed one loop here with [`Event`]s: file events (`file_events`), keys
-//! (`terminal_event`), the grading worker (`grading`, which drives the engine) and the
-//! clock. The loop hands each event to the [`state::WatchState`], carries out the
+//! Five threads feed one loop here with [`Event`]s: file events (`file_events`), keys and
+//! stop signals (`terminal_event`), the grading worker (`grading`, which drives the engine)
+//! and the clock. The loop hands each event to the [`state::WatchState`], carries out the
 //! [`state::Effect`]s it returns, and draws the state (`render`) on the
 //! [`Screen`](crate::tui::screen::Screen). Grading itself is the engine's business, and
 //! drawing the list and the timeline is `tui`'s.
@@ -73,6 +73,8 @@ pub(crate) enum Event {
     TerminalFailed(String),
     /// The grading worker got somewhere.
     Grading(Report),
+    /// The process was told to stop (SIGTERM, SIGHUP, SIGINT): leave as `q` does.
+    Stop,
 }
 
 /// Runs watch mode until the learner quits.
@@ -170,6 +172,7 @@ impl Session<'_> {
                 Vec::new()
             }
             Event::TerminalFailed(message) => return Err(format!("cannot read the terminal: {message}")),
+            Event::Stop => vec![Effect::Quit],
         })
     }
 

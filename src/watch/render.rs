@@ -67,7 +67,11 @@ fn header(state: &WatchState) -> Vec<String> {
 }
 
 fn status_line(state: &WatchState) -> String {
-    let save = if state.mode == Mode::Manual { "press Enter to check it" } else { "save the file to check it" };
+    let save = match state.mode {
+        Mode::Manual => "press Enter to check it",
+        Mode::Poll => "save the file to check it (saves are found by polling)",
+        Mode::Notify => "save the file to check it",
+    };
     match &state.check {
         Check::Untouched => format!("  {NOTE}●{NOTE:#} still the starter: edit it, then {save}"),
         Check::Waiting => format!("  {DIM}●{DIM:#} {save}"),
