@@ -6,12 +6,10 @@ mod common;
 
 use std::path::Path;
 
-use common::{course_copy, learn, learn_with_env, put_exercise, text};
+use common::{course_copy, learn, learn_with_env, put_exercise, text, MISMATCHED_TYPES};
 use learn::course::Course;
 use serde_json::Value;
 
-/// A program that does not compile: `mismatched types` at line 2, column 18.
-const MISMATCHED_TYPES: &str = "fn main() {\n    let x: u32 = \"no\";\n}\n";
 
 /// A wrong program that prints much more than results.json keeps, and tries to issue
 /// workflow commands of its own.

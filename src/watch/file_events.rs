@@ -46,7 +46,9 @@ impl FileEvents {
                 let _ = events.send(Event::FileWatchFailed(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
             }
         };
-        let config = notify::Config::default().with_poll_interval(POLL);
+        // notify's poller keeps modification times in whole seconds: without comparing
+        // contents, a second save within the second of the first would go unseen.
+        let config = notify::Config::default().with_poll_interval(POLL).with_compare_contents(poll);
         let watching: Box<dyn std::any::Any> = if poll {
             Box::new(watch::<PollWatcher>(dir, config, handler)?)
         } else {

@@ -132,6 +132,11 @@ struct Session<'a> {
 impl Session<'_> {
     fn run(&mut self, state: &mut WatchState, screen: &mut Screen, heard: &Receiver<Event>) -> Result<(), String> {
         let mut effects = state.start();
+        if let Some(index) = state.watched {
+            // From now on, not from the first tick: a save in between must not become the
+            // sentinel's idea of the file as it was.
+            self.sentinel.watch(&self.app.course().root.join(self.app.course().exercises[index].path()));
+        }
         let mut last_tick = Instant::now();
         loop {
             for effect in std::mem::take(&mut effects) {

@@ -8,6 +8,9 @@ use std::process::{Command, Output};
 
 use learn::course::Course;
 
+/// A program that does not compile: `mismatched types` at line 2, column 18.
+pub const MISMATCHED_TYPES: &str = "fn main() {\n    let x: u32 = \"no\";\n}\n";
+
 /// The repository root, which is the course root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
