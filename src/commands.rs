@@ -47,7 +47,12 @@ impl App {
         };
         let root = Course::find_root(&start).map_err(|e| e.to_string())?;
         let course = Course::load(&root).map_err(|e| e.to_string())?;
-        let target_dir = std::env::var_os("LEARN_TARGET_DIR").map_or_else(|| root.join("target/learn"), PathBuf::from);
+        // Absolute: cargo runs in a generated package elsewhere, where a relative path would
+        // name another folder.
+        let target_dir = match std::env::var_os("LEARN_TARGET_DIR") {
+            Some(dir) => std::path::absolute(dir).map_err(|e| format!("LEARN_TARGET_DIR: {e}"))?,
+            None => root.join("target/learn"),
+        };
         Ok(App { course, target_dir, unlock_all })
     }
 

@@ -168,6 +168,12 @@ fn is_cargo_status(line: &str) -> bool {
     trimmed.len() < line.len() && VERBS.iter().any(|verb| trimmed.starts_with(verb))
 }
 
+/// The first `error: …` line cargo printed (a broken manifest, a missing folder), without
+/// the `error: ` prefix: the headline of a build that failed before rustc said anything.
+fn cargo_error_line(cargo_stderr: &str) -> Option<String> {
+    cargo_stderr.lines().find_map(|line| line.trim_start().strip_prefix("error: ")).map(str::to_string)
+}
+
 /// The compile error of one crate from its rustc diagnostics (or, when there are none, the
 /// build's other output), paths shown relative to the course root.
 pub(crate) fn compile_error(diagnostics: Vec<cargo_metadata::diagnostic::Diagnostic>, cargo_stderr: &str, root_prefix: &str) -> CompileError {
@@ -185,7 +191,7 @@ pub(crate) fn compile_error(diagnostics: Vec<cargo_metadata::diagnostic::Diagnos
     CompileError {
         rendered: rendered.replace(root_prefix, ""),
         location,
-        headline: errors.first().map_or_else(|| "the build failed".to_string(), |d| d.message.clone()),
+        headline: errors.first().map(|d| d.message.clone()).or_else(|| cargo_error_line(cargo_stderr)).unwrap_or_else(|| "the build failed".to_string()),
     }
 }
 
@@ -263,5 +269,12 @@ mod tests {
             assert!(deps.contains_key(name), "{name} missing from {generated:?}");
         }
         assert_eq!(generated.len(), 1, "nothing but [dependencies]: {generated:?}");
+    }
+
+    #[test]
+    fn a_build_that_failed_before_rustc_spoke_is_headed_by_cargos_error() {
+        let stderr = "warning: unused manifest key\nerror: failed to read `/x/Cargo.toml`\n\nCaused by:\n  No such file\n";
+        assert_eq!(compile_error(Vec::new(), stderr, "/x/").headline, "failed to read `/x/Cargo.toml`");
+        assert_eq!(compile_error(Vec::new(), "", "/x/").headline, "the build failed");
     }
 }
