@@ -109,6 +109,7 @@ struct Verify {
 /// Runs `learn verify --files solutions IDS` building into `target`, watching it.
 fn verify(target: &Path, ids: &[&str], env: &[(&str, &str)]) -> Verify {
     let report = target.join("results.json");
+    let _ = std::fs::remove_file(&report);
     let cpu_before = children_cpu();
     let start = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_learn"))
@@ -127,8 +128,9 @@ fn verify(target: &Path, ids: &[&str], env: &[(&str, &str)]) -> Verify {
     let (pid, done) = (child.id(), AtomicBool::new(false));
     let (peak_rss_kb, longest_run) = std::thread::scope(|scope| {
         let watcher = scope.spawn(|| watch(pid, &done));
-        child.wait().expect("learn ends");
+        let status = child.wait().expect("learn ends");
         done.store(true, Ordering::Relaxed);
+        assert_ne!(status.code(), Some(2), "learn verify could not grade (was the course changed while measuring?)");
         watcher.join().expect("the watcher ends")
     });
     let wall = start.elapsed();

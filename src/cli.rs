@@ -22,8 +22,9 @@ pub struct Cli {
     /// When to use colours (NO_COLOR is honoured in `auto`).
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Teacher or course-author mode: every exercise is unlocked.
-    #[arg(long, global = true, env = "LEARN_UNLOCK_ALL")]
+    /// Teacher or course-author mode: every exercise is unlocked (LEARN_UNLOCK_ALL=1, true,
+    /// yes or on does the same).
+    #[arg(long, global = true, env = "LEARN_UNLOCK_ALL", value_parser = clap::builder::BoolishValueParser::new())]
     pub unlock_all: bool,
     /// What to do.
     #[command(subcommand)]

@@ -11,6 +11,7 @@ mod harness;
 mod order;
 mod output;
 mod processes;
+mod speedup;
 mod timing;
 
 use serde::Deserialize;
@@ -47,6 +48,8 @@ pub enum CheckSpec {
     ChildProcesses(processes::ChildProcesses),
     /// The process tree used more CPU time than wall time.
     CpuParallelism(processes::CpuParallelism),
+    /// A job run in parallel took a share of its sequential time (timed from line arrivals).
+    Speedup(speedup::Speedup),
     /// The main process never had more than so many threads.
     Threads(processes::Threads),
     /// The grading harness of an API exercise passed.
@@ -135,11 +138,18 @@ impl CheckSpec {
             CheckSpec::CompletionOrder(_) => "completion_order",
             CheckSpec::ChildProcesses(_) => "child_processes",
             CheckSpec::CpuParallelism(_) => "cpu_parallelism",
+            CheckSpec::Speedup(_) => "speedup",
             CheckSpec::Threads(_) => "threads",
             CheckSpec::Harness(_) => "harness",
             CheckSpec::FilesSaved(_) => "files_saved",
             CheckSpec::ServerConcurrency(_) => "server_concurrency",
         }
+    }
+
+    /// Whether it measures how the program uses the cores, so that its unperturbed runs
+    /// need the machine to themselves (a neighbour's CPU use would skew them).
+    pub fn measures_cpu(&self) -> bool {
+        matches!(self, CheckSpec::CpuParallelism(_) | CheckSpec::Speedup(speedup::Speedup { cpu_bound: true, .. }))
     }
 
     /// Which runs it judges.
@@ -164,6 +174,7 @@ impl CheckSpec {
             CheckSpec::CompletionOrder(c) => c.judge(evidence),
             CheckSpec::ChildProcesses(c) => c.judge(evidence),
             CheckSpec::CpuParallelism(c) => c.judge(evidence),
+            CheckSpec::Speedup(c) => c.judge(evidence),
             CheckSpec::Threads(c) => c.judge(evidence),
             CheckSpec::Harness(c) => c.judge(evidence),
             CheckSpec::FilesSaved(c) => c.judge(evidence),

@@ -74,19 +74,10 @@ pub struct CpuParallelism {
 impl CpuParallelism {
     /// Judges CPU time against wall time; skipped on one core.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
-        if evidence.cores < 2 {
-            return Outcome::Skip(format!("only {} core available: parallelism cannot be judged here", evidence.cores));
+        if let Some(outcome) = parallelism_unjudgeable(evidence, self.min_ratio + 0.2) {
+            return outcome;
         }
         let run = evidence.run;
-        if run.perturbation != Perturbation::None {
-            return Outcome::Pass;
-        }
-        let wall = run.wall.as_secs_f64().max(1e-3);
-        let others = run.machine_busy.saturating_sub(run.cpu).as_secs_f64() / wall;
-        let free = evidence.cores as f64 - others;
-        if free < self.min_ratio + 0.2 {
-            return Outcome::Skip(format!("the machine was busy with other work (only {free:.1} of {} cores free during a run): parallelism could not be judged", evidence.cores));
-        }
         let ratio = run.cpu.as_secs_f64() / run.wall.as_secs_f64().max(1e-3);
         if ratio >= self.min_ratio {
             return Outcome::Pass;
@@ -98,6 +89,24 @@ impl CpuParallelism {
             "Split the work into one chunk per core (std::thread::available_parallelism) and run the chunks on threads at once. Rust has no GIL: threads run Rust code in parallel.",
         ))
     }
+}
+
+/// What to conclude instead of judging parallelism in a run that cannot show `needed` cores
+/// at work: a skip, said in the report, on one core or when other work held the cores
+/// (judging then would fail a correct program); a pass for a perturbed run (pinned to one
+/// core or beside busy threads), which cannot show it by design. `None`: judge it.
+pub(super) fn parallelism_unjudgeable(evidence: &Evidence, needed: f64) -> Option<Outcome> {
+    if evidence.cores < 2 {
+        return Some(Outcome::Skip(format!("only {} core available: parallelism cannot be judged here", evidence.cores)));
+    }
+    let run = evidence.run;
+    if run.perturbation != Perturbation::None {
+        return Some(Outcome::Pass);
+    }
+    let wall = run.wall.as_secs_f64().max(1e-3);
+    let others = run.machine_busy.saturating_sub(run.cpu).as_secs_f64() / wall;
+    let free = evidence.cores as f64 - others;
+    (free < needed).then(|| Outcome::Skip(format!("the machine was busy with other work (only {free:.1} of {} cores free during a run): parallelism could not be judged", evidence.cores)))
 }
 
 /// `threads`: the main process never had more than `max` threads at once (observed in

@@ -31,10 +31,10 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
         if has_harness_check != exercise.spec.harness {
             return Err(inconsistent(&chapter_file, format!("exercise `{}`: `harness = true` and a `harness` check go together", exercise.id)));
         }
-        let measures_cpu = exercise.spec.checks.iter().any(|c| matches!(c, CheckSpec::CpuParallelism(_)));
+        let measures_cpu = exercise.spec.checks.iter().any(CheckSpec::measures_cpu);
         let unperturbed = exercise.spec.perturb.as_ref().is_none_or(|p| p.contains(&Perturbation::None));
         if measures_cpu && !unperturbed {
-            return Err(inconsistent(&chapter_file, format!("exercise `{}`: a `cpu_parallelism` check is judged on unperturbed runs, so `perturb` must include \"none\"", exercise.id)));
+            return Err(inconsistent(&chapter_file, format!("exercise `{}`: `cpu_parallelism` and CPU-bound `speedup` checks are judged on unperturbed runs, so `perturb` must include \"none\"", exercise.id)));
         }
         let mut arg_names = HashSet::new();
         for args in exercise.arg_sets() {

@@ -1,7 +1,8 @@
 //! Sharing the machine between runs. Most of the course sleeps or waits, so runs of different
 //! exercises go at once, up to a number of jobs. Two kinds of run get the machine to
-//! themselves: those of exercises that measure CPU time (a neighbour would skew them), and
-//! every retry after a timing failure (so a busy machine cannot fail a correct program twice).
+//! themselves: the unperturbed runs of exercises that measure CPU use (a neighbour would skew
+//! them), and every retry after a timing failure (so a busy machine cannot fail a correct
+//! program twice).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
