@@ -10,6 +10,7 @@ mod ending;
 mod harness;
 mod order;
 mod output;
+mod pids;
 mod processes;
 mod speedup;
 mod timing;
@@ -52,6 +53,8 @@ pub enum CheckSpec {
     Speedup(speedup::Speedup),
     /// The main process never had more than so many threads.
     Threads(processes::Threads),
+    /// The pids the program prints are those of the processes the runner saw.
+    PrintedPids(pids::PrintedPids),
     /// The grading harness of an API exercise passed.
     Harness(harness::Harness),
     /// Every served file was saved with the served bytes.
@@ -140,6 +143,7 @@ impl CheckSpec {
             CheckSpec::CpuParallelism(_) => "cpu_parallelism",
             CheckSpec::Speedup(_) => "speedup",
             CheckSpec::Threads(_) => "threads",
+            CheckSpec::PrintedPids(_) => "printed_pids",
             CheckSpec::Harness(_) => "harness",
             CheckSpec::FilesSaved(_) => "files_saved",
             CheckSpec::ServerConcurrency(_) => "server_concurrency",
@@ -176,6 +180,7 @@ impl CheckSpec {
             CheckSpec::CpuParallelism(c) => c.judge(evidence),
             CheckSpec::Speedup(c) => c.judge(evidence),
             CheckSpec::Threads(c) => c.judge(evidence),
+            CheckSpec::PrintedPids(c) => c.judge(evidence),
             CheckSpec::Harness(c) => c.judge(evidence),
             CheckSpec::FilesSaved(c) => c.judge(evidence),
             CheckSpec::ServerConcurrency(c) => c.judge(evidence),
