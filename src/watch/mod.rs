@@ -19,12 +19,12 @@ mod terminal_event;
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use anstream::{eprintln, println};
+use anstream::eprintln;
 use crossterm::event::KeyEvent;
 
 use crate::commands::{App, Exit};
@@ -113,7 +113,8 @@ pub fn run(app: &App, mode: Mode) -> Exit {
         eprintln!("error: watch mode stopped: {e}");
         return Exit::Usage;
     }
-    println!("{}/{} exercises done. Run `learn` again to carry on.", state.progress.done.len(), app.course().exercises.len());
+    // Not `println!`: after a SIGHUP the terminal is gone, and writing to it must not panic.
+    let _ = writeln!(anstream::stdout(), "{}/{} exercises done. Run `learn` again to carry on.", state.progress.done.len(), app.course().exercises.len());
     Exit::Success
 }
 
