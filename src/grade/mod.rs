@@ -237,16 +237,18 @@ impl<'c> Grader<'c> {
     }
 
     /// The normalised stdout of one unperturbed run of each of `items` with each of its
-    /// argument sets: what the course's snapshots hold for the solutions.
+    /// argument sets, in order: what the course's snapshots hold for the solutions. The
+    /// exercises run [`Grader::jobs`] at once (outputs are normalised, so neighbours cannot
+    /// change them).
     pub fn outputs(&self, items: &[(&Exercise, Source)]) -> Result<Vec<SampleOutput>, build::BuildError> {
         let units: Vec<Unit> = items.iter().map(|(e, s)| self.units(e, s).0).collect();
         let built = build::build(&self.course.root, &self.target_dir, &units)?;
-        let mut outputs = Vec::new();
-        for ((exercise, _), unit) in items.iter().zip(&units) {
+        let outputs_of = |i: usize| {
+            let exercise = items[i].0;
             let server = if exercise.spec.server { DownloadServer::start().ok() } else { None };
-            for args in exercise.arg_sets() {
+            let output = |args: &ArgSet| {
                 let config = RunConfig { args: args.clone(), perturbation: Perturbation::None };
-                let output = match &built[unit] {
+                match &built[&units[i]] {
                     Err(e) => Err(format!("does not compile: {}", e.headline)),
                     Ok(exe) => match self.run_once(exercise, exe, &config, Subject::Program, server.as_ref()) {
                         Err(e) => Err(e.to_string()),
@@ -255,11 +257,11 @@ impl<'c> Grader<'c> {
                             None => Ok(exercise.spec.normalize.apply(record.stdout_texts())),
                         },
                     },
-                };
-                outputs.push((exercise.id.clone(), args, output));
-            }
-        }
-        Ok(outputs)
+                }
+            };
+            exercise.arg_sets().into_iter().map(|args| (exercise.id.clone(), args.clone(), output(&args))).collect::<Vec<SampleOutput>>()
+        };
+        Ok(schedule::in_order(items.len(), self.jobs, outputs_of, |_| {}).into_iter().flatten().collect())
     }
 
     /// Whether the cancel flag was raised.
