@@ -62,15 +62,12 @@ impl Terminal {
 
     /// Waits until the screen satisfies `ready`, and returns it; fails with the screen.
     fn wait_until(&self, what: &str, within: Duration, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "waited {within:?} for {what}; the screen shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut screen = String::new();
+        eventually(within, || {
+            screen = self.screen();
+            ready(&screen).then_some(()).ok_or_else(|| format!("{what}; the screen shows:\n{screen}"))
+        });
+        screen
     }
 
     fn wait_for(&self, text: &str, within: Duration) -> String {
@@ -103,6 +100,19 @@ fn save_unseen_solution(course: &Path, id: &str) {
     let solution = std::fs::read_to_string(common::root().join(format!("solutions/{id}.rs"))).unwrap();
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     std::fs::write(course.join(format!("exercises/{id}.rs")), format!("{solution}// first saved at {nanos} ns\n")).unwrap();
+}
+
+/// Polls `done` every 50 ms until it is `Ok`; fails after `within` with what it waited for
+/// (the `Err` of the last poll).
+fn eventually<E: std::fmt::Display>(within: Duration, mut done: impl FnMut() -> Result<(), E>) {
+    let deadline = Instant::now() + within;
+    loop {
+        match done() {
+            Ok(()) => return,
+            Err(what) => assert!(Instant::now() < deadline, "waited {within:?} for {what}"),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn learn_command(args: &str) -> String {
@@ -247,11 +257,7 @@ fn sigterm_during_a_check_gives_the_terminal_back_and_leaves_no_run_behind() {
     terminal.wait_for("still the starter", SOON);
     std::fs::write(dir.path().join("exercises/01_threads/spawn_join.rs"), SLEEPS_A_MINUTE).unwrap();
     let pid_file = dir.path().join("pid");
-    let deadline = Instant::now() + FIRST_CHECK;
-    while !pid_file.exists() {
-        assert!(Instant::now() < deadline, "the program never ran; the screen shows:\n{}", terminal.screen());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    eventually(FIRST_CHECK, || pid_file.exists().then_some(()).ok_or_else(|| format!("the program to run; the screen shows:\n{}", terminal.screen())));
     let program: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
 
     let shell = terminal.tmux(&["display", "-p", "-t", "0", "#{pane_pid}"]);
@@ -259,11 +265,7 @@ fn sigterm_during_a_check_gives_the_terminal_back_and_leaves_no_run_behind() {
     assert!(killed.success(), "learn was running under the shell");
     let screen = terminal.wait_for("learn exited with 0", SOON);
     assert!(screen.contains("watch; echo"), "the shell's screen is back:\n{screen}");
-    let deadline = Instant::now() + SOON;
-    while Path::new(&format!("/proc/{program}")).exists() {
-        assert!(Instant::now() < deadline, "the program checked when learn was stopped still runs");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    eventually(SOON, || (!Path::new(&format!("/proc/{program}")).exists()).then_some(()).ok_or("the program checked when learn was stopped to end"));
     terminal.assert_out_of_raw_mode();
 }
 

@@ -133,6 +133,20 @@ impl Verdict {
     }
 }
 
+/// Whether `failures` are all timing rules broken while the machine was quiet: the slowness
+/// was the program's own, so a retry could not excuse it. The grader does not retry such a
+/// run, and the report says why.
+fn slow_on_a_quiet_machine(failures: &[Failure], record: &RunRecord) -> bool {
+    failures.iter().all(|f| f.timing) && record.machine_was_quiet()
+}
+
+impl FailedRun {
+    /// Whether it counted at once because it broke only timing rules on a quiet machine.
+    pub fn slow_on_a_quiet_machine(&self) -> bool {
+        slow_on_a_quiet_machine(&self.failures, &self.record)
+    }
+}
+
 /// Grades exercises of one course.
 pub struct Grader<'c> {
     course: &'c Course,
@@ -259,7 +273,10 @@ impl<'c> Grader<'c> {
                     },
                 }
             };
-            exercise.arg_sets().into_iter().map(|args| (exercise.id.clone(), args.clone(), output(&args))).collect::<Vec<SampleOutput>>()
+            exercise.arg_sets().into_iter().map(|args| {
+                let output = output(&args);
+                (exercise.id.clone(), args, output)
+            }).collect::<Vec<SampleOutput>>()
         };
         Ok(schedule::in_order(items.len(), self.jobs, outputs_of, |_| {}).into_iter().flatten().collect())
     }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::{FailedRun, GradeOutcome, Grader, RunConfig, Verdict, DEFAULT_RUNS, HARNESS_RUNS, TIMING_RETRIES};
+use super::{slow_on_a_quiet_machine, FailedRun, GradeOutcome, Grader, RunConfig, Verdict, DEFAULT_RUNS, HARNESS_RUNS, TIMING_RETRIES};
 use crate::checks::{judge_ending, CheckSpec, Evidence, Failure, Outcome, Subject};
 use crate::course::manifest::ArgSet;
 use crate::course::{expected_output, Exercise};
@@ -125,7 +125,7 @@ impl Grader<'_> {
                 break None;
             }
             let only_timing = failures.iter().all(|f| f.timing);
-            if only_timing && retried < TIMING_RETRIES && !record.machine_was_quiet() {
+            if only_timing && retried < TIMING_RETRIES && !slow_on_a_quiet_machine(&failures, &record) {
                 retried += 1;
                 continue;
             }

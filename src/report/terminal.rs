@@ -90,7 +90,7 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
 fn retry_words(run: &FailedRun) -> String {
     if run.retried > 0 {
         format!(", failed {} times in a row", run.retried + 1)
-    } else if run.failures.iter().all(|f| f.timing) && run.record.machine_was_quiet() {
+    } else if run.slow_on_a_quiet_machine() {
         ", not retried: the machine had CPU to spare all through the run, so the timing is the program's own".to_string()
     } else {
         String::new()

@@ -136,7 +136,7 @@ impl Session<'_> {
         if let Some(index) = state.watched {
             // From now on, not from the first tick: a save in between must not become the
             // sentinel's idea of the file as it was.
-            self.sentinel.watch(&self.app.course().root.join(self.app.course().exercises[index].path()));
+            self.sentinel.watch(&self.exercise_file(index));
         }
         let mut last_tick = Instant::now();
         loop {
@@ -182,12 +182,17 @@ impl Session<'_> {
         })
     }
 
-    fn check(&mut self, index: usize, generation: u64) {
+    /// The learner's file of exercise `index`.
+    fn exercise_file(&self, index: usize) -> PathBuf {
         let course = self.app.course();
-        let path = course.root.join(course.exercises[index].path());
+        course.root.join(course.exercises[index].path())
+    }
+
+    fn check(&mut self, index: usize, generation: u64) {
+        let path = self.exercise_file(index);
         self.fingerprints.insert(path.clone(), fingerprint(&path));
         self.sentinel.watch(&path);
-        self.worker.check(&course.exercises[index], generation);
+        self.worker.check(&self.app.course().exercises[index], generation);
     }
 
     fn reset(&mut self, index: usize, state: &mut WatchState) {
@@ -224,7 +229,7 @@ impl Session<'_> {
     /// Events that should have come and did not: say so, poll from now on, and check.
     fn look_for_missed_events(&mut self, state: &mut WatchState) -> Vec<Effect> {
         let Some(index) = state.watched.filter(|_| state.mode != Mode::Manual) else { return Vec::new() };
-        let path = self.app.course().root.join(self.app.course().exercises[index].path());
+        let path = self.exercise_file(index);
         self.sentinel.watch(&path);
         if !self.sentinel.missed_event() {
             return Vec::new();
