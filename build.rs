@@ -11,20 +11,39 @@ fn main() {
     if let Ok(chapters) = std::fs::read_dir(&starters) {
         for chapter in chapters.flatten() {
             println!("cargo:rerun-if-changed={}", chapter.path().display());
-            for file in std::fs::read_dir(chapter.path()).into_iter().flatten().flatten() {
+            for file in std::fs::read_dir(chapter.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 let path = file.path();
                 if path.extension().is_some_and(|e| e == "rs") {
-                    let id = format!("{}/{}", chapter.file_name().to_string_lossy(), path.file_stem().unwrap().to_string_lossy());
+                    let id = format!(
+                        "{}/{}",
+                        chapter.file_name().to_string_lossy(),
+                        path.file_stem().unwrap().to_string_lossy()
+                    );
                     entries.push((id, path));
                 }
             }
         }
     }
     entries.sort();
-    let mut code = String::from("/// `(id, starter text)` for every exercise.\npub static STARTERS: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// `(id, starter text)` for every exercise.\npub static STARTERS: &[(&str, &str)] = &[\n",
+    );
     for (id, path) in entries {
-        writeln!(code, "    ({id:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            code,
+            "    ({id:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
-    std::fs::write(Path::new(&std::env::var("OUT_DIR").unwrap()).join("starters.rs"), code).unwrap();
+    std::fs::write(
+        Path::new(&std::env::var("OUT_DIR").unwrap()).join("starters.rs"),
+        code,
+    )
+    .unwrap();
 }

@@ -32,16 +32,28 @@ const POLL: Duration = Duration::from_millis(20);
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
-        eprintln!("verify_speed measures only under `cargo bench` (it grades the course about ten times)");
+        eprintln!(
+            "verify_speed measures only under `cargo bench` (it grades the course about ten times)"
+        );
         return;
     }
-    let reps: usize = std::env::var("REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
+    let reps: usize = std::env::var("REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3)
+        .max(1);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let course = Course::load(&root).expect("the course loads");
-    let target = tempfile::Builder::new().prefix("verify-speed-").tempdir_in(root.join("target")).expect("a fresh target folder");
+    let target = tempfile::Builder::new()
+        .prefix("verify-speed-")
+        .tempdir_in(root.join("target"))
+        .expect("a fresh target folder");
     let load_before = load();
 
-    eprintln!("cold first verify into an empty {} (compiles the course's dependencies)…", target.path().display());
+    eprintln!(
+        "cold first verify into an empty {} (compiles the course's dependencies)…",
+        target.path().display()
+    );
     let cold = verify(target.path(), &[], &[]);
     eprintln!("  {:.1} s", cold.wall.as_secs_f64());
 
@@ -54,13 +66,23 @@ fn main() {
         .collect();
 
     let package = whole_course_package(target.path(), course.exercises.len());
-    let noop: Vec<(Duration, Duration)> = (0..reps).map(|_| noop_build(&package, target.path())).collect();
+    let noop: Vec<(Duration, Duration)> = (0..reps)
+        .map(|_| noop_build(&package, target.path()))
+        .collect();
 
     let sequential = |pass: &str| -> Duration {
         let mut total = Duration::ZERO;
         for exercise in &course.exercises {
-            let one = verify(target.path(), &[exercise.id.as_str()], &[("LEARN_JOBS", "1")]);
-            eprintln!("(b) {pass} {}: {:.1} s", exercise.id, one.wall.as_secs_f64());
+            let one = verify(
+                target.path(),
+                &[exercise.id.as_str()],
+                &[("LEARN_JOBS", "1")],
+            );
+            eprintln!(
+                "(b) {pass} {}: {:.1} s",
+                exercise.id,
+                one.wall.as_secs_f64()
+            );
             total += one.wall;
         }
         total
@@ -71,7 +93,11 @@ fn main() {
     let a = median(warm.iter().map(|v| v.wall).collect());
     let build = median(noop.iter().map(|n| n.0).collect());
     let build_cpu = median(noop.iter().map(|n| n.1).collect());
-    let cpu = median(warm.iter().map(|v| v.cpu.saturating_sub(build_cpu)).collect());
+    let cpu = median(
+        warm.iter()
+            .map(|v| v.cpu.saturating_sub(build_cpu))
+            .collect(),
+    );
     let longest_run = median(warm.iter().map(|v| v.longest_run).collect());
     let longest_exercise = median(warm.iter().map(|v| v.longest_exercise).collect());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -79,15 +105,45 @@ fn main() {
     let peak = warm.iter().map(|v| v.peak_rss_kb).max().unwrap_or(0);
     let (passed, total) = warm[0].passed;
 
-    println!("\nlearn verify --files solutions: {total} exercises ({passed} passed), {cores} cores, load {load_before} before, {} after", load());
-    println!("(a) learn verify, warm, median of {reps}:                 {:>7.1} s", a.as_secs_f64());
-    println!("(b) one exercise at a time (LEARN_JOBS=1), summed:       {:>7.1} s", b.as_secs_f64());
-    println!("(c) limit: no-op cargo build {:.2} s + max(longest run {:.2} s, CPU {:.1} s / {cores}): {:>5.1} s", build.as_secs_f64(), longest_run.as_secs_f64(), cpu.as_secs_f64(), c.as_secs_f64());
-    println!("    (longest exercise, Verdict.elapsed: {:.1} s)", longest_exercise.as_secs_f64());
-    println!("a/c {:>5.2}   (target ≤ 1.25)", a.as_secs_f64() / c.as_secs_f64());
-    println!("b/a {:>5.2}   (target ≥ 3)", b.as_secs_f64() / a.as_secs_f64());
-    println!("runner peak RSS during (a): {:.1} MB   (target ≤ 30 MB)", mb(peak));
-    println!("cold first verify, empty target folder: {:.1} s   (target ≤ 90 s)", cold.wall.as_secs_f64());
+    println!(
+        "\nlearn verify --files solutions: {total} exercises ({passed} passed), {cores} cores, load {load_before} before, {} after",
+        load()
+    );
+    println!(
+        "(a) learn verify, warm, median of {reps}:                 {:>7.1} s",
+        a.as_secs_f64()
+    );
+    println!(
+        "(b) one exercise at a time (LEARN_JOBS=1), summed:       {:>7.1} s",
+        b.as_secs_f64()
+    );
+    println!(
+        "(c) limit: no-op cargo build {:.2} s + max(longest run {:.2} s, CPU {:.1} s / {cores}): {:>5.1} s",
+        build.as_secs_f64(),
+        longest_run.as_secs_f64(),
+        cpu.as_secs_f64(),
+        c.as_secs_f64()
+    );
+    println!(
+        "    (longest exercise, Verdict.elapsed: {:.1} s)",
+        longest_exercise.as_secs_f64()
+    );
+    println!(
+        "a/c {:>5.2}   (target ≤ 1.25)",
+        a.as_secs_f64() / c.as_secs_f64()
+    );
+    println!(
+        "b/a {:>5.2}   (target ≥ 3)",
+        b.as_secs_f64() / a.as_secs_f64()
+    );
+    println!(
+        "runner peak RSS during (a): {:.1} MB   (target ≤ 30 MB)",
+        mb(peak)
+    );
+    println!(
+        "cold first verify, empty target folder: {:.1} s   (target ≤ 90 s)",
+        cold.wall.as_secs_f64()
+    );
     println!("watch save → verdict beside cargo build + run: cargo bench --bench watch_latency");
 }
 
@@ -130,15 +186,31 @@ fn verify(target: &Path, ids: &[&str], env: &[(&str, &str)]) -> Verify {
         let watcher = scope.spawn(|| watch(pid, &done));
         let status = child.wait().expect("learn ends");
         done.store(true, Ordering::Relaxed);
-        assert_ne!(status.code(), Some(2), "learn verify could not grade (was the course changed while measuring?)");
+        assert_ne!(
+            status.code(),
+            Some(2),
+            "learn verify could not grade (was the course changed while measuring?)"
+        );
         watcher.join().expect("the watcher ends")
     });
     let wall = start.elapsed();
-    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).expect("learn wrote results.json")).expect("results.json parses");
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("learn wrote results.json"))
+            .expect("results.json parses");
     let tests = results["tests"].as_array().cloned().unwrap_or_default();
-    let longest_exercise = tests.iter().filter_map(|t| t["duration"].as_f64()).fold(0.0, f64::max);
+    let longest_exercise = tests
+        .iter()
+        .filter_map(|t| t["duration"].as_f64())
+        .fold(0.0, f64::max);
     let passed = tests.iter().filter(|t| t["status"] == "pass").count();
-    Verify { wall, cpu: children_cpu() - cpu_before, peak_rss_kb, longest_run, longest_exercise: Duration::from_secs_f64(longest_exercise), passed: (passed, tests.len()) }
+    Verify {
+        wall,
+        cpu: children_cpu() - cpu_before,
+        peak_rss_kb,
+        longest_run,
+        longest_exercise: Duration::from_secs_f64(longest_exercise),
+        passed: (passed, tests.len()),
+    }
 }
 
 /// Polls process `pid` until `done`: its peak RSS (KiB) and the longest any of its children
@@ -158,22 +230,38 @@ fn watch(pid: u32, done: &AtomicBool) -> (u64, Duration) {
         }
         std::thread::sleep(POLL);
     }
-    (peak, seen.values().map(|(first, last)| *last - *first).max().unwrap_or_default())
+    (
+        peak,
+        seen.values()
+            .map(|(first, last)| *last - *first)
+            .max()
+            .unwrap_or_default(),
+    )
 }
 
 /// The children of every thread of `pid`.
 fn children(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
     tasks
         .flatten()
         .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-        .flat_map(|list| list.split_whitespace().filter_map(|p| p.parse().ok()).collect::<Vec<u32>>())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
         .collect()
 }
 
 /// The value in KiB of `field` in a /proc status file.
 fn status_kb(status: &str, field: &str) -> u64 {
-    status.lines().find_map(|l| l.strip_prefix(field)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// User + system time of every child this process has waited for.
@@ -184,15 +272,31 @@ fn children_cpu() -> Duration {
         libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
         usage
     };
-    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     time(usage.ru_utime) + time(usage.ru_stime)
 }
 
 /// The generated package of the whole course's verify: the one with the most binaries.
 fn whole_course_package(target: &Path, exercises: usize) -> PathBuf {
-    let manifests = std::fs::read_dir(target.join("packages")).expect("learn generated packages").flatten().map(|p| p.path().join("Cargo.toml"));
-    let (bins, manifest) = manifests.filter_map(|m| Some((std::fs::read_to_string(&m).ok()?.matches("[[bin]]").count(), m))).max().expect("a package");
-    assert!(bins >= exercises, "the largest package has {bins} binaries for {exercises} exercises");
+    let manifests = std::fs::read_dir(target.join("packages"))
+        .expect("learn generated packages")
+        .flatten()
+        .map(|p| p.path().join("Cargo.toml"));
+    let (bins, manifest) = manifests
+        .filter_map(|m| {
+            Some((
+                std::fs::read_to_string(&m).ok()?.matches("[[bin]]").count(),
+                m,
+            ))
+        })
+        .max()
+        .expect("a package");
+    assert!(
+        bins >= exercises,
+        "the largest package has {bins} binaries for {exercises} exercises"
+    );
     manifest
 }
 
@@ -205,7 +309,13 @@ fn noop_build(manifest: &Path, target: &Path) -> (Duration, Duration) {
         .arg(manifest)
         .arg("--target-dir")
         .arg(target.join("build"))
-        .args(["--message-format", "json-diagnostic-rendered-ansi", "--keep-going", "--quiet", "--bins"])
+        .args([
+            "--message-format",
+            "json-diagnostic-rendered-ansi",
+            "--keep-going",
+            "--quiet",
+            "--bins",
+        ])
         .stdout(Stdio::null())
         .status()
         .expect("cargo runs");
@@ -223,5 +333,10 @@ fn mb(kb: u64) -> f64 {
 
 /// The load averages, as /proc/loadavg has them.
 fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split(' ').take(3).collect::<Vec<_>>().join(" ")
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split(' ')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }

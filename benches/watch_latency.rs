@@ -27,26 +27,72 @@ const PASSED: &str = "passed every run";
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
-        eprintln!("watch_latency measures only under `cargo bench` (it drives learn in tmux for a minute)");
+        eprintln!(
+            "watch_latency measures only under `cargo bench` (it drives learn in tmux for a minute)"
+        );
         return;
     }
-    let reps: usize = std::env::var("REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(10);
+    let reps: usize = std::env::var("REPS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(10);
     let dir = common::course_copy();
     let file = add_one_line_exercise(dir.path());
     let socket = dir.path().join("tmux.socket");
     let tmux = |args: &[&str]| {
-        let status = Command::new("tmux").arg("-S").arg(&socket).args(args).status().expect("tmux is needed (apt-get install tmux)");
+        let status = Command::new("tmux")
+            .arg("-S")
+            .arg(&socket)
+            .args(args)
+            .status()
+            .expect("tmux is needed (apt-get install tmux)");
         assert!(status.success(), "tmux {args:?} failed");
     };
     let fifo = dir.path().join("screen.fifo");
-    assert!(Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs").success());
-    let learn = format!("env LEARN_TARGET_DIR={} {} watch", common::target_dir().display(), env!("CARGO_BIN_EXE_learn"));
-    tmux(&["-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", "-c", &dir.path().display().to_string(), "sh", "-c", "sleep 0.5; exec $0", &learn]);
-    tmux(&["pipe-pane", "-t", "0", "-O", &format!("cat > {}", fifo.display())]);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs")
+            .success()
+    );
+    let learn = format!(
+        "env LEARN_TARGET_DIR={} {} watch",
+        common::target_dir().display(),
+        env!("CARGO_BIN_EXE_learn")
+    );
+    tmux(&[
+        "-f",
+        "/dev/null",
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-c",
+        &dir.path().display().to_string(),
+        "sh",
+        "-c",
+        "sleep 0.5; exec $0",
+        &learn,
+    ]);
+    tmux(&[
+        "pipe-pane",
+        "-t",
+        "0",
+        "-O",
+        &format!("cat > {}", fifo.display()),
+    ]);
     let mut screen = Screen::open(fifo);
-    eprintln!("first check (may build the course's dependencies into {})…", common::target_dir().display());
+    eprintln!(
+        "first check (may build the course's dependencies into {})…",
+        common::target_dir().display()
+    );
     screen.wait_for(|f| f.contains(PASSED), Duration::from_secs(900));
-    eprintln!("warming up: the first save goes through cargo, which shows learn the rustc command…");
+    eprintln!(
+        "warming up: the first save goes through cargo, which shows learn the rustc command…"
+    );
     for warm in 0..2 {
         save_and_time(&mut screen, &file, &format!("warm{warm}."));
     }
@@ -54,22 +100,48 @@ fn main() {
     let mut full = Vec::new();
     for i in 1..=reps {
         let (to_first, to_full) = save_and_time(&mut screen, &file, &format!("v{i}."));
-        eprintln!("  watch #{i}: first verdict {} ms, full verdict {} ms", to_first.as_millis(), to_full.as_millis());
+        eprintln!(
+            "  watch #{i}: first verdict {} ms, full verdict {} ms",
+            to_first.as_millis(),
+            to_full.as_millis()
+        );
         first.push(to_first);
         full.push(to_full);
     }
     tmux(&["send-keys", "-t", "0", "q"]);
-    let cargo: Vec<Duration> = (1..=reps).map(|i| cargo_build_and_run(&file, &format!("c{i}."))).collect();
-    let _ = Command::new("tmux").arg("-S").arg(&socket).arg("kill-server").stderr(Stdio::null()).status();
+    let cargo: Vec<Duration> = (1..=reps)
+        .map(|i| cargo_build_and_run(&file, &format!("c{i}.")))
+        .collect();
+    let _ = Command::new("tmux")
+        .arg("-S")
+        .arg(&socket)
+        .arg("kill-server")
+        .stderr(Stdio::null())
+        .status();
 
     let (first, full, cargo) = (median(first), median(full), median(cargo));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("\nmedian of {reps} saves of a one-line exercise ({cores} cores, load {}):", load.split(' ').take(3).collect::<Vec<_>>().join(" "));
-    println!("  watch mode, save → first verdict (one unperturbed run): {:>5} ms", first.as_millis());
-    println!("  watch mode, save → full verdict (every run of grading): {:>5} ms", full.as_millis());
-    println!("  cargo build + run of the same file:                     {:>5} ms", cargo.as_millis());
-    println!("  first verdict / cargo build + run:                      {:>5.2}", first.as_secs_f64() / cargo.as_secs_f64());
+    println!(
+        "\nmedian of {reps} saves of a one-line exercise ({cores} cores, load {}):",
+        load.split(' ').take(3).collect::<Vec<_>>().join(" ")
+    );
+    println!(
+        "  watch mode, save → first verdict (one unperturbed run): {:>5} ms",
+        first.as_millis()
+    );
+    println!(
+        "  watch mode, save → full verdict (every run of grading): {:>5} ms",
+        full.as_millis()
+    );
+    println!(
+        "  cargo build + run of the same file:                     {:>5} ms",
+        cargo.as_millis()
+    );
+    println!(
+        "  first verdict / cargo build + run:                      {:>5.2}",
+        first.as_secs_f64() / cargo.as_secs_f64()
+    );
 }
 
 /// The source of the one-line exercise printing `token`.
@@ -87,7 +159,9 @@ fn add_one_line_exercise(course: &Path) -> PathBuf {
     let chapter = "title = \"Benchmark\"\n[[exercise]]\nname = \"hello\"\ntitle = \"One line\"\nlesson = \"Print two lines.\"\nhint = \"None.\"\n[[exercise.check]]\nkind = \"last_line\"\nline = \"done\"\n";
     std::fs::write(course.join("course/chapters/00_bench.toml"), chapter).unwrap();
     let manifest = course.join("course/course.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap().replace("chapters = [", "chapters = [\"00_bench\", ");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("chapters = [", "chapters = [\"00_bench\", ");
     std::fs::write(manifest, text).unwrap();
     course.join("exercises/00_bench/hello.rs")
 }
@@ -98,7 +172,14 @@ fn save_and_time(screen: &mut Screen, file: &Path, token: &str) -> (Duration, Du
     let start = Instant::now();
     std::fs::write(file, program(token)).unwrap();
     let first = screen.wait_for(|f| f.contains(token), Duration::from_secs(60));
-    let full = if screen.last.contains(PASSED) { first } else { screen.wait_for(|f| f.contains(token) && f.contains(PASSED), Duration::from_secs(60)) };
+    let full = if screen.last.contains(PASSED) {
+        first
+    } else {
+        screen.wait_for(
+            |f| f.contains(token) && f.contains(PASSED),
+            Duration::from_secs(60),
+        )
+    };
     std::thread::sleep(Duration::from_millis(500));
     (first - start, full - start)
 }
@@ -111,10 +192,17 @@ fn cargo_build_and_run(file: &Path, token: &str) -> Duration {
         .unwrap()
         .flatten()
         .map(|p| p.path().join("Cargo.toml"))
-        .find(|m| std::fs::read_to_string(m).is_ok_and(|t| t.contains(&format!("{:?}", file.display().to_string()))))
+        .find(|m| {
+            std::fs::read_to_string(m)
+                .is_ok_and(|t| t.contains(&format!("{:?}", file.display().to_string())))
+        })
         .expect("learn generated a package for the exercise");
     let text = std::fs::read_to_string(&manifest).unwrap();
-    let bin = text.split('"').find(|w| w.starts_with("00_bench-hello-")).expect("the bin is named").to_string();
+    let bin = text
+        .split('"')
+        .find(|w| w.starts_with("00_bench-hello-"))
+        .expect("the bin is named")
+        .to_string();
     let start = Instant::now();
     std::fs::write(file, program(token)).unwrap();
     let built = Command::new("cargo")
@@ -122,13 +210,26 @@ fn cargo_build_and_run(file: &Path, token: &str) -> Duration {
         .arg(&manifest)
         .arg("--target-dir")
         .arg(common::target_dir().join("build"))
-        .args(["--message-format", "json-diagnostic-rendered-ansi", "--keep-going", "--quiet", "--bin", &bin])
+        .args([
+            "--message-format",
+            "json-diagnostic-rendered-ansi",
+            "--keep-going",
+            "--quiet",
+            "--bin",
+            &bin,
+        ])
         .stdout(Stdio::null())
         .status()
         .expect("cargo runs");
-    let ran = Command::new(common::target_dir().join("build/debug").join(&bin)).output().expect("the binary runs");
+    let ran = Command::new(common::target_dir().join("build/debug").join(&bin))
+        .output()
+        .expect("the binary runs");
     let elapsed = start.elapsed();
-    assert!(built.success() && String::from_utf8_lossy(&ran.stdout).contains(token), "cargo's build of {} failed", file.display());
+    assert!(
+        built.success() && String::from_utf8_lossy(&ran.stdout).contains(token),
+        "cargo's build of {} failed",
+        file.display()
+    );
     elapsed
 }
 
@@ -157,7 +258,11 @@ impl Screen {
                 }
             }
         });
-        Screen { chunks, pending: Vec::new(), last: String::new() }
+        Screen {
+            chunks,
+            pending: Vec::new(),
+            last: String::new(),
+        }
     }
 
     /// Forgets what was drawn so far.
@@ -170,10 +275,19 @@ impl Screen {
     fn wait_for(&mut self, ready: impl Fn(&str) -> bool, within: Duration) -> Instant {
         let deadline = Instant::now() + within;
         loop {
-            let left = deadline.checked_duration_since(Instant::now()).unwrap_or_else(|| panic!("timed out; last frame:\n{}", self.last));
-            let (at, chunk) = self.chunks.recv_timeout(left).unwrap_or_else(|_| panic!("timed out; last frame:\n{}", self.last));
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| panic!("timed out; last frame:\n{}", self.last));
+            let (at, chunk) = self
+                .chunks
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("timed out; last frame:\n{}", self.last));
             self.pending.extend(chunk);
-            while let Some(end) = self.pending.windows(FRAME_END.len()).position(|w| w == FRAME_END) {
+            while let Some(end) = self
+                .pending
+                .windows(FRAME_END.len())
+                .position(|w| w == FRAME_END)
+            {
                 let frame: Vec<u8> = self.pending.drain(..end + FRAME_END.len()).collect();
                 self.last = String::from_utf8_lossy(&frame).into_owned();
                 if ready(&self.last) {

@@ -21,7 +21,19 @@ use crate::report::{github, json, junit, markdown, terminal};
 /// The files of a course repository that a learner has no reason to change: the manifest,
 /// snapshots, starters and harnesses (`course/`), the solutions, the runner and its tests, its
 /// build configuration and the CI workflows. Paths relative to the repository root.
-pub const PROTECTED: [&str; 11] = ["course", "solutions", "tests", "src", ".github", ".cargo", "Cargo.toml", "Cargo.lock", "build.rs", "rust-toolchain", "rust-toolchain.toml"];
+pub const PROTECTED: [&str; 11] = [
+    "course",
+    "solutions",
+    "tests",
+    "src",
+    ".github",
+    ".cargo",
+    "Cargo.toml",
+    "Cargo.lock",
+    "build.rs",
+    "rust-toolchain",
+    "rust-toolchain.toml",
+];
 
 /// The options `verify` and `grade` share for CI.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -57,14 +69,24 @@ pub enum ReportFormat {
 
 /// Parses `FORMAT=PATH`.
 fn parse_report(text: &str) -> Result<ReportTarget, String> {
-    let (format, path) = text.split_once('=').filter(|(_, path)| !path.is_empty()).ok_or("expected FORMAT=PATH, e.g. json=results.json")?;
+    let (format, path) = text
+        .split_once('=')
+        .filter(|(_, path)| !path.is_empty())
+        .ok_or("expected FORMAT=PATH, e.g. json=results.json")?;
     let format = match format {
         "json" => ReportFormat::Json,
         "junit" => ReportFormat::Junit,
         "markdown" => ReportFormat::Markdown,
-        other => return Err(format!("unknown report format `{other}`: json, junit or markdown")),
+        other => {
+            return Err(format!(
+                "unknown report format `{other}`: json, junit or markdown"
+            ));
+        }
     };
-    Ok(ReportTarget { format, path: PathBuf::from(path) })
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
@@ -76,7 +98,10 @@ pub struct Session<'o> {
 impl<'o> Session<'o> {
     /// A session writing the reports `options` asks for.
     pub fn new(options: &'o Options) -> Session<'o> {
-        Session { options, github: github::in_github_actions() }
+        Session {
+            options,
+            github: github::in_github_actions(),
+        }
     }
 
     /// Called with each verdict as soon as it is known: its line. Inside GitHub Actions the
@@ -91,14 +116,28 @@ impl<'o> Session<'o> {
     /// Prints the conclusion (with each failure explained for `grade`, given `changes`, and
     /// inside GitHub Actions, where nobody can `learn run` it), writes the reports, and tells
     /// how to exit: success when everything passed or `--exit-zero` was given.
-    pub fn conclude(&self, course: &Course, verdicts: &[Verdict], changes: Option<&[ProtectedChange]>) -> Exit {
+    pub fn conclude(
+        &self,
+        course: &Course,
+        verdicts: &[Verdict],
+        changes: Option<&[ProtectedChange]>,
+    ) -> Exit {
         let scored = Scored::new(course, verdicts, changes);
         let mut shaped_by_learner = String::new();
         if self.github {
-            shaped_by_learner.extend(verdicts.iter().map(|v| format!("{}\n", terminal::verify_line(v))));
+            shaped_by_learner.extend(
+                verdicts
+                    .iter()
+                    .map(|v| format!("{}\n", terminal::verify_line(v))),
+            );
         }
         if self.github || changes.is_some() {
-            shaped_by_learner.extend(verdicts.iter().filter(|v| !v.passed()).map(|v| format!("\n{}", terminal::verdict(v))));
+            shaped_by_learner.extend(
+                verdicts
+                    .iter()
+                    .filter(|v| !v.passed())
+                    .map(|v| format!("\n{}", terminal::verdict(v))),
+            );
         }
         if self.github {
             print!("{}", github::stop_commands(&shaped_by_learner));
@@ -109,15 +148,27 @@ impl<'o> Session<'o> {
         if let Some(changes) = changes {
             print!("{}", protected_list(changes));
         }
-        println!("\n{} passed, {} failed", scored.passed(), verdicts.len() - scored.passed());
+        println!(
+            "\n{} passed, {} failed",
+            scored.passed(),
+            verdicts.len() - scored.passed()
+        );
         println!("Score: {}/{} points", scored.score(), scored.max_score());
         for target in &self.options.reports {
             if let Err(e) = write_report(target, &scored) {
-                eprintln!("error: cannot write the {:?} report to {}: {e}", target.format, target.path.display());
+                eprintln!(
+                    "error: cannot write the {:?} report to {}: {e}",
+                    target.format,
+                    target.path.display()
+                );
                 return Exit::Usage;
             }
         }
-        if self.options.exit_zero || scored.passed() == verdicts.len() { Exit::Success } else { Exit::Failed }
+        if self.options.exit_zero || scored.passed() == verdicts.len() {
+            Exit::Success
+        } else {
+            Exit::Failed
+        }
     }
 }
 
@@ -125,9 +176,15 @@ fn protected_list(changes: &[ProtectedChange]) -> String {
     if changes.is_empty() {
         return "\nNo protected file was changed.\n".to_string();
     }
-    let mut out = String::from("\nProtected files the submission changed (graded with the pristine course's versions instead):\n");
+    let mut out = String::from(
+        "\nProtected files the submission changed (graded with the pristine course's versions instead):\n",
+    );
     for change in changes {
-        out.push_str(&format!("  {:<8} {}\n", change.kind.as_str(), change.path.display()));
+        out.push_str(&format!(
+            "  {:<8} {}\n",
+            change.kind.as_str(),
+            change.path.display()
+        ));
     }
     out
 }
@@ -141,10 +198,15 @@ fn write_report(target: &ReportTarget, scored: &Scored) -> std::io::Result<()> {
     if let Some(folder) = target.path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)?;
     }
-    let is_step_summary = std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == target.path);
+    let is_step_summary =
+        std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == target.path);
     if is_step_summary {
         use std::io::Write;
-        std::fs::OpenOptions::new().create(true).append(true).open(&target.path)?.write_all(text.as_bytes())
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&target.path)?
+            .write_all(text.as_bytes())
     } else {
         std::fs::write(&target.path, text)
     }
@@ -153,11 +215,18 @@ fn write_report(target: &ReportTarget, scored: &Scored) -> std::io::Result<()> {
 /// `learn grade`: grades the submission's `exercises/CHAPTER/NAME.rs` (of the exercises `ids`
 /// name, or all), and nothing else of it, with `course` (manifest, snapshots, harnesses,
 /// runner), which must be a pristine checkout.
-pub fn grade(course: &Course, target_dir: &Path, ids: &[String], submission: &Path, options: &Options) -> Exit {
-    let (submission, course, target_dir, options) = match absolute_paths(submission, course, target_dir, options) {
-        Ok(prepared) => prepared,
-        Err(message) => return usage(&message),
-    };
+pub fn grade(
+    course: &Course,
+    target_dir: &Path,
+    ids: &[String],
+    submission: &Path,
+    options: &Options,
+) -> Exit {
+    let (submission, course, target_dir, options) =
+        match absolute_paths(submission, course, target_dir, options) {
+            Ok(prepared) => prepared,
+            Err(message) => return usage(&message),
+        };
     // cargo and rustup read their configuration (`.cargo/config.toml`, `rust-toolchain.toml`)
     // from the working directory upwards: from the pristine course's, never the submission's.
     if let Err(e) = std::env::set_current_dir(&course.root) {
@@ -165,9 +234,17 @@ pub fn grade(course: &Course, target_dir: &Path, ids: &[String], submission: &Pa
     }
     let changes = match protected_changes(&course.root, &submission) {
         Ok(changes) => changes,
-        Err(e) => return usage(&format!("cannot compare the submission with the course: {e}")),
+        Err(e) => {
+            return usage(&format!(
+                "cannot compare the submission with the course: {e}"
+            ));
+        }
     };
-    eprintln!("Grading the exercises of {} with the course at {}", submission.display(), course.root.display());
+    eprintln!(
+        "Grading the exercises of {} with the course at {}",
+        submission.display(),
+        course.root.display()
+    );
     let chosen = match chosen(&course, ids) {
         Ok(chosen) => chosen,
         Err(e) => return usage(&e.to_string()),
@@ -191,14 +268,27 @@ pub fn grade(course: &Course, target_dir: &Path, ids: &[String], submission: &Pa
             Err(e) => return usage(&e.to_string()),
         }
     };
-    let mut graded = graded.into_iter().map(|v| relocated(v, &submission, &course.root)).peekable();
-    let verdicts: Vec<Verdict> = chosen.iter().map(|e| graded.next_if(|v| v.id == e.id).unwrap_or_else(|| missing(e))).collect();
+    let mut graded = graded
+        .into_iter()
+        .map(|v| relocated(v, &submission, &course.root))
+        .peekable();
+    let verdicts: Vec<Verdict> = chosen
+        .iter()
+        .map(|e| {
+            graded
+                .next_if(|v| v.id == e.id)
+                .unwrap_or_else(|| missing(e))
+        })
+        .collect();
     session.conclude(&course, &verdicts, Some(&changes))
 }
 
 /// The exercises `ids` name (all when none), in course order.
 fn chosen<'c>(course: &'c Course, ids: &[String]) -> Result<Vec<&'c Exercise>, CourseError> {
-    let mut chosen = ids.iter().map(|id| course.exercise(id)).collect::<Result<Vec<_>, _>>()?;
+    let mut chosen = ids
+        .iter()
+        .map(|id| course.exercise(id))
+        .collect::<Result<Vec<_>, _>>()?;
     if ids.is_empty() {
         chosen = course.exercises.iter().collect();
     }
@@ -208,11 +298,25 @@ fn chosen<'c>(course: &'c Course, ids: &[String]) -> Result<Vec<&'c Exercise>, C
 }
 
 /// Everything `grade` works with, its paths made absolute before it changes folder.
-fn absolute_paths(submission: &Path, course: &Course, target_dir: &Path, options: &Options) -> Result<(PathBuf, Course, PathBuf, Options), String> {
-    let absolute = |path: &Path| std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()));
-    let canonical = |path: &Path, what: &str| std::fs::canonicalize(path).map_err(|e| format!("no {what} at {}: {e}", path.display()));
-    let submission = canonical(submission, "submission (the folder of the learner's repository)")?;
-    let course = Course { root: canonical(&course.root, "course")?, ..course.clone() };
+fn absolute_paths(
+    submission: &Path,
+    course: &Course,
+    target_dir: &Path,
+    options: &Options,
+) -> Result<(PathBuf, Course, PathBuf, Options), String> {
+    let absolute =
+        |path: &Path| std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()));
+    let canonical = |path: &Path, what: &str| {
+        std::fs::canonicalize(path).map_err(|e| format!("no {what} at {}: {e}", path.display()))
+    };
+    let submission = canonical(
+        submission,
+        "submission (the folder of the learner's repository)",
+    )?;
+    let course = Course {
+        root: canonical(&course.root, "course")?,
+        ..course.clone()
+    };
     let mut options = options.clone();
     for target in &mut options.reports {
         target.path = absolute(&target.path)?;
@@ -222,12 +326,22 @@ fn absolute_paths(submission: &Path, course: &Course, target_dir: &Path, options
 
 /// The verdict on an exercise whose file the submission lacks.
 fn missing(exercise: &Exercise) -> Verdict {
-    let headline = format!("{} is missing from the submission", exercise.path().display());
-    let rendered = format!("error: {headline}: restore its starter with `learn reset {}` and solve it\n", exercise.id);
+    let headline = format!(
+        "{} is missing from the submission",
+        exercise.path().display()
+    );
+    let rendered = format!(
+        "error: {headline}: restore its starter with `learn reset {}` and solve it\n",
+        exercise.id
+    );
     Verdict {
         id: exercise.id.clone(),
         file: exercise.path(),
-        outcome: GradeOutcome::CompileError(CompileError { rendered, location: None, headline }),
+        outcome: GradeOutcome::CompileError(CompileError {
+            rendered,
+            location: None,
+            headline,
+        }),
         runs: 0,
         retries: Vec::new(),
         skipped: Vec::new(),
@@ -240,8 +354,17 @@ fn missing(exercise: &Exercise) -> Verdict {
 /// repository: the build already wrote them relative to the course root, where they are in it.
 fn relocated(mut verdict: Verdict, submission: &Path, course_root: &Path) -> Verdict {
     let mut prefixes = vec![format!("{}/", submission.display())];
-    prefixes.extend(submission.strip_prefix(course_root).ok().map(|inside| format!("{}/", inside.display())));
-    let relative = |text: &str| prefixes.iter().fold(text.to_string(), |text, prefix| text.replace(prefix.as_str(), ""));
+    prefixes.extend(
+        submission
+            .strip_prefix(course_root)
+            .ok()
+            .map(|inside| format!("{}/", inside.display())),
+    );
+    let relative = |text: &str| {
+        prefixes.iter().fold(text.to_string(), |text, prefix| {
+            text.replace(prefix.as_str(), "")
+        })
+    };
     verdict.file = PathBuf::from(relative(&verdict.file.display().to_string()));
     match &mut verdict.outcome {
         GradeOutcome::CompileError(e) => {
@@ -261,17 +384,25 @@ fn relocated(mut verdict: Verdict, submission: &Path, course_root: &Path) -> Ver
 }
 
 /// The [`PROTECTED`] files that differ between the pristine course and the submission.
-pub fn protected_changes(pristine: &Path, submission: &Path) -> std::io::Result<Vec<ProtectedChange>> {
+pub fn protected_changes(
+    pristine: &Path,
+    submission: &Path,
+) -> std::io::Result<Vec<ProtectedChange>> {
     let (before, after) = (protected_files(pristine)?, protected_files(submission)?);
     let mut changes = Vec::new();
     for path in before.union(&after) {
         let kind = match (before.contains(path), after.contains(path)) {
             (true, false) => ChangeKind::Removed,
             (false, true) => ChangeKind::Added,
-            _ if content(&pristine.join(path)) != content(&submission.join(path)) => ChangeKind::Changed,
+            _ if content(&pristine.join(path)) != content(&submission.join(path)) => {
+                ChangeKind::Changed
+            }
             _ => continue,
         };
-        changes.push(ProtectedChange { path: path.clone(), kind });
+        changes.push(ProtectedChange {
+            path: path.clone(),
+            kind,
+        });
     }
     Ok(changes)
 }
@@ -303,7 +434,11 @@ fn collect(root: &Path, relative: &Path, files: &mut BTreeSet<PathBuf>) -> std::
 
 /// A file's bytes, or a symbolic link's target.
 fn content(path: &Path) -> Option<Vec<u8>> {
-    std::fs::read(path).ok().or_else(|| std::fs::read_link(path).ok().map(|target| target.into_os_string().into_encoded_bytes()))
+    std::fs::read(path).ok().or_else(|| {
+        std::fs::read_link(path)
+            .ok()
+            .map(|target| target.into_os_string().into_encoded_bytes())
+    })
 }
 
 fn usage(message: &str) -> Exit {
@@ -317,9 +452,22 @@ mod tests {
 
     #[test]
     fn a_report_is_format_then_path() {
-        assert_eq!(parse_report("json=out/results.json"), Ok(ReportTarget { format: ReportFormat::Json, path: "out/results.json".into() }));
-        assert_eq!(parse_report("markdown=a=b.md").map(|t| t.path), Ok(PathBuf::from("a=b.md")));
-        assert!(parse_report("xml=x").unwrap_err().contains("json, junit or markdown"));
+        assert_eq!(
+            parse_report("json=out/results.json"),
+            Ok(ReportTarget {
+                format: ReportFormat::Json,
+                path: "out/results.json".into()
+            })
+        );
+        assert_eq!(
+            parse_report("markdown=a=b.md").map(|t| t.path),
+            Ok(PathBuf::from("a=b.md"))
+        );
+        assert!(
+            parse_report("xml=x")
+                .unwrap_err()
+                .contains("json, junit or markdown")
+        );
         assert!(parse_report("json=").is_err());
         assert!(parse_report("results.json").is_err());
     }
@@ -334,12 +482,19 @@ mod tests {
             std::fs::write(dir.join("exercises/a.rs"), format!("{}", dir.display())).unwrap();
         }
         std::fs::write(pristine.path().join("course/snapshots/a.snap"), "expected").unwrap();
-        std::fs::write(fork.path().join("course/snapshots/a.snap"), "what my program prints").unwrap();
+        std::fs::write(
+            fork.path().join("course/snapshots/a.snap"),
+            "what my program prints",
+        )
+        .unwrap();
         std::fs::write(pristine.path().join("Cargo.lock"), "lock").unwrap();
         std::fs::create_dir_all(fork.path().join(".github/workflows")).unwrap();
         std::fs::write(fork.path().join(".github/workflows/learn.yml"), "on: push").unwrap();
         let changes = protected_changes(pristine.path(), fork.path()).unwrap();
-        let seen: Vec<(String, ChangeKind)> = changes.iter().map(|c| (c.path.display().to_string(), c.kind)).collect();
+        let seen: Vec<(String, ChangeKind)> = changes
+            .iter()
+            .map(|c| (c.path.display().to_string(), c.kind))
+            .collect();
         assert_eq!(
             seen,
             [

@@ -145,24 +145,41 @@ pub fn main() -> ExitCode {
     };
     choice.write_global();
     if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
-        return commands::fail_usage("learn grade needs --course DIR: the pristine course to grade with");
+        return commands::fail_usage(
+            "learn grade needs --course DIR: the pristine course to grade with",
+        );
     }
     let app = match App::open(cli.course.clone(), cli.unlock_all) {
         Ok(app) => app,
         Err(message) => return commands::fail_usage(&message),
     };
     let exit = match cli.command {
-        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => app.watch(watch::Mode::Notify),
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
+            app.watch(watch::Mode::Notify)
+        }
         None => app.status(),
         Some(Command::Next) => app.next(),
-        Some(Command::Run { id, replay, timeline }) => app.run(id.as_deref(), replay, timeline),
+        Some(Command::Run {
+            id,
+            replay,
+            timeline,
+        }) => app.run(id.as_deref(), replay, timeline),
         Some(Command::Watch { poll, manual }) => app.watch(watch::Mode::from_flags(poll, manual)),
         Some(Command::Hint { id }) => app.hint(id.as_deref()),
         Some(Command::List) => app.list(),
         Some(Command::Reset { id }) => app.reset(&id),
         Some(Command::Solution { id }) => app.solution(&id),
-        Some(Command::Verify { ids, files, runs, ci }) => app.verify(&ids, files.source(), runs, &ci),
-        Some(Command::Grade { ids, submission, ci }) => app.grade(&ids, &submission, &ci),
+        Some(Command::Verify {
+            ids,
+            files,
+            runs,
+            ci,
+        }) => app.verify(&ids, files.source(), runs, &ci),
+        Some(Command::Grade {
+            ids,
+            submission,
+            ci,
+        }) => app.grade(&ids, &submission, &ci),
     };
     ExitCode::from(exit as u8)
 }

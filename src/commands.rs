@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anstream::{eprintln, print, println};
 
 use crate::ci;
-use crate::course::{starters, Course, Exercise};
+use crate::course::{Course, Exercise, starters};
 use crate::grade::{Grader, Source, Verdict};
 use crate::progress::{Loaded, Progress, ProgressStore};
 use crate::report::terminal::{self, Status};
@@ -53,12 +53,18 @@ impl App {
             Some(dir) => std::path::absolute(dir).map_err(|e| format!("LEARN_TARGET_DIR: {e}"))?,
             None => root.join("target/learn"),
         };
-        Ok(App { course, target_dir, unlock_all })
+        Ok(App {
+            course,
+            target_dir,
+            unlock_all,
+        })
     }
 
     /// `learn` alone: where the learner stands.
     pub fn status(&self) -> Exit {
-        let Ok(progress) = self.progress() else { return Exit::Usage };
+        let Ok(progress) = self.progress() else {
+            return Exit::Usage;
+        };
         match self.current(&progress) {
             Some(exercise) => println!("{}", terminal::exercise_intro(&self.course, exercise)),
             None => println!("Every exercise is done. Well played!"),
@@ -68,19 +74,30 @@ impl App {
 
     /// `learn next`.
     pub fn next(&self) -> Exit {
-        let Ok(progress) = self.progress() else { return Exit::Usage };
+        let Ok(progress) = self.progress() else {
+            return Exit::Usage;
+        };
         let Some(exercise) = self.current(&progress) else {
-            println!("Every exercise is done ({} of {}). Well played!", progress.done.len(), self.course.exercises.len());
+            println!(
+                "Every exercise is done ({} of {}). Well played!",
+                progress.done.len(),
+                self.course.exercises.len()
+            );
             return Exit::Success;
         };
         if self.is_untouched(exercise) {
             println!("{}", terminal::exercise_intro(&self.course, exercise));
             return Exit::Success;
         }
-        let Some(verdict) = self.grade_one(exercise, Source::Exercise, None) else { return Exit::Usage };
+        let Some(verdict) = self.grade_one(exercise, Source::Exercise, None) else {
+            return Exit::Usage;
+        };
         print_verdict(exercise, &verdict, false);
         if !verdict.passed() {
-            println!("\nStill on {}: nothing was recorded. Fix it and run `learn next` again.", exercise.id);
+            println!(
+                "\nStill on {}: nothing was recorded. Fix it and run `learn next` again.",
+                exercise.id
+            );
             return Exit::Failed;
         }
         let progress = match self.update_progress(|p| p.mark_done(&exercise.id)) {
@@ -100,10 +117,18 @@ impl App {
 
     /// `learn run [ID]`; `timeline` draws the run's timeline under the verdict whatever it is.
     pub fn run(&self, id: Option<&str>, replay: Option<String>, timeline: bool) -> Exit {
-        let Some(exercise) = self.pick(id) else { return Exit::Usage };
-        let Some(verdict) = self.grade_one(exercise, Source::Exercise, replay) else { return Exit::Usage };
+        let Some(exercise) = self.pick(id) else {
+            return Exit::Usage;
+        };
+        let Some(verdict) = self.grade_one(exercise, Source::Exercise, replay) else {
+            return Exit::Usage;
+        };
         print_verdict(exercise, &verdict, timeline);
-        if verdict.passed() { Exit::Success } else { Exit::Failed }
+        if verdict.passed() {
+            Exit::Success
+        } else {
+            Exit::Failed
+        }
     }
 
     /// `learn watch` (and `learn` alone on a terminal): re-checks the exercise on every save.
@@ -113,7 +138,9 @@ impl App {
 
     /// `learn hint [ID]`.
     pub fn hint(&self, id: Option<&str>) -> Exit {
-        let Some(exercise) = self.pick(id) else { return Exit::Usage };
+        let Some(exercise) = self.pick(id) else {
+            return Exit::Usage;
+        };
         println!("Hint for {}:\n", exercise.id);
         for line in exercise.spec.hint.trim_end().lines() {
             println!("  {line}");
@@ -123,8 +150,13 @@ impl App {
 
     /// `learn list`.
     pub fn list(&self) -> Exit {
-        let Ok(progress) = self.progress() else { return Exit::Usage };
-        print!("{}", terminal::list(&self.course, &progress, |e| self.status_of(e, &progress)));
+        let Ok(progress) = self.progress() else {
+            return Exit::Usage;
+        };
+        print!(
+            "{}",
+            terminal::list(&self.course, &progress, |e| self.status_of(e, &progress))
+        );
         Exit::Success
     }
 
@@ -139,7 +171,11 @@ impl App {
                 if let Some(backup) = backup {
                     println!("Your version is kept at {}", backup.display());
                 }
-                println!("Restored the starter of {} in {}", exercise.id, exercise.path().display());
+                println!(
+                    "Restored the starter of {} in {}",
+                    exercise.id,
+                    exercise.path().display()
+                );
                 Exit::Success
             }
             Err(message) => usage(&message),
@@ -150,11 +186,19 @@ impl App {
     /// starter; returns where the backup went.
     pub(crate) fn restore_starter(&self, exercise: &Exercise) -> Result<Option<PathBuf>, String> {
         let Some(starter) = starters::starter(&exercise.id) else {
-            return Err(format!("no starter of {} is embedded in this build of learn (rebuild it)", exercise.id));
+            return Err(format!(
+                "no starter of {} is embedded in this build of learn (rebuild it)",
+                exercise.id
+            ));
         };
         let path = self.course.root.join(exercise.path());
         let backup = if path.exists() {
-            Some(self.back_up(exercise, &path).map_err(|e| format!("cannot back up {}: {e}; nothing was changed", path.display()))?)
+            Some(self.back_up(exercise, &path).map_err(|e| {
+                format!(
+                    "cannot back up {}: {e}; nothing was changed",
+                    path.display()
+                )
+            })?)
         } else {
             None
         };
@@ -170,21 +214,35 @@ impl App {
             Ok(e) => e,
             Err(e) => return usage(&e.to_string()),
         };
-        let Ok(progress) = self.progress() else { return Exit::Usage };
+        let Ok(progress) = self.progress() else {
+            return Exit::Usage;
+        };
         if !self.unlock_all && !progress.is_done(&exercise.id) {
-            return usage(&format!("finish {} first: its solution is shown once it passes", exercise.id));
+            return usage(&format!(
+                "finish {} first: its solution is shown once it passes",
+                exercise.id
+            ));
         }
         match std::fs::read_to_string(self.course.root.join(exercise.solution_path())) {
             Ok(text) => {
                 println!("// {}\n{text}", exercise.solution_path().display());
                 Exit::Success
             }
-            Err(e) => usage(&format!("cannot read {}: {e}", exercise.solution_path().display())),
+            Err(e) => usage(&format!(
+                "cannot read {}: {e}",
+                exercise.solution_path().display()
+            )),
         }
     }
 
     /// `learn verify [IDS]`: course order, one line each and a total.
-    pub fn verify(&self, ids: &[String], source: Source, runs: Option<u32>, options: &ci::Options) -> Exit {
+    pub fn verify(
+        &self,
+        ids: &[String],
+        source: Source,
+        runs: Option<u32>,
+        options: &ci::Options,
+    ) -> Exit {
         let mut chosen = Vec::new();
         for exercise in &self.course.exercises {
             if ids.is_empty() || ids.contains(&exercise.id) {
@@ -192,17 +250,24 @@ impl App {
             }
         }
         if let Some(unknown) = ids.iter().find(|id| self.course.index_of(id).is_none()) {
-            return usage(&format!("no exercise `{unknown}` in this course (see `learn list`)"));
+            return usage(&format!(
+                "no exercise `{unknown}` in this course (see `learn list`)"
+            ));
         }
         eprintln!("Building {} exercise(s)…", chosen.len());
         let progress = ProgressLine::start("building the exercises");
         let cargo = |line: &str| progress.cargo_line(line);
-        let grader = Grader::new(&self.course, self.target_dir.clone()).runs(runs).cargo_lines(progress.is_shown().then_some(&cargo));
+        let grader = Grader::new(&self.course, self.target_dir.clone())
+            .runs(runs)
+            .cargo_lines(progress.is_shown().then_some(&cargo));
         let session = ci::Session::new(options);
         let mut graded = 0;
         let each = |v: &Verdict| {
             graded += 1;
-            progress.set(format!("graded {graded} of {}; grading the others", chosen.len()));
+            progress.set(format!(
+                "graded {graded} of {}; grading the others",
+                chosen.len()
+            ));
             progress.suspend(|| session.progress(v));
         };
         let verdicts = match grader.grade(&chosen, each) {
@@ -218,11 +283,18 @@ impl App {
         ci::grade(&self.course, &self.target_dir, ids, submission, options)
     }
 
-    fn grade_one(&self, exercise: &Exercise, source: Source, replay: Option<String>) -> Option<Verdict> {
+    fn grade_one(
+        &self,
+        exercise: &Exercise,
+        source: Source,
+        replay: Option<String>,
+    ) -> Option<Verdict> {
         eprintln!("Checking {}…", exercise.id);
         let progress = ProgressLine::start(&format!("building {}", exercise.id));
         let cargo = |line: &str| progress.cargo_line(line);
-        let grader = Grader::new(&self.course, self.target_dir.clone()).replay(replay).cargo_lines(progress.is_shown().then_some(&cargo));
+        let grader = Grader::new(&self.course, self.target_dir.clone())
+            .replay(replay)
+            .cargo_lines(progress.is_shown().then_some(&cargo));
         match grader.grade(&[(exercise, source)], |_| {}) {
             Ok(mut verdicts) => verdicts.pop(),
             Err(e) => {
@@ -252,8 +324,13 @@ impl App {
             },
         };
         if self.status_of(exercise, &progress) == Status::Locked {
-            let first = self.current(&progress).map_or("the exercises before it", |e| e.id.as_str());
-            eprintln!("error: {} is locked: finish {first} first (`learn next`)", exercise.id);
+            let first = self
+                .current(&progress)
+                .map_or("the exercises before it", |e| e.id.as_str());
+            eprintln!(
+                "error: {} is locked: finish {first} first (`learn next`)",
+                exercise.id
+            );
             return None;
         }
         Some(exercise)
@@ -271,7 +348,10 @@ impl App {
 
     /// The first exercise not done yet.
     pub(crate) fn current<'a>(&'a self, progress: &Progress) -> Option<&'a Exercise> {
-        self.course.exercises.iter().find(|e| !progress.is_done(&e.id))
+        self.course
+            .exercises
+            .iter()
+            .find(|e| !progress.is_done(&e.id))
     }
 
     /// Done, current, locked, or open (everything unlocked).
@@ -296,15 +376,24 @@ impl App {
     /// The progress; a corrupt file is kept aside and progress rebuilt by checking the
     /// exercises in order.
     pub(crate) fn progress(&self) -> Result<Progress, ()> {
-        let store = ProgressStore::lock(&self.course.root).map_err(|e| eprintln!("error: cannot lock the progress file: {e}"))?;
+        let store = ProgressStore::lock(&self.course.root)
+            .map_err(|e| eprintln!("error: cannot lock the progress file: {e}"))?;
         match store.load() {
             Ok(Loaded::Fine(progress)) => Ok(progress),
             Ok(Loaded::Corrupt { kept_at, reason }) => {
-                eprintln!("warning: the progress file could not be read ({reason}); it is kept at {}.", kept_at.display());
+                eprintln!(
+                    "warning: the progress file could not be read ({reason}); it is kept at {}.",
+                    kept_at.display()
+                );
                 eprintln!("Rebuilding progress by checking your exercises in order…");
                 let progress = self.rebuild_progress();
-                store.save(&progress).map_err(|e| eprintln!("error: cannot save progress: {e}"))?;
-                eprintln!("Progress rebuilt: {} exercise(s) done.", progress.done.len());
+                store
+                    .save(&progress)
+                    .map_err(|e| eprintln!("error: cannot save progress: {e}"))?;
+                eprintln!(
+                    "Progress rebuilt: {} exercise(s) done.",
+                    progress.done.len()
+                );
                 Ok(progress)
             }
             Err(e) => {
@@ -329,7 +418,10 @@ impl App {
     }
 
     /// Applies `change` to the progress as it is on disk now, under the lock, and saves it.
-    pub(crate) fn update_progress(&self, change: impl FnOnce(&mut Progress)) -> std::io::Result<Progress> {
+    pub(crate) fn update_progress(
+        &self,
+        change: impl FnOnce(&mut Progress),
+    ) -> std::io::Result<Progress> {
         let store = ProgressStore::lock(&self.course.root)?;
         let mut progress = match store.load()? {
             Loaded::Fine(p) => p,
@@ -341,8 +433,15 @@ impl App {
     }
 
     fn back_up(&self, exercise: &Exercise, path: &Path) -> std::io::Result<PathBuf> {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
-        let backup = self.course.root.join(".learn-backups").join(&exercise.chapter).join(format!("{}-{stamp}.rs", exercise.spec.name));
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let backup = self
+            .course
+            .root
+            .join(".learn-backups")
+            .join(&exercise.chapter)
+            .join(format!("{}-{stamp}.rs", exercise.spec.name));
         std::fs::create_dir_all(backup.parent().expect("has a folder"))?;
         std::fs::copy(path, &backup)?;
         Ok(backup)
@@ -353,7 +452,11 @@ impl App {
 /// (or always, with `timeline`).
 fn print_verdict(exercise: &Exercise, verdict: &Verdict, timeline: bool) {
     print!("{}", terminal::verdict(verdict));
-    let width = if std::io::stdout().is_terminal() { Screen::size().0 } else { 100 };
+    let width = if std::io::stdout().is_terminal() {
+        Screen::size().0
+    } else {
+        100
+    };
     if let Some(drawn) = tui::timeline::under_verdict(verdict, exercise, timeline, width) {
         print!("\n{drawn}");
     }

@@ -12,7 +12,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-use crate::course::{expected_output, Course, Exercise};
+use crate::course::{Course, Exercise, expected_output};
 
 /// What a verdict on an exercise's learner file depends on, hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,9 @@ impl Fingerprint {
         source.hash(&mut hasher);
         format!("{:?}", exercise.spec).hash(&mut hasher);
         for args in exercise.arg_sets() {
-            expected_output(&course.root, exercise, &args).ok().hash(&mut hasher);
+            expected_output(&course.root, exercise, &args)
+                .ok()
+                .hash(&mut hasher);
         }
         runner_identity().hash(&mut hasher);
         Some(Fingerprint(format!("{:016x}", hasher.finish())))
@@ -42,7 +44,9 @@ pub struct PassedCache {
 impl PassedCache {
     /// The cache kept in `target_dir`.
     pub fn in_target(target_dir: &Path) -> PassedCache {
-        PassedCache { path: target_dir.join("passed.toml") }
+        PassedCache {
+            path: target_dir.join("passed.toml"),
+        }
     }
 
     /// Whether the file of exercise `id` with this fingerprint passed every check.
@@ -56,20 +60,28 @@ impl PassedCache {
         entries.insert(id.to_string(), fingerprint.0);
         let text = toml::to_string(&entries).map_err(std::io::Error::other)?;
         std::fs::create_dir_all(self.path.parent().expect("the cache is in a folder"))?;
-        let temp = self.path.with_extension(format!("tmp{}", std::process::id()));
+        let temp = self
+            .path
+            .with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&temp, text)?;
         std::fs::rename(temp, &self.path)
     }
 
     /// The entries on disk; none when the file is missing or unreadable.
     fn load(&self) -> BTreeMap<String, String> {
-        std::fs::read_to_string(&self.path).ok().and_then(|text| toml::from_str(&text).ok()).unwrap_or_default()
+        std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|text| toml::from_str(&text).ok())
+            .unwrap_or_default()
     }
 }
 
 /// This build of `learn`: its version and when its executable was written.
 fn runner_identity() -> (String, Option<std::time::SystemTime>) {
-    let written = std::env::current_exe().and_then(std::fs::metadata).and_then(|m| m.modified()).ok();
+    let written = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .and_then(|m| m.modified())
+        .ok();
     (env!("CARGO_PKG_VERSION").to_string(), written)
 }
 
@@ -104,13 +116,26 @@ mod tests {
         let cache = PassedCache::in_target(&dir.path().join("target"));
         let (first, second) = (&course.exercises[0], &course.exercises[1]);
         let now = |e| Fingerprint::of(&course, e).expect("the file is there");
-        assert!(!cache.passed(&first.id, &now(first)), "nothing recorded yet");
+        assert!(
+            !cache.passed(&first.id, &now(first)),
+            "nothing recorded yet"
+        );
         cache.record(&first.id, now(first)).unwrap();
         assert!(cache.passed(&first.id, &now(first)));
-        assert!(!cache.passed(&second.id, &now(second)), "only the exercise recorded");
+        assert!(
+            !cache.passed(&second.id, &now(second)),
+            "only the exercise recorded"
+        );
         let file = dir.path().join(first.path());
-        std::fs::write(&file, format!("{}\n// changed\n", std::fs::read_to_string(&file).unwrap())).unwrap();
-        assert!(!cache.passed(&first.id, &now(first)), "a changed file is graded again");
+        std::fs::write(
+            &file,
+            format!("{}\n// changed\n", std::fs::read_to_string(&file).unwrap()),
+        )
+        .unwrap();
+        assert!(
+            !cache.passed(&first.id, &now(first)),
+            "a changed file is graded again"
+        );
     }
 
     #[test]
@@ -118,7 +143,9 @@ mod tests {
         let (dir, course) = course_copy();
         let cache = PassedCache::in_target(&dir.path().join("target"));
         let mut exercise = course.exercises[0].clone();
-        cache.record(&exercise.id, Fingerprint::of(&course, &exercise).unwrap()).unwrap();
+        cache
+            .record(&exercise.id, Fingerprint::of(&course, &exercise).unwrap())
+            .unwrap();
         exercise.spec.timeout_secs = Some(exercise.spec.timeout_secs.unwrap_or(10.0) + 1.0);
         assert!(!cache.passed(&exercise.id, &Fingerprint::of(&course, &exercise).unwrap()));
     }

@@ -58,9 +58,16 @@ pub struct ProgressStore {
 impl ProgressStore {
     /// Waits for and takes the lock of the course at `root`.
     pub fn lock(root: &Path) -> std::io::Result<ProgressStore> {
-        let lock = OpenOptions::new().create(true).truncate(false).write(true).open(root.join(LOCK_FILE))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(root.join(LOCK_FILE))?;
         lock.lock()?;
-        Ok(ProgressStore { root: root.to_path_buf(), _lock: lock })
+        Ok(ProgressStore {
+            root: root.to_path_buf(),
+            _lock: lock,
+        })
     }
 
     /// Reads the progress; a corrupt file is moved aside (never deleted).
@@ -68,8 +75,12 @@ impl ProgressStore {
         let path = self.root.join(PROGRESS_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Loaded::Fine(Progress::default())),
-            Err(e) if e.kind() == ErrorKind::InvalidData => return self.keep_aside(&path, "it is not UTF-8 text".into()),
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Ok(Loaded::Fine(Progress::default()));
+            }
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
+                return self.keep_aside(&path, "it is not UTF-8 text".into());
+            }
             Err(e) => return Err(e),
         };
         match toml::from_str::<Progress>(&text) {
@@ -84,14 +95,18 @@ impl ProgressStore {
             "# The exercises you have finished, kept by `learn`. Safe to delete: `learn` then starts over.\n{}",
             toml::to_string(progress).map_err(std::io::Error::other)?
         );
-        let temp = self.root.join(format!("{PROGRESS_FILE}.tmp{}", std::process::id()));
+        let temp = self
+            .root
+            .join(format!("{PROGRESS_FILE}.tmp{}", std::process::id()));
         std::fs::write(&temp, text)?;
         File::open(&temp)?.sync_all()?;
         std::fs::rename(&temp, self.root.join(PROGRESS_FILE))
     }
 
     fn keep_aside(&self, path: &Path, reason: String) -> std::io::Result<Loaded> {
-        let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let kept_at = self.root.join(format!("{PROGRESS_FILE}.corrupt-{stamp}"));
         std::fs::rename(path, &kept_at)?;
         Ok(Loaded::Corrupt { kept_at, reason })
@@ -111,8 +126,13 @@ mod tests {
         store.save(&progress).unwrap();
         assert!(matches!(store.load().unwrap(), Loaded::Fine(p) if p == progress));
         std::fs::write(dir.path().join(PROGRESS_FILE), "done = [unclosed").unwrap();
-        let Loaded::Corrupt { kept_at, .. } = store.load().unwrap() else { panic!("corrupt file accepted") };
-        assert_eq!(std::fs::read_to_string(kept_at).unwrap(), "done = [unclosed");
+        let Loaded::Corrupt { kept_at, .. } = store.load().unwrap() else {
+            panic!("corrupt file accepted")
+        };
+        assert_eq!(
+            std::fs::read_to_string(kept_at).unwrap(),
+            "done = [unclosed"
+        );
         assert!(!dir.path().join(PROGRESS_FILE).exists());
     }
 }

@@ -21,7 +21,13 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 
 /// The files served and their delays: fixed, so that timings are comparable between runs.
-const FILES: [(&str, u64); 5] = [("File_A.txt", 2000), ("File_B.txt", 1000), ("File_C.txt", 3000), ("File_D.txt", 1500), ("File_E.txt", 2500)];
+const FILES: [(&str, u64); 5] = [
+    ("File_A.txt", 2000),
+    ("File_B.txt", 1000),
+    ("File_C.txt", 3000),
+    ("File_D.txt", 1500),
+    ("File_E.txt", 2500),
+];
 
 /// What the server saw during one run, and how the saved files compare.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,7 +59,10 @@ pub struct DownloadServer {
 impl DownloadServer {
     /// Starts serving on 127.0.0.1 with fresh random file contents.
     pub fn start() -> std::io::Result<DownloadServer> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()?;
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let port = listener.local_addr()?.port();
@@ -61,20 +70,45 @@ impl DownloadServer {
             let _entered = runtime.enter();
             tokio::net::TcpListener::from_std(listener)?
         };
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1;
-        let contents = FILES.iter().enumerate().map(|(i, (name, _))| (name.to_string(), file_bytes(seed.wrapping_mul(i as u64 + 7), 2048 + 997 * i))).collect();
-        let state = Arc::new(State { in_flight: AtomicUsize::new(0), max_in_flight: AtomicUsize::new(0), requests: AtomicUsize::new(0), contents });
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            | 1;
+        let contents = FILES
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| {
+                (
+                    name.to_string(),
+                    file_bytes(seed.wrapping_mul(i as u64 + 7), 2048 + 997 * i),
+                )
+            })
+            .collect();
+        let state = Arc::new(State {
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
+            requests: AtomicUsize::new(0),
+            contents,
+        });
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let thread = {
             let state = Arc::clone(&state);
-            std::thread::Builder::new().name("learn-server".into()).spawn(move || {
-                runtime.block_on(async {
-                    tokio::spawn(serve(listener, state));
-                    let _ = stopped.await;
-                })
-            })?
+            std::thread::Builder::new()
+                .name("learn-server".into())
+                .spawn(move || {
+                    runtime.block_on(async {
+                        tokio::spawn(serve(listener, state));
+                        let _ = stopped.await;
+                    })
+                })?
         };
-        Ok(DownloadServer { state, port, stop: Some(stop), thread: Some(thread), lock: Mutex::new(()) })
+        Ok(DownloadServer {
+            state,
+            port,
+            stop: Some(stop),
+            thread: Some(thread),
+            lock: Mutex::new(()),
+        })
     }
 
     /// `http://127.0.0.1:PORT`, passed to the program as `LEARN_SERVER`.
@@ -93,7 +127,11 @@ impl DownloadServer {
             .map(|(name, served)| {
                 let problem = match std::fs::read(out_dir.join(name)) {
                     Err(_) => Some("not saved in LEARN_OUT".to_string()),
-                    Ok(saved) if &saved != served => Some(format!("saved {} bytes that differ from the {} bytes served", saved.len(), served.len())),
+                    Ok(saved) if &saved != served => Some(format!(
+                        "saved {} bytes that differ from the {} bytes served",
+                        saved.len(),
+                        served.len()
+                    )),
                     Ok(_) => None,
                 };
                 (name.clone(), problem)
@@ -122,24 +160,35 @@ impl Drop for DownloadServer {
 /// runtime goes with it, and every connection still open is closed.
 async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
         let state = Arc::clone(&state);
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| respond(request, Arc::clone(&state)));
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let service =
+                hyper::service::service_fn(move |request| respond(request, Arc::clone(&state)));
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
 
 /// Answers one request: the listing at once, a file after its delay, anything else 404.
-async fn respond(request: Request<Incoming>, state: Arc<State>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn respond(
+    request: Request<Incoming>,
+    state: Arc<State>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path();
     if path == "/files" {
         let list: String = state.contents.keys().map(|n| format!("{n}\n")).collect();
         return Ok(Response::new(Full::new(Bytes::from(list))));
     }
     let name = path.strip_prefix("/files/").unwrap_or("");
-    let (Some(bytes), Some((_, delay))) = (state.contents.get(name), FILES.iter().find(|(n, _)| *n == name)) else {
+    let (Some(bytes), Some((_, delay))) = (
+        state.contents.get(name),
+        FILES.iter().find(|(n, _)| *n == name),
+    ) else {
         let mut missing = Response::new(Full::new(Bytes::from("no such file\n")));
         *missing.status_mut() = StatusCode::NOT_FOUND;
         return Ok(missing);

@@ -4,8 +4,8 @@
 mod common;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use learn::grade::{GradeOutcome, Grader, Source};
@@ -30,8 +30,16 @@ fn a_raised_cancel_flag_stops_a_running_program_and_its_children() {
     let started = Instant::now();
     let record = supervise::run(&request).expect("sh starts");
     raiser.join().unwrap();
-    assert!(matches!(record.ending, Ending::Stopped(StopReason::Cancelled)), "{:?}", record.ending);
-    assert!(started.elapsed() < Duration::from_secs(5), "stopped at once, not after the sleeps: {:?}", started.elapsed());
+    assert!(
+        matches!(record.ending, Ending::Stopped(StopReason::Cancelled)),
+        "{:?}",
+        record.ending
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "stopped at once, not after the sleeps: {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -40,7 +48,13 @@ fn grading_with_a_raised_cancel_flag_concludes_nothing() {
     let exercise = course.exercise("01_threads/spawn_join").unwrap();
     let cancel = Arc::new(AtomicBool::new(true));
     let grader = Grader::new(&course, common::target_dir()).cancel(cancel);
-    let verdicts = grader.grade(&[(exercise, Source::Solution)], |_| {}).expect("cargo runs");
-    assert!(matches!(verdicts[0].outcome, GradeOutcome::Cancelled), "{:?}", verdicts[0].outcome);
+    let verdicts = grader
+        .grade(&[(exercise, Source::Solution)], |_| {})
+        .expect("cargo runs");
+    assert!(
+        matches!(verdicts[0].outcome, GradeOutcome::Cancelled),
+        "{:?}",
+        verdicts[0].outcome
+    );
     assert_eq!(verdicts[0].runs, 0);
 }

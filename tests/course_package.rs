@@ -5,18 +5,36 @@ mod common;
 
 #[test]
 fn course_package_lists_every_exercise() {
-    let manifest: toml::Table = toml::from_str(&std::fs::read_to_string(common::root().join("course/Cargo.toml")).unwrap()).unwrap();
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(common::root().join("course/Cargo.toml")).unwrap())
+            .unwrap();
     let bins: Vec<(String, String)> = manifest["bin"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|b| (b["name"].as_str().unwrap().to_string(), b["path"].as_str().unwrap().to_string()))
+        .map(|b| {
+            (
+                b["name"].as_str().unwrap().to_string(),
+                b["path"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     for exercise in common::course().exercises {
         let name = exercise.id.replace('/', "-");
-        let expect = [(name.clone(), format!("../exercises/{}.rs", exercise.id)), (format!("solution-{name}"), format!("../solutions/{}.rs", exercise.id))];
+        let expect = [
+            (name.clone(), format!("../exercises/{}.rs", exercise.id)),
+            (
+                format!("solution-{name}"),
+                format!("../solutions/{}.rs", exercise.id),
+            ),
+        ];
         for bin in expect {
-            assert!(bins.contains(&bin), "course/Cargo.toml lacks [[bin]] name = {:?} path = {:?}", bin.0, bin.1);
+            assert!(
+                bins.contains(&bin),
+                "course/Cargo.toml lacks [[bin]] name = {:?} path = {:?}",
+                bin.0,
+                bin.1
+            );
         }
     }
 }

@@ -21,7 +21,9 @@ fn rejected_by(verdict: &Verdict) -> Option<Vec<String>> {
     match &verdict.outcome {
         GradeOutcome::Passed => None,
         GradeOutcome::CompileError(_) => Some(vec!["compile".into()]),
-        GradeOutcome::Failed(run) => Some(run.failures.iter().map(|f| f.check.to_string()).collect()),
+        GradeOutcome::Failed(run) => {
+            Some(run.failures.iter().map(|f| f.check.to_string()).collect())
+        }
         GradeOutcome::CourseError(e) => Some(vec![format!("course error: {e}")]),
         GradeOutcome::Cancelled => Some(vec!["cancelled".into()]),
     }
@@ -31,7 +33,10 @@ fn rejected_by(verdict: &Verdict) -> Option<Vec<String>> {
 const STARTER_FAILS_BY: &[(&str, &[&str])] = &[
     ("01_threads/spawn_join", &["output", "before", "last_line"]),
     ("01_threads/thread_args", &["compile"]),
-    ("01_threads/worker_loop", &["output", "before", "last_line", "overlap"]),
+    (
+        "01_threads/worker_loop",
+        &["output", "before", "last_line", "overlap"],
+    ),
     ("01_threads/numbers_and_letters", &["overlap", "wall_time"]),
     ("01_threads/join_results", &["compile"]),
     ("01_threads/scoped_sum", &["compile"]),
@@ -66,8 +71,17 @@ const NEED_FREE_CORES: [&str; 2] = ["cpu_parallelism", "speedup"];
 /// need free cores) because other work held the cores: the grader's promise on a busy
 /// machine. The tests accept it for those kinds, and only for them.
 fn not_judged_for_lack_of_cores(verdict: &Verdict, kinds: &[&str]) -> bool {
-    let busy = |kind: &&str| verdict.skipped.iter().any(|s| s.starts_with(&format!("{kind}: the machine was busy")));
-    verdict.passed() && kinds.iter().filter(|k| NEED_FREE_CORES.contains(k)).any(|k| busy(&k))
+    let busy = |kind: &&str| {
+        verdict
+            .skipped
+            .iter()
+            .any(|s| s.starts_with(&format!("{kind}: the machine was busy")))
+    };
+    verdict.passed()
+        && kinds
+            .iter()
+            .filter(|k| NEED_FREE_CORES.contains(k))
+            .any(busy)
 }
 
 /// The groups of programs this file grades.
@@ -90,17 +104,42 @@ fn graded() -> &'static [Graded] {
         let course = common::course();
         let mut planned: Vec<(Group, PathBuf, String, Source, &Exercise)> = Vec::new();
         for exercise in &course.exercises {
-            planned.push((Group::Solution, PathBuf::new(), String::new(), Source::Solution, exercise));
-            planned.push((Group::Starter, PathBuf::new(), String::new(), Source::Starter, exercise));
+            planned.push((
+                Group::Solution,
+                PathBuf::new(),
+                String::new(),
+                Source::Solution,
+                exercise,
+            ));
+            planned.push((
+                Group::Starter,
+                PathBuf::new(),
+                String::new(),
+                Source::Starter,
+                exercise,
+            ));
         }
         for (group, kind) in [(Group::Wrong, "wrong"), (Group::Alternative, "alt")] {
             for (id, path, first) in fixtures(kind) {
-                planned.push((group, path.clone(), first, Source::File(path), course.exercise(&id).unwrap()));
+                planned.push((
+                    group,
+                    path.clone(),
+                    first,
+                    Source::File(path),
+                    course.exercise(&id).unwrap(),
+                ));
             }
         }
-        let items: Vec<_> = planned.iter().map(|(.., source, exercise)| (*exercise, source.clone())).collect();
+        let items: Vec<_> = planned
+            .iter()
+            .map(|(.., source, exercise)| (*exercise, source.clone()))
+            .collect();
         let verdicts = grade_in_lanes(&course, &items);
-        planned.into_iter().zip(verdicts).map(|((group, path, first, _, _), verdict)| (group, path, first, verdict)).collect()
+        planned
+            .into_iter()
+            .zip(verdicts)
+            .map(|((group, path, first, _, _), verdict)| (group, path, first, verdict))
+            .collect()
     })
 }
 
@@ -119,13 +158,20 @@ fn grade_in_lanes(course: &Course, items: &[(&Exercise, Source)]) -> Vec<Verdict
         let handles: Vec<_> = (0..LANES)
             .map(|lane| {
                 let mine: Vec<_> = items.iter().skip(lane).step_by(LANES).cloned().collect();
-                scope.spawn(move || Grader::new(course, common::target_dir()).jobs(JOBS).grade(&mine, |_| {}).unwrap())
+                scope.spawn(move || {
+                    Grader::new(course, common::target_dir())
+                        .jobs(JOBS)
+                        .grade(&mine, |_| {})
+                        .unwrap()
+                })
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let mut lanes: Vec<_> = lanes.into_iter().map(Vec::into_iter).collect();
-    (0..items.len()).map(|i| lanes[i % LANES].next().unwrap()).collect()
+    (0..items.len())
+        .map(|i| lanes[i % LANES].next().unwrap())
+        .collect()
 }
 
 /// The graded programs of one group.
@@ -135,19 +181,29 @@ fn group(wanted: Group) -> impl Iterator<Item = &'static Graded> {
 
 #[test]
 fn every_solution_passes_every_check() {
-    let failed: Vec<_> = group(Group::Solution).filter_map(|(.., v)| rejected_by(v).map(|why| format!("{}: {why:?}", v.id))).collect();
+    let failed: Vec<_> = group(Group::Solution)
+        .filter_map(|(.., v)| rejected_by(v).map(|why| format!("{}: {why:?}", v.id)))
+        .collect();
     assert!(failed.is_empty(), "solutions rejected: {failed:#?}");
 }
 
 #[test]
 fn every_starter_fails_for_its_lesson() {
     for (.., verdict) in group(Group::Starter) {
-        let (_, expected) = STARTER_FAILS_BY.iter().find(|(id, _)| *id == verdict.id).unwrap_or_else(|| panic!("add {} to STARTER_FAILS_BY", verdict.id));
+        let (_, expected) = STARTER_FAILS_BY
+            .iter()
+            .find(|(id, _)| *id == verdict.id)
+            .unwrap_or_else(|| panic!("add {} to STARTER_FAILS_BY", verdict.id));
         if not_judged_for_lack_of_cores(verdict, expected) {
             continue;
         }
-        let why = rejected_by(verdict).unwrap_or_else(|| panic!("the starter of {} passes", verdict.id));
-        assert!(why.iter().any(|w| expected.contains(&w.as_str())), "the starter of {} failed by {why:?}, expected one of {expected:?}", verdict.id);
+        let why =
+            rejected_by(verdict).unwrap_or_else(|| panic!("the starter of {} passes", verdict.id));
+        assert!(
+            why.iter().any(|w| expected.contains(&w.as_str())),
+            "the starter of {} failed by {why:?}, expected one of {expected:?}",
+            verdict.id
+        );
     }
 }
 
@@ -157,9 +213,17 @@ fn fixtures(kind: &str) -> Vec<(String, PathBuf, String)> {
     let course = common::course();
     let mut found = Vec::new();
     for exercise in &course.exercises {
-        let dir = common::root().join("tests/fixtures").join(kind).join(&exercise.id);
+        let dir = common::root()
+            .join("tests/fixtures")
+            .join(kind)
+            .join(&exercise.id);
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let first = std::fs::read_to_string(entry.path()).unwrap().lines().next().unwrap_or("").to_string();
+            let first = std::fs::read_to_string(entry.path())
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
             found.push((exercise.id.clone(), entry.path(), first));
         }
     }
@@ -169,23 +233,47 @@ fn fixtures(kind: &str) -> Vec<(String, PathBuf, String)> {
 
 #[test]
 fn every_wrong_fixture_is_rejected_by_the_rule_it_names() {
-    assert!(group(Group::Wrong).count() >= common::course().exercises.len(), "at least one wrong fixture per exercise");
+    assert!(
+        group(Group::Wrong).count() >= common::course().exercises.len(),
+        "at least one wrong fixture per exercise"
+    );
     for (_, path, first, verdict) in group(Group::Wrong) {
-        let named = first.strip_prefix("// rejected-by: ").unwrap_or_else(|| panic!("{}: first line must be `// rejected-by: KIND`", path.display()));
+        let named = first.strip_prefix("// rejected-by: ").unwrap_or_else(|| {
+            panic!(
+                "{}: first line must be `// rejected-by: KIND`",
+                path.display()
+            )
+        });
         let named: Vec<&str> = named.split('|').map(str::trim).collect();
         if not_judged_for_lack_of_cores(verdict, &named) {
             continue;
         }
         let why = rejected_by(verdict).unwrap_or_else(|| panic!("{} was accepted", path.display()));
-        assert!(why.iter().any(|w| named.contains(&w.as_str())), "{} was rejected by {why:?}, not by {named:?}", path.display());
+        assert!(
+            why.iter().any(|w| named.contains(&w.as_str())),
+            "{} was rejected by {why:?}, not by {named:?}",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn every_alternative_solution_is_accepted() {
-    assert!(group(Group::Alternative).count() > 0, "alternative solutions are graded");
+    assert!(
+        group(Group::Alternative).count() > 0,
+        "alternative solutions are graded"
+    );
     for (_, path, first, verdict) in group(Group::Alternative) {
-        assert!(first.starts_with("// accepted: "), "{}: first line must be `// accepted: …`", path.display());
-        assert_eq!(rejected_by(verdict), None, "{} was rejected", path.display());
+        assert!(
+            first.starts_with("// accepted: "),
+            "{}: first line must be `// accepted: …`",
+            path.display()
+        );
+        assert_eq!(
+            rejected_by(verdict),
+            None,
+            "{} was rejected",
+            path.display()
+        );
     }
 }

@@ -11,9 +11,16 @@ fn next_introduces_the_first_exercise_then_records_a_pass_and_unlocks_the_next()
     let first = learn(dir.path(), &["next"]);
     let (out, _) = text(&first);
     assert_eq!(first.status.code(), Some(0));
-    assert!(out.contains("01_threads/spawn_join") && out.contains("exercises/01_threads/spawn_join.rs"), "{out}");
+    assert!(
+        out.contains("01_threads/spawn_join") && out.contains("exercises/01_threads/spawn_join.rs"),
+        "{out}"
+    );
 
-    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
     let passed = learn(dir.path(), &["next"]);
     let (out, err) = text(&passed);
     assert_eq!(passed.status.code(), Some(0), "{out}{err}");
@@ -26,7 +33,11 @@ fn next_introduces_the_first_exercise_then_records_a_pass_and_unlocks_the_next()
 #[test]
 fn a_failing_exercise_records_nothing() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/spawn_join", "tests/fixtures/wrong/01_threads/spawn_join/never_joined.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "tests/fixtures/wrong/01_threads/spawn_join/never_joined.rs",
+    );
     let failed = learn(dir.path(), &["next"]);
     let (out, _) = text(&failed);
     assert_eq!(failed.status.code(), Some(1), "{out}");
@@ -40,8 +51,14 @@ fn a_locked_exercise_names_what_to_finish_first_unless_unlocked() {
     let locked = learn(dir.path(), &["hint", "01_threads/scoped_sum"]);
     let (_, err) = text(&locked);
     assert_eq!(locked.status.code(), Some(2));
-    assert!(err.contains("locked: finish 01_threads/spawn_join first"), "{err}");
-    let unlocked = learn(dir.path(), &["--unlock-all", "hint", "01_threads/scoped_sum"]);
+    assert!(
+        err.contains("locked: finish 01_threads/spawn_join first"),
+        "{err}"
+    );
+    let unlocked = learn(
+        dir.path(),
+        &["--unlock-all", "hint", "01_threads/scoped_sum"],
+    );
     assert_eq!(unlocked.status.code(), Some(0));
     assert!(text(&unlocked).0.contains("scope"));
 }
@@ -54,17 +71,34 @@ fn reset_restores_the_starter_and_keeps_the_learners_version() {
     let reset = learn(dir.path(), &["reset", "01_threads/spawn_join"]);
     let (out, _) = text(&reset);
     assert_eq!(reset.status.code(), Some(0), "{out}");
-    let backup = out.lines().find_map(|l| l.strip_prefix("Your version is kept at ")).expect("backup path printed");
-    assert_eq!(std::fs::read_to_string(backup.trim()).unwrap(), "// my attempt\nfn main() {}\n");
-    let starter = std::fs::read_to_string(dir.path().join("course/starters/01_threads/spawn_join.rs")).unwrap();
+    let backup = out
+        .lines()
+        .find_map(|l| l.strip_prefix("Your version is kept at "))
+        .expect("backup path printed");
+    assert_eq!(
+        std::fs::read_to_string(backup.trim()).unwrap(),
+        "// my attempt\nfn main() {}\n"
+    );
+    let starter =
+        std::fs::read_to_string(dir.path().join("course/starters/01_threads/spawn_join.rs"))
+            .unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), starter);
 }
 
 #[test]
 fn the_solution_is_shown_only_once_the_exercise_is_done() {
     let dir = course_copy();
-    assert_eq!(learn(dir.path(), &["solution", "01_threads/spawn_join"]).status.code(), Some(2));
-    std::fs::write(dir.path().join(".learn-progress.toml"), "done = [\"01_threads/spawn_join\"]\n").unwrap();
+    assert_eq!(
+        learn(dir.path(), &["solution", "01_threads/spawn_join"])
+            .status
+            .code(),
+        Some(2)
+    );
+    std::fs::write(
+        dir.path().join(".learn-progress.toml"),
+        "done = [\"01_threads/spawn_join\"]\n",
+    )
+    .unwrap();
     let shown = learn(dir.path(), &["solution", "01_threads/spawn_join"]);
     assert_eq!(shown.status.code(), Some(0));
     assert!(text(&shown).0.contains("join()"));
@@ -73,24 +107,54 @@ fn the_solution_is_shown_only_once_the_exercise_is_done() {
 #[test]
 fn a_corrupt_progress_file_is_kept_aside_and_progress_rebuilt() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
-    std::fs::write(dir.path().join(".learn-progress.toml"), "done = [\"01_thr\u{0}").unwrap();
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
+    std::fs::write(
+        dir.path().join(".learn-progress.toml"),
+        "done = [\"01_thr\u{0}",
+    )
+    .unwrap();
     let listed = learn(dir.path(), &["list"]);
     let (out, err) = text(&listed);
     assert_eq!(listed.status.code(), Some(0), "{err}");
-    assert!(err.contains("could not be read") && err.contains("kept at"), "{err}");
-    assert!(out.contains("✓ 01_threads/spawn_join") && out.contains("Progress: 1/"), "{out}");
-    let kept: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".corrupt-")).collect();
+    assert!(
+        err.contains("could not be read") && err.contains("kept at"),
+        "{err}"
+    );
+    assert!(
+        out.contains("✓ 01_threads/spawn_join") && out.contains("Progress: 1/"),
+        "{out}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+        .collect();
     assert_eq!(kept.len(), 1);
-    assert_eq!(std::fs::read_to_string(kept[0].path()).unwrap(), "done = [\"01_thr\u{0}");
+    assert_eq!(
+        std::fs::read_to_string(kept[0].path()).unwrap(),
+        "done = [\"01_thr\u{0}"
+    );
 }
 
 #[test]
 fn two_concurrent_next_leave_a_valid_progress_file() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
     let path = dir.path().to_path_buf();
-    let runs: Vec<_> = (0..2).map(|_| { let p = path.clone(); std::thread::spawn(move || learn(&p, &["next"])) }).collect();
+    let runs: Vec<_> = (0..2)
+        .map(|_| {
+            let p = path.clone();
+            std::thread::spawn(move || learn(&p, &["next"]))
+        })
+        .collect();
     for run in runs {
         assert_eq!(run.join().unwrap().status.code(), Some(0));
     }

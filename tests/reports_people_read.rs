@@ -16,7 +16,11 @@ fn stable(report: &str, dir: &std::path::Path) -> String {
 #[test]
 fn list_shows_chapters_marks_and_progress() {
     let dir = course_copy();
-    std::fs::write(dir.path().join(".learn-progress.toml"), "done = [\"01_threads/spawn_join\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join(".learn-progress.toml"),
+        "done = [\"01_threads/spawn_join\"]\n",
+    )
+    .unwrap();
     let (out, _) = text(&learn(dir.path(), &["list"]));
     insta::assert_snapshot!(out);
 }
@@ -24,8 +28,15 @@ fn list_shows_chapters_marks_and_progress() {
 #[test]
 fn a_wrong_output_shows_a_diff_and_the_replay_command() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/join_results", "tests/fixtures/reports/join_results_off_by_one.rs");
-    let run = learn(dir.path(), &["--unlock-all", "run", "01_threads/join_results"]);
+    put_exercise(
+        dir.path(),
+        "01_threads/join_results",
+        "tests/fixtures/reports/join_results_off_by_one.rs",
+    );
+    let run = learn(
+        dir.path(),
+        &["--unlock-all", "run", "01_threads/join_results"],
+    );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
 }
@@ -33,7 +44,10 @@ fn a_wrong_output_shows_a_diff_and_the_replay_command() {
 #[test]
 fn a_compile_error_is_shown_as_rustc_renders_it() {
     let dir = course_copy();
-    let run = learn(dir.path(), &["--unlock-all", "run", "01_threads/thread_args"]);
+    let run = learn(
+        dir.path(),
+        &["--unlock-all", "run", "01_threads/thread_args"],
+    );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
 }
@@ -41,8 +55,14 @@ fn a_compile_error_is_shown_as_rustc_renders_it() {
 /// The error `learn list` gives after `edit` breaks a fixed chapter file put in the copy.
 fn manifest_error(edit: impl FnOnce(&str) -> String) -> String {
     let dir = course_copy();
-    let fixture = std::fs::read_to_string(common::root().join("tests/fixtures/manifests/01_threads.toml")).unwrap();
-    std::fs::write(dir.path().join("course/chapters/01_threads.toml"), edit(&fixture)).unwrap();
+    let fixture =
+        std::fs::read_to_string(common::root().join("tests/fixtures/manifests/01_threads.toml"))
+            .unwrap();
+    std::fs::write(
+        dir.path().join("course/chapters/01_threads.toml"),
+        edit(&fixture),
+    )
+    .unwrap();
     let listed = learn(dir.path(), &["list"]);
     assert_eq!(listed.status.code(), Some(2));
     stable(&text(&listed).1, dir.path())
@@ -51,11 +71,32 @@ fn manifest_error(edit: impl FnOnce(&str) -> String) -> String {
 #[test]
 fn manifest_errors_name_the_file_line_and_column() {
     let broken_toml = manifest_error(|t| t.replacen("points = 1", "points = = 1", 1));
-    let unknown_check = manifest_error(|t| t.replacen("kind = \"last_line\"", "kind = \"last_lien\"", 1));
+    let unknown_check =
+        manifest_error(|t| t.replacen("kind = \"last_line\"", "kind = \"last_lien\"", 1));
     let unknown_key = manifest_error(|t| t.replacen("points = 1", "pionts = 1", 1));
-    let duplicate = manifest_error(|t| t.replacen("name = \"thread_args\"", "name = \"spawn_join\"", 1));
-    let fixture_loads = manifest_error(|t| t.replacen("title = \"Threads\"", "title = \"Threads\"\nbogus = 1", 1));
-    let missing_file = manifest_error(|t| t.replacen("name = \"scoped_sum\"", "name = \"scoped_summ\"", 1));
-    let bad_pattern = manifest_error(|t| t.replacen(r"first = '^Thread running\.\.\.$'", "first = '(unclosed'", 1));
-    insta::assert_snapshot!([fixture_loads, broken_toml, unknown_check, unknown_key, duplicate, missing_file, bad_pattern].join("\n"));
+    let duplicate =
+        manifest_error(|t| t.replacen("name = \"thread_args\"", "name = \"spawn_join\"", 1));
+    let fixture_loads =
+        manifest_error(|t| t.replacen("title = \"Threads\"", "title = \"Threads\"\nbogus = 1", 1));
+    let missing_file =
+        manifest_error(|t| t.replacen("name = \"scoped_sum\"", "name = \"scoped_summ\"", 1));
+    let bad_pattern = manifest_error(|t| {
+        t.replacen(
+            r"first = '^Thread running\.\.\.$'",
+            "first = '(unclosed'",
+            1,
+        )
+    });
+    insta::assert_snapshot!(
+        [
+            fixture_loads,
+            broken_toml,
+            unknown_check,
+            unknown_key,
+            duplicate,
+            missing_file,
+            bad_pattern
+        ]
+        .join("\n")
+    );
 }

@@ -8,12 +8,32 @@ use common::{course_copy, learn, put_exercise, text};
 #[test]
 fn run_with_timeline_draws_one_lane_per_worker_of_a_passing_run() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/worker_loop", "solutions/01_threads/worker_loop.rs");
-    let output = learn(dir.path(), &["--unlock-all", "run", "01_threads/worker_loop", "--timeline"]);
+    put_exercise(
+        dir.path(),
+        "01_threads/worker_loop",
+        "solutions/01_threads/worker_loop.rs",
+    );
+    let output = learn(
+        dir.path(),
+        &[
+            "--unlock-all",
+            "run",
+            "01_threads/worker_loop",
+            "--timeline",
+        ],
+    );
     let (out, err) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}{err}");
-    assert!(out.contains("Timeline of the first run: 6 lane(s)"), "{out}");
-    let lane = |name: &str| out.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("no lane `{name}`:\n{out}")).to_string();
+    assert!(
+        out.contains("Timeline of the first run: 6 lane(s)"),
+        "{out}"
+    );
+    let lane = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("no lane `{name}`:\n{out}"))
+            .to_string()
+    };
     let workers: Vec<String> = (0..5).map(|i| lane(&format!("Worker {i} |"))).collect();
     let last_start = workers.iter().map(|l| l.find('S').unwrap()).max().unwrap();
     let first_finish = workers.iter().map(|l| l.find('F').unwrap()).min().unwrap();
@@ -24,11 +44,36 @@ fn run_with_timeline_draws_one_lane_per_worker_of_a_passing_run() {
 #[test]
 fn a_timing_failure_is_followed_by_the_timeline_of_the_failing_run() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/worker_loop", "tests/fixtures/wrong/01_threads/worker_loop/join_in_loop.rs");
-    let output = learn(dir.path(), &["--unlock-all", "run", "01_threads/worker_loop", "--replay", "default:none"]);
+    put_exercise(
+        dir.path(),
+        "01_threads/worker_loop",
+        "tests/fixtures/wrong/01_threads/worker_loop/join_in_loop.rs",
+    );
+    let output = learn(
+        dir.path(),
+        &[
+            "--unlock-all",
+            "run",
+            "01_threads/worker_loop",
+            "--replay",
+            "default:none",
+        ],
+    );
     let (out, err) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{out}{err}");
-    let timeline = out.split("Timeline of the failing run").nth(1).unwrap_or_else(|| panic!("no timeline:\n{out}"));
-    let column_of = |lane: &str, mark: char| timeline.lines().find(|l| l.starts_with(lane)).and_then(|l| l.find(mark)).unwrap();
-    assert!(column_of("Worker 1", 'S') >= column_of("Worker 0", 'F'), "one worker after the other:\n{timeline}");
+    let timeline = out
+        .split("Timeline of the failing run")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no timeline:\n{out}"));
+    let column_of = |lane: &str, mark: char| {
+        timeline
+            .lines()
+            .find(|l| l.starts_with(lane))
+            .and_then(|l| l.find(mark))
+            .unwrap()
+    };
+    assert!(
+        column_of("Worker 1", 'S') >= column_of("Worker 0", 'F'),
+        "one worker after the other:\n{timeline}"
+    );
 }

@@ -34,15 +34,40 @@ struct Load(Vec<Child>);
 impl Load {
     fn on_every_core() -> Load {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Load((0..cores).map(|_| Command::new("sh").args(["-c", "while :; do :; done"]).spawn().expect("sh starts")).collect())
+        Load(
+            (0..cores)
+                .map(|_| {
+                    Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .spawn()
+                        .expect("sh starts")
+                })
+                .collect(),
+        )
     }
 
     /// CPU time the load has used so far.
     fn cpu_time(&self) -> Duration {
-        let ticks: u64 = self.0.iter().filter_map(|c| std::fs::read_to_string(format!("/proc/{}/stat", c.id())).ok()).map(|stat| {
-            let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
-            fields.get(11).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0) + fields.get(12).and_then(|t| t.parse::<u64>().ok()).unwrap_or(0)
-        }).sum();
+        let ticks: u64 = self
+            .0
+            .iter()
+            .filter_map(|c| std::fs::read_to_string(format!("/proc/{}/stat", c.id())).ok())
+            .map(|stat| {
+                let fields: Vec<&str> = stat
+                    .rsplit_once(')')
+                    .map_or("", |(_, rest)| rest)
+                    .split_whitespace()
+                    .collect();
+                fields
+                    .get(11)
+                    .and_then(|t| t.parse::<u64>().ok())
+                    .unwrap_or(0)
+                    + fields
+                        .get(12)
+                        .and_then(|t| t.parse::<u64>().ok())
+                        .unwrap_or(0)
+            })
+            .sum();
         Duration::from_millis(ticks * 10)
     }
 }
@@ -59,7 +84,15 @@ impl Drop for Load {
 #[test]
 fn exposed_solutions_pass_20_runs_in_a_row_while_every_core_is_busy() {
     let course = common::course();
-    let items: Vec<_> = EXPOSED.iter().map(|id| (course.exercise(id).expect("an exercise of the course"), Source::Solution)).collect();
+    let items: Vec<_> = EXPOSED
+        .iter()
+        .map(|id| {
+            (
+                course.exercise(id).expect("an exercise of the course"),
+                Source::Solution,
+            )
+        })
+        .collect();
     let grader = Grader::new(&course, common::target_dir()).runs(Some(RUNS));
     grader.build(&items).expect("cargo runs");
 
@@ -69,20 +102,49 @@ fn exposed_solutions_pass_20_runs_in_a_row_while_every_core_is_busy() {
     let (elapsed, load_cpu) = (started.elapsed(), load.cpu_time());
     drop(load);
 
-    assert!(load_cpu.as_secs_f64() > elapsed.as_secs_f64() * 0.5, "the load kept the cores busy: {load_cpu:?} of CPU in {elapsed:?}");
+    assert!(
+        load_cpu.as_secs_f64() > elapsed.as_secs_f64() * 0.5,
+        "the load kept the cores busy: {load_cpu:?} of CPU in {elapsed:?}"
+    );
     for verdict in &verdicts {
         let exercise = course.exercise(&verdict.id).unwrap();
         let planned = exercise.arg_sets().len() * RUNS as usize;
         let why = match &verdict.outcome {
             GradeOutcome::Passed => None,
-            GradeOutcome::Failed(run) => Some(format!("run {} ({}) broke {:?}", run.run_number, run.config.replay_key(), run.failures.iter().map(|f| (f.check, &f.seen)).collect::<Vec<_>>())),
+            GradeOutcome::Failed(run) => Some(format!(
+                "run {} ({}) broke {:?}",
+                run.run_number,
+                run.config.replay_key(),
+                run.failures
+                    .iter()
+                    .map(|f| (f.check, &f.seen))
+                    .collect::<Vec<_>>()
+            )),
             other => Some(format!("{other:?}")),
         };
-        assert_eq!(why, None, "the solution of {} failed under load", verdict.id);
-        assert!(verdict.runs >= planned, "{}: {} runs made, {planned} planned", verdict.id, verdict.runs);
+        assert_eq!(
+            why, None,
+            "the solution of {} failed under load",
+            verdict.id
+        );
+        assert!(
+            verdict.runs >= planned,
+            "{}: {} runs made, {planned} planned",
+            verdict.id,
+            verdict.runs
+        );
         // Retries are the grader working as designed on a busy machine; shown, not failed.
         if !verdict.retries.is_empty() {
-            eprintln!("{}: {} run(s) passed on a retry: {:?}", verdict.id, verdict.retries.len(), verdict.retries.iter().map(|(c, why)| (c.replay_key(), why)).collect::<Vec<_>>());
+            eprintln!(
+                "{}: {} run(s) passed on a retry: {:?}",
+                verdict.id,
+                verdict.retries.len(),
+                verdict
+                    .retries
+                    .iter()
+                    .map(|(c, why)| (c.replay_key(), why))
+                    .collect::<Vec<_>>()
+            );
         }
     }
 }

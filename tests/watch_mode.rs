@@ -23,18 +23,46 @@ struct Terminal {
 
 impl Terminal {
     fn open(dir: &Path) -> Terminal {
-        let terminal = Terminal { socket: dir.join("tmux.socket") };
+        let terminal = Terminal {
+            socket: dir.join("tmux.socket"),
+        };
         let started = Command::new("tmux")
             .arg("-S")
             .arg(&terminal.socket)
-            .args(["-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-c"])
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "-c",
+            ])
             .arg(dir)
-            .args(["env", "-u", "LEARN_UNLOCK_ALL", "-u", "LEARN_COURSE", "-u", "NO_COLOR", "-u", "CI", "PS1=$ ", "bash", "--norc", "--noprofile"])
+            .args([
+                "env",
+                "-u",
+                "LEARN_UNLOCK_ALL",
+                "-u",
+                "LEARN_COURSE",
+                "-u",
+                "NO_COLOR",
+                "-u",
+                "CI",
+                "PS1=$ ",
+                "bash",
+                "--norc",
+                "--noprofile",
+            ])
             .env("LEARN_TARGET_DIR", target_dir())
             .status();
         match started {
             Ok(status) => assert!(status.success(), "tmux could not start a session"),
-            Err(e) => panic!("tmux is needed to test watch mode in a real terminal and cannot be run ({e}): install it (apt-get install tmux)"),
+            Err(e) => panic!(
+                "tmux is needed to test watch mode in a real terminal and cannot be run ({e}): install it (apt-get install tmux)"
+            ),
         }
         terminal
     }
@@ -53,7 +81,15 @@ impl Terminal {
     }
 
     fn resize(&self, width: u16, height: u16) {
-        self.tmux(&["resize-window", "-t", "0", "-x", &width.to_string(), "-y", &height.to_string()]);
+        self.tmux(&[
+            "resize-window",
+            "-t",
+            "0",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
     }
 
     fn screen(&self) -> String {
@@ -65,7 +101,9 @@ impl Terminal {
         let mut screen = String::new();
         eventually(within, || {
             screen = self.screen();
-            ready(&screen).then_some(()).ok_or_else(|| format!("{what}; the screen shows:\n{screen}"))
+            ready(&screen)
+                .then_some(())
+                .ok_or_else(|| format!("{what}; the screen shows:\n{screen}"))
         });
         screen
     }
@@ -78,28 +116,53 @@ impl Terminal {
     fn assert_out_of_raw_mode(&self) {
         self.type_line("stty -a | grep -o -- '-\\?icanon' | tr a-z A-Z");
         let screen = self.wait_for("ICANON", SOON);
-        assert!(!screen.contains("-ICANON"), "the terminal is out of raw mode:\n{screen}");
+        assert!(
+            !screen.contains("-ICANON"),
+            "the terminal is out of raw mode:\n{screen}"
+        );
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux").arg("-S").arg(&self.socket).args(args).output().expect("tmux runs");
-        assert!(output.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        assert!(
+            output.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).into_owned()
     }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").arg("-S").arg(&self.socket).arg("kill-server").stderr(Stdio::null()).status();
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .stderr(Stdio::null())
+            .status();
     }
 }
 
 /// Saves the solution of `id` with a comment no file graded before had, so that the pass
 /// cache of the shared build folder cannot answer for it: the check really runs.
 fn save_unseen_solution(course: &Path, id: &str) {
-    let solution = std::fs::read_to_string(common::root().join(format!("solutions/{id}.rs"))).unwrap();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    std::fs::write(course.join(format!("exercises/{id}.rs")), format!("{solution}// first saved at {nanos} ns\n")).unwrap();
+    let solution =
+        std::fs::read_to_string(common::root().join(format!("solutions/{id}.rs"))).unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::fs::write(
+        course.join(format!("exercises/{id}.rs")),
+        format!("{solution}// first saved at {nanos} ns\n"),
+    )
+    .unwrap();
 }
 
 /// Polls `done` every 50 ms until it is `Ok`; fails after `within` with what it waited for
@@ -116,7 +179,10 @@ fn eventually<E: std::fmt::Display>(within: Duration, mut done: impl FnMut() -> 
 }
 
 fn learn_command(args: &str) -> String {
-    format!("{} {args}; echo \"learn exited with $?\"", env!("CARGO_BIN_EXE_learn"))
+    format!(
+        "{} {args}; echo \"learn exited with $?\"",
+        env!("CARGO_BIN_EXE_learn")
+    )
 }
 
 #[test]
@@ -126,22 +192,43 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
     terminal.type_line(&learn_command("watch"));
     terminal.wait_for("still the starter", SOON);
     let screen = terminal.screen();
-    assert!(screen.contains("01_threads/spawn_join") && screen.contains("exercises/01_threads/spawn_join.rs"), "{screen}");
-    assert!(screen.contains("Progress") && screen.contains("0/"), "{screen}");
+    assert!(
+        screen.contains("01_threads/spawn_join")
+            && screen.contains("exercises/01_threads/spawn_join.rs"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("Progress") && screen.contains("0/"),
+        "{screen}"
+    );
 
     terminal.keys(&["n"]);
     terminal.wait_for("n moves on once this exercise passes", SOON);
 
     save_unseen_solution(dir.path(), "01_threads/spawn_join");
     let screen = terminal.wait_for("passed every run", FIRST_CHECK);
-    assert!(screen.contains("Thread running..."), "the program's output is shown:\n{screen}");
+    assert!(
+        screen.contains("Thread running..."),
+        "the program's output is shown:\n{screen}"
+    );
     let progress = std::fs::read_to_string(dir.path().join(".learn-progress.toml")).unwrap();
     assert!(progress.contains("01_threads/spawn_join"), "{progress}");
 
-    std::fs::write(dir.path().join("exercises/01_threads/spawn_join.rs"), common::MISMATCHED_TYPES).unwrap();
+    std::fs::write(
+        dir.path().join("exercises/01_threads/spawn_join.rs"),
+        common::MISMATCHED_TYPES,
+    )
+    .unwrap();
     let screen = terminal.wait_for("does not compile", SOON);
-    assert!(screen.contains("mismatched types"), "rustc's error is shown:\n{screen}");
-    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    assert!(
+        screen.contains("mismatched types"),
+        "rustc's error is shown:\n{screen}"
+    );
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
     terminal.wait_for("passed every run", SOON);
 
     terminal.keys(&["n"]);
@@ -150,7 +237,10 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
 
     terminal.keys(&["q"]);
     let screen = terminal.wait_for("learn exited with 0", SOON);
-    assert!(screen.contains("watch; echo"), "the shell's screen (with the command typed) is back:\n{screen}");
+    assert!(
+        screen.contains("watch; echo"),
+        "the shell's screen (with the command typed) is back:\n{screen}"
+    );
     terminal.assert_out_of_raw_mode();
 }
 
@@ -163,24 +253,50 @@ fn the_list_scrolls_searches_jumps_resets_and_refuses_locked_exercises() {
 
     terminal.keys(&["l"]);
     let screen = terminal.wait_for("01_threads Threads", SOON);
-    assert!(screen.contains("› ▶  01_threads/spawn_join"), "the watched exercise is selected:\n{screen}");
+    assert!(
+        screen.contains("› ▶  01_threads/spawn_join"),
+        "the watched exercise is selected:\n{screen}"
+    );
     terminal.keys(&["Down", "Enter"]);
-    terminal.wait_for("01_threads/thread_args is locked: finish 01_threads/spawn_join first", SOON);
+    terminal.wait_for(
+        "01_threads/thread_args is locked: finish 01_threads/spawn_join first",
+        SOON,
+    );
 
     terminal.resize(100, 12);
     terminal.keys(&["G"]);
-    let last = learn::course::Course::load(dir.path()).unwrap().exercises.last().unwrap().id.clone();
+    let last = learn::course::Course::load(dir.path())
+        .unwrap()
+        .exercises
+        .last()
+        .unwrap()
+        .id
+        .clone();
     let screen = terminal.wait_for(&format!("› 🔒 {last}"), SOON);
-    assert!(!screen.contains("01_threads/spawn_join"), "the list scrolled down to the last exercise:\n{screen}");
+    assert!(
+        !screen.contains("01_threads/spawn_join"),
+        "the list scrolled down to the last exercise:\n{screen}"
+    );
 
     terminal.keys(&["/", "s", "p", "a", "w", "n", "Enter"]);
     let screen = terminal.wait_for("search: spawn", SOON);
-    assert!(!screen.contains("thread_args"), "the search narrows the list:\n{screen}");
+    assert!(
+        !screen.contains("thread_args"),
+        "the search narrows the list:\n{screen}"
+    );
     terminal.keys(&["x"]);
     terminal.wait_for("Reset 01_threads/spawn_join to its starter?", SOON);
     terminal.keys(&["y"]);
     terminal.wait_for("Restored the starter of 01_threads/spawn_join", SOON);
-    assert!(dir.path().join(".learn-backups/01_threads").read_dir().unwrap().count() == 1, "the learner's version was backed up first");
+    assert!(
+        dir.path()
+            .join(".learn-backups/01_threads")
+            .read_dir()
+            .unwrap()
+            .count()
+            == 1,
+        "the learner's version was backed up first"
+    );
 
     terminal.keys(&["Enter"]);
     let screen = terminal.wait_for("still the starter", SOON);
@@ -190,26 +306,49 @@ fn the_list_scrolls_searches_jumps_resets_and_refuses_locked_exercises() {
 #[test]
 fn an_unlocked_exercise_chosen_in_the_list_is_watched_and_any_terminal_size_is_drawn() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/worker_loop", "tests/fixtures/wrong/01_threads/worker_loop/join_in_loop.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/worker_loop",
+        "tests/fixtures/wrong/01_threads/worker_loop/join_in_loop.rs",
+    );
     let terminal = Terminal::open(dir.path());
     terminal.type_line(&learn_command("--unlock-all watch --poll"));
     terminal.wait_for("still the starter", SOON);
     terminal.keys(&["l", "/", "w", "o", "r", "k", "Enter", "Enter"]);
-    let screen = terminal.wait_until("the verdict on worker_loop", FIRST_CHECK, |s| s.contains("✗ failed"));
+    let screen = terminal.wait_until("the verdict on worker_loop", FIRST_CHECK, |s| {
+        s.contains("✗ failed")
+    });
     assert!(screen.contains("▶ 01_threads/worker_loop"), "{screen}");
 
     terminal.keys(&["t"]);
     let screen = terminal.wait_for("Timeline of the failing run", SOON);
-    assert!(screen.contains("Worker 0 |") && screen.contains("Worker 4 |"), "one lane per worker:\n{screen}");
+    assert!(
+        screen.contains("Worker 0 |") && screen.contains("Worker 4 |"),
+        "one lane per worker:\n{screen}"
+    );
 
     terminal.resize(44, 9);
-    let screen = terminal.wait_until("the small frame", SOON, |s| s.lines().any(|l| l.starts_with("q quit")));
-    assert!(screen.lines().count() <= 9 && screen.lines().all(|l| l.chars().count() <= 44), "{screen}");
-    assert!(screen.contains("✗ failed"), "the status survives a tiny terminal:\n{screen}");
+    let screen = terminal.wait_until("the small frame", SOON, |s| {
+        s.lines().any(|l| l.starts_with("q quit"))
+    });
+    assert!(
+        screen.lines().count() <= 9 && screen.lines().all(|l| l.chars().count() <= 44),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("✗ failed"),
+        "the status survives a tiny terminal:\n{screen}"
+    );
     terminal.resize(100, 30);
-    terminal.wait_until("the full frame again", SOON, |s| s.contains("n next · h hint") && s.contains("Timeline"));
+    terminal.wait_until("the full frame again", SOON, |s| {
+        s.contains("n next · h hint") && s.contains("Timeline")
+    });
 
-    put_exercise(dir.path(), "01_threads/worker_loop", "solutions/01_threads/worker_loop.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/worker_loop",
+        "solutions/01_threads/worker_loop.rs",
+    );
     terminal.keys(&["t"]);
     terminal.wait_for("passed every run", SOON);
     terminal.keys(&["q"]);
@@ -219,13 +358,24 @@ fn an_unlocked_exercise_chosen_in_the_list_is_watched_and_any_terminal_size_is_d
 #[test]
 fn manual_mode_checks_on_enter_only() {
     let dir = course_copy();
-    put_exercise(dir.path(), "01_threads/spawn_join", "tests/fixtures/wrong/01_threads/spawn_join/never_joined.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "tests/fixtures/wrong/01_threads/spawn_join/never_joined.rs",
+    );
     let terminal = Terminal::open(dir.path());
     terminal.type_line(&learn_command("watch --manual"));
     terminal.wait_for("press Enter to check it", SOON);
-    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
     std::thread::sleep(Duration::from_millis(500));
-    assert!(terminal.screen().contains("press Enter to check it"), "a save alone checks nothing in manual mode");
+    assert!(
+        terminal.screen().contains("press Enter to check it"),
+        "a save alone checks nothing in manual mode"
+    );
     terminal.keys(&["Enter"]);
     terminal.wait_for("passed every run", FIRST_CHECK);
     terminal.keys(&["q"]);
@@ -238,9 +388,17 @@ fn polling_finds_a_saved_fix_where_file_events_do_not_arrive() {
     let terminal = Terminal::open(dir.path());
     terminal.type_line(&learn_command("watch --poll"));
     terminal.wait_for("saves are found by polling", SOON);
-    put_exercise(dir.path(), "01_threads/spawn_join", "solutions/01_threads/spawn_join.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
     terminal.wait_for("passed every run", FIRST_CHECK);
-    std::fs::write(dir.path().join("exercises/01_threads/spawn_join.rs"), common::MISMATCHED_TYPES).unwrap();
+    std::fs::write(
+        dir.path().join("exercises/01_threads/spawn_join.rs"),
+        common::MISMATCHED_TYPES,
+    )
+    .unwrap();
     terminal.wait_for("does not compile", SOON);
     terminal.keys(&["q"]);
     terminal.wait_for("learn exited with 0", SOON);
@@ -255,17 +413,42 @@ fn sigterm_during_a_check_gives_the_terminal_back_and_leaves_no_run_behind() {
     let terminal = Terminal::open(dir.path());
     terminal.type_line(&learn_command("watch"));
     terminal.wait_for("still the starter", SOON);
-    std::fs::write(dir.path().join("exercises/01_threads/spawn_join.rs"), SLEEPS_A_MINUTE).unwrap();
+    std::fs::write(
+        dir.path().join("exercises/01_threads/spawn_join.rs"),
+        SLEEPS_A_MINUTE,
+    )
+    .unwrap();
     let pid_file = dir.path().join("pid");
-    eventually(FIRST_CHECK, || pid_file.exists().then_some(()).ok_or_else(|| format!("the program to run; the screen shows:\n{}", terminal.screen())));
-    let program: u32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    eventually(FIRST_CHECK, || {
+        pid_file.exists().then_some(()).ok_or_else(|| {
+            format!(
+                "the program to run; the screen shows:\n{}",
+                terminal.screen()
+            )
+        })
+    });
+    let program: u32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
 
     let shell = terminal.tmux(&["display", "-p", "-t", "0", "#{pane_pid}"]);
-    let killed = Command::new("pkill").args(["-TERM", "-P", shell.trim(), "-x", "learn"]).status().unwrap();
+    let killed = Command::new("pkill")
+        .args(["-TERM", "-P", shell.trim(), "-x", "learn"])
+        .status()
+        .unwrap();
     assert!(killed.success(), "learn was running under the shell");
     let screen = terminal.wait_for("learn exited with 0", SOON);
-    assert!(screen.contains("watch; echo"), "the shell's screen is back:\n{screen}");
-    eventually(SOON, || (!Path::new(&format!("/proc/{program}")).exists()).then_some(()).ok_or("the program checked when learn was stopped to end"));
+    assert!(
+        screen.contains("watch; echo"),
+        "the shell's screen is back:\n{screen}"
+    );
+    eventually(SOON, || {
+        (!Path::new(&format!("/proc/{program}")).exists())
+            .then_some(())
+            .ok_or("the program checked when learn was stopped to end")
+    });
     terminal.assert_out_of_raw_mode();
 }
 
@@ -277,5 +460,9 @@ fn learn_alone_without_a_terminal_prints_where_the_learner_stands() {
     assert_eq!(output.status.code(), Some(0), "{out}");
     assert!(out.contains("▶ 01_threads/spawn_join"), "{out}");
     let watch = common::learn(dir.path(), &["watch"]);
-    assert_eq!(watch.status.code(), Some(2), "watch mode refuses to start without a terminal");
+    assert_eq!(
+        watch.status.code(),
+        Some(2),
+        "watch mode refuses to start without a terminal"
+    );
 }

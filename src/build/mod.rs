@@ -32,8 +32,16 @@ impl Unit {
     pub fn bin_name(&self) -> String {
         let mut hasher = DefaultHasher::new();
         self.hash(&mut hasher);
-        let kind = if self.harness.is_some() { "harness-" } else { "" };
-        format!("{kind}{}-{:08x}", self.id.replace('/', "-"), hasher.finish() as u32)
+        let kind = if self.harness.is_some() {
+            "harness-"
+        } else {
+            ""
+        };
+        format!(
+            "{kind}{}-{:08x}",
+            self.id.replace('/', "-"),
+            hasher.finish() as u32
+        )
     }
 }
 
@@ -71,11 +79,21 @@ pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, Bu
 /// Like [`build`], with cargo very verbose and its progress bar on: every line cargo prints
 /// on stderr goes to `each` as it comes (`Compiling …`, `Building [==>  ] 3/40: tokio`, and
 /// `Running `ENV=… rustc …`` with the exact environment and command of every crate compiled).
-pub fn build_reporting(root: &Path, target_dir: &Path, units: &[Unit], each: &(dyn Fn(&str) + Sync)) -> Result<Built, BuildError> {
+pub fn build_reporting(
+    root: &Path,
+    target_dir: &Path,
+    units: &[Unit],
+    each: &(dyn Fn(&str) + Sync),
+) -> Result<Built, BuildError> {
     cargo_build(root, target_dir, units, Some(each))
 }
 
-fn cargo_build(root: &Path, target_dir: &Path, units: &[Unit], each: Option<&(dyn Fn(&str) + Sync)>) -> Result<Built, BuildError> {
+fn cargo_build(
+    root: &Path,
+    target_dir: &Path,
+    units: &[Unit],
+    each: Option<&(dyn Fn(&str) + Sync)>,
+) -> Result<Built, BuildError> {
     let package = write_package(root, target_dir, units)?;
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command
@@ -84,10 +102,20 @@ fn cargo_build(root: &Path, target_dir: &Path, units: &[Unit], each: Option<&(dy
         .arg(package.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir.join("build"))
-        .args(["--message-format", "json-diagnostic-rendered-ansi", "--keep-going"])
+        .args([
+            "--message-format",
+            "json-diagnostic-rendered-ansi",
+            "--keep-going",
+        ])
         .args(match each {
             None => &["--quiet"][..],
-            Some(_) => &["-vv", "--config", "term.progress.when='always'", "--config", "term.progress.width=100"][..],
+            Some(_) => &[
+                "-vv",
+                "--config",
+                "term.progress.when='always'",
+                "--config",
+                "term.progress.width=100",
+            ][..],
         })
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -101,15 +129,21 @@ fn cargo_build(root: &Path, target_dir: &Path, units: &[Unit], each: Option<&(dy
         let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
         let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
         let mut executables: HashMap<String, PathBuf> = HashMap::new();
-        let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> = HashMap::new();
-        for message in Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten() {
+        let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> =
+            HashMap::new();
+        for message in
+            Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten()
+        {
             match message {
                 Message::CompilerArtifact(artifact) => {
                     if let Some(exe) = artifact.executable {
                         executables.insert(artifact.target.name.clone(), exe.into_std_path_buf());
                     }
                 }
-                Message::CompilerMessage(msg) => diagnostics.entry(msg.target.name.clone()).or_default().push(msg.message),
+                Message::CompilerMessage(msg) => diagnostics
+                    .entry(msg.target.name.clone())
+                    .or_default()
+                    .push(msg.message),
                 _ => {}
             }
         }
@@ -121,7 +155,11 @@ fn cargo_build(root: &Path, target_dir: &Path, units: &[Unit], each: Option<&(dy
             .map(|(name, unit)| {
                 let result = match executables.remove(&name) {
                     Some(exe) => Ok(exe),
-                    None => Err(compile_error(diagnostics.remove(&name).unwrap_or_default(), &cargo_stderr, &root_prefix)),
+                    None => Err(compile_error(
+                        diagnostics.remove(&name).unwrap_or_default(),
+                        &cargo_stderr,
+                        &root_prefix,
+                    )),
                 };
                 (unit.clone(), result)
             })
@@ -163,7 +201,17 @@ fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Syn
 
 /// Whether `line` is one of cargo's right-aligned status lines (`   Compiling x`).
 fn is_cargo_status(line: &str) -> bool {
-    const VERBS: [&str; 9] = ["Compiling", "Running", "Fresh", "Building", "Finished", "Dirty", "Blocking", "Locking", "Downloaded"];
+    const VERBS: [&str; 9] = [
+        "Compiling",
+        "Running",
+        "Fresh",
+        "Building",
+        "Finished",
+        "Dirty",
+        "Blocking",
+        "Locking",
+        "Downloaded",
+    ];
     let trimmed = line.trim_start();
     trimmed.len() < line.len() && VERBS.iter().any(|verb| trimmed.starts_with(verb))
 }
@@ -171,27 +219,50 @@ fn is_cargo_status(line: &str) -> bool {
 /// The first `error: …` line cargo printed (a broken manifest, a missing folder), without
 /// the `error: ` prefix: the headline of a build that failed before rustc said anything.
 fn cargo_error_line(cargo_stderr: &str) -> Option<String> {
-    cargo_stderr.lines().find_map(|line| line.trim_start().strip_prefix("error: ")).map(str::to_string)
+    cargo_stderr
+        .lines()
+        .find_map(|line| line.trim_start().strip_prefix("error: "))
+        .map(str::to_string)
 }
 
 /// The compile error of one crate from its rustc diagnostics (or, when there are none, the
 /// build's other output), paths shown relative to the course root.
-pub(crate) fn compile_error(diagnostics: Vec<cargo_metadata::diagnostic::Diagnostic>, cargo_stderr: &str, root_prefix: &str) -> CompileError {
+pub(crate) fn compile_error(
+    diagnostics: Vec<cargo_metadata::diagnostic::Diagnostic>,
+    cargo_stderr: &str,
+    root_prefix: &str,
+) -> CompileError {
     use cargo_metadata::diagnostic::DiagnosticLevel;
-    let errors: Vec<_> = diagnostics.iter().filter(|d| matches!(d.level, DiagnosticLevel::Error | DiagnosticLevel::Ice)).collect();
+    let errors: Vec<_> = diagnostics
+        .iter()
+        .filter(|d| matches!(d.level, DiagnosticLevel::Error | DiagnosticLevel::Ice))
+        .collect();
     let rendered = if diagnostics.is_empty() {
         cargo_stderr.to_string()
     } else {
-        diagnostics.iter().filter_map(|d| d.rendered.clone()).collect::<String>()
+        diagnostics
+            .iter()
+            .filter_map(|d| d.rendered.clone())
+            .collect::<String>()
     };
     let first = errors.iter().find(|d| !d.spans.is_empty()).copied();
-    let location = first.and_then(|d| d.spans.iter().find(|s| s.is_primary).or(d.spans.first())).map(|span| {
-        (span.file_name.trim_start_matches(root_prefix).to_string(), span.line_start, span.column_start)
-    });
+    let location = first
+        .and_then(|d| d.spans.iter().find(|s| s.is_primary).or(d.spans.first()))
+        .map(|span| {
+            (
+                span.file_name.trim_start_matches(root_prefix).to_string(),
+                span.line_start,
+                span.column_start,
+            )
+        });
     CompileError {
         rendered: rendered.replace(root_prefix, ""),
         location,
-        headline: errors.first().map(|d| d.message.clone()).or_else(|| cargo_error_line(cargo_stderr)).unwrap_or_else(|| "the build failed".to_string()),
+        headline: errors
+            .first()
+            .map(|d| d.message.clone())
+            .or_else(|| cargo_error_line(cargo_stderr))
+            .unwrap_or_else(|| "the build failed".to_string()),
     }
 }
 
@@ -205,10 +276,15 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
     sorted.sort();
     let mut hasher = DefaultHasher::new();
     (root, &sorted).hash(&mut hasher);
-    let dir = target_dir.join("packages").join(format!("{:016x}", hasher.finish()));
+    let dir = target_dir
+        .join("packages")
+        .join(format!("{:016x}", hasher.finish()));
     std::fs::create_dir_all(dir.join("src"))?;
     let dependencies = course_dependencies(root)?;
-    write_if_changed(&dir.join("build.rs"), &probe::build_script(probe::object(target_dir).as_deref()))?;
+    write_if_changed(
+        &dir.join("build.rs"),
+        &probe::build_script(probe::object(target_dir).as_deref()),
+    )?;
     let mut manifest = format!(
         "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n{dependencies}\n{PROFILE}\n"
     );
@@ -226,7 +302,11 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
                 wrapper
             }
         };
-        manifest.push_str(&format!("[[bin]]\nname = {:?}\npath = {:?}\n\n", unit.bin_name(), path.display().to_string()));
+        manifest.push_str(&format!(
+            "[[bin]]\nname = {:?}\npath = {:?}\n\n",
+            unit.bin_name(),
+            path.display().to_string()
+        ));
     }
     write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let lock = dir.join("Cargo.lock");
@@ -240,9 +320,15 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
 
 /// The `[dependencies]` table of `course/Cargo.toml` (header included), as TOML text.
 fn course_dependencies(root: &Path) -> Result<String, BuildError> {
-    let text = std::fs::read_to_string(root.join("course/Cargo.toml")).map_err(|e| BuildError::Manifest(e.to_string()))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| BuildError::Manifest(e.message().to_string()))?;
-    let deps = table.get("dependencies").and_then(|d| d.as_table()).cloned().unwrap_or_default();
+    let text = std::fs::read_to_string(root.join("course/Cargo.toml"))
+        .map_err(|e| BuildError::Manifest(e.to_string()))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| BuildError::Manifest(e.message().to_string()))?;
+    let deps = table
+        .get("dependencies")
+        .and_then(|d| d.as_table())
+        .cloned()
+        .unwrap_or_default();
     let section: BTreeMap<&str, toml::Table> = BTreeMap::from([("dependencies", deps)]);
     toml::to_string(&section).map_err(|e| BuildError::Manifest(e.to_string()))
 }
@@ -268,13 +354,23 @@ mod tests {
         for name in ["rayon", "tokio", "ureq"] {
             assert!(deps.contains_key(name), "{name} missing from {generated:?}");
         }
-        assert_eq!(generated.len(), 1, "nothing but [dependencies]: {generated:?}");
+        assert_eq!(
+            generated.len(),
+            1,
+            "nothing but [dependencies]: {generated:?}"
+        );
     }
 
     #[test]
     fn a_build_that_failed_before_rustc_spoke_is_headed_by_cargos_error() {
         let stderr = "warning: unused manifest key\nerror: failed to read `/x/Cargo.toml`\n\nCaused by:\n  No such file\n";
-        assert_eq!(compile_error(Vec::new(), stderr, "/x/").headline, "failed to read `/x/Cargo.toml`");
-        assert_eq!(compile_error(Vec::new(), "", "/x/").headline, "the build failed");
+        assert_eq!(
+            compile_error(Vec::new(), stderr, "/x/").headline,
+            "failed to read `/x/Cargo.toml`"
+        );
+        assert_eq!(
+            compile_error(Vec::new(), "", "/x/").headline,
+            "the build failed"
+        );
     }
 }

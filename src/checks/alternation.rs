@@ -18,12 +18,17 @@ impl Alternation {
     /// Judges the turn order.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let names: Vec<String> = self.patterns.iter().map(|p| p.to_string()).collect();
-        let rule = format!("lines matching {} must strictly take turns, starting with the first", names.join(", "));
+        let rule = format!(
+            "lines matching {} must strictly take turns, starting with the first",
+            names.join(", ")
+        );
         let hint = "Each thread must wait for its turn (a Mutex with a Condvar, or channels that hand over the turn); sleeping does not make turns.";
         let mut turn = 0;
         let mut count = 0;
         for (index, line) in evidence.run.stdout_texts().enumerate() {
-            let Some(which) = self.patterns.iter().position(|p| p.is_match(line)) else { continue };
+            let Some(which) = self.patterns.iter().position(|p| p.is_match(line)) else {
+                continue;
+            };
             if which != turn {
                 let seen = vec![format!(
                     "line {}: `{line}` came when a line matching {} was due (after {count} correct turns)",
@@ -36,7 +41,9 @@ impl Alternation {
             count += 1;
         }
         if count == 0 || turn != 0 {
-            let seen = vec![format!("{count} turns, ending in the middle of a cycle or with none at all")];
+            let seen = vec![format!(
+                "{count} turns, ending in the middle of a cycle or with none at all"
+            )];
             return Outcome::Fail(Failure::logic("alternation", rule, seen, hint));
         }
         Outcome::Pass
@@ -50,15 +57,32 @@ mod tests {
     use crate::course::normalize::Normalize;
 
     fn judge(lines: &[&str]) -> Outcome {
-        let check = Alternation { patterns: vec![Pattern::new("^Ping$").unwrap(), Pattern::new("^Pong$").unwrap()] };
+        let check = Alternation {
+            patterns: vec![
+                Pattern::new("^Ping$").unwrap(),
+                Pattern::new("^Pong$").unwrap(),
+            ],
+        };
         let record = run(&lines.iter().map(|l| (*l, 0)).collect::<Vec<_>>(), 1);
-        check.judge(&Evidence { run: &record, downloads: None, expected: None, normalize: &Normalize::default(), cores: 2 })
+        check.judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
     }
 
     #[test]
     fn strict_turns_pass_and_a_double_turn_fails() {
-        assert_eq!(judge(&["Ping", "Pong", "Ping", "Pong", "Done"]), Outcome::Pass);
-        assert!(matches!(judge(&["Ping", "Ping", "Pong", "Pong"]), Outcome::Fail(_)));
+        assert_eq!(
+            judge(&["Ping", "Pong", "Ping", "Pong", "Done"]),
+            Outcome::Pass
+        );
+        assert!(matches!(
+            judge(&["Ping", "Ping", "Pong", "Pong"]),
+            Outcome::Fail(_)
+        ));
         assert!(matches!(judge(&["Pong", "Ping"]), Outcome::Fail(_)));
         assert!(matches!(judge(&["Ping", "Pong", "Ping"]), Outcome::Fail(_)));
     }

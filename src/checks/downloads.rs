@@ -13,8 +13,14 @@ pub struct FilesSaved {}
 impl FilesSaved {
     /// Judges the saved files.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
-        let Some(report) = evidence.downloads else { return Outcome::Skip("no download server for this exercise".into()) };
-        let problems: Vec<String> = report.files.iter().filter_map(|(name, p)| p.as_ref().map(|p| format!("{name}: {p}"))).collect();
+        let Some(report) = evidence.downloads else {
+            return Outcome::Skip("no download server for this exercise".into());
+        };
+        let problems: Vec<String> = report
+            .files
+            .iter()
+            .filter_map(|(name, p)| p.as_ref().map(|p| format!("{name}: {p}")))
+            .collect();
         if problems.is_empty() {
             return Outcome::Pass;
         }
@@ -41,8 +47,13 @@ pub struct ServerConcurrency {
 impl ServerConcurrency {
     /// Judges the concurrency the server saw.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
-        let Some(report) = evidence.downloads else { return Outcome::Skip("no download server for this exercise".into()) };
-        let seen = vec![format!("the server saw at most {} download(s) at once, {} in all", report.max_in_flight, report.requests)];
+        let Some(report) = evidence.downloads else {
+            return Outcome::Skip("no download server for this exercise".into());
+        };
+        let seen = vec![format!(
+            "the server saw at most {} download(s) at once, {} in all",
+            report.max_in_flight, report.requests
+        )];
         if report.max_in_flight > self.max {
             return Outcome::Fail(Failure::logic(
                 "server_concurrency",

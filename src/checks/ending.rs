@@ -12,7 +12,10 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
         Ending::Signaled(signal) => Some(Failure::logic(
             "exit_status",
             "the program must end normally",
-            vec![format!("it was killed by signal {signal} ({})", signal_name(*signal))],
+            vec![format!(
+                "it was killed by signal {signal} ({})",
+                signal_name(*signal)
+            )],
             "A signal like SIGABRT or SIGSEGV means a crash: look at the last lines it printed on stderr.",
         )),
         Ending::Stopped(reason) => Some(stopped(reason)),
@@ -21,21 +24,37 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
 }
 
 fn exited(code: i32, run: &RunRecord) -> Failure {
-    let panic_lines: Vec<String> = run.stderr.iter().filter(|l| l.text.contains("panicked at")).take(3).map(|l| l.text.clone()).collect();
+    let panic_lines: Vec<String> = run
+        .stderr
+        .iter()
+        .filter(|l| l.text.contains("panicked at"))
+        .take(3)
+        .map(|l| l.text.clone())
+        .collect();
     let mut seen = vec![format!("it exited with code {code}")];
     seen.extend(panic_lines);
     Failure::logic(
         "exit_status",
         "the program must exit with code 0",
         seen,
-        if code == 101 { "Code 101 is a panic: the line after `panicked at` says where." } else { "Return from main normally when the work is done." },
+        if code == 101 {
+            "Code 101 is a panic: the line after `panicked at` says where."
+        } else {
+            "Return from main normally when the work is done."
+        },
     )
 }
 
 fn stopped(reason: &StopReason) -> Failure {
     match reason {
-        StopReason::TimedOut { limit, diagnosis } => hang("timeout", format!("timed out after {}", secs(limit.as_secs_f64())), diagnosis),
-        StopReason::Deadlock(diagnosis) => hang("deadlock", "deadlock suspected".to_string(), diagnosis),
+        StopReason::TimedOut { limit, diagnosis } => hang(
+            "timeout",
+            format!("timed out after {}", secs(limit.as_secs_f64())),
+            diagnosis,
+        ),
+        StopReason::Deadlock(diagnosis) => {
+            hang("deadlock", "deadlock suspected".to_string(), diagnosis)
+        }
         StopReason::OutputFlood { limit } => Failure::logic(
             "output_flood",
             format!("the program must not print more than {} KiB", limit / 1024),
@@ -45,7 +64,9 @@ fn stopped(reason: &StopReason) -> Failure {
         StopReason::ForkFlood { seen, limit } => Failure::logic(
             "fork_flood",
             format!("the program must not run more than {limit} processes at once"),
-            vec![format!("{seen} processes were alive; the whole tree was stopped")],
+            vec![format!(
+                "{seen} processes were alive; the whole tree was stopped"
+            )],
             "A child that starts children of its own without end is a fork bomb: make sure a worker copy never spawns workers.",
         ),
         StopReason::MemoryHog { seen, limit } => Failure::logic(
@@ -69,10 +90,19 @@ fn hang(check: &'static str, what: String, diagnosis: &HangDiagnosis) -> Failure
             "the program must not deadlock",
             "Every thread is waiting for another: two locks taken in opposite orders, a join on a thread that waits for you, or a channel whose sender is never dropped.",
         ),
-        HangKind::BusyLoop => ("the program must finish", "A thread keeps running without finishing: check the exit condition of its loop."),
-        HangKind::Blocked => ("the program must finish in time", "Threads are sleeping or waiting for input: something they wait for never comes."),
+        HangKind::BusyLoop => (
+            "the program must finish",
+            "A thread keeps running without finishing: check the exit condition of its loop.",
+        ),
+        HangKind::Blocked => (
+            "the program must finish in time",
+            "Threads are sleeping or waiting for input: something they wait for never comes.",
+        ),
     };
-    let mut seen = vec![format!("{what}; nothing printed and no CPU used for {}", secs(diagnosis.quiet_for.as_secs_f64()))];
+    let mut seen = vec![format!(
+        "{what}; nothing printed and no CPU used for {}",
+        secs(diagnosis.quiet_for.as_secs_f64())
+    )];
     seen.extend(diagnosis.thread_lines());
     Failure::logic(check, rule, seen, hint)
 }
@@ -81,7 +111,10 @@ fn orphans(run: &RunRecord) -> Failure {
     Failure::logic(
         "orphans",
         "every child process must have ended before the program ends",
-        vec![format!("still running after the main process ended: pids {:?} (stopped by the runner)", run.orphans)],
+        vec![format!(
+            "still running after the main process ended: pids {:?} (stopped by the runner)",
+            run.orphans
+        )],
         "Call wait() on every Child you spawn before main returns.",
     )
 }
@@ -100,4 +133,3 @@ fn signal_name(signal: i32) -> &'static str {
         _ => "a signal",
     }
 }
-

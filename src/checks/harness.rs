@@ -16,12 +16,38 @@ impl Harness {
         if evidence.run.succeeded() {
             return Outcome::Pass;
         }
-        let stderr: Vec<&str> = evidence.run.stderr.iter().map(|l| l.text.as_str()).collect();
+        let stderr: Vec<&str> = evidence
+            .run
+            .stderr
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
         let rule_at = stderr.iter().position(|l| l.starts_with("RULE:"));
         let (rule, seen) = match rule_at {
-            Some(i) => (stderr[i].trim_start_matches("RULE:").trim().to_string(), stderr[i + 1..].iter().take(12).map(|s| s.to_string()).collect()),
-            None => ("the API must satisfy every rule of the exercise".to_string(), stderr.iter().rev().take(12).rev().map(|s| s.to_string()).collect()),
+            Some(i) => (
+                stderr[i].trim_start_matches("RULE:").trim().to_string(),
+                stderr[i + 1..]
+                    .iter()
+                    .take(12)
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
+            None => (
+                "the API must satisfy every rule of the exercise".to_string(),
+                stderr
+                    .iter()
+                    .rev()
+                    .take(12)
+                    .rev()
+                    .map(|s| s.to_string())
+                    .collect(),
+            ),
         };
-        Outcome::Fail(Failure::logic("harness", rule, seen, "Read the rule above: the grading harness called your API from many threads at once."))
+        Outcome::Fail(Failure::logic(
+            "harness",
+            rule,
+            seen,
+            "Read the rule above: the grading harness called your API from many threads at once.",
+        ))
     }
 }

@@ -105,13 +105,33 @@ pub struct Failure {
 
 impl Failure {
     /// A logic failure of `check`.
-    pub fn logic(check: &'static str, rule: impl Into<String>, seen: Vec<String>, hint: impl Into<String>) -> Failure {
-        Failure { check, rule: rule.into(), seen, hint: hint.into(), diff: None, timing: false }
+    pub fn logic(
+        check: &'static str,
+        rule: impl Into<String>,
+        seen: Vec<String>,
+        hint: impl Into<String>,
+    ) -> Failure {
+        Failure {
+            check,
+            rule: rule.into(),
+            seen,
+            hint: hint.into(),
+            diff: None,
+            timing: false,
+        }
     }
 
     /// A timing failure of `check`.
-    pub fn timing(check: &'static str, rule: impl Into<String>, seen: Vec<String>, hint: impl Into<String>) -> Failure {
-        Failure { timing: true, ..Failure::logic(check, rule, seen, hint) }
+    pub fn timing(
+        check: &'static str,
+        rule: impl Into<String>,
+        seen: Vec<String>,
+        hint: impl Into<String>,
+    ) -> Failure {
+        Failure {
+            timing: true,
+            ..Failure::logic(check, rule, seen, hint)
+        }
     }
 }
 
@@ -153,7 +173,14 @@ impl CheckSpec {
     /// Whether it measures how the program uses the cores, so that its unperturbed runs
     /// need the machine to themselves (a neighbour's CPU use would skew them).
     pub fn measures_cpu(&self) -> bool {
-        matches!(self, CheckSpec::CpuParallelism(_) | CheckSpec::Speedup(speedup::Speedup { cpu_bound: true, .. }))
+        matches!(
+            self,
+            CheckSpec::CpuParallelism(_)
+                | CheckSpec::Speedup(speedup::Speedup {
+                    cpu_bound: true,
+                    ..
+                })
+        )
     }
 
     /// Which runs it judges.
@@ -190,9 +217,16 @@ impl CheckSpec {
 
 /// Up to `max` of `lines`, numbered from 1 as the learner would count them, with a note of
 /// how many more there were.
-pub(crate) fn excerpt<'a>(lines: impl IntoIterator<Item = (usize, &'a str)>, max: usize) -> Vec<String> {
+pub(crate) fn excerpt<'a>(
+    lines: impl IntoIterator<Item = (usize, &'a str)>,
+    max: usize,
+) -> Vec<String> {
     let all: Vec<(usize, &str)> = lines.into_iter().collect();
-    let mut out: Vec<String> = all.iter().take(max).map(|(i, l)| format!("line {}: {l}", i + 1)).collect();
+    let mut out: Vec<String> = all
+        .iter()
+        .take(max)
+        .map(|(i, l)| format!("line {}: {l}", i + 1))
+        .collect();
     if all.len() > max {
         out.push(format!("… and {} more", all.len() - max));
     }
@@ -209,7 +243,13 @@ pub(crate) mod test_support {
     /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
     pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {
         RunRecord {
-            stdout: lines.iter().map(|&(t, ms)| Line { text: t.into(), at: Duration::from_millis(ms) }).collect(),
+            stdout: lines
+                .iter()
+                .map(|&(t, ms)| Line {
+                    text: t.into(),
+                    at: Duration::from_millis(ms),
+                })
+                .collect(),
             stderr: Vec::new(),
             ending: Ending::Exited(0),
             wall: Duration::from_millis(wall_ms),

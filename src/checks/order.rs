@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{excerpt, Evidence, Failure, Outcome};
+use super::{Evidence, Failure, Outcome, excerpt};
 use crate::course::pattern::Pattern;
 
 /// `before`: every line matching `first` comes before every line matching `then`.
@@ -22,17 +22,35 @@ impl Before {
         let lines: Vec<&str> = evidence.run.stdout_texts().collect();
         let firsts: Vec<usize> = matching(&lines, &self.first);
         let thens: Vec<usize> = matching(&lines, &self.then);
-        let rule = format!("every line matching {} must come before every line matching {}", self.first, self.then);
+        let rule = format!(
+            "every line matching {} must come before every line matching {}",
+            self.first, self.then
+        );
         let hint = "Something finished too early: wait (join) for the work before printing what comes after it.";
         if firsts.is_empty() || thens.is_empty() {
-            let missing = if firsts.is_empty() { &self.first } else { &self.then };
-            return Outcome::Fail(Failure::logic("before", rule, vec![format!("no line matched {missing}")], hint));
+            let missing = if firsts.is_empty() {
+                &self.first
+            } else {
+                &self.then
+            };
+            return Outcome::Fail(Failure::logic(
+                "before",
+                rule,
+                vec![format!("no line matched {missing}")],
+                hint,
+            ));
         }
         let (last_first, first_then) = (*firsts.last().unwrap(), thens[0]);
         if last_first < first_then {
             return Outcome::Pass;
         }
-        let seen = excerpt([(first_then, lines[first_then]), (last_first, lines[last_first])], 2);
+        let seen = excerpt(
+            [
+                (first_then, lines[first_then]),
+                (last_first, lines[last_first]),
+            ],
+            2,
+        );
         Outcome::Fail(Failure::logic("before", rule, seen, hint))
     }
 }
@@ -50,14 +68,24 @@ pub struct Sequence {
 impl Sequence {
     /// Judges the sub-sequence of matching lines.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
-        let got: Vec<&str> = evidence.run.stdout_texts().filter(|l| self.pattern.is_match(l)).collect();
+        let got: Vec<&str> = evidence
+            .run
+            .stdout_texts()
+            .filter(|l| self.pattern.is_match(l))
+            .collect();
         if got == self.expect {
             return Outcome::Pass;
         }
-        let seen = vec![format!("expected: {}", self.expect.join(" | ")), format!("got:      {}", got.join(" | "))];
+        let seen = vec![
+            format!("expected: {}", self.expect.join(" | ")),
+            format!("got:      {}", got.join(" | ")),
+        ];
         Outcome::Fail(Failure::logic(
             "sequence",
-            format!("the lines matching {} must be exactly these, in this order", self.pattern),
+            format!(
+                "the lines matching {} must be exactly these, in this order",
+                self.pattern
+            ),
             seen,
             "One thread's own lines come out in the order it prints them: check that each thread does its steps in order and that none is missing.",
         ))
@@ -82,14 +110,22 @@ impl LastLine {
         Outcome::Fail(Failure::logic(
             "last_line",
             format!("the last line must be `{}`", self.line),
-            vec![format!("the last line was {}", last.map_or("(no output)".to_string(), |l| format!("`{l}`")))],
+            vec![format!(
+                "the last line was {}",
+                last.map_or("(no output)".to_string(), |l| format!("`{l}`"))
+            )],
             "Print the final line only after every thread has been joined.",
         ))
     }
 }
 
 fn matching(lines: &[&str], pattern: &Pattern) -> Vec<usize> {
-    lines.iter().enumerate().filter(|(_, l)| pattern.is_match(l)).map(|(i, _)| i).collect()
+    lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| pattern.is_match(l))
+        .map(|(i, _)| i)
+        .collect()
 }
 
 #[cfg(test)]
@@ -99,15 +135,30 @@ mod tests {
     use crate::course::normalize::Normalize;
 
     fn judge_before(lines: &[(&str, u64)]) -> Outcome {
-        let check = Before { first: Pattern::new("^work").unwrap(), then: Pattern::new("^done").unwrap() };
+        let check = Before {
+            first: Pattern::new("^work").unwrap(),
+            then: Pattern::new("^done").unwrap(),
+        };
         let record = run(lines, 10);
-        check.judge(&Evidence { run: &record, downloads: None, expected: None, normalize: &Normalize::default(), cores: 2 })
+        check.judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
     }
 
     #[test]
     fn before_holds_only_when_all_firsts_precede_all_thens() {
-        assert_eq!(judge_before(&[("work 1", 0), ("work 2", 1), ("done", 2)]), Outcome::Pass);
-        assert!(matches!(judge_before(&[("work 1", 0), ("done", 1), ("work 2", 2)]), Outcome::Fail(_)));
+        assert_eq!(
+            judge_before(&[("work 1", 0), ("work 2", 1), ("done", 2)]),
+            Outcome::Pass
+        );
+        assert!(matches!(
+            judge_before(&[("work 1", 0), ("done", 1), ("work 2", 2)]),
+            Outcome::Fail(_)
+        ));
         assert!(matches!(judge_before(&[("done", 1)]), Outcome::Fail(_)));
     }
 }

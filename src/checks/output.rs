@@ -20,14 +20,21 @@ impl Output {
         if actual.trim_end() == expected.trim_end() {
             return Outcome::Pass;
         }
-        let sorted = if evidence.normalize.sort { " (compared as a sorted list of lines)" } else { "" };
+        let sorted = if evidence.normalize.sort {
+            " (compared as a sorted list of lines)"
+        } else {
+            ""
+        };
         let mut failure = Failure::logic(
             "output",
             format!("the output must match the expected output{sorted}"),
             Vec::new(),
             "Lines marked - are expected but missing; lines marked + are printed but not expected.",
         );
-        failure.diff = Some((expected.trim_end().to_string(), actual.trim_end().to_string()));
+        failure.diff = Some((
+            expected.trim_end().to_string(),
+            actual.trim_end().to_string(),
+        ));
         Outcome::Fail(failure)
     }
 }
@@ -42,9 +49,19 @@ mod tests {
     fn passes_on_same_text_and_fails_with_a_diff() {
         let normalize = Normalize::default();
         let record = run(&[("a", 0), ("b", 1)], 2);
-        let judge = |expected| Output {}.judge(&Evidence { run: &record, downloads: None, expected: Some(expected), normalize: &normalize, cores: 2 });
+        let judge = |expected| {
+            Output {}.judge(&Evidence {
+                run: &record,
+                downloads: None,
+                expected: Some(expected),
+                normalize: &normalize,
+                cores: 2,
+            })
+        };
         assert_eq!(judge("a\nb"), Outcome::Pass);
-        let Outcome::Fail(f) = judge("a\nc") else { panic!() };
+        let Outcome::Fail(f) = judge("a\nc") else {
+            panic!()
+        };
         assert_eq!(f.diff, Some(("a\nc".into(), "a\nb".into())));
     }
 }

@@ -4,8 +4,8 @@
 use serde::Deserialize;
 
 use super::timing::ms;
-use crate::supervise::Perturbation;
 use super::{Evidence, Failure, Outcome};
+use crate::supervise::Perturbation;
 
 /// `child_processes`: the program started between `min` and `max` child processes; with
 /// `concurrent`, at least `min` of them were alive at one moment.
@@ -29,13 +29,27 @@ impl ChildProcesses {
         let listing: Vec<String> = log
             .children
             .iter()
-            .map(|c| format!("child pid {} (parent {}) seen from {} to {}", c.pid, c.parent, ms(c.first_seen), ms(c.last_seen)))
-            .chain([format!("main process pid {}, {} thread(s) at most", log.root, log.max_threads)])
+            .map(|c| {
+                format!(
+                    "child pid {} (parent {}) seen from {} to {}",
+                    c.pid,
+                    c.parent,
+                    ms(c.first_seen),
+                    ms(c.last_seen)
+                )
+            })
+            .chain([format!(
+                "main process pid {}, {} thread(s) at most",
+                log.root, log.max_threads
+            )])
             .collect();
         if seen < self.min {
             return Outcome::Fail(Failure::logic(
                 "child_processes",
-                format!("the program must start at least {} child process(es) (copies of itself)", self.min),
+                format!(
+                    "the program must start at least {} child process(es) (copies of itself)",
+                    self.min
+                ),
                 [vec![format!("{seen} child process(es) observed")], listing].concat(),
                 "Threads share one process: start workers with std::process::Command::new(std::env::current_exe()?) and wait for them.",
             ));
@@ -43,7 +57,10 @@ impl ChildProcesses {
         if seen > self.max {
             return Outcome::Fail(Failure::logic(
                 "child_processes",
-                format!("the program must start at most {} child process(es)", self.max),
+                format!(
+                    "the program must start at most {} child process(es)",
+                    self.max
+                ),
                 [vec![format!("{seen} child process(es) observed")], listing].concat(),
                 "Start the workers once and reuse them, instead of one process per item.",
             ));
@@ -52,7 +69,14 @@ impl ChildProcesses {
             return Outcome::Fail(Failure::timing(
                 "child_processes",
                 format!("{} child processes must run at the same time", self.min),
-                [vec![format!("at most {} alive at one moment", log.max_alive_children)], listing].concat(),
+                [
+                    vec![format!(
+                        "at most {} alive at one moment",
+                        log.max_alive_children
+                    )],
+                    listing,
+                ]
+                .concat(),
                 "Spawn every child first, then wait for them; waiting for each before starting the next runs them one at a time.",
             ));
         }
@@ -84,8 +108,15 @@ impl CpuParallelism {
         }
         Outcome::Fail(Failure::timing(
             "cpu_parallelism",
-            format!("CPU-bound work must keep several cores busy: CPU time at least {:.1} × wall time", self.min_ratio),
-            vec![format!("CPU time {} over wall time {}: ratio {ratio:.2}", ms(run.cpu), ms(run.wall))],
+            format!(
+                "CPU-bound work must keep several cores busy: CPU time at least {:.1} × wall time",
+                self.min_ratio
+            ),
+            vec![format!(
+                "CPU time {} over wall time {}: ratio {ratio:.2}",
+                ms(run.cpu),
+                ms(run.wall)
+            )],
             "Split the work into one chunk per core (std::thread::available_parallelism) and run the chunks on threads at once. Rust has no GIL: threads run Rust code in parallel.",
         ))
     }
@@ -97,7 +128,10 @@ impl CpuParallelism {
 /// core or beside busy threads), which cannot show it by design. `None`: judge it.
 pub(super) fn parallelism_unjudgeable(evidence: &Evidence, needed: f64) -> Option<Outcome> {
     if evidence.cores < 2 {
-        return Some(Outcome::Skip(format!("only {} core available: parallelism cannot be judged here", evidence.cores)));
+        return Some(Outcome::Skip(format!(
+            "only {} core available: parallelism cannot be judged here",
+            evidence.cores
+        )));
     }
     let run = evidence.run;
     if run.perturbation != Perturbation::None {
@@ -128,7 +162,10 @@ impl Threads {
         }
         Outcome::Fail(Failure::logic(
             "threads",
-            format!("the program must run on at most {} thread(s), the main thread included", self.max),
+            format!(
+                "the program must run on at most {} thread(s), the main thread included",
+                self.max
+            ),
             vec![format!("{seen} threads were alive at one moment")],
             "A single-threaded runtime (tokio's current_thread flavour) runs every task on the main thread: no worker threads, no spawn_blocking.",
         ))
@@ -148,14 +185,22 @@ mod tests {
         record.cpu = Duration::from_millis(cpu_ms);
         record.machine_busy = Duration::from_millis(machine_busy_ms);
         record.perturbation = perturbation;
-        CpuParallelism { min_ratio: 1.3 }.judge(&Evidence { run: &record, downloads: None, expected: None, normalize: &Normalize::default(), cores: 2 })
+        CpuParallelism { min_ratio: 1.3 }.judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
     }
 
     #[test]
     fn parallelism_is_judged_only_when_the_cores_were_free_and_the_run_unperturbed() {
         assert_eq!(judge(1900, 1950, Perturbation::None), Outcome::Pass);
         assert!(matches!(judge(1000, 1050, Perturbation::None), Outcome::Fail(f) if f.timing));
-        assert!(matches!(judge(1000, 2000, Perturbation::None), Outcome::Skip(why) if why.contains("busy")));
+        assert!(
+            matches!(judge(1000, 2000, Perturbation::None), Outcome::Skip(why) if why.contains("busy"))
+        );
         assert_eq!(judge(1000, 1050, Perturbation::OneCore), Outcome::Pass);
     }
 }

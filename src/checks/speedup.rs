@@ -26,7 +26,9 @@ impl Window {
     /// The time from the first line matching `from` to the next one matching `to`.
     fn measure(&self, lines: &[Line]) -> Option<Duration> {
         let from = lines.iter().position(|l| self.from.is_match(&l.text))?;
-        let to = lines[from + 1..].iter().find(|l| self.to.is_match(&l.text))?;
+        let to = lines[from + 1..]
+            .iter()
+            .find(|l| self.to.is_match(&l.text))?;
         Some(to.at.saturating_sub(lines[from].at))
     }
 }
@@ -52,7 +54,9 @@ impl Speedup {
     /// Judges the two windows of one run.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let lines = &evidence.run.stdout;
-        let (Some(sequential), Some(parallel)) = (self.sequential.measure(lines), self.parallel.measure(lines)) else {
+        let (Some(sequential), Some(parallel)) =
+            (self.sequential.measure(lines), self.parallel.measure(lines))
+        else {
             return Outcome::Fail(Failure::logic(
                 "speedup",
                 format!(
@@ -63,10 +67,10 @@ impl Speedup {
                 "Print each row of the table as soon as that way of running the job has ended.",
             ));
         };
-        if self.cpu_bound {
-            if let Some(outcome) = parallelism_unjudgeable(evidence, 1.0 / self.max_ratio + 0.2) {
-                return outcome;
-            }
+        if self.cpu_bound
+            && let Some(outcome) = parallelism_unjudgeable(evidence, 1.0 / self.max_ratio + 0.2)
+        {
+            return outcome;
         }
         let ratio = parallel.as_secs_f64() / sequential.as_secs_f64().max(1e-3);
         if ratio <= self.max_ratio {
@@ -74,10 +78,23 @@ impl Speedup {
         }
         Outcome::Fail(Failure::timing(
             "speedup",
-            format!("run in parallel, the job must take at most {:.2} × its sequential time", self.max_ratio),
+            format!(
+                "run in parallel, the job must take at most {:.2} × its sequential time",
+                self.max_ratio
+            ),
             vec![
-                format!("sequentially ({} to {}): {}", self.sequential.from, self.sequential.to, ms(sequential)),
-                format!("in parallel ({} to {}): {} (× {ratio:.2})", self.parallel.from, self.parallel.to, ms(parallel)),
+                format!(
+                    "sequentially ({} to {}): {}",
+                    self.sequential.from,
+                    self.sequential.to,
+                    ms(sequential)
+                ),
+                format!(
+                    "in parallel ({} to {}): {} (× {ratio:.2})",
+                    self.parallel.from,
+                    self.parallel.to,
+                    ms(parallel)
+                ),
             ],
             "Start every task before waiting for any, and let nothing make them take turns: no lock held while computing, no join right after each spawn. Rust has no GIL: threads run Rust code in parallel.",
         ))
@@ -92,41 +109,91 @@ mod tests {
     use crate::supervise::Perturbation;
 
     fn speedup(cpu_bound: bool) -> Speedup {
-        let window = |from: &str, to: &str| Window { from: Pattern::new(from).unwrap(), to: Pattern::new(to).unwrap() };
-        Speedup { sequential: window("^head", "^seq"), parallel: window("^seq", "^par"), max_ratio: 0.8, cpu_bound }
+        let window = |from: &str, to: &str| Window {
+            from: Pattern::new(from).unwrap(),
+            to: Pattern::new(to).unwrap(),
+        };
+        Speedup {
+            sequential: window("^head", "^seq"),
+            parallel: window("^seq", "^par"),
+            max_ratio: 0.8,
+            cpu_bound,
+        }
     }
 
     /// A run whose sequential job took `seq_ms` and parallel one `par_ms`, with `cpu_ms` of
     /// its own CPU time among `busy_ms` of the machine's, under `perturbation`.
-    fn judge(check: &Speedup, seq_ms: u64, par_ms: u64, busy_ms: u64, perturbation: Perturbation) -> Outcome {
-        let mut record = run(&[("head", 0), ("seq", seq_ms), ("task", seq_ms + 1), ("par", seq_ms + par_ms)], seq_ms + par_ms);
+    fn judge(
+        check: &Speedup,
+        seq_ms: u64,
+        par_ms: u64,
+        busy_ms: u64,
+        perturbation: Perturbation,
+    ) -> Outcome {
+        let mut record = run(
+            &[
+                ("head", 0),
+                ("seq", seq_ms),
+                ("task", seq_ms + 1),
+                ("par", seq_ms + par_ms),
+            ],
+            seq_ms + par_ms,
+        );
         record.cpu = Duration::from_millis(seq_ms + 2 * par_ms);
         record.machine_busy = Duration::from_millis(busy_ms);
         record.perturbation = perturbation;
-        check.judge(&Evidence { run: &record, downloads: None, expected: None, normalize: &Normalize::default(), cores: 2 })
+        check.judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
     }
 
     #[test]
     fn a_parallel_job_must_be_faster_by_the_ratio_from_the_runners_clock() {
         let cpu = speedup(true);
-        assert_eq!(judge(&cpu, 1000, 550, 2100, Perturbation::None), Outcome::Pass);
-        let Outcome::Fail(failure) = judge(&cpu, 1000, 990, 3000, Perturbation::None) else { panic!("taking turns is no speedup") };
-        assert!(failure.timing && failure.seen[1].contains("× 0.99"), "{failure:?}");
+        assert_eq!(
+            judge(&cpu, 1000, 550, 2100, Perturbation::None),
+            Outcome::Pass
+        );
+        let Outcome::Fail(failure) = judge(&cpu, 1000, 990, 3000, Perturbation::None) else {
+            panic!("taking turns is no speedup")
+        };
+        assert!(
+            failure.timing && failure.seen[1].contains("× 0.99"),
+            "{failure:?}"
+        );
     }
 
     #[test]
     fn a_cpu_bound_job_is_judged_only_where_its_cores_were_free() {
         let cpu = speedup(true);
-        assert_eq!(judge(&cpu, 1000, 990, 2990, Perturbation::OneCore), Outcome::Pass, "one core can show no speedup");
-        assert!(matches!(judge(&cpu, 1000, 990, 5000, Perturbation::None), Outcome::Skip(why) if why.contains("busy")));
+        assert_eq!(
+            judge(&cpu, 1000, 990, 2990, Perturbation::OneCore),
+            Outcome::Pass,
+            "one core can show no speedup"
+        );
+        assert!(
+            matches!(judge(&cpu, 1000, 990, 5000, Perturbation::None), Outcome::Skip(why) if why.contains("busy"))
+        );
         let io = speedup(false);
-        assert!(matches!(judge(&io, 1000, 990, 2990, Perturbation::OneCore), Outcome::Fail(_)), "waiting goes faster on one core too");
+        assert!(
+            matches!(
+                judge(&io, 1000, 990, 2990, Perturbation::OneCore),
+                Outcome::Fail(_)
+            ),
+            "waiting goes faster on one core too"
+        );
     }
 
     #[test]
     fn missing_frame_lines_are_named() {
         let mut check = speedup(false);
         check.parallel.to = Pattern::new("^never").unwrap();
-        assert!(matches!(judge(&check, 1000, 500, 1500, Perturbation::None), Outcome::Fail(f) if f.seen == ["one of them never did"]));
+        assert!(
+            matches!(judge(&check, 1000, 500, 1500, Perturbation::None), Outcome::Fail(f) if f.seen == ["one of them never did"])
+        );
     }
 }

@@ -30,7 +30,10 @@ impl Overlap {
         let (Some(first_end), Some(last_start)) = (first_end, last_start) else {
             return Outcome::Fail(Failure::timing(
                 "overlap",
-                format!("lines matching {} and {} must both appear", self.start, self.end),
+                format!(
+                    "lines matching {} and {} must both appear",
+                    self.start, self.end
+                ),
                 vec!["one of them never did".into()],
                 "Print the start and end lines the exercise asks for.",
             ));
@@ -41,10 +44,17 @@ impl Overlap {
         let (s, e) = (&lines[last_start], &lines[first_end]);
         Outcome::Fail(Failure::timing(
             "overlap",
-            format!("all the work must be under way at once: every {} before the first {}", self.start, self.end),
+            format!(
+                "all the work must be under way at once: every {} before the first {}",
+                self.start, self.end
+            ),
             vec![
                 format!("at {}: `{}`", ms(e.at), e.text),
-                format!("at {}: `{}` (started only after that one ended)", ms(s.at), s.text),
+                format!(
+                    "at {}: `{}` (started only after that one ended)",
+                    ms(s.at),
+                    s.text
+                ),
             ],
             "Start every thread first, keep the handles, and join them only after all have started.",
         ))
@@ -68,7 +78,10 @@ impl WallTime {
         }
         Outcome::Fail(Failure::timing(
             "wall_time",
-            format!("the program must finish within {} (concurrent work takes about as long as its longest part, not the sum)", ms(limit)),
+            format!(
+                "the program must finish within {} (concurrent work takes about as long as its longest part, not the sum)",
+                ms(limit)
+            ),
             vec![format!("it took {}", ms(evidence.run.wall))],
             "Work that waits (sleeps, downloads) must wait at the same time: start it all before waiting for any of it.",
         ))
@@ -93,11 +106,20 @@ pub struct Period {
 impl Period {
     /// Judges the tick count and each tick's time.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
-        let ticks: Vec<Duration> = evidence.run.stdout.iter().filter(|l| self.pattern.is_match(&l.text)).map(|l| l.at).collect();
+        let ticks: Vec<Duration> = evidence
+            .run
+            .stdout
+            .iter()
+            .filter(|l| self.pattern.is_match(&l.text))
+            .map(|l| l.at)
+            .collect();
         if ticks.len() != self.count {
             return Outcome::Fail(Failure::logic(
                 "period",
-                format!("there must be exactly {} lines matching {}", self.count, self.pattern),
+                format!(
+                    "there must be exactly {} lines matching {}",
+                    self.count, self.pattern
+                ),
                 vec![format!("there were {}", ticks.len())],
                 "Stop the ticker when told, and not before.",
             ));
@@ -109,11 +131,21 @@ impl Period {
                 let seen = ticks
                     .iter()
                     .enumerate()
-                    .map(|(i, t)| format!("tick {} at {} (ideal {})", i + 1, ms(*t), ms(Duration::from_millis(self.every_ms * (i as u64 + 1)))))
+                    .map(|(i, t)| {
+                        format!(
+                            "tick {} at {} (ideal {})",
+                            i + 1,
+                            ms(*t),
+                            ms(Duration::from_millis(self.every_ms * (i as u64 + 1)))
+                        )
+                    })
                     .collect();
                 return Outcome::Fail(Failure::timing(
                     "period",
-                    format!("tick k must come at k × {} ms (± {} ms), with no drift that accumulates", self.every_ms, self.tolerance_ms),
+                    format!(
+                        "tick k must come at k × {} ms (± {} ms), with no drift that accumulates",
+                        self.every_ms, self.tolerance_ms
+                    ),
                     seen,
                     "Sleeping a fixed time after the work adds the work's time to every period: compute each deadline from the start (start + k × period) and sleep until it.",
                 ));
@@ -158,29 +190,71 @@ mod tests {
     use crate::checks::test_support::run;
     use crate::course::normalize::Normalize;
 
-    fn evidence_judge(check: impl Fn(&Evidence) -> Outcome, lines: &[(&str, u64)], wall: u64) -> Outcome {
+    fn evidence_judge(
+        check: impl Fn(&Evidence) -> Outcome,
+        lines: &[(&str, u64)],
+        wall: u64,
+    ) -> Outcome {
         let record = run(lines, wall);
-        check(&Evidence { run: &record, downloads: None, expected: None, normalize: &Normalize::default(), cores: 2 })
+        check(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
     }
 
     #[test]
     fn period_catches_accumulating_drift() {
-        let check = Period { pattern: Pattern::new("^Tick$").unwrap(), every_ms: 500, count: 3, tolerance_ms: 100 };
+        let check = Period {
+            pattern: Pattern::new("^Tick$").unwrap(),
+            every_ms: 500,
+            count: 3,
+            tolerance_ms: 100,
+        };
         let on_time = [("Tick", 510), ("Tick", 1005), ("Tick", 1530)];
         let drifting = [("Tick", 600), ("Tick", 1200), ("Tick", 1800)];
-        assert_eq!(evidence_judge(|e| check.judge(e), &on_time, 1600), Outcome::Pass);
-        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &drifting, 1900) else { panic!() };
+        assert_eq!(
+            evidence_judge(|e| check.judge(e), &on_time, 1600),
+            Outcome::Pass
+        );
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &drifting, 1900) else {
+            panic!()
+        };
         assert!(f.timing);
     }
 
     #[test]
     fn overlap_and_wall_time() {
-        let check = Overlap { start: Pattern::new("started").unwrap(), end: Pattern::new("finished").unwrap() };
-        let overlapping = [("0 started", 0), ("1 started", 1), ("0 finished", 300), ("1 finished", 301)];
-        let sequential = [("0 started", 0), ("0 finished", 300), ("1 started", 300), ("1 finished", 600)];
-        assert_eq!(evidence_judge(|e| check.judge(e), &overlapping, 310), Outcome::Pass);
-        assert!(matches!(evidence_judge(|e| check.judge(e), &sequential, 610), Outcome::Fail(_)));
+        let check = Overlap {
+            start: Pattern::new("started").unwrap(),
+            end: Pattern::new("finished").unwrap(),
+        };
+        let overlapping = [
+            ("0 started", 0),
+            ("1 started", 1),
+            ("0 finished", 300),
+            ("1 finished", 301),
+        ];
+        let sequential = [
+            ("0 started", 0),
+            ("0 finished", 300),
+            ("1 started", 300),
+            ("1 finished", 600),
+        ];
+        assert_eq!(
+            evidence_judge(|e| check.judge(e), &overlapping, 310),
+            Outcome::Pass
+        );
+        assert!(matches!(
+            evidence_judge(|e| check.judge(e), &sequential, 610),
+            Outcome::Fail(_)
+        ));
         let wall = WallTime { max_ms: 450 };
-        assert!(matches!(evidence_judge(|e| wall.judge(e), &sequential, 610), Outcome::Fail(_)));
+        assert!(matches!(
+            evidence_judge(|e| wall.judge(e), &sequential, 610),
+            Outcome::Fail(_)
+        ));
     }
 }

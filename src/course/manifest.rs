@@ -95,13 +95,21 @@ pub struct ArgSet {
 impl ArgSet {
     /// The set every exercise without `[[exercise.args]]` gets.
     pub fn default_set() -> ArgSet {
-        ArgSet { name: "default".into(), values: Vec::new(), hidden: false }
+        ArgSet {
+            name: "default".into(),
+            values: Vec::new(),
+            hidden: false,
+        }
     }
 
     /// The pseudo-set of an API exercise's harness runs (so `--replay harness:PERTURBATION`
     /// replays a harness run); no exercise may name an argument set so.
     pub fn harness_set() -> ArgSet {
-        ArgSet { name: "harness".into(), values: Vec::new(), hidden: false }
+        ArgSet {
+            name: "harness".into(),
+            values: Vec::new(),
+            hidden: false,
+        }
     }
 }
 

@@ -22,7 +22,9 @@ pub const MANIFEST: &str = "course/course.toml";
 #[derive(Debug, Error)]
 pub enum CourseError {
     /// No course root above the working directory.
-    #[error("no course found: no {MANIFEST} in {0} or any folder above it (run learn inside the course, or pass --course DIR)")]
+    #[error(
+        "no course found: no {MANIFEST} in {0} or any folder above it (run learn inside the course, or pass --course DIR)"
+    )]
     NotFound(PathBuf),
     /// A file could not be read.
     #[error("{path}: cannot read: {source}")]
@@ -99,12 +101,17 @@ impl Exercise {
 
     /// The grading harness, relative to the course root, for API exercises.
     pub fn harness_path(&self) -> Option<PathBuf> {
-        self.spec.harness.then(|| PathBuf::from(format!("course/harness/{}.rs", self.id)))
+        self.spec
+            .harness
+            .then(|| PathBuf::from(format!("course/harness/{}.rs", self.id)))
     }
 
     /// The snapshot of an argument set, relative to the course root.
     pub fn snapshot_path(&self, args: &ArgSet) -> PathBuf {
-        PathBuf::from(format!("course/snapshots/{}.snap", self.snapshot_name(args)))
+        PathBuf::from(format!(
+            "course/snapshots/{}.snap",
+            self.snapshot_name(args)
+        ))
     }
 
     /// The insta snapshot name of an argument set: `CHAPTER__NAME@ARGS`.
@@ -114,7 +121,11 @@ impl Exercise {
 
     /// The argument sets it is run with.
     pub fn arg_sets(&self) -> Vec<ArgSet> {
-        if self.spec.args.is_empty() { vec![ArgSet::default_set()] } else { self.spec.args.clone() }
+        if self.spec.args.is_empty() {
+            vec![ArgSet::default_set()]
+        } else {
+            self.spec.args.clone()
+        }
     }
 }
 
@@ -150,18 +161,35 @@ impl Course {
             let path = root.join("course/chapters").join(format!("{name}.toml"));
             let chapter: ChapterFile = read_toml(&path)?;
             for spec in chapter.exercises {
-                exercises.push(Exercise { id: format!("{name}/{}", spec.name), chapter: name.clone(), spec });
+                exercises.push(Exercise {
+                    id: format!("{name}/{}", spec.name),
+                    chapter: name.clone(),
+                    spec,
+                });
             }
-            chapters.push(Chapter { name: name.clone(), title: chapter.title, summary: chapter.summary, seeds: chapter.seeds });
+            chapters.push(Chapter {
+                name: name.clone(),
+                title: chapter.title,
+                summary: chapter.summary,
+                seeds: chapter.seeds,
+            });
         }
-        let course = Course { root: root.to_path_buf(), title: course_file.title, chapters, exercises };
+        let course = Course {
+            root: root.to_path_buf(),
+            title: course_file.title,
+            chapters,
+            exercises,
+        };
         validate::validate(&course)?;
         Ok(course)
     }
 
     /// The exercise with this id.
     pub fn exercise(&self, id: &str) -> Result<&Exercise, CourseError> {
-        self.exercises.iter().find(|e| e.id == id).ok_or_else(|| CourseError::UnknownExercise(id.to_string()))
+        self.exercises
+            .iter()
+            .find(|e| e.id == id)
+            .ok_or_else(|| CourseError::UnknownExercise(id.to_string()))
     }
 
     /// The position of an exercise in course order.
@@ -171,17 +199,28 @@ impl Course {
 
     /// The chapter an exercise belongs to.
     pub fn chapter_of(&self, exercise: &Exercise) -> &Chapter {
-        self.chapters.iter().find(|c| c.name == exercise.chapter).expect("every exercise comes from a loaded chapter")
+        self.chapters
+            .iter()
+            .find(|c| c.name == exercise.chapter)
+            .expect("every exercise comes from a loaded chapter")
     }
 }
 
 /// Reads a TOML file into `T`, with the line and column of any error.
 fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, CourseError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CourseError::Unreadable { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| CourseError::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
     toml::from_str(&text).map_err(|e| {
         let offset = e.span().map_or(0, |s| s.start);
         let (line, column) = line_column(&text, offset);
-        CourseError::Invalid { path: path.to_path_buf(), line, column, message: e.message().to_string() }
+        CourseError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().to_string(),
+        }
     })
 }
 

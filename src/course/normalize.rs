@@ -31,7 +31,10 @@ impl Normalize {
     /// The normalised text of `lines`: redacted, sorted if asked, one line each, no trailing
     /// newline (the form insta stores).
     pub fn apply<'a>(&self, lines: impl IntoIterator<Item = &'a str>) -> String {
-        let mut out: Vec<String> = lines.into_iter().map(|line| self.redact_line(line)).collect();
+        let mut out: Vec<String> = lines
+            .into_iter()
+            .map(|line| self.redact_line(line))
+            .collect();
         if self.sort {
             out.sort();
         }
@@ -41,7 +44,11 @@ impl Normalize {
     fn redact_line(&self, line: &str) -> String {
         let mut line = line.trim_end_matches('\r').to_string();
         for redaction in &self.redact {
-            line = redaction.pattern.regex().replace_all(&line, redaction.with.as_str()).into_owned();
+            line = redaction
+                .pattern
+                .regex()
+                .replace_all(&line, redaction.with.as_str())
+                .into_owned();
         }
         line
     }
@@ -52,13 +59,22 @@ mod tests {
     use super::*;
 
     fn redact(pattern: &str, with: &str) -> Redaction {
-        Redaction { pattern: Pattern::new(pattern).unwrap(), with: with.into() }
+        Redaction {
+            pattern: Pattern::new(pattern).unwrap(),
+            with: with.into(),
+        }
     }
 
     #[test]
     fn redacts_then_sorts() {
-        let n = Normalize { sort: true, redact: vec![redact(r"\d+\.\d+", "[T]")] };
-        assert_eq!(n.apply(["b took 1.25", "a took 0.5"]), "a took [T]\nb took [T]");
+        let n = Normalize {
+            sort: true,
+            redact: vec![redact(r"\d+\.\d+", "[T]")],
+        };
+        assert_eq!(
+            n.apply(["b took 1.25", "a took 0.5"]),
+            "a took [T]\nb took [T]"
+        );
     }
 
     #[test]

@@ -6,7 +6,11 @@ use super::manifest::ArgSet;
 use super::{CourseError, Exercise};
 
 /// The expected normalised stdout of `exercise` run with `args`, from its `.snap` file.
-pub fn expected_output(root: &Path, exercise: &Exercise, args: &ArgSet) -> Result<String, CourseError> {
+pub fn expected_output(
+    root: &Path,
+    exercise: &Exercise,
+    args: &ArgSet,
+) -> Result<String, CourseError> {
     let path = root.join(exercise.snapshot_path(args));
     if !path.is_file() {
         return Err(CourseError::Inconsistent {
@@ -14,11 +18,16 @@ pub fn expected_output(root: &Path, exercise: &Exercise, args: &ArgSet) -> Resul
             message: "missing snapshot: course authors create it with `cargo insta test --accept` (the solutions' outputs)".into(),
         });
     }
-    let snapshot = insta::Snapshot::from_file(&path)
-        .map_err(|e| CourseError::Inconsistent { path: path.clone(), message: format!("not a readable insta snapshot: {e}") })?;
+    let snapshot = insta::Snapshot::from_file(&path).map_err(|e| CourseError::Inconsistent {
+        path: path.clone(),
+        message: format!("not a readable insta snapshot: {e}"),
+    })?;
     snapshot
         .contents()
         .as_text()
         .map(|text| text.to_string())
-        .ok_or_else(|| CourseError::Inconsistent { path, message: "a binary snapshot; expected text".into() })
+        .ok_or_else(|| CourseError::Inconsistent {
+            path,
+            message: "a binary snapshot; expected text".into(),
+        })
 }

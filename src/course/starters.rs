@@ -5,5 +5,8 @@ include!(concat!(env!("OUT_DIR"), "/starters.rs"));
 
 /// The embedded starter of exercise `id` (`CHAPTER/NAME`).
 pub fn starter(id: &str) -> Option<&'static str> {
-    STARTERS.iter().find(|(starter_id, _)| *starter_id == id).map(|(_, text)| *text)
+    STARTERS
+        .iter()
+        .find(|(starter_id, _)| *starter_id == id)
+        .map(|(_, text)| *text)
 }

@@ -10,36 +10,84 @@ use crate::supervise::Perturbation;
 
 /// Refuses a course whose files disagree, naming the file to fix.
 pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
-    let inconsistent = |path: &Path, message: String| CourseError::Inconsistent { path: course.root.join(path), message };
+    let inconsistent = |path: &Path, message: String| CourseError::Inconsistent {
+        path: course.root.join(path),
+        message,
+    };
     let mut ids = HashSet::new();
     for exercise in &course.exercises {
         let chapter_file = Path::new("course/chapters").join(format!("{}.toml", exercise.chapter));
         if !ids.insert(exercise.id.as_str()) {
-            return Err(inconsistent(&chapter_file, format!("exercise `{}` is listed twice", exercise.id)));
+            return Err(inconsistent(
+                &chapter_file,
+                format!("exercise `{}` is listed twice", exercise.id),
+            ));
         }
         if !valid_name(&exercise.spec.name) {
-            return Err(inconsistent(&chapter_file, format!("exercise name `{}` must be lowercase letters, digits and _", exercise.spec.name)));
+            return Err(inconsistent(
+                &chapter_file,
+                format!(
+                    "exercise name `{}` must be lowercase letters, digits and _",
+                    exercise.spec.name
+                ),
+            ));
         }
         let mut files = vec![exercise.solution_path(), exercise.starter_path()];
         files.extend(exercise.harness_path());
         for file in files {
             if !course.root.join(&file).is_file() {
-                return Err(inconsistent(&chapter_file, format!("exercise `{}` names {}, which does not exist", exercise.id, file.display())));
+                return Err(inconsistent(
+                    &chapter_file,
+                    format!(
+                        "exercise `{}` names {}, which does not exist",
+                        exercise.id,
+                        file.display()
+                    ),
+                ));
             }
         }
-        let has_harness_check = exercise.spec.checks.iter().any(|c| matches!(c, CheckSpec::Harness(_)));
+        let has_harness_check = exercise
+            .spec
+            .checks
+            .iter()
+            .any(|c| matches!(c, CheckSpec::Harness(_)));
         if has_harness_check != exercise.spec.harness {
-            return Err(inconsistent(&chapter_file, format!("exercise `{}`: `harness = true` and a `harness` check go together", exercise.id)));
+            return Err(inconsistent(
+                &chapter_file,
+                format!(
+                    "exercise `{}`: `harness = true` and a `harness` check go together",
+                    exercise.id
+                ),
+            ));
         }
         let measures_cpu = exercise.spec.checks.iter().any(CheckSpec::measures_cpu);
-        let unperturbed = exercise.spec.perturb.as_ref().is_none_or(|p| p.contains(&Perturbation::None));
+        let unperturbed = exercise
+            .spec
+            .perturb
+            .as_ref()
+            .is_none_or(|p| p.contains(&Perturbation::None));
         if measures_cpu && !unperturbed {
-            return Err(inconsistent(&chapter_file, format!("exercise `{}`: `cpu_parallelism` and CPU-bound `speedup` checks are judged on unperturbed runs, so `perturb` must include \"none\"", exercise.id)));
+            return Err(inconsistent(
+                &chapter_file,
+                format!(
+                    "exercise `{}`: `cpu_parallelism` and CPU-bound `speedup` checks are judged on unperturbed runs, so `perturb` must include \"none\"",
+                    exercise.id
+                ),
+            ));
         }
         let mut arg_names = HashSet::new();
         for args in exercise.arg_sets() {
-            if !arg_names.insert(args.name.clone()) || !valid_name(&args.name.replace('-', "_")) || args.name == "harness" {
-                return Err(inconsistent(&chapter_file, format!("exercise `{}`: argument set name `{}` is repeated, reserved (`harness`) or not a simple name", exercise.id, args.name)));
+            if !arg_names.insert(args.name.clone())
+                || !valid_name(&args.name.replace('-', "_"))
+                || args.name == "harness"
+            {
+                return Err(inconsistent(
+                    &chapter_file,
+                    format!(
+                        "exercise `{}`: argument set name `{}` is repeated, reserved (`harness`) or not a simple name",
+                        exercise.id, args.name
+                    ),
+                ));
             }
         }
     }
@@ -47,5 +95,8 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
 }
 
 fn valid_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }

@@ -9,15 +9,15 @@
 //! The engine knows nothing of terminals: it returns [`Verdict`]s for the reporters.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 mod runs;
 mod schedule;
 
 use crate::build::{self, CompileError, Unit};
-use crate::checks::{judge_ending, Failure, Subject};
+use crate::checks::{Failure, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Course, Exercise};
 use crate::server::DownloadServer;
@@ -165,8 +165,22 @@ impl<'c> Grader<'c> {
     /// A grader building into `target_dir`.
     pub fn new(course: &'c Course, target_dir: PathBuf) -> Grader<'c> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let jobs = std::env::var("LEARN_JOBS").ok().and_then(|j| j.parse().ok()).unwrap_or(cores * 4);
-        Grader { course, target_dir, cores, jobs, replay: None, runs: None, first_only: false, cancel: None, cargo_lines: None, gate: schedule::Gate::new(jobs) }
+        let jobs = std::env::var("LEARN_JOBS")
+            .ok()
+            .and_then(|j| j.parse().ok())
+            .unwrap_or(cores * 4);
+        Grader {
+            course,
+            target_dir,
+            cores,
+            jobs,
+            replay: None,
+            runs: None,
+            first_only: false,
+            cancel: None,
+            cargo_lines: None,
+            gate: schedule::Gate::new(jobs),
+        }
     }
 
     /// How many exercises, and runs, are graded at once (default: four times the cores, or
@@ -214,18 +228,27 @@ impl<'c> Grader<'c> {
 
     /// Grades `items` in order, building all of them first in one cargo invocation, and calls
     /// `each` with every verdict as soon as it is known.
-    pub fn grade(&self, items: &[(&Exercise, Source)], mut each: impl FnMut(&Verdict)) -> Result<Vec<Verdict>, build::BuildError> {
+    pub fn grade(
+        &self,
+        items: &[(&Exercise, Source)],
+        mut each: impl FnMut(&Verdict),
+    ) -> Result<Vec<Verdict>, build::BuildError> {
         let built = self.build(items)?;
         let grade_one = |i: usize| self.grade_built(items[i].0, &items[i].1, &built);
-        Ok(schedule::in_order(items.len(), self.jobs, grade_one, |v| each(v)))
+        Ok(schedule::in_order(items.len(), self.jobs, grade_one, |v| {
+            each(v)
+        }))
     }
 
     /// Builds every binary `items` need, in one cargo invocation.
     pub fn build(&self, items: &[(&Exercise, Source)]) -> Result<build::Built, build::BuildError> {
-        let all: Vec<Unit> = items.iter().flat_map(|(e, s)| {
-            let (program, harness) = self.units(e, s);
-            std::iter::once(program).chain(harness)
-        }).collect();
+        let all: Vec<Unit> = items
+            .iter()
+            .flat_map(|(e, s)| {
+                let (program, harness) = self.units(e, s);
+                std::iter::once(program).chain(harness)
+            })
+            .collect();
         match self.cargo_lines {
             Some(each) => build::build_reporting(&self.course.root, &self.target_dir, &all, each),
             None => build::build(&self.course.root, &self.target_dir, &all),
@@ -234,17 +257,44 @@ impl<'c> Grader<'c> {
 
     /// Grades one exercise whose binaries are in `built` (from [`Grader::build`], or built
     /// another way for the same units).
-    pub fn grade_built(&self, exercise: &Exercise, source: &Source, built: &build::Built) -> Verdict {
+    pub fn grade_built(
+        &self,
+        exercise: &Exercise,
+        source: &Source,
+        built: &build::Built,
+    ) -> Verdict {
         let (program, harness) = self.units(exercise, source);
         let started = std::time::Instant::now();
         let file = source.path(self.course, exercise);
-        let file = file.strip_prefix(&self.course.root).map(Path::to_path_buf).unwrap_or(file);
-        let mut verdict = Verdict { id: exercise.id.clone(), file, outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO };
-        let program_exe = built.get(&program).cloned().expect("every unit is in the build result");
-        let harness_exe = harness.as_ref().map(|h| built.get(h).cloned().expect("every unit is in the build result"));
+        let file = file
+            .strip_prefix(&self.course.root)
+            .map(Path::to_path_buf)
+            .unwrap_or(file);
+        let mut verdict = Verdict {
+            id: exercise.id.clone(),
+            file,
+            outcome: GradeOutcome::Passed,
+            runs: 0,
+            retries: Vec::new(),
+            skipped: Vec::new(),
+            sample: None,
+            elapsed: Duration::ZERO,
+        };
+        let program_exe = built
+            .get(&program)
+            .cloned()
+            .expect("every unit is in the build result");
+        let harness_exe = harness.as_ref().map(|h| {
+            built
+                .get(h)
+                .cloned()
+                .expect("every unit is in the build result")
+        });
         verdict.outcome = match (program_exe, harness_exe.transpose()) {
             (Err(e), _) | (_, Err(e)) => GradeOutcome::CompileError(e),
-            (Ok(exe), Ok(harness_exe)) => self.grade_runs(exercise, &exe, harness_exe.as_deref(), &mut verdict),
+            (Ok(exe), Ok(harness_exe)) => {
+                self.grade_runs(exercise, &exe, harness_exe.as_deref(), &mut verdict)
+            }
         };
         verdict.elapsed = started.elapsed();
         verdict
@@ -254,44 +304,81 @@ impl<'c> Grader<'c> {
     /// argument sets, in order: what the course's snapshots hold for the solutions. The
     /// exercises run [`Grader::jobs`] at once (outputs are normalised, so neighbours cannot
     /// change them).
-    pub fn outputs(&self, items: &[(&Exercise, Source)]) -> Result<Vec<SampleOutput>, build::BuildError> {
+    pub fn outputs(
+        &self,
+        items: &[(&Exercise, Source)],
+    ) -> Result<Vec<SampleOutput>, build::BuildError> {
         let units: Vec<Unit> = items.iter().map(|(e, s)| self.units(e, s).0).collect();
         let built = build::build(&self.course.root, &self.target_dir, &units)?;
         let outputs_of = |i: usize| {
             let exercise = items[i].0;
-            let server = if exercise.spec.server { DownloadServer::start().ok() } else { None };
+            let server = if exercise.spec.server {
+                DownloadServer::start().ok()
+            } else {
+                None
+            };
             let output = |args: &ArgSet| {
-                let config = RunConfig { args: args.clone(), perturbation: Perturbation::None };
+                let config = RunConfig {
+                    args: args.clone(),
+                    perturbation: Perturbation::None,
+                };
                 match &built[&units[i]] {
                     Err(e) => Err(format!("does not compile: {}", e.headline)),
-                    Ok(exe) => match self.run_once(exercise, exe, &config, Subject::Program, server.as_ref()) {
+                    Ok(exe) => match self.run_once(
+                        exercise,
+                        exe,
+                        &config,
+                        Subject::Program,
+                        server.as_ref(),
+                    ) {
                         Err(e) => Err(e.to_string()),
                         Ok((record, _)) => match judge_ending(&record) {
-                            Some(failure) => Err(format!("{}: {}", failure.rule, failure.seen.join("; "))),
+                            Some(failure) => {
+                                Err(format!("{}: {}", failure.rule, failure.seen.join("; ")))
+                            }
                             None => Ok(exercise.spec.normalize.apply(record.stdout_texts())),
                         },
                     },
                 }
             };
-            exercise.arg_sets().into_iter().map(|args| {
-                let output = output(&args);
-                (exercise.id.clone(), args, output)
-            }).collect::<Vec<SampleOutput>>()
+            exercise
+                .arg_sets()
+                .into_iter()
+                .map(|args| {
+                    let output = output(&args);
+                    (exercise.id.clone(), args, output)
+                })
+                .collect::<Vec<SampleOutput>>()
         };
-        Ok(schedule::in_order(items.len(), self.jobs, outputs_of, |_| {}).into_iter().flatten().collect())
+        Ok(
+            schedule::in_order(items.len(), self.jobs, outputs_of, |_| {})
+                .into_iter()
+                .flatten()
+                .collect(),
+        )
     }
 
     /// Whether the cancel flag was raised.
     fn cancelled(&self) -> bool {
-        self.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed))
+        self.cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
     /// The binaries grading `exercise` from `source` needs: its program, and the harness
     /// wrapped around it for API exercises.
     pub fn units(&self, exercise: &Exercise, source: &Source) -> (Unit, Option<Unit>) {
         let path = source.path(self.course, exercise);
-        let program = Unit { id: exercise.id.clone(), source: path.clone(), harness: None };
-        let harness = exercise.harness_path().map(|h| Unit { id: exercise.id.clone(), source: path, harness: Some(self.course.root.join(h)) });
+        let program = Unit {
+            id: exercise.id.clone(),
+            source: path.clone(),
+            harness: None,
+        };
+        let harness = exercise.harness_path().map(|h| Unit {
+            id: exercise.id.clone(),
+            source: path,
+            harness: Some(self.course.root.join(h)),
+        });
         (program, harness)
     }
 }

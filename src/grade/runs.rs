@@ -7,14 +7,17 @@
 //! the plan, and the sample is the earliest passing run of the program before it.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::{slow_on_a_quiet_machine, FailedRun, GradeOutcome, Grader, RunConfig, Verdict, DEFAULT_RUNS, HARNESS_RUNS, TIMING_RETRIES};
-use crate::checks::{judge_ending, CheckSpec, Evidence, Failure, Outcome, Subject};
+use super::{
+    DEFAULT_RUNS, FailedRun, GradeOutcome, Grader, HARNESS_RUNS, RunConfig, TIMING_RETRIES,
+    Verdict, slow_on_a_quiet_machine,
+};
+use crate::checks::{CheckSpec, Evidence, Failure, Outcome, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
-use crate::course::{expected_output, Exercise};
+use crate::course::{Exercise, expected_output};
 use crate::server::{DownloadReport, DownloadServer};
 use crate::supervise::{self, Ending, Limits, Perturbation, RunRecord, RunRequest, StopReason};
 
@@ -22,7 +25,13 @@ use crate::supervise::{self, Ending, Limits, Perturbation, RunRecord, RunRequest
 type Planned = (Subject, RunConfig, Option<String>);
 
 impl Grader<'_> {
-    pub(super) fn grade_runs(&self, exercise: &Exercise, exe: &Path, harness: Option<&Path>, verdict: &mut Verdict) -> GradeOutcome {
+    pub(super) fn grade_runs(
+        &self,
+        exercise: &Exercise,
+        exe: &Path,
+        harness: Option<&Path>,
+        verdict: &mut Verdict,
+    ) -> GradeOutcome {
         let plan = match self.plan(exercise, harness.is_some()) {
             Ok(plan) => plan,
             Err(outcome) => return outcome,
@@ -35,8 +44,14 @@ impl Grader<'_> {
                 scope.spawn(|| {
                     while !tally.stop.load(Ordering::SeqCst) {
                         let number = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(planned) = plan.get(number) else { break };
-                        let program = if planned.0 == Subject::Harness { harness.expect("planned only with a harness") } else { exe };
+                        let Some(planned) = plan.get(number) else {
+                            break;
+                        };
+                        let program = if planned.0 == Subject::Harness {
+                            harness.expect("planned only with a harness")
+                        } else {
+                            exe
+                        };
                         self.run_planned(exercise, program, planned, number, measures_cpu, &tally);
                     }
                 });
@@ -49,11 +64,18 @@ impl Grader<'_> {
     /// is missing or the replayed configuration does not exist.
     fn plan(&self, exercise: &Exercise, with_harness: bool) -> Result<Vec<Planned>, GradeOutcome> {
         let spec = &exercise.spec;
-        let perturbations = spec.perturb.clone().unwrap_or_else(|| Perturbation::ALL.to_vec());
+        let perturbations = spec
+            .perturb
+            .clone()
+            .unwrap_or_else(|| Perturbation::ALL.to_vec());
         let runs = self.runs.or(spec.runs).unwrap_or(DEFAULT_RUNS) as usize;
         let mut plan: Vec<Planned> = Vec::new();
         for args in exercise.arg_sets() {
-            let expected = if spec.checks.iter().any(|c| matches!(c, CheckSpec::Output(_))) {
+            let expected = if spec
+                .checks
+                .iter()
+                .any(|c| matches!(c, CheckSpec::Output(_)))
+            {
                 match expected_output(&self.course.root, exercise, &args) {
                     Ok(text) => Some(text),
                     Err(e) => return Err(GradeOutcome::CourseError(e.to_string())),
@@ -62,13 +84,19 @@ impl Grader<'_> {
                 None
             };
             for i in 0..runs {
-                let config = RunConfig { args: args.clone(), perturbation: perturbations[i % perturbations.len()] };
+                let config = RunConfig {
+                    args: args.clone(),
+                    perturbation: perturbations[i % perturbations.len()],
+                };
                 plan.push((Subject::Program, config, expected.clone()));
             }
         }
         if with_harness {
             for i in 0..HARNESS_RUNS as usize {
-                let config = RunConfig { args: ArgSet::harness_set(), perturbation: perturbations[i % perturbations.len()] };
+                let config = RunConfig {
+                    args: ArgSet::harness_set(),
+                    perturbation: perturbations[i % perturbations.len()],
+                };
                 plan.push((Subject::Harness, config, None));
             }
         }
@@ -76,7 +104,10 @@ impl Grader<'_> {
             plan.retain(|(_, config, _)| &config.replay_key() == key);
             plan.truncate(1);
             if plan.is_empty() {
-                return Err(GradeOutcome::CourseError(format!("no run configuration `{key}` (ARGSET:PERTURBATION) for {}", exercise.id)));
+                return Err(GradeOutcome::CourseError(format!(
+                    "no run configuration `{key}` (ARGSET:PERTURBATION) for {}",
+                    exercise.id
+                )));
             }
         }
         if self.first_only {
@@ -88,7 +119,15 @@ impl Grader<'_> {
     /// Makes one planned run (number `number` in the plan, from 0), retrying it alone while it
     /// fails only timing rules (unless another run has failed the exercise by then: it is
     /// then left unconcluded), and records how it went in `tally`.
-    fn run_planned(&self, exercise: &Exercise, program: &Path, planned: &Planned, number: usize, measures_cpu: bool, tally: &Tally) {
+    fn run_planned(
+        &self,
+        exercise: &Exercise,
+        program: &Path,
+        planned: &Planned,
+        number: usize,
+        measures_cpu: bool,
+        tally: &Tally,
+    ) {
         let (subject, config, expected) = planned;
         let mut skipped = Vec::new();
         let mut retried = 0;
@@ -109,30 +148,60 @@ impl Grader<'_> {
             drop(hold);
             let (record, downloads) = match observed {
                 Ok(observed) => observed,
-                Err(e) => break Some(GradeOutcome::CourseError(format!("cannot start {}: {e}", program.display()))),
+                Err(e) => {
+                    break Some(GradeOutcome::CourseError(format!(
+                        "cannot start {}: {e}",
+                        program.display()
+                    )));
+                }
             };
             if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
                 break Some(GradeOutcome::Cancelled);
             }
-            let failures = self.judge(exercise, *subject, &record, downloads.as_ref(), expected.as_deref(), &mut skipped);
+            let failures = self.judge(
+                exercise,
+                *subject,
+                &record,
+                downloads.as_ref(),
+                expected.as_deref(),
+                &mut skipped,
+            );
             if failures.is_empty() {
                 if *subject == Subject::Program {
                     keep_earliest(&tally.sample, number, record);
                 }
                 if retried > 0 {
-                    tally.retries.lock().unwrap_or_else(|e| e.into_inner()).push((number, config.clone(), format!("passed on retry {retried}")));
+                    tally
+                        .retries
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((number, config.clone(), format!("passed on retry {retried}")));
                 }
                 break None;
             }
             let only_timing = failures.iter().all(|f| f.timing);
-            if only_timing && retried < TIMING_RETRIES && !slow_on_a_quiet_machine(&failures, &record) {
+            if only_timing
+                && retried < TIMING_RETRIES
+                && !slow_on_a_quiet_machine(&failures, &record)
+            {
                 retried += 1;
                 continue;
             }
-            let failed = FailedRun { subject: *subject, config: config.clone(), run_number: number + 1, failures, record, retried };
+            let failed = FailedRun {
+                subject: *subject,
+                config: config.clone(),
+                run_number: number + 1,
+                failures,
+                record,
+                retried,
+            };
             break Some(GradeOutcome::Failed(Box::new(failed)));
         };
-        tally.skipped.lock().unwrap_or_else(|e| e.into_inner()).extend(skipped.into_iter().map(|note| (number, note)));
+        tally
+            .skipped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(skipped.into_iter().map(|note| (number, note)));
         if let Some(end) = end {
             tally.stop.store(true, Ordering::SeqCst);
             keep_earliest(&tally.end, number, end);
@@ -141,12 +210,32 @@ impl Grader<'_> {
 
     /// [`Grader::run_once`], with a download server of its own when the exercise needs one, so
     /// that runs at once never share the server's counters.
-    fn run_with_own_server(&self, exercise: &Exercise, program: &Path, config: &RunConfig, subject: Subject) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
-        let server = exercise.spec.server.then(DownloadServer::start).transpose().map_err(|e| std::io::Error::other(format!("its download server did not start ({e})")))?;
+    fn run_with_own_server(
+        &self,
+        exercise: &Exercise,
+        program: &Path,
+        config: &RunConfig,
+        subject: Subject,
+    ) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
+        let server = exercise
+            .spec
+            .server
+            .then(DownloadServer::start)
+            .transpose()
+            .map_err(|e| {
+                std::io::Error::other(format!("its download server did not start ({e})"))
+            })?;
         self.run_once(exercise, program, config, subject, server.as_ref())
     }
 
-    pub(super) fn run_once(&self, exercise: &Exercise, program: &Path, config: &RunConfig, subject: Subject, server: Option<&DownloadServer>) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
+    pub(super) fn run_once(
+        &self,
+        exercise: &Exercise,
+        program: &Path,
+        config: &RunConfig,
+        subject: Subject,
+        server: Option<&DownloadServer>,
+    ) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
         let spec = &exercise.spec;
         let mut env = Vec::new();
         let out_dir = match server {
@@ -158,9 +247,24 @@ impl Grader<'_> {
             }
             None => None,
         };
-        let limits = Limits { timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)), ..Limits::default() };
-        let args = if subject == Subject::Program { config.args.values.clone() } else { Vec::new() };
-        let request = RunRequest { program: program.to_path_buf(), args, env, cwd: self.course.root.clone(), limits, perturbation: config.perturbation, cancel: self.cancel.clone() };
+        let limits = Limits {
+            timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)),
+            ..Limits::default()
+        };
+        let args = if subject == Subject::Program {
+            config.args.values.clone()
+        } else {
+            Vec::new()
+        };
+        let request = RunRequest {
+            program: program.to_path_buf(),
+            args,
+            env,
+            cwd: self.course.root.clone(),
+            limits,
+            perturbation: config.perturbation,
+            cancel: self.cancel.clone(),
+        };
         let mut record = supervise::run(&request)?;
         let root = format!("{}/", self.course.root.display());
         for line in &mut record.stderr {
@@ -168,19 +272,40 @@ impl Grader<'_> {
                 line.text = line.text.replace(&root, "");
             }
         }
-        let downloads = server.zip(out_dir).map(|(server, dir)| server.take_report(dir.path()));
+        let downloads = server
+            .zip(out_dir)
+            .map(|(server, dir)| server.take_report(dir.path()));
         Ok((record, downloads))
     }
 
-    fn judge(&self, exercise: &Exercise, subject: Subject, record: &RunRecord, downloads: Option<&DownloadReport>, expected: Option<&str>, skipped: &mut Vec<String>) -> Vec<Failure> {
+    fn judge(
+        &self,
+        exercise: &Exercise,
+        subject: Subject,
+        record: &RunRecord,
+        downloads: Option<&DownloadReport>,
+        expected: Option<&str>,
+        skipped: &mut Vec<String>,
+    ) -> Vec<Failure> {
         if subject == Subject::Program
             && let Some(failure) = judge_ending(record)
         {
             return vec![failure];
         }
-        let evidence = Evidence { run: record, downloads, expected, normalize: &exercise.spec.normalize, cores: self.cores };
+        let evidence = Evidence {
+            run: record,
+            downloads,
+            expected,
+            normalize: &exercise.spec.normalize,
+            cores: self.cores,
+        };
         let mut failures = Vec::new();
-        for check in exercise.spec.checks.iter().filter(|c| c.subject() == subject) {
+        for check in exercise
+            .spec
+            .checks
+            .iter()
+            .filter(|c| c.subject() == subject)
+        {
             match check.judge(&evidence) {
                 Outcome::Pass => {}
                 Outcome::Fail(failure) => failures.push(failure),
@@ -219,10 +344,20 @@ impl Tally {
         let end = self.end.into_inner().unwrap_or_else(|e| e.into_inner());
         let last = end.as_ref().map_or(usize::MAX, |(number, _)| *number);
         verdict.runs += self.runs.into_inner();
-        verdict.sample = self.sample.into_inner().unwrap_or_else(|e| e.into_inner()).filter(|(n, _)| *n < last).map(|(_, record)| record);
+        verdict.sample = self
+            .sample
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .filter(|(n, _)| *n < last)
+            .map(|(_, record)| record);
         let mut retries = self.retries.into_inner().unwrap_or_else(|e| e.into_inner());
         retries.sort_by_key(|(number, ..)| *number);
-        verdict.retries.extend(retries.into_iter().filter(|(n, ..)| *n <= last).map(|(_, config, note)| (config, note)));
+        verdict.retries.extend(
+            retries
+                .into_iter()
+                .filter(|(n, ..)| *n <= last)
+                .map(|(_, config, note)| (config, note)),
+        );
         let mut skipped = self.skipped.into_inner().unwrap_or_else(|e| e.into_inner());
         skipped.sort_by_key(|(number, _)| *number);
         for (_, note) in skipped.into_iter().filter(|(n, _)| *n <= last) {
@@ -249,11 +384,23 @@ mod tests {
     use std::path::PathBuf;
 
     fn no_verdict_yet() -> Verdict {
-        Verdict { id: "x".into(), file: PathBuf::new(), outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO }
+        Verdict {
+            id: "x".into(),
+            file: PathBuf::new(),
+            outcome: GradeOutcome::Passed,
+            runs: 0,
+            retries: Vec::new(),
+            skipped: Vec::new(),
+            sample: None,
+            elapsed: Duration::ZERO,
+        }
     }
 
     fn config() -> RunConfig {
-        RunConfig { args: ArgSet::harness_set(), perturbation: Perturbation::None }
+        RunConfig {
+            args: ArgSet::harness_set(),
+            perturbation: Perturbation::None,
+        }
     }
 
     #[test]
@@ -263,12 +410,31 @@ mod tests {
         keep_earliest(&tally.end, 5, GradeOutcome::CourseError("run 6".into()));
         keep_earliest(&tally.sample, 1, run(&[("one", 0)], 1));
         keep_earliest(&tally.end, 3, GradeOutcome::CourseError("run 4".into()));
-        tally.retries.lock().unwrap().extend([(6, config(), "late".to_string()), (2, config(), "early".to_string())]);
+        tally.retries.lock().unwrap().extend([
+            (6, config(), "late".to_string()),
+            (2, config(), "early".to_string()),
+        ]);
         let mut verdict = no_verdict_yet();
         let outcome = tally.conclude(&mut verdict);
-        assert!(matches!(outcome, GradeOutcome::CourseError(ref e) if e == "run 4"), "{outcome:?}");
-        assert_eq!(verdict.sample.map(|r| r.stdout_texts().collect::<Vec<_>>().join("")), Some("one".to_string()));
-        assert_eq!(verdict.retries.iter().map(|(_, note)| note.as_str()).collect::<Vec<_>>(), ["early"], "nothing after the failure");
+        assert!(
+            matches!(outcome, GradeOutcome::CourseError(ref e) if e == "run 4"),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            verdict
+                .sample
+                .map(|r| r.stdout_texts().collect::<Vec<_>>().join("")),
+            Some("one".to_string())
+        );
+        assert_eq!(
+            verdict
+                .retries
+                .iter()
+                .map(|(_, note)| note.as_str())
+                .collect::<Vec<_>>(),
+            ["early"],
+            "nothing after the failure"
+        );
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub(super) struct Hold<'a> {
 impl Gate {
     /// A gate admitting up to `limit` shared runs at once.
     pub(super) fn new(limit: usize) -> Gate {
-        Gate { limit: limit.max(1), state: Mutex::new(GateState::default()), changed: Condvar::new() }
+        Gate {
+            limit: limit.max(1),
+            state: Mutex::new(GateState::default()),
+            changed: Condvar::new(),
+        }
     }
 
     /// Waits for a hold: alone when `alone`, else shared.
@@ -39,13 +43,18 @@ impl Gate {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if alone {
             state.waiting_alone += 1;
-            state = self.changed.wait_while(state, |s| s.alone || s.shared > 0).unwrap_or_else(|e| e.into_inner());
+            state = self
+                .changed
+                .wait_while(state, |s| s.alone || s.shared > 0)
+                .unwrap_or_else(|e| e.into_inner());
             state.waiting_alone -= 1;
             state.alone = true;
         } else {
             state = self
                 .changed
-                .wait_while(state, |s| s.alone || s.waiting_alone > 0 || s.shared >= self.limit)
+                .wait_while(state, |s| {
+                    s.alone || s.waiting_alone > 0 || s.shared >= self.limit
+                })
                 .unwrap_or_else(|e| e.into_inner());
             state.shared += 1;
         }
@@ -67,7 +76,12 @@ impl Drop for Hold<'_> {
 
 /// Computes `work(i)` for every `i < count` on `jobs` threads, and hands each result to
 /// `each` in index order as soon as it and all before it are known.
-pub(super) fn in_order<T: Send>(count: usize, jobs: usize, work: impl Fn(usize) -> T + Sync, mut each: impl FnMut(&T)) -> Vec<T> {
+pub(super) fn in_order<T: Send>(
+    count: usize,
+    jobs: usize,
+    work: impl Fn(usize) -> T + Sync,
+    mut each: impl FnMut(&T),
+) -> Vec<T> {
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<T>>> = (0..count).map(|_| Mutex::new(None)).collect();
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
@@ -90,7 +104,10 @@ pub(super) fn in_order<T: Send>(count: usize, jobs: usize, work: impl Fn(usize) 
         }
         drop(done_tx);
         while results.len() < count {
-            let ready = slots[results.len()].lock().unwrap_or_else(|e| e.into_inner()).take();
+            let ready = slots[results.len()]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
             match ready {
                 Some(result) => {
                     each(&result);
@@ -115,7 +132,11 @@ mod tests {
     #[test]
     fn the_gate_caps_shared_runs_and_runs_the_alone_one_alone() {
         let gate = Gate::new(2);
-        let (running, most, alone_saw) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicUsize::new(usize::MAX));
+        let (running, most, alone_saw) = (
+            AtomicUsize::new(0),
+            AtomicUsize::new(0),
+            AtomicUsize::new(usize::MAX),
+        );
         std::thread::scope(|scope| {
             for i in 0..8 {
                 let (gate, running, most, alone_saw) = (&gate, &running, &most, &alone_saw);
@@ -138,10 +159,15 @@ mod tests {
     #[test]
     fn reports_in_order_whatever_the_finishing_order() {
         let mut seen = Vec::new();
-        let results = in_order(5, 3, |i| {
-            std::thread::sleep(std::time::Duration::from_millis(50 - 10 * i as u64));
-            i * 10
-        }, |r| seen.push(*r));
+        let results = in_order(
+            5,
+            3,
+            |i| {
+                std::thread::sleep(std::time::Duration::from_millis(50 - 10 * i as u64));
+                i * 10
+            },
+            |r| seen.push(*r),
+        );
         assert_eq!(results, vec![0, 10, 20, 30, 40]);
         assert_eq!(seen, results);
     }

@@ -17,13 +17,24 @@ pub fn in_github_actions() -> bool {
 /// One annotation per exercise that did not pass, and one warning per protected file changed.
 pub fn annotations(scored: &Scored) -> String {
     let mut out = String::new();
-    for e in scored.exercises.iter().filter(|e| e.status() != TestStatus::Pass) {
+    for e in scored
+        .exercises
+        .iter()
+        .filter(|e| e.status() != TestStatus::Pass)
+    {
         out.push_str(&exercise_annotation(e));
     }
     for change in scored.changes.unwrap_or_default() {
         let file = change.path.display().to_string();
-        let message = format!("{file} is {} in this submission; learn grade used the pristine course's version", change.kind.as_str());
-        out.push_str(&command("warning", &[("file", file), ("title", "Protected file changed".into())], &message));
+        let message = format!(
+            "{file} is {} in this submission; learn grade used the pristine course's version",
+            change.kind.as_str()
+        );
+        out.push_str(&command(
+            "warning",
+            &[("file", file), ("title", "Protected file changed".into())],
+            &message,
+        ));
     }
     out
 }
@@ -39,19 +50,31 @@ fn exercise_annotation(e: &ScoredExercise) -> String {
         }
         None => properties.push(("file", e.file().display().to_string())),
     }
-    properties.push(("title", format!("{}: {}", e.verdict.id, e.headline().unwrap_or_default())));
+    properties.push((
+        "title",
+        format!("{}: {}", e.verdict.id, e.headline().unwrap_or_default()),
+    ));
     command("error", &properties, &message)
 }
 
 /// `::LEVEL key=value,…::message`, every part escaped.
 fn command(level: &str, properties: &[(&str, String)], message: &str) -> String {
-    let properties: Vec<String> = properties.iter().map(|(key, value)| format!("{key}={}", escape_property(value))).collect();
-    format!("::{level} {}::{}\n", properties.join(","), escape_data(message))
+    let properties: Vec<String> = properties
+        .iter()
+        .map(|(key, value)| format!("{key}={}", escape_property(value)))
+        .collect();
+    format!(
+        "::{level} {}::{}\n",
+        properties.join(","),
+        escape_data(message)
+    )
 }
 
 /// A command's message escaped: `%`, `\r` and `\n`.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// A command's property value escaped: as a message, and `:` and `,` besides.
@@ -89,7 +112,10 @@ mod tests {
 
     #[test]
     fn messages_escape_percent_and_line_breaks() {
-        assert_eq!(escape_data("100% done\r\nnext: a,b"), "100%25 done%0D%0Anext: a,b");
+        assert_eq!(
+            escape_data("100% done\r\nnext: a,b"),
+            "100%25 done%0D%0Anext: a,b"
+        );
     }
 
     #[test]
@@ -99,8 +125,15 @@ mod tests {
 
     #[test]
     fn a_command_cannot_be_broken_out_of() {
-        let line = command("error", &[("file", "x.rs".into()), ("title", "t,line=9::x".into())], "bad\n::set-output name=a::b");
-        assert_eq!(line, "::error file=x.rs,title=t%2Cline=9%3A%3Ax::bad%0A::set-output name=a::b\n");
+        let line = command(
+            "error",
+            &[("file", "x.rs".into()), ("title", "t,line=9::x".into())],
+            "bad\n::set-output name=a::b",
+        );
+        assert_eq!(
+            line,
+            "::error file=x.rs,title=t%2Cline=9%3A%3Ax::bad%0A::set-output name=a::b\n"
+        );
         assert_eq!(line.lines().count(), 1);
     }
 
@@ -109,12 +142,18 @@ mod tests {
         let text = "Square of 1 is 1\n::error::injected\n::stop-commands::guess";
         let wrapped = stop_commands(text);
         let lines: Vec<&str> = wrapped.lines().collect();
-        let token = lines[0].strip_prefix("::stop-commands::").expect("starts with the marker");
+        let token = lines[0]
+            .strip_prefix("::stop-commands::")
+            .expect("starts with the marker");
         assert_eq!(token.len(), 32);
         assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
         assert_eq!(lines[1..lines.len() - 1].join("\n"), text);
         assert_eq!(*lines.last().unwrap(), format!("::{token}::"));
         let again = stop_commands(text);
-        assert_ne!(again.lines().next(), wrapped.lines().next(), "every wrapping draws a new token");
+        assert_ne!(
+            again.lines().next(),
+            wrapped.lines().next(),
+            "every wrapping draws a new token"
+        );
     }
 }

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::scored::{cut, joined, Scored, ScoredExercise, TestStatus};
+use super::scored::{Scored, ScoredExercise, TestStatus, cut, joined};
 
 /// Exercism's results format version with tests linked to tasks.
 pub const VERSION: u8 = 3;
@@ -74,7 +74,10 @@ fn test(e: &ScoredExercise) -> Test {
         max_score: e.points(),
         message: e.message(),
         test_code: e.test_code(),
-        output: e.stdout().filter(|lines| !lines.is_empty()).map(|lines| cut(&joined(lines), OUTPUT_LIMIT, "output")),
+        output: e
+            .stdout()
+            .filter(|lines| !lines.is_empty())
+            .map(|lines| cut(&joined(lines), OUTPUT_LIMIT, "output")),
         task_id: e.task_id,
         line_no: e.error_line().unwrap_or(0),
         filename: e.file().display().to_string(),

@@ -7,13 +7,17 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::grade::GradeOutcome;
 
-use super::scored::{joined, Scored, ScoredExercise, TestStatus};
+use super::scored::{Scored, ScoredExercise, TestStatus, joined};
 
 /// The JUnit XML document of `scored`.
 pub fn render(scored: &Scored) -> String {
     let mut report = Report::new("learn");
     for chapter in &scored.course.chapters {
-        let graded: Vec<&ScoredExercise> = scored.exercises.iter().filter(|e| e.exercise.chapter == chapter.name).collect();
+        let graded: Vec<&ScoredExercise> = scored
+            .exercises
+            .iter()
+            .filter(|e| e.exercise.chapter == chapter.name)
+            .collect();
         if graded.is_empty() {
             continue;
         }
@@ -29,7 +33,11 @@ fn test_case(e: &ScoredExercise) -> TestCase {
     let status = match e.status() {
         TestStatus::Pass => TestCaseStatus::success(),
         failed => {
-            let kind = if failed == TestStatus::Fail { NonSuccessKind::Failure } else { NonSuccessKind::Error };
+            let kind = if failed == TestStatus::Fail {
+                NonSuccessKind::Failure
+            } else {
+                NonSuccessKind::Error
+            };
             let mut status = TestCaseStatus::non_success(kind);
             status.set_message(e.headline().unwrap_or_default());
             status.set_type(failure_type(e));
@@ -38,8 +46,10 @@ fn test_case(e: &ScoredExercise) -> TestCase {
         }
     };
     let mut case = TestCase::new(e.verdict.id.as_str(), status);
-    case.set_classname(e.exercise.chapter.as_str()).set_time(e.duration());
-    case.extra.insert("file".into(), e.file().display().to_string().into());
+    case.set_classname(e.exercise.chapter.as_str())
+        .set_time(e.duration());
+    case.extra
+        .insert("file".into(), e.file().display().to_string().into());
     if let Some(line) = e.error_line() {
         case.extra.insert("line".into(), line.to_string().into());
     }

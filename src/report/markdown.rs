@@ -9,12 +9,32 @@ use super::scored::{ProtectedChange, Scored, ScoredExercise, TestStatus};
 
 /// The Markdown summary of `scored`.
 pub fn render(scored: &Scored) -> String {
-    let mut out = format!("## {}: {}/{} points\n\n", scored.course.title, scored.score(), scored.max_score());
+    let mut out = format!(
+        "## {}: {}/{} points\n\n",
+        scored.course.title,
+        scored.score(),
+        scored.max_score()
+    );
     out.push_str("| Exercise | Status | Points | What failed |\n|---|---|---:|---|\n");
     for e in &scored.exercises {
-        let _ = writeln!(out, "| `{}` | {} | {}/{} | {} |", e.verdict.id, status_cell(e), e.score(), e.points(), cell(&e.headline().unwrap_or_default()));
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {}/{} | {} |",
+            e.verdict.id,
+            status_cell(e),
+            e.score(),
+            e.points(),
+            cell(&e.headline().unwrap_or_default())
+        );
     }
-    let _ = writeln!(out, "| **Total** | {} of {} passed | **{}/{}** | |", scored.passed(), scored.exercises.len(), scored.score(), scored.max_score());
+    let _ = writeln!(
+        out,
+        "| **Total** | {} of {} passed | **{}/{}** | |",
+        scored.passed(),
+        scored.exercises.len(),
+        scored.score(),
+        scored.max_score()
+    );
     if let Some(changes) = scored.changes {
         out.push_str(&protected(changes));
     }
@@ -31,18 +51,32 @@ fn status_cell(e: &ScoredExercise) -> &'static str {
 
 fn protected(changes: &[ProtectedChange]) -> String {
     if changes.is_empty() {
-        return "\nNo protected file (course, solutions, tests, runner, workflows) was changed.\n".to_string();
+        return "\nNo protected file (course, solutions, tests, runner, workflows) was changed.\n"
+            .to_string();
     }
-    let mut out = String::from("\n### Protected files changed by the submission\n\nGraded with the pristine course's versions instead; listed for the teacher.\n\n");
+    let mut out = String::from(
+        "\n### Protected files changed by the submission\n\nGraded with the pristine course's versions instead; listed for the teacher.\n\n",
+    );
     for change in changes {
-        let _ = writeln!(out, "- {} `{}`", change.kind.as_str(), change.path.display().to_string().replace('`', "'"));
+        let _ = writeln!(
+            out,
+            "- {} `{}`",
+            change.kind.as_str(),
+            change.path.display().to_string().replace('`', "'")
+        );
     }
     out
 }
 
 /// `text` made safe for one table cell: one line, no `|`, no HTML, no backticks.
 fn cell(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;").replace('`', "'")
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('`', "'")
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::checks::Subject;
 use crate::course::{Course, Exercise};
-use crate::grade::{GradeOutcome, Verdict, DEFAULT_RUNS};
+use crate::grade::{DEFAULT_RUNS, GradeOutcome, Verdict};
 use crate::report::terminal;
 use crate::supervise::{Line, Perturbation};
 
@@ -90,7 +90,9 @@ impl ScoredExercise<'_> {
         match self.verdict.outcome {
             GradeOutcome::Passed => TestStatus::Pass,
             GradeOutcome::Failed(_) => TestStatus::Fail,
-            GradeOutcome::CompileError(_) | GradeOutcome::CourseError(_) | GradeOutcome::Cancelled => TestStatus::Error,
+            GradeOutcome::CompileError(_)
+            | GradeOutcome::CourseError(_)
+            | GradeOutcome::Cancelled => TestStatus::Error,
         }
     }
 
@@ -101,7 +103,11 @@ impl ScoredExercise<'_> {
 
     /// The points earned: all of them when it passed, none otherwise.
     pub fn score(&self) -> u32 {
-        if self.status() == TestStatus::Pass { self.points() } else { 0 }
+        if self.status() == TestStatus::Pass {
+            self.points()
+        } else {
+            0
+        }
     }
 
     /// The file graded, relative to the repository root.
@@ -113,8 +119,14 @@ impl ScoredExercise<'_> {
     pub fn headline(&self) -> Option<String> {
         match &self.verdict.outcome {
             GradeOutcome::Passed => None,
-            GradeOutcome::CompileError(e) => Some(format!("compile error: {}", one_line(&e.headline))),
-            GradeOutcome::Failed(run) => Some(format!("{}: {}", run.failures[0].check, one_line(&run.failures[0].rule))),
+            GradeOutcome::CompileError(e) => {
+                Some(format!("compile error: {}", one_line(&e.headline)))
+            }
+            GradeOutcome::Failed(run) => Some(format!(
+                "{}: {}",
+                run.failures[0].check,
+                one_line(&run.failures[0].rule)
+            )),
             GradeOutcome::CourseError(m) => Some(format!("course error: {}", one_line(m))),
             GradeOutcome::Cancelled => Some(CANCELLED.to_string()),
         }
@@ -125,9 +137,15 @@ impl ScoredExercise<'_> {
     pub fn message(&self) -> Option<String> {
         let text = match &self.verdict.outcome {
             GradeOutcome::Passed => return None,
-            GradeOutcome::CompileError(e) => format!("does not compile: {}\n\n{}", e.headline, e.rendered),
+            GradeOutcome::CompileError(e) => {
+                format!("does not compile: {}\n\n{}", e.headline, e.rendered)
+            }
             GradeOutcome::Failed(run) => {
-                let who = if run.subject == Subject::Harness { "the grading harness, " } else { "" };
+                let who = if run.subject == Subject::Harness {
+                    "the grading harness, "
+                } else {
+                    ""
+                };
                 let mut text = format!(
                     "the {} check failed ({who}run #{}; replay: learn run {} --replay {})\n",
                     run.failures[0].check,
@@ -173,7 +191,13 @@ impl ScoredExercise<'_> {
                 kinds.push(kind);
             }
         }
-        let perturb: Vec<&str> = spec.perturb.as_deref().unwrap_or(&Perturbation::ALL[..]).iter().map(|p| p.name()).collect();
+        let perturb: Vec<&str> = spec
+            .perturb
+            .as_deref()
+            .unwrap_or(&Perturbation::ALL[..])
+            .iter()
+            .map(|p| p.name())
+            .collect();
         format!(
             "learn grades {}: checks {} on {} run(s) per argument set ({} argument set(s), schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
             self.verdict.file.display(),
@@ -187,7 +211,11 @@ impl ScoredExercise<'_> {
     /// The line of the compile error, when it is in the graded file.
     pub fn error_line(&self) -> Option<usize> {
         match &self.verdict.outcome {
-            GradeOutcome::CompileError(e) => e.location.as_ref().filter(|(file, _, _)| Path::new(file) == self.file()).map(|(_, line, _)| *line),
+            GradeOutcome::CompileError(e) => e
+                .location
+                .as_ref()
+                .filter(|(file, _, _)| Path::new(file) == self.file())
+                .map(|(_, line, _)| *line),
             _ => None,
         }
     }
@@ -195,7 +223,10 @@ impl ScoredExercise<'_> {
     /// The compile error's file, line and column, wherever it is.
     pub fn compile_location(&self) -> Option<(&str, usize, usize)> {
         match &self.verdict.outcome {
-            GradeOutcome::CompileError(e) => e.location.as_ref().map(|(file, line, column)| (file.as_str(), *line, *column)),
+            GradeOutcome::CompileError(e) => e
+                .location
+                .as_ref()
+                .map(|(file, line, column)| (file.as_str(), *line, *column)),
             _ => None,
         }
     }
@@ -218,16 +249,34 @@ pub struct Scored<'a> {
 
 impl<'a> Scored<'a> {
     /// Scores `verdicts`, each of an exercise of `course`.
-    pub fn new(course: &'a Course, verdicts: &'a [Verdict], changes: Option<&'a [ProtectedChange]>) -> Scored<'a> {
+    pub fn new(
+        course: &'a Course,
+        verdicts: &'a [Verdict],
+        changes: Option<&'a [ProtectedChange]>,
+    ) -> Scored<'a> {
         let exercises = verdicts
             .iter()
             .map(|verdict| {
-                let exercise = course.exercise(&verdict.id).expect("every verdict is of an exercise of the course");
-                let task_id = course.chapters.iter().position(|c| c.name == exercise.chapter).map_or(0, |i| i + 1);
-                ScoredExercise { exercise, verdict, task_id }
+                let exercise = course
+                    .exercise(&verdict.id)
+                    .expect("every verdict is of an exercise of the course");
+                let task_id = course
+                    .chapters
+                    .iter()
+                    .position(|c| c.name == exercise.chapter)
+                    .map_or(0, |i| i + 1);
+                ScoredExercise {
+                    exercise,
+                    verdict,
+                    task_id,
+                }
             })
             .collect();
-        Scored { course, exercises, changes }
+        Scored {
+            course,
+            exercises,
+            changes,
+        }
     }
 
     /// Points earned.
@@ -242,14 +291,25 @@ impl<'a> Scored<'a> {
 
     /// How many passed.
     pub fn passed(&self) -> usize {
-        self.exercises.iter().filter(|e| e.status() == TestStatus::Pass).count()
+        self.exercises
+            .iter()
+            .filter(|e| e.status() == TestStatus::Pass)
+            .count()
     }
 
     /// Pass when every exercise passed; error when none could even run; fail otherwise.
     pub fn status(&self) -> TestStatus {
-        if self.exercises.iter().all(|e| e.status() == TestStatus::Pass) {
+        if self
+            .exercises
+            .iter()
+            .all(|e| e.status() == TestStatus::Pass)
+        {
             TestStatus::Pass
-        } else if self.exercises.iter().all(|e| e.status() == TestStatus::Error) {
+        } else if self
+            .exercises
+            .iter()
+            .all(|e| e.status() == TestStatus::Error)
+        {
             TestStatus::Error
         } else {
             TestStatus::Fail
@@ -276,7 +336,11 @@ pub fn cut(text: &str, max: usize, what: &str) -> String {
 
 /// The lines' texts, one per line.
 pub fn joined(lines: &[Line]) -> String {
-    lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n")
+    lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn one_line(text: &str) -> String {

@@ -35,41 +35,98 @@ pub fn verdict(v: &Verdict) -> String {
             if let Some(sample) = &v.sample {
                 out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
             }
-            let _ = writeln!(out, "{} {} passed {}", paint(GOOD, "✓"), paint(BOLD, &v.id), paint(DIM, runs_summary(v)));
+            let _ = writeln!(
+                out,
+                "{} {} passed {}",
+                paint(GOOD, "✓"),
+                paint(BOLD, &v.id),
+                paint(DIM, runs_summary(v))
+            );
         }
         GradeOutcome::CompileError(e) => {
             out.push_str(&e.rendered);
-            let place = e.location.as_ref().map_or(String::new(), |(f, l, c)| format!(" at {f}:{l}:{c}"));
-            let _ = writeln!(out, "{} {} does not compile{place}: {}", paint(BAD, "✗"), paint(BOLD, &v.id), e.headline);
+            let place = e
+                .location
+                .as_ref()
+                .map_or(String::new(), |(f, l, c)| format!(" at {f}:{l}:{c}"));
+            let _ = writeln!(
+                out,
+                "{} {} does not compile{place}: {}",
+                paint(BAD, "✗"),
+                paint(BOLD, &v.id),
+                e.headline
+            );
         }
         GradeOutcome::Failed(run) => out.push_str(&failed_run(v, run)),
         GradeOutcome::CourseError(message) => {
-            let _ = writeln!(out, "{} {}: course error: {message}", paint(BAD, "✗"), paint(BOLD, &v.id));
+            let _ = writeln!(
+                out,
+                "{} {}: course error: {message}",
+                paint(BAD, "✗"),
+                paint(BOLD, &v.id)
+            );
         }
         GradeOutcome::Cancelled => {
-            let _ = writeln!(out, "{} {}: checking was cancelled", paint(NOTE, "…"), paint(BOLD, &v.id));
+            let _ = writeln!(
+                out,
+                "{} {}: checking was cancelled",
+                paint(NOTE, "…"),
+                paint(BOLD, &v.id)
+            );
         }
     }
     for (config, what) in &v.retries {
-        let _ = writeln!(out, "{}", paint(NOTE, format!("  note: a timing rule failed once under `{}` and {what} (the machine may be busy)", config.replay_key())));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                NOTE,
+                format!(
+                    "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
+                    config.replay_key()
+                )
+            )
+        );
     }
     for skipped in &v.skipped {
-        let _ = writeln!(out, "{}", paint(NOTE, format!("  note: not judged here: {skipped}")));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(NOTE, format!("  note: not judged here: {skipped}"))
+        );
     }
     out
 }
 
 fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     let mut out = String::new();
-    let who = if run.subject == Subject::Harness { " (grading harness)" } else { "" };
-    out.push_str(&output_block(&format!("Output of the failing run{who}"), &run.record.stdout, OUTPUT_LINES));
+    let who = if run.subject == Subject::Harness {
+        " (grading harness)"
+    } else {
+        ""
+    };
+    out.push_str(&output_block(
+        &format!("Output of the failing run{who}"),
+        &run.record.stdout,
+        OUTPUT_LINES,
+    ));
     if !run.record.stderr.is_empty() {
         out.push_str(&output_block("Its stderr", &run.record.stderr, 12));
     }
     let failure = &run.failures[0];
-    let _ = writeln!(out, "{} {} failed: {}", paint(BAD, "✗"), paint(BOLD, &v.id), failure.check);
+    let _ = writeln!(
+        out,
+        "{} {} failed: {}",
+        paint(BAD, "✗"),
+        paint(BOLD, &v.id),
+        failure.check
+    );
     out.push_str(&failure_text(failure));
-    let args = if run.config.args.hidden { "hidden arguments".to_string() } else { format!("arguments {:?}", run.config.args.values) };
+    let args = if run.config.args.hidden {
+        "hidden arguments".to_string()
+    } else {
+        format!("arguments {:?}", run.config.args.values)
+    };
     let _ = writeln!(out, "  {} {}", paint(BOLD, "where:"), v.file.display());
     let _ = writeln!(
         out,
@@ -79,9 +136,21 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
         perturbation_words(run.config.perturbation),
         retry_words(run)
     );
-    let _ = writeln!(out, "  {} learn run {} --replay {}", paint(BOLD, "replay:"), v.id, run.config.replay_key());
+    let _ = writeln!(
+        out,
+        "  {} learn run {} --replay {}",
+        paint(BOLD, "replay:"),
+        v.id,
+        run.config.replay_key()
+    );
     for other in &run.failures[1..] {
-        let _ = writeln!(out, "  {} {}: {}", paint(BOLD, "also:"), other.check, other.rule);
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            paint(BOLD, "also:"),
+            other.check,
+            other.rule
+        );
     }
     out
 }
@@ -102,7 +171,11 @@ pub fn failure_text(failure: &Failure) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "  {} {}", paint(BOLD, "rule:"), failure.rule);
     for (i, seen) in failure.seen.iter().enumerate() {
-        let label = if i == 0 { paint(BOLD, "seen:") } else { "     ".to_string() };
+        let label = if i == 0 {
+            paint(BOLD, "seen:")
+        } else {
+            "     ".to_string()
+        };
         let _ = writeln!(out, "  {label} {seen}");
     }
     if let Some((expected, actual)) = &failure.diff {
@@ -137,7 +210,11 @@ fn output_block(title: &str, lines: &[Line], max: usize) -> String {
         let _ = writeln!(out, "   {}", line.text);
     }
     if lines.len() > max {
-        let _ = writeln!(out, "{}", paint(DIM, format!("   … {} more lines", lines.len() - max)));
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(DIM, format!("   … {} more lines", lines.len() - max))
+        );
     }
     out
 }
@@ -157,9 +234,25 @@ fn perturbation_words(p: Perturbation) -> &'static str {
 /// One line for `learn verify`.
 pub fn verify_line(v: &Verdict) -> String {
     match &v.outcome {
-        GradeOutcome::Passed => format!("{} {} {}", paint(GOOD, "✓"), v.id, paint(DIM, runs_summary(v))),
-        GradeOutcome::CompileError(e) => format!("{} {}  compile error: {}", paint(BAD, "✗"), v.id, e.headline),
-        GradeOutcome::Failed(run) => format!("{} {}  {}: {}", paint(BAD, "✗"), v.id, run.failures[0].check, run.failures[0].rule),
+        GradeOutcome::Passed => format!(
+            "{} {} {}",
+            paint(GOOD, "✓"),
+            v.id,
+            paint(DIM, runs_summary(v))
+        ),
+        GradeOutcome::CompileError(e) => format!(
+            "{} {}  compile error: {}",
+            paint(BAD, "✗"),
+            v.id,
+            e.headline
+        ),
+        GradeOutcome::Failed(run) => format!(
+            "{} {}  {}: {}",
+            paint(BAD, "✗"),
+            v.id,
+            run.failures[0].check,
+            run.failures[0].rule
+        ),
         GradeOutcome::CourseError(m) => format!("{} {}  course error: {m}", paint(BAD, "✗"), v.id),
         GradeOutcome::Cancelled => format!("{} {}  cancelled", paint(NOTE, "…"), v.id),
     }
@@ -182,18 +275,37 @@ pub enum Status {
 pub fn list(course: &Course, progress: &Progress, status: impl Fn(&Exercise) -> Status) -> String {
     let mut out = format!("{}\n", paint(BOLD, &course.title));
     for chapter in &course.chapters {
-        let _ = writeln!(out, "\n{} {}", paint(BOLD, &chapter.name), paint(DIM, &chapter.title));
-        for exercise in course.exercises.iter().filter(|e| e.chapter == chapter.name) {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            paint(BOLD, &chapter.name),
+            paint(DIM, &chapter.title)
+        );
+        for exercise in course
+            .exercises
+            .iter()
+            .filter(|e| e.chapter == chapter.name)
+        {
             let (mark, style) = match status(exercise) {
                 Status::Done => ("✓", GOOD),
                 Status::Current => ("▶", NOTE),
                 Status::Locked => ("🔒", DIM),
                 Status::Open => (" ", Style::new()),
             };
-            let _ = writeln!(out, "  {} {:<34} {}", paint(style, mark), exercise.id, paint(DIM, &exercise.spec.title));
+            let _ = writeln!(
+                out,
+                "  {} {:<34} {}",
+                paint(style, mark),
+                exercise.id,
+                paint(DIM, &exercise.spec.title)
+            );
         }
     }
-    let done = course.exercises.iter().filter(|e| progress.is_done(&e.id)).count();
+    let done = course
+        .exercises
+        .iter()
+        .filter(|e| progress.is_done(&e.id))
+        .count();
     let total = course.exercises.len();
     let _ = writeln!(out, "\nProgress: {done}/{total} {}", bar(done, total, 30));
     out
@@ -209,12 +321,26 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
 pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
     let chapter = course.chapter_of(exercise);
     let mut out = String::new();
-    let _ = writeln!(out, "{} {}  {}", paint(NOTE, "▶"), paint(BOLD, &exercise.id), exercise.spec.title);
+    let _ = writeln!(
+        out,
+        "{} {}  {}",
+        paint(NOTE, "▶"),
+        paint(BOLD, &exercise.id),
+        exercise.spec.title
+    );
     let _ = writeln!(out, "  {} {}", paint(DIM, "chapter:"), chapter.title);
-    let _ = writeln!(out, "  {} {}\n", paint(DIM, "open:   "), exercise.path().display());
+    let _ = writeln!(
+        out,
+        "  {} {}\n",
+        paint(DIM, "open:   "),
+        exercise.path().display()
+    );
     for line in exercise.spec.lesson.trim_end().lines() {
         let _ = writeln!(out, "  {line}");
     }
-    let _ = writeln!(out, "\n  Make it pass, then run `learn next`. Stuck? `learn hint`.");
+    let _ = writeln!(
+        out,
+        "\n  Make it pass, then run `learn next`. Stuck? `learn hint`."
+    );
     out
 }

@@ -70,12 +70,19 @@ impl Capture {
                 break;
             }
         }
-        let take = |lines: &Mutex<Vec<Line>>| std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()));
+        let take = |lines: &Mutex<Vec<Line>>| {
+            std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()))
+        };
         (take(&self.shared.stdout), take(&self.shared.stderr))
     }
 }
 
-fn spawn_reader(mut stream: impl Read + Send + 'static, shared: Arc<Shared>, is_stdout: bool, done: Sender<()>) {
+fn spawn_reader(
+    mut stream: impl Read + Send + 'static,
+    shared: Arc<Shared>,
+    is_stdout: bool,
+    done: Sender<()>,
+) {
     std::thread::spawn(move || {
         let mut reader = LineSplitter::default();
         let mut buf = [0u8; 8192];
@@ -85,7 +92,9 @@ fn spawn_reader(mut stream: impl Read + Send + 'static, shared: Arc<Shared>, is_
                 Ok(n) => n,
             };
             let at = shared.start.elapsed();
-            shared.last_output_nanos.store(at.as_nanos() as u64, Ordering::Relaxed);
+            shared
+                .last_output_nanos
+                .store(at.as_nanos() as u64, Ordering::Relaxed);
             let total = shared.bytes.fetch_add(n, Ordering::Relaxed) + n;
             if total > shared.limit {
                 shared.flooded.store(true, Ordering::Relaxed);
@@ -105,7 +114,11 @@ impl Shared {
         if texts.is_empty() {
             return;
         }
-        let target = if is_stdout { &self.stdout } else { &self.stderr };
+        let target = if is_stdout {
+            &self.stdout
+        } else {
+            &self.stderr
+        };
         let mut lines = target.lock().unwrap_or_else(|e| e.into_inner());
         lines.extend(texts.into_iter().map(|text| Line { text, at }));
     }

@@ -65,7 +65,11 @@ pub struct HangDiagnosis {
 impl HangDiagnosis {
     /// Whether every thread (and there is one) waits on a futex.
     pub fn all_blocked_on_futex(&self) -> bool {
-        !self.threads.is_empty() && self.threads.iter().all(|t| matches!(t.activity, Activity::FutexWait(_)))
+        !self.threads.is_empty()
+            && self
+                .threads
+                .iter()
+                .all(|t| matches!(t.activity, Activity::FutexWait(_)))
     }
 
     /// One line per thread, for a person.
@@ -74,8 +78,12 @@ impl HangDiagnosis {
             .iter()
             .map(|t| {
                 let what = match &t.activity {
-                    Activity::FutexWait(addr) => format!("blocked on a lock, condvar, channel or join (futex {addr})"),
-                    Activity::TimedFutexWait(addr) => format!("waiting with a timeout on a lock, condvar or channel (futex {addr})"),
+                    Activity::FutexWait(addr) => {
+                        format!("blocked on a lock, condvar, channel or join (futex {addr})")
+                    }
+                    Activity::TimedFutexWait(addr) => format!(
+                        "waiting with a timeout on a lock, condvar or channel (futex {addr})"
+                    ),
                     Activity::Sleeping => "sleeping".to_string(),
                     Activity::WaitingForChild => "waiting for a child process".to_string(),
                     Activity::WaitingForIo => "waiting for input (read/poll)".to_string(),
@@ -92,27 +100,47 @@ impl HangDiagnosis {
 /// Reads every thread of `pids` and judges them.
 pub(super) fn diagnose(pids: &[u32], quiet_for: Duration) -> HangDiagnosis {
     let threads: Vec<ThreadState> = pids.iter().flat_map(|&pid| threads_of(pid)).collect();
-    let kind = if !threads.is_empty() && threads.iter().all(|t| matches!(t.activity, Activity::FutexWait(_))) {
+    let kind = if !threads.is_empty()
+        && threads
+            .iter()
+            .all(|t| matches!(t.activity, Activity::FutexWait(_)))
+    {
         HangKind::Deadlock
     } else if threads.iter().any(|t| t.activity == Activity::Running) {
         HangKind::BusyLoop
     } else {
         HangKind::Blocked
     };
-    HangDiagnosis { kind, quiet_for, threads }
+    HangDiagnosis {
+        kind,
+        quiet_for,
+        threads,
+    }
 }
 
 fn threads_of(pid: u32) -> Vec<ThreadState> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
     let mut threads: Vec<ThreadState> = tasks
         .flatten()
         .filter_map(|task| {
             let tid: u32 = task.file_name().to_str()?.parse().ok()?;
             let dir = task.path();
-            let name = std::fs::read_to_string(dir.join("comm")).unwrap_or_default().trim().to_string();
-            let state = std::fs::read_to_string(dir.join("stat")).ok().and_then(|s| state_char(&s));
+            let name = std::fs::read_to_string(dir.join("comm"))
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            let state = std::fs::read_to_string(dir.join("stat"))
+                .ok()
+                .and_then(|s| state_char(&s));
             let syscall = std::fs::read_to_string(dir.join("syscall")).unwrap_or_default();
-            Some(ThreadState { pid, tid, name, activity: activity(state, &syscall) })
+            Some(ThreadState {
+                pid,
+                tid,
+                name,
+                activity: activity(state, &syscall),
+            })
         })
         .collect();
     threads.sort_by_key(|t| t.tid);
@@ -130,14 +158,18 @@ fn activity(state: Option<char>, syscall: &str) -> Activity {
         return Activity::Running;
     }
     let mut fields = syscall.split_whitespace();
-    let Some(number) = fields.next().and_then(|n| n.parse::<i64>().ok()) else { return Activity::Unknown };
+    let Some(number) = fields.next().and_then(|n| n.parse::<i64>().ok()) else {
+        return Activity::Unknown;
+    };
     let table = Syscalls::for_this_arch();
     if table.futex.contains(&number) {
         let address = fields.next().unwrap_or("?").to_string();
         // futex(addr, op, val, timeout, ..) and futex_waitv(waiters, n, flags, timeout, ..):
         // the fourth argument points at the timeout, null when the wait has none.
         match fields.nth(2) {
-            Some(timeout) if timeout != "0x0" && timeout != "0" => Activity::TimedFutexWait(address),
+            Some(timeout) if timeout != "0x0" && timeout != "0" => {
+                Activity::TimedFutexWait(address)
+            }
             _ => Activity::FutexWait(address),
         }
     } else if table.sleep.contains(&number) {
@@ -162,7 +194,12 @@ struct Syscalls {
 impl Syscalls {
     fn for_this_arch() -> Syscalls {
         if cfg!(target_arch = "aarch64") {
-            Syscalls { futex: &[98, 449], sleep: &[101, 115], wait_child: &[260, 95], io: &[63, 22, 73, 207, 202, 242] }
+            Syscalls {
+                futex: &[98, 449],
+                sleep: &[101, 115],
+                wait_child: &[260, 95],
+                io: &[63, 22, 73, 207, 202, 242],
+            }
         } else {
             Syscalls {
                 futex: &[202, 449],
@@ -180,9 +217,25 @@ mod tests {
 
     #[test]
     fn reads_futex_waits_and_sleeps() {
-        let futex = if cfg!(target_arch = "aarch64") { "98" } else { "202" };
-        assert_eq!(activity(Some('S'), &format!("{futex} 0x7f00 0x80 0x2 0x0 0x0 0x0 0x7ffd 0x7f01")), Activity::FutexWait("0x7f00".into()));
-        assert_eq!(activity(Some('S'), &format!("{futex} 0x7f00 0x89 0x2 0x7ffd10 0x0 0xffffffff 0x7ffd 0x7f01")), Activity::TimedFutexWait("0x7f00".into()));
+        let futex = if cfg!(target_arch = "aarch64") {
+            "98"
+        } else {
+            "202"
+        };
+        assert_eq!(
+            activity(
+                Some('S'),
+                &format!("{futex} 0x7f00 0x80 0x2 0x0 0x0 0x0 0x7ffd 0x7f01")
+            ),
+            Activity::FutexWait("0x7f00".into())
+        );
+        assert_eq!(
+            activity(
+                Some('S'),
+                &format!("{futex} 0x7f00 0x89 0x2 0x7ffd10 0x0 0xffffffff 0x7ffd 0x7f01")
+            ),
+            Activity::TimedFutexWait("0x7f00".into())
+        );
         assert_eq!(activity(Some('R'), "running"), Activity::Running);
         assert_eq!(state_char("12 (my (odd) name) S 1 2"), Some('S'));
     }

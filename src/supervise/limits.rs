@@ -5,10 +5,10 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::Duration;
 
+use super::StopReason;
 use super::capture::Capture;
 use super::observe::Observer;
 use super::perturb::Perturbation;
-use super::StopReason;
 
 /// Limits of one run.
 #[derive(Debug, Clone)]
@@ -53,9 +53,15 @@ pub(super) fn apply_in_child(command: &mut Command, _limits: &Limits, perturbati
     unsafe {
         command.pre_exec(move || {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+            let no_core = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
             libc::setrlimit(libc::RLIMIT_CORE, &no_core);
-            let space = libc::rlimit { rlim_cur: ADDRESS_SPACE_BYTES, rlim_max: ADDRESS_SPACE_BYTES };
+            let space = libc::rlimit {
+                rlim_cur: ADDRESS_SPACE_BYTES,
+                rlim_max: ADDRESS_SPACE_BYTES,
+            };
             libc::setrlimit(libc::RLIMIT_AS, &space);
             if let Some(core) = one_core {
                 let mut set: libc::cpu_set_t = std::mem::zeroed();
@@ -75,21 +81,32 @@ pub(super) fn violation(
     elapsed: Duration,
 ) -> Option<StopReason> {
     if capture.flooded() {
-        return Some(StopReason::OutputFlood { limit: limits.max_output_bytes });
+        return Some(StopReason::OutputFlood {
+            limit: limits.max_output_bytes,
+        });
     }
     let alive = observer.alive_count();
     if alive > limits.max_processes {
-        return Some(StopReason::ForkFlood { seen: alive, limit: limits.max_processes });
+        return Some(StopReason::ForkFlood {
+            seen: alive,
+            limit: limits.max_processes,
+        });
     }
     let memory = observer.resident_bytes();
     if memory > limits.max_memory_bytes {
-        return Some(StopReason::MemoryHog { seen: memory, limit: limits.max_memory_bytes });
+        return Some(StopReason::MemoryHog {
+            seen: memory,
+            limit: limits.max_memory_bytes,
+        });
     }
     if let Some(diagnosis) = observer.deadlocked_for(limits.deadlock_after) {
         return Some(StopReason::Deadlock(diagnosis));
     }
     if elapsed >= limits.timeout {
-        return Some(StopReason::TimedOut { limit: limits.timeout, diagnosis: observer.diagnose() });
+        return Some(StopReason::TimedOut {
+            limit: limits.timeout,
+            diagnosis: observer.diagnose(),
+        });
     }
     None
 }

@@ -13,7 +13,15 @@ pub(super) fn busy_time() -> Duration {
     let ticks: u64 = text
         .lines()
         .next()
-        .map(|cpu| cpu.split_whitespace().skip(1).filter_map(|t| t.parse::<u64>().ok()).enumerate().filter(|(i, _)| ![3, 4].contains(i)).map(|(_, t)| t).sum())
+        .map(|cpu| {
+            cpu.split_whitespace()
+                .skip(1)
+                .filter_map(|t| t.parse::<u64>().ok())
+                .enumerate()
+                .filter(|(i, _)| ![3, 4].contains(i))
+                .map(|(_, t)| t)
+                .sum()
+        })
         .unwrap_or(0);
     Duration::from_secs_f64(ticks as f64 / procfs::ticks_per_second() as f64)
 }
@@ -30,7 +38,11 @@ pub(super) fn stall_time() -> Option<Duration> {
 fn some_total(resource: &str) -> Option<Duration> {
     let text = std::fs::read_to_string(format!("/proc/pressure/{resource}")).ok()?;
     let some = text.lines().find(|l| l.starts_with("some "))?;
-    let micros = some.split_whitespace().find_map(|f| f.strip_prefix("total="))?.parse().ok()?;
+    let micros = some
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix("total="))?
+        .parse()
+        .ok()?;
     Some(Duration::from_micros(micros))
 }
 

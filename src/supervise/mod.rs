@@ -18,7 +18,7 @@ mod reap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
@@ -147,7 +147,8 @@ impl RunRecord {
     /// timing rule broken in such a run cannot be blamed on a busy machine. `false` where the
     /// kernel keeps no pressure figures, so that nothing is concluded from missing data.
     pub fn machine_was_quiet(&self) -> bool {
-        self.machine_stall.is_some_and(|stall| stall.as_secs_f64() <= self.wall.as_secs_f64() * QUIET_STALL_SHARE)
+        self.machine_stall
+            .is_some_and(|stall| stall.as_secs_f64() <= self.wall.as_secs_f64() * QUIET_STALL_SHARE)
     }
 }
 
@@ -201,7 +202,11 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
             continue;
         }
         observer.sample(capture.last_output());
-        stop = if request.cancel.as_ref().is_some_and(|c| c.load(Ordering::Relaxed)) {
+        stop = if request
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
             Some(StopReason::Cancelled)
         } else {
             limits::violation(&request.limits, &mut observer, &capture, start.elapsed())
@@ -212,7 +217,9 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     };
     let wall = start.elapsed();
     let machine_busy = machine::busy_time().saturating_sub(busy_before);
-    let machine_stall = stall_before.zip(machine::stall_time()).map(|(before, after)| after.saturating_sub(before));
+    let machine_stall = stall_before
+        .zip(machine::stall_time())
+        .map(|(before, after)| after.saturating_sub(before));
     observer.sample(capture.last_output());
     let orphans = observer.alive_descendants();
     if !orphans.is_empty() {
@@ -249,10 +256,16 @@ mod tests {
     #[test]
     fn a_machine_is_quiet_only_when_its_stall_is_known_and_a_sliver_of_the_run() {
         let mut record = run(&[], 2_000);
-        assert!(!record.machine_was_quiet(), "no pressure figures: nothing concluded");
+        assert!(
+            !record.machine_was_quiet(),
+            "no pressure figures: nothing concluded"
+        );
         record.machine_stall = Some(Duration::from_millis(10));
         assert!(record.machine_was_quiet());
         record.machine_stall = Some(Duration::from_millis(300));
-        assert!(!record.machine_was_quiet(), "300 ms of waiting in a 2 s run is a busy machine");
+        assert!(
+            !record.machine_was_quiet(),
+            "300 ms of waiting in a 2 s run is a busy machine"
+        );
     }
 }

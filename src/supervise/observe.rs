@@ -70,7 +70,10 @@ impl Observer {
             root,
             started,
             members: BTreeMap::new(),
-            log: ProcessLog { root, ..ProcessLog::default() },
+            log: ProcessLog {
+                root,
+                ..ProcessLog::default()
+            },
             cpu_ticks: 0,
             last_progress: Duration::ZERO,
             quiet_states: None,
@@ -96,7 +99,9 @@ impl Observer {
         let mut alive_children = 0;
         let mut cpu_ticks = 0;
         for (pid, parent) in tree {
-            let Ok(stat) = Process::new(pid as i32).and_then(|p| p.stat()) else { continue };
+            let Ok(stat) = Process::new(pid as i32).and_then(|p| p.stat()) else {
+                continue;
+            };
             let zombie = stat.state == 'Z' || stat.state == 'X';
             let member = Member {
                 start_ticks: stat.starttime,
@@ -116,7 +121,12 @@ impl Observer {
             alive_children += 1;
             match self.log.children.iter_mut().find(|c| c.pid == pid) {
                 Some(child) => child.last_seen = now,
-                None => self.log.children.push(ChildSeen { pid, parent, first_seen: now, last_seen: now }),
+                None => self.log.children.push(ChildSeen {
+                    pid,
+                    parent,
+                    first_seen: now,
+                    last_seen: now,
+                }),
             }
         }
         self.log.max_alive_children = self.log.max_alive_children.max(alive_children);
@@ -179,7 +189,12 @@ impl Observer {
         {
             return diagnosis.clone();
         }
-        let pids: Vec<u32> = self.members.iter().filter(|(_, m)| !m.zombie).map(|(&p, _)| p).collect();
+        let pids: Vec<u32> = self
+            .members
+            .iter()
+            .filter(|(_, m)| !m.zombie)
+            .map(|(&p, _)| p)
+            .collect();
         let diagnosis = diagnose::diagnose(&pids, quiet);
         self.quiet_states = Some((self.last_progress, diagnosis.clone()));
         diagnosis
@@ -214,11 +229,17 @@ fn tree_pids(root: u32) -> Vec<(u32, u32)> {
 
 /// Children of every thread of `pid`.
 fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
     tasks
         .flatten()
         .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-        .flat_map(|list| list.split_whitespace().filter_map(|p| p.parse().ok()).collect::<Vec<u32>>())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
         .collect()
 }
 
@@ -227,7 +248,11 @@ fn group_members_reparented_to_runner(group: u32) -> Vec<u32> {
     children_of(std::process::id())
         .into_iter()
         .filter(|&pid| pid != group)
-        .filter(|&pid| Process::new(pid as i32).and_then(|p| p.stat()).is_ok_and(|s| s.pgrp == group as i32))
+        .filter(|&pid| {
+            Process::new(pid as i32)
+                .and_then(|p| p.stat())
+                .is_ok_and(|s| s.pgrp == group as i32)
+        })
         .collect()
 }
 

@@ -22,7 +22,11 @@ pub enum Perturbation {
 
 impl Perturbation {
     /// Every perturbation, the default cycle of an exercise's runs.
-    pub const ALL: [Perturbation; 3] = [Perturbation::None, Perturbation::OneCore, Perturbation::Busy];
+    pub const ALL: [Perturbation; 3] = [
+        Perturbation::None,
+        Perturbation::OneCore,
+        Perturbation::Busy,
+    ];
 
     /// The manifest's name for it.
     pub fn name(self) -> &'static str {
@@ -88,7 +92,11 @@ fn spin() -> Spinning {
             })
         })
         .collect();
-    Spinning { holds: 0, stop, threads }
+    Spinning {
+        holds: 0,
+        stop,
+        threads,
+    }
 }
 
 impl Drop for Load {

@@ -20,7 +20,11 @@ impl ProbeFile {
     pub(super) fn new() -> std::io::Result<ProbeFile> {
         let dir = tempfile::Builder::new().prefix("learn-probe").tempdir()?;
         let path = dir.path().join("processes");
-        Ok(ProbeFile { _dir: dir, path, base_nanos: monotonic_nanos() })
+        Ok(ProbeFile {
+            _dir: dir,
+            path,
+            base_nanos: monotonic_nanos(),
+        })
     }
 
     /// The environment variable that tells the probe where to write.
@@ -32,27 +36,43 @@ impl ProbeFile {
     /// recomputes how many were alive at once. Processes that never recorded an exit (killed)
     /// count as alive until `end`.
     pub(super) fn merge_into(&self, log: &mut ProcessLog, end: Duration) {
-        let Ok(text) = std::fs::read_to_string(&self.path) else { return };
+        let Ok(text) = std::fs::read_to_string(&self.path) else {
+            return;
+        };
         let since = |nanos: u64| Duration::from_nanos(nanos.saturating_sub(self.base_nanos));
         let mut starts: Vec<(u32, u32, Duration)> = Vec::new();
         let mut exits: Vec<(u32, Duration)> = Vec::new();
         for line in text.lines() {
-            let fields: Vec<u64> = line.split_whitespace().skip(1).filter_map(|f| f.parse().ok()).collect();
+            let fields: Vec<u64> = line
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|f| f.parse().ok())
+                .collect();
             match (line.split_whitespace().next(), fields.as_slice()) {
-                (Some("start"), [pid, parent, at]) => starts.push((*pid as u32, *parent as u32, since(*at))),
+                (Some("start"), [pid, parent, at]) => {
+                    starts.push((*pid as u32, *parent as u32, since(*at)))
+                }
                 (Some("exit"), [pid, at]) => exits.push((*pid as u32, since(*at))),
                 _ => {}
             }
         }
         log.probed = starts.iter().any(|&(pid, _, _)| pid == log.root);
         for (pid, parent, at) in starts.into_iter().filter(|&(pid, _, _)| pid != log.root) {
-            let exit = exits.iter().find(|(p, _)| *p == pid).map_or(end, |&(_, t)| t);
+            let exit = exits
+                .iter()
+                .find(|(p, _)| *p == pid)
+                .map_or(end, |&(_, t)| t);
             match log.children.iter_mut().find(|c| c.pid == pid) {
                 Some(child) => {
                     child.first_seen = child.first_seen.min(at);
                     child.last_seen = child.last_seen.max(exit);
                 }
-                None => log.children.push(ChildSeen { pid, parent, first_seen: at, last_seen: exit }),
+                None => log.children.push(ChildSeen {
+                    pid,
+                    parent,
+                    first_seen: at,
+                    last_seen: exit,
+                }),
             }
         }
         log.children.sort_by_key(|c| c.first_seen);
@@ -62,7 +82,10 @@ impl ProbeFile {
 
 /// The most intervals `[first_seen, last_seen]` that overlap at one moment.
 fn most_at_once(children: &[ChildSeen]) -> usize {
-    let mut events: Vec<(Duration, i32)> = children.iter().flat_map(|c| [(c.first_seen, 1), (c.last_seen, -1)]).collect();
+    let mut events: Vec<(Duration, i32)> = children
+        .iter()
+        .flat_map(|c| [(c.first_seen, 1), (c.last_seen, -1)])
+        .collect();
     events.sort_by_key(|&(t, delta)| (t, delta)); // an exit before a start at the same moment
     let (mut now, mut most) = (0i32, 0i32);
     for (_, delta) in events {
@@ -73,7 +96,10 @@ fn most_at_once(children: &[ChildSeen]) -> usize {
 }
 
 fn monotonic_nanos() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: clock_gettime writes into the timespec given.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
@@ -84,12 +110,20 @@ mod tests {
     use super::*;
 
     fn child(pid: u32, from: u64, to: u64) -> ChildSeen {
-        ChildSeen { pid, parent: 1, first_seen: Duration::from_millis(from), last_seen: Duration::from_millis(to) }
+        ChildSeen {
+            pid,
+            parent: 1,
+            first_seen: Duration::from_millis(from),
+            last_seen: Duration::from_millis(to),
+        }
     }
 
     #[test]
     fn counts_overlapping_lifetimes() {
-        assert_eq!(most_at_once(&[child(1, 0, 10), child(2, 5, 15), child(3, 20, 30)]), 2);
+        assert_eq!(
+            most_at_once(&[child(1, 0, 10), child(2, 5, 15), child(3, 20, 30)]),
+            2
+        );
         assert_eq!(most_at_once(&[child(1, 0, 10), child(2, 10, 20)]), 1);
     }
 }

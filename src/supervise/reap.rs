@@ -15,7 +15,10 @@ pub(super) struct ExitInfo {
 impl ExitInfo {
     /// When the wait itself failed (should not happen).
     pub(super) fn lost() -> ExitInfo {
-        ExitInfo { status: None, cpu: Duration::ZERO }
+        ExitInfo {
+            status: None,
+            cpu: Duration::ZERO,
+        }
     }
 
     /// The ending, when the runner did not stop it.
@@ -41,9 +44,10 @@ pub(super) fn become_subreaper() {
 /// Blocks until `pid` ends and returns its status and CPU time.
 pub(super) fn wait_with_usage(pid: u32) -> ExitInfo {
     let mut status = 0;
-    // SAFETY: wait4 writes a status and an rusage into the locals given.
+    // SAFETY: rusage is plain data, for which all-zero bytes are a valid value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
+        // SAFETY: wait4 writes a status and an rusage into the locals given.
         let r = unsafe { libc::wait4(pid as i32, &mut status, 0, &mut usage) };
         if r == pid as i32 {
             break;
@@ -52,8 +56,13 @@ pub(super) fn wait_with_usage(pid: u32) -> ExitInfo {
             return ExitInfo::lost();
         }
     }
-    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    ExitInfo { status: Some(status), cpu: time(usage.ru_utime) + time(usage.ru_stime) }
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    ExitInfo {
+        status: Some(status),
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
+    }
 }
 
 /// Kills the process group of `root` and every pid in `others` (processes that left the

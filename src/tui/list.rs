@@ -38,7 +38,14 @@ impl ListView {
     /// The list of `course`, with `statuses` in course order, the exercise at `selected`
     /// (an index in course order) selected.
     pub fn new(course: &Course, statuses: Vec<Status>, selected: usize) -> ListView {
-        let mut view = ListView { statuses, rows: Vec::new(), selected: 0, offset: 0, query: String::new(), searching: false };
+        let mut view = ListView {
+            statuses,
+            rows: Vec::new(),
+            selected: 0,
+            offset: 0,
+            query: String::new(),
+            searching: false,
+        };
         view.filter(course);
         view.select_exercise(selected);
         view
@@ -112,7 +119,11 @@ impl ListView {
     /// The list as `height` lines of at most `width` cells: title, rows, and the keys.
     pub fn lines(&mut self, course: &Course, width: usize, height: usize) -> Vec<String> {
         let search = if self.searching || !self.query.is_empty() {
-            format!("  search: {}{}", self.query, if self.searching { "▏" } else { "" })
+            format!(
+                "  search: {}{}",
+                self.query,
+                if self.searching { "▏" } else { "" }
+            )
         } else {
             String::new()
         };
@@ -127,12 +138,17 @@ impl ListView {
             });
         }
         if self.rows.is_empty() {
-            lines.push(format!("  {DIM}no exercise matches `{}`{DIM:#}", self.query));
+            lines.push(format!(
+                "  {DIM}no exercise matches `{}`{DIM:#}",
+                self.query
+            ));
         }
         while lines.len() + 1 < height {
             lines.push(String::new());
         }
-        lines.push(format!("{DIM}↑↓ move · Enter watch it · / search · x reset · l or Esc back · q quit{DIM:#}"));
+        lines.push(format!(
+            "{DIM}↑↓ move · Enter watch it · / search · x reset · l or Esc back · q quit{DIM:#}"
+        ));
         lines.truncate(height.max(1));
         lines
     }
@@ -145,17 +161,35 @@ impl ListView {
             Status::Locked => ("🔒", DIM),
             Status::Open => ("  ", Style::new()),
         };
-        let name = text::pad(&format!("{} {}", exercise.id, exercise.spec.title), width.saturating_sub(5));
-        let (cursor, name) = if selected { ("›", format!("{SELECTED}{name}{SELECTED:#}")) } else { (" ", name) };
+        let name = text::pad(
+            &format!("{} {}", exercise.id, exercise.spec.title),
+            width.saturating_sub(5),
+        );
+        let (cursor, name) = if selected {
+            ("›", format!("{SELECTED}{name}{SELECTED:#}"))
+        } else {
+            (" ", name)
+        };
         format!("{cursor} {style}{mark}{style:#} {name}")
     }
 
     fn exercise_rows(&self) -> impl Iterator<Item = usize> + '_ {
-        self.rows.iter().filter_map(|r| if let Row::Exercise(i) = r { Some(*i) } else { None })
+        self.rows.iter().filter_map(|r| {
+            if let Row::Exercise(i) = r {
+                Some(*i)
+            } else {
+                None
+            }
+        })
     }
 
     fn selected_row(&self) -> Option<usize> {
-        self.rows.iter().enumerate().filter(|(_, r)| matches!(r, Row::Exercise(_))).nth(self.selected).map(|(i, _)| i)
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r, Row::Exercise(_)))
+            .nth(self.selected)
+            .map(|(i, _)| i)
     }
 
     fn select_exercise(&mut self, index: usize) {
@@ -187,11 +221,16 @@ impl ListView {
                 .iter()
                 .enumerate()
                 .filter(|(_, e)| e.chapter == chapter.name)
-                .filter(|(_, e)| query.is_empty() || e.id.to_lowercase().contains(&query) || e.spec.title.to_lowercase().contains(&query))
+                .filter(|(_, e)| {
+                    query.is_empty()
+                        || e.id.to_lowercase().contains(&query)
+                        || e.spec.title.to_lowercase().contains(&query)
+                })
                 .map(|(i, _)| i)
                 .collect();
             if !matching.is_empty() {
-                self.rows.push(Row::Chapter(format!("{} {}", chapter.name, chapter.title)));
+                self.rows
+                    .push(Row::Chapter(format!("{} {}", chapter.name, chapter.title)));
                 self.rows.extend(matching.into_iter().map(Row::Exercise));
             }
         }
@@ -216,14 +255,26 @@ mod tests {
         let lines = list.lines(&course, 80, 8);
         assert_eq!(lines.len(), 8);
         let last = &course.exercises.last().unwrap().id;
-        assert!(lines.iter().any(|l| l.starts_with('›') && l.contains(last.as_str())), "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with('›') && l.contains(last.as_str())),
+            "{lines:#?}"
+        );
         list.start_search();
         for c in "scoped".chars() {
             list.type_char(&course, Some(c));
         }
         list.end_search(&course, true);
-        assert_eq!(list.selected().map(|i| course.exercises[i].id.as_str()), Some("01_threads/scoped_sum"));
+        assert_eq!(
+            list.selected().map(|i| course.exercises[i].id.as_str()),
+            Some("01_threads/scoped_sum")
+        );
         list.move_by(5);
-        assert_eq!(list.selected().map(|i| course.exercises[i].id.as_str()), Some("01_threads/scoped_sum"), "only one matches");
+        assert_eq!(
+            list.selected().map(|i| course.exercises[i].id.as_str()),
+            Some("01_threads/scoped_sum"),
+            "only one matches"
+        );
     }
 }

@@ -24,7 +24,8 @@ pub fn describe_cargo_line(line: &str) -> Option<String> {
     if line.starts_with("Finished ") {
         return Some("built; running the checks".to_string());
     }
-    line.strip_prefix("Compiling ").map(|what| format!("compiling {what}"))
+    line.strip_prefix("Compiling ")
+        .map(|what| format!("compiling {what}"))
 }
 
 struct Shared {
@@ -41,7 +42,10 @@ pub struct ProgressLine {
 impl ProgressLine {
     /// Shows `text` (on a terminal, outside CI; otherwise does nothing).
     pub fn start(text: &str) -> ProgressLine {
-        let shared = Arc::new(Shared { text: Mutex::new(text.to_string()), done: AtomicBool::new(false) });
+        let shared = Arc::new(Shared {
+            text: Mutex::new(text.to_string()),
+            done: AtomicBool::new(false),
+        });
         let shown = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let spinner = shown.then(|| {
             let shared = Arc::clone(&shared);
@@ -88,7 +92,9 @@ impl Drop for ProgressLine {
 }
 
 fn spin(shared: &Shared) {
-    let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w)).saturating_sub(1);
+    let width = crossterm::terminal::size()
+        .map_or(80, |(w, _)| usize::from(w))
+        .saturating_sub(1);
     for frame in SPINNER.iter().cycle() {
         if shared.done.load(Ordering::Relaxed) {
             return;
@@ -96,7 +102,11 @@ fn spin(shared: &Shared) {
         {
             let text = shared.text.lock().unwrap_or_else(|e| e.into_inner());
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{}", text::fit(&format!("{frame} {text}"), width));
+            let _ = write!(
+                err,
+                "\r\x1b[2K{}",
+                text::fit(&format!("{frame} {text}"), width)
+            );
             let _ = err.flush();
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -115,8 +125,14 @@ mod tests {
 
     #[test]
     fn cargo_progress_is_put_in_words() {
-        assert_eq!(describe_cargo_line("    Building [==>     ] 3/40: tokio, rayon").as_deref(), Some("building 3/40: tokio, rayon"));
-        assert_eq!(describe_cargo_line("   Compiling tokio v1.54.1").as_deref(), Some("compiling tokio v1.54.1"));
+        assert_eq!(
+            describe_cargo_line("    Building [==>     ] 3/40: tokio, rayon").as_deref(),
+            Some("building 3/40: tokio, rayon")
+        );
+        assert_eq!(
+            describe_cargo_line("   Compiling tokio v1.54.1").as_deref(),
+            Some("compiling tokio v1.54.1")
+        );
         assert_eq!(describe_cargo_line("     Running `rustc …`"), None);
     }
 }

@@ -7,7 +7,7 @@
 use std::io::{self, Stdout, Write};
 use std::sync::Once;
 
-use crossterm::{cursor, terminal, QueueableCommand};
+use crossterm::{QueueableCommand, cursor, terminal};
 
 use super::text;
 
@@ -24,14 +24,18 @@ impl Screen {
         install_panic_hook();
         terminal::enable_raw_mode()?;
         let mut out = io::stdout();
-        out.queue(terminal::EnterAlternateScreen)?.queue(cursor::Hide)?.queue(terminal::DisableLineWrap)?;
+        out.queue(terminal::EnterAlternateScreen)?
+            .queue(cursor::Hide)?
+            .queue(terminal::DisableLineWrap)?;
         out.flush()?;
         Ok(Screen { out, colors })
     }
 
     /// Columns and rows of the terminal now (80×24 when it cannot tell).
     pub fn size() -> (usize, usize) {
-        terminal::size().map_or((80, 24), |(w, h)| (usize::from(w.max(1)), usize::from(h.max(1))))
+        terminal::size().map_or((80, 24), |(w, h)| {
+            (usize::from(w.max(1)), usize::from(h.max(1)))
+        })
     }
 
     /// Draws `lines` from the top, each cut to the width, and clears the rest.
@@ -39,14 +43,20 @@ impl Screen {
         let (width, height) = Screen::size();
         self.out.queue(terminal::BeginSynchronizedUpdate)?;
         for (row, line) in lines.iter().take(height).enumerate() {
-            let line = if self.colors { line.clone() } else { text::strip_styles(line) };
+            let line = if self.colors {
+                line.clone()
+            } else {
+                text::strip_styles(line)
+            };
             self.out.queue(cursor::MoveTo(0, row as u16))?;
             write!(self.out, "{}", text::fit(&line, width))?;
-            self.out.queue(terminal::Clear(terminal::ClearType::UntilNewLine))?;
+            self.out
+                .queue(terminal::Clear(terminal::ClearType::UntilNewLine))?;
         }
         if lines.len() < height {
             self.out.queue(cursor::MoveTo(0, lines.len() as u16))?;
-            self.out.queue(terminal::Clear(terminal::ClearType::FromCursorDown))?;
+            self.out
+                .queue(terminal::Clear(terminal::ClearType::FromCursorDown))?;
         }
         self.out.queue(terminal::EndSynchronizedUpdate)?;
         self.out.flush()
@@ -62,7 +72,10 @@ impl Drop for Screen {
 /// Leaves the alternate screen and raw mode; harmless when already done.
 fn restore() {
     let mut out = io::stdout();
-    let _ = out.queue(terminal::EnableLineWrap).and_then(|o| o.queue(cursor::Show)).and_then(|o| o.queue(terminal::LeaveAlternateScreen));
+    let _ = out
+        .queue(terminal::EnableLineWrap)
+        .and_then(|o| o.queue(cursor::Show))
+        .and_then(|o| o.queue(terminal::LeaveAlternateScreen));
     let _ = out.flush();
     let _ = terminal::disable_raw_mode();
 }

@@ -36,7 +36,10 @@ fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
 fn escape_len(s: &str) -> usize {
     let bytes = s.as_bytes();
     match bytes.get(1) {
-        Some(b'[') => bytes[2..].iter().position(|b| (0x40..=0x7e).contains(b)).map_or(s.len(), |i| i + 3),
+        Some(b'[') => bytes[2..]
+            .iter()
+            .position(|b| (0x40..=0x7e).contains(b))
+            .map_or(s.len(), |i| i + 3),
         Some(b']') => {
             let mut i = 2;
             while i < bytes.len() {
@@ -57,7 +60,15 @@ fn escape_len(s: &str) -> usize {
 
 /// The cells `text` takes on screen.
 pub fn width(text: &str) -> usize {
-    pieces(text).map(|p| if let Piece::Char(c) = p { cell_width(c) } else { 0 }).sum()
+    pieces(text)
+        .map(|p| {
+            if let Piece::Char(c) = p {
+                cell_width(c)
+            } else {
+                0
+            }
+        })
+        .sum()
 }
 
 fn cell_width(c: char) -> usize {
@@ -148,7 +159,11 @@ pub fn strip_styles(text: &str) -> String {
 }
 
 fn push_char(line: &mut String, c: char) {
-    if c == '\t' { line.push_str("    ") } else { line.push(c) }
+    if c == '\t' {
+        line.push_str("    ")
+    } else {
+        line.push(c)
+    }
 }
 
 /// Keeps the SGR sequences in effect: a reset forgets the others.
@@ -191,13 +206,22 @@ mod tests {
     #[test]
     fn wrap_carries_the_active_style_to_the_next_line() {
         let lines = wrap("\x1b[31mabcdef", 4);
-        assert_eq!(lines, vec!["\x1b[31mabcd\x1b[0m".to_string(), "\x1b[31mef\x1b[0m".to_string()]);
+        assert_eq!(
+            lines,
+            vec![
+                "\x1b[31mabcd\x1b[0m".to_string(),
+                "\x1b[31mef\x1b[0m".to_string()
+            ]
+        );
         assert_eq!(wrap("a\nb", 10), vec!["a", "b"]);
     }
 
     #[test]
     fn strip_keeps_text_and_links() {
         let link = hyperlink("file:///x", "x");
-        assert_eq!(strip_styles(&format!("\x1b[1m{link}\x1b[0m!")), format!("{link}!"));
+        assert_eq!(
+            strip_styles(&format!("\x1b[1m{link}\x1b[0m!")),
+            format!("{link}!")
+        );
     }
 }

@@ -14,8 +14,8 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use crate::course::pattern::Pattern;
 use crate::course::Exercise;
+use crate::course::pattern::Pattern;
 use crate::grade::{GradeOutcome, Verdict};
 use crate::supervise::RunRecord;
 
@@ -24,7 +24,15 @@ const MAX_LANES: usize = 24;
 /// Widest lane name shown.
 const MAX_NAME: usize = 18;
 /// Check kinds about order or time, under whose failures the timeline is shown.
-const ORDER_CHECKS: [&str; 7] = ["before", "sequence", "alternation", "last_line", "overlap", "wall_time", "period"];
+const ORDER_CHECKS: [&str; 7] = [
+    "before",
+    "sequence",
+    "alternation",
+    "last_line",
+    "overlap",
+    "wall_time",
+    "period",
+];
 
 /// One lane: a thread's lines, or a process's life.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,14 +48,22 @@ pub struct Lane {
 pub fn lanes(record: &RunRecord, pattern: Option<&Pattern>) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = Vec::new();
     for line in &record.stdout {
-        let name = pattern.and_then(|p| lane_of(p, &line.text)).unwrap_or_else(|| "main".to_string());
+        let name = pattern
+            .and_then(|p| lane_of(p, &line.text))
+            .unwrap_or_else(|| "main".to_string());
         match lanes.iter_mut().find(|l| l.name == name) {
             Some(lane) => lane.marks.push(line.at),
-            None => lanes.push(Lane { name, marks: vec![line.at] }),
+            None => lanes.push(Lane {
+                name,
+                marks: vec![line.at],
+            }),
         }
     }
     for child in &record.processes.children {
-        lanes.push(Lane { name: format!("process {}", child.pid), marks: vec![child.first_seen, child.last_seen] });
+        lanes.push(Lane {
+            name: format!("process {}", child.pid),
+            marks: vec![child.first_seen, child.last_seen],
+        });
     }
     lanes
 }
@@ -56,23 +72,46 @@ pub fn lanes(record: &RunRecord, pattern: Option<&Pattern>) -> Vec<Lane> {
 /// the text of the first group, or the whole match; `None` when it does not match.
 fn lane_of(pattern: &Pattern, line: &str) -> Option<String> {
     let captures = pattern.regex().captures(line)?;
-    if let Some(name) = pattern.regex().capture_names().flatten().find(|name| captures.name(name).is_some()) {
+    if let Some(name) = pattern
+        .regex()
+        .capture_names()
+        .flatten()
+        .find(|name| captures.name(name).is_some())
+    {
         return Some(name.to_string());
     }
-    captures.get(1).or_else(|| captures.get(0)).map(|m| m.as_str().to_string())
+    captures
+        .get(1)
+        .or_else(|| captures.get(0))
+        .map(|m| m.as_str().to_string())
 }
 
 /// The run a verdict's timeline shows, with a title: the failing run, or the sample of a pass.
 pub fn run_of(verdict: &Verdict) -> Option<(&RunRecord, String)> {
     match &verdict.outcome {
-        GradeOutcome::Failed(run) => Some((&run.record, format!("the failing run (#{}, {})", run.run_number, run.config.replay_key()))),
-        _ => verdict.sample.as_ref().map(|s| (s, "the first run".to_string())),
+        GradeOutcome::Failed(run) => Some((
+            &run.record,
+            format!(
+                "the failing run (#{}, {})",
+                run.run_number,
+                run.config.replay_key()
+            ),
+        )),
+        _ => verdict
+            .sample
+            .as_ref()
+            .map(|s| (s, "the first run".to_string())),
     }
 }
 
 /// The timeline to print under `verdict`: of its failing run when it broke a rule about
 /// order or time, or of its run whatever happened when `always`; `width` columns wide.
-pub fn under_verdict(verdict: &Verdict, exercise: &Exercise, always: bool, width: usize) -> Option<String> {
+pub fn under_verdict(
+    verdict: &Verdict,
+    exercise: &Exercise,
+    always: bool,
+    width: usize,
+) -> Option<String> {
     if !always && !failed_on_order_or_time(verdict) {
         return None;
     }
@@ -87,14 +126,32 @@ fn failed_on_order_or_time(verdict: &Verdict) -> bool {
 /// The timeline of `record`, `width` columns wide, under the heading `title`.
 pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width: usize) -> String {
     let lanes = lanes(record, pattern);
-    let end = lanes.iter().flat_map(|l| l.marks.iter().copied()).chain([record.wall]).max().unwrap_or_default().max(Duration::from_millis(1));
-    let name_width = lanes.iter().map(|l| l.name.chars().count()).max().unwrap_or(4).clamp(4, MAX_NAME);
+    let end = lanes
+        .iter()
+        .flat_map(|l| l.marks.iter().copied())
+        .chain([record.wall])
+        .max()
+        .unwrap_or_default()
+        .max(Duration::from_millis(1));
+    let name_width = lanes
+        .iter()
+        .map(|l| l.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, MAX_NAME);
     let cells = width.saturating_sub(name_width + 3).max(10);
-    let mut out = format!("Timeline of {title}: {} lane(s), time across (ms)\n", lanes.len());
+    let mut out = format!(
+        "Timeline of {title}: {} lane(s), time across (ms)\n",
+        lanes.len()
+    );
     let _ = writeln!(out, "{:name_width$} {}", "", axis(end, cells + 2));
     for lane in lanes.iter().take(MAX_LANES) {
         let name: String = lane.name.chars().take(name_width).collect();
-        let _ = writeln!(out, "{name:name_width$} |{}|", draw(&lane.marks, end, cells, lane.name.starts_with("process ")));
+        let _ = writeln!(
+            out,
+            "{name:name_width$} |{}|",
+            draw(&lane.marks, end, cells, lane.name.starts_with("process "))
+        );
     }
     if lanes.len() > MAX_LANES {
         let _ = writeln!(out, "… and {} more lanes", lanes.len() - MAX_LANES);
@@ -109,7 +166,11 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
 /// `0` at the left, the middle time, and the end time at the right, over `cells` columns.
 fn axis(end: Duration, cells: usize) -> String {
     let end_ms = end.as_millis();
-    let (left, middle, right) = ("0".to_string(), format!("{}", end_ms / 2), format!("{end_ms} ms"));
+    let (left, middle, right) = (
+        "0".to_string(),
+        format!("{}", end_ms / 2),
+        format!("{end_ms} ms"),
+    );
     let mut line = vec![' '; cells];
     let mut put = |at: usize, text: &str| {
         for (i, c) in text.chars().enumerate() {
@@ -128,9 +189,12 @@ fn axis(end: Duration, cells: usize) -> String {
 
 /// One lane's cells: `=` between the first and last mark, the marks on top.
 fn draw(marks: &[Duration], end: Duration, cells: usize, process: bool) -> String {
-    let column = |t: Duration| ((t.as_secs_f64() / end.as_secs_f64()) * (cells - 1) as f64).round() as usize;
+    let column =
+        |t: Duration| ((t.as_secs_f64() / end.as_secs_f64()) * (cells - 1) as f64).round() as usize;
     let mut line = vec![' '; cells];
-    let (Some(&first), Some(&last)) = (marks.iter().min(), marks.iter().max()) else { return line.into_iter().collect() };
+    let (Some(&first), Some(&last)) = (marks.iter().min(), marks.iter().max()) else {
+        return line.into_iter().collect();
+    };
     if marks.len() == 1 {
         line[column(first).min(cells - 1)] = '*';
         return line.into_iter().collect();
@@ -158,33 +222,88 @@ mod tests {
 
     #[test]
     fn labelled_lines_get_their_own_lanes_and_the_rest_go_to_main() {
-        let record = run(&[("Worker 0 started", 0), ("Worker 1 started", 1), ("Worker 0 finished", 300), ("Worker 1 finished", 302), ("All done", 303)], 305);
+        let record = run(
+            &[
+                ("Worker 0 started", 0),
+                ("Worker 1 started", 1),
+                ("Worker 0 finished", 300),
+                ("Worker 1 finished", 302),
+                ("All done", 303),
+            ],
+            305,
+        );
         let pattern = Pattern::new(r"^(Worker \d+)").unwrap();
-        let names: Vec<String> = lanes(&record, Some(&pattern)).into_iter().map(|l| l.name).collect();
+        let names: Vec<String> = lanes(&record, Some(&pattern))
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
         assert_eq!(names, ["Worker 0", "Worker 1", "main"]);
         let named = Pattern::new(r"^(?:(?P<numbers>\d)|(?P<letters>[A-Z]))$").unwrap();
-        let record = run(&[("0", 0), ("A", 1), ("1", 200), ("B", 201), ("Done", 400)], 400);
-        let names: Vec<String> = lanes(&record, Some(&named)).into_iter().map(|l| l.name).collect();
+        let record = run(
+            &[("0", 0), ("A", 1), ("1", 200), ("B", 201), ("Done", 400)],
+            400,
+        );
+        let names: Vec<String> = lanes(&record, Some(&named))
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
         assert_eq!(names, ["numbers", "letters", "main"]);
     }
 
     #[test]
     fn overlapping_workers_are_drawn_side_by_side_and_sequential_ones_one_after_the_other() {
         let pattern = Pattern::new(r"^(Worker \d+)").unwrap();
-        let overlapped = run(&[("Worker 0 started", 0), ("Worker 1 started", 0), ("Worker 0 finished", 300), ("Worker 1 finished", 300)], 300);
+        let overlapped = run(
+            &[
+                ("Worker 0 started", 0),
+                ("Worker 1 started", 0),
+                ("Worker 0 finished", 300),
+                ("Worker 1 finished", 300),
+            ],
+            300,
+        );
         let text = render(&overlapped, Some(&pattern), "run", 40);
-        assert!(text.contains("Worker 0 |S===========================F|"), "{text}");
-        assert!(text.contains("Worker 1 |S===========================F|"), "{text}");
-        let sequential = run(&[("Worker 0 started", 0), ("Worker 0 finished", 300), ("Worker 1 started", 300), ("Worker 1 finished", 600)], 600);
+        assert!(
+            text.contains("Worker 0 |S===========================F|"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Worker 1 |S===========================F|"),
+            "{text}"
+        );
+        let sequential = run(
+            &[
+                ("Worker 0 started", 0),
+                ("Worker 0 finished", 300),
+                ("Worker 1 started", 300),
+                ("Worker 1 finished", 600),
+            ],
+            600,
+        );
         let text = render(&sequential, Some(&pattern), "run", 40);
-        assert!(text.contains("Worker 0 |S=============F              |"), "{text}");
-        assert!(text.contains("Worker 1 |              S=============F|"), "{text}");
+        assert!(
+            text.contains("Worker 0 |S=============F              |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Worker 1 |              S=============F|"),
+            "{text}"
+        );
     }
 
     #[test]
     fn the_axis_shows_the_end_time_and_fits_the_width() {
-        let text = render(&run(&[("tick", 500), ("tick", 1000)], 1000), None, "run", 50);
-        assert!(text.lines().all(|l| l.chars().count() <= 50 || l.starts_with("S first")), "{text}");
+        let text = render(
+            &run(&[("tick", 500), ("tick", 1000)], 1000),
+            None,
+            "run",
+            50,
+        );
+        assert!(
+            text.lines()
+                .all(|l| l.chars().count() <= 50 || l.starts_with("S first")),
+            "{text}"
+        );
         assert!(text.contains("1000 ms"), "{text}");
         assert!(text.contains("main |"), "{text}");
     }

@@ -11,7 +11,9 @@ use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant, SystemTime};
 
 use notify::{EventKind, PollWatcher, RecommendedWatcher, RecursiveMode, Watcher};
-use notify_debouncer_full::{new_debouncer_opt, DebounceEventHandler, DebounceEventResult, Debouncer, RecommendedCache};
+use notify_debouncer_full::{
+    DebounceEventHandler, DebounceEventResult, Debouncer, RecommendedCache, new_debouncer_opt,
+};
 
 use super::Event;
 
@@ -33,28 +35,48 @@ pub(crate) struct FileEvents {
 
 impl FileEvents {
     /// Watches `dir` (recursively), sending [`Event::Saved`] for each saved `.rs` file.
-    pub(crate) fn start(dir: &Path, poll: bool, events: Sender<Event>) -> Result<FileEvents, String> {
+    pub(crate) fn start(
+        dir: &Path,
+        poll: bool,
+        events: Sender<Event>,
+    ) -> Result<FileEvents, String> {
         let handler = move |result: DebounceEventResult| match result {
             Ok(batch) => {
-                let mut saved: Vec<PathBuf> = batch.iter().filter(|e| is_write(e.kind)).flat_map(|e| e.paths.iter().cloned()).filter(|p| p.extension().is_some_and(|x| x == "rs")).collect();
+                let mut saved: Vec<PathBuf> = batch
+                    .iter()
+                    .filter(|e| is_write(e.kind))
+                    .flat_map(|e| e.paths.iter().cloned())
+                    .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+                    .collect();
                 saved.dedup();
                 for path in saved {
                     let _ = events.send(Event::Saved(path));
                 }
             }
             Err(errors) => {
-                let _ = events.send(Event::FileWatchFailed(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
+                let _ = events.send(Event::FileWatchFailed(
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ));
             }
         };
         // notify's poller keeps modification times in whole seconds: without comparing
         // contents, a second save within the second of the first would go unseen.
-        let config = notify::Config::default().with_poll_interval(POLL).with_compare_contents(poll);
+        let config = notify::Config::default()
+            .with_poll_interval(POLL)
+            .with_compare_contents(poll);
         let watching: Box<dyn std::any::Any> = if poll {
             Box::new(watch::<PollWatcher>(dir, config, handler)?)
         } else {
             Box::new(watch::<RecommendedWatcher>(dir, config, handler)?)
         };
-        Ok(FileEvents { polls: poll, _watching: watching })
+        Ok(FileEvents {
+            polls: poll,
+            _watching: watching,
+        })
     }
 
     /// Whether this watcher polls.
@@ -63,15 +85,31 @@ impl FileEvents {
     }
 }
 
-fn watch<W: Watcher + 'static>(dir: &Path, config: notify::Config, handler: impl DebounceEventHandler) -> Result<Debouncer<W, RecommendedCache>, String> {
-    let mut debouncer = new_debouncer_opt::<_, W, _>(DEBOUNCE, Some(TICK), handler, RecommendedCache::new(), config).map_err(|e| e.to_string())?;
-    debouncer.watch(dir, RecursiveMode::Recursive).map_err(|e| e.to_string())?;
+fn watch<W: Watcher + 'static>(
+    dir: &Path,
+    config: notify::Config,
+    handler: impl DebounceEventHandler,
+) -> Result<Debouncer<W, RecommendedCache>, String> {
+    let mut debouncer = new_debouncer_opt::<_, W, _>(
+        DEBOUNCE,
+        Some(TICK),
+        handler,
+        RecommendedCache::new(),
+        config,
+    )
+    .map_err(|e| e.to_string())?;
+    debouncer
+        .watch(dir, RecursiveMode::Recursive)
+        .map_err(|e| e.to_string())?;
     Ok(debouncer)
 }
 
 /// Writes, creations, renames and removals; not reads (the compiler opens the file too).
 fn is_write(kind: EventKind) -> bool {
-    matches!(kind, EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any)
+    matches!(
+        kind,
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) | EventKind::Any
+    )
 }
 
 /// Tells when the watched file changed without an event saying so.
@@ -86,13 +124,23 @@ pub(crate) struct Sentinel {
 impl Sentinel {
     /// A sentinel watching nothing yet.
     pub(crate) fn new() -> Sentinel {
-        Sentinel { path: PathBuf::new(), stamp: None, unreported_since: None, after: MISSED_AFTER }
+        Sentinel {
+            path: PathBuf::new(),
+            stamp: None,
+            unreported_since: None,
+            after: MISSED_AFTER,
+        }
     }
 
     /// Watches `path` from now on.
     pub(crate) fn watch(&mut self, path: &Path) {
         if self.path != path {
-            *self = Sentinel { path: path.to_path_buf(), stamp: stamp(path), unreported_since: None, after: self.after };
+            *self = Sentinel {
+                path: path.to_path_buf(),
+                stamp: stamp(path),
+                unreported_since: None,
+                after: self.after,
+            };
         }
     }
 
@@ -109,7 +157,9 @@ impl Sentinel {
             self.stamp = now;
             self.unreported_since.get_or_insert_with(Instant::now);
         }
-        let missed = self.unreported_since.is_some_and(|since| since.elapsed() >= self.after);
+        let missed = self
+            .unreported_since
+            .is_some_and(|since| since.elapsed() >= self.after);
         if missed {
             self.unreported_since = None;
         }
@@ -132,7 +182,10 @@ mod tests {
         let file = dir.path().join("x.rs");
         std::fs::write(&file, "a").unwrap();
         let after = Duration::from_millis(50);
-        let mut sentinel = Sentinel { after, ..Sentinel::new() };
+        let mut sentinel = Sentinel {
+            after,
+            ..Sentinel::new()
+        };
         sentinel.watch(&file);
         std::fs::write(&file, "ab").unwrap();
         assert!(!sentinel.missed_event());

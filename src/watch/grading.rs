@@ -14,12 +14,12 @@
 //! again: its verdict is that it passed, with no run made.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
 
-use super::rebuild::{Rebuilder, Rebuilt};
 use super::Event;
+use super::rebuild::{Rebuilder, Rebuilt};
 use crate::build::Unit;
 use crate::course::{Course, Exercise};
 use crate::grade::{GradeOutcome, Grader, Source, Verdict};
@@ -66,7 +66,10 @@ impl Worker {
     pub(crate) fn start(course: Course, target_dir: PathBuf, events: Sender<Event>) -> Worker {
         let (jobs, queue) = mpsc::channel();
         std::thread::spawn(move || work(&course, &target_dir, &queue, &events));
-        Worker { jobs, running: None }
+        Worker {
+            jobs,
+            running: None,
+        }
     }
 
     /// Checks `exercise`, cancelling the check in progress.
@@ -74,7 +77,11 @@ impl Worker {
         self.stop();
         let cancel = Arc::new(AtomicBool::new(false));
         self.running = Some(Arc::clone(&cancel));
-        let _ = self.jobs.send(Job { generation, exercise: exercise.clone(), cancel });
+        let _ = self.jobs.send(Job {
+            generation,
+            exercise: exercise.clone(),
+            cancel,
+        });
     }
 
     /// Cancels the check in progress, if any.
@@ -85,7 +92,12 @@ impl Worker {
     }
 }
 
-fn work(course: &Course, target_dir: &std::path::Path, queue: &Receiver<Job>, events: &Sender<Event>) {
+fn work(
+    course: &Course,
+    target_dir: &std::path::Path,
+    queue: &Receiver<Job>,
+    events: &Sender<Event>,
+) {
     let rebuilder = Rebuilder::new(&course.root, target_dir);
     while let Ok(mut job) = queue.recv() {
         while let Ok(newer) = queue.try_recv() {
@@ -97,13 +109,25 @@ fn work(course: &Course, target_dir: &std::path::Path, queue: &Receiver<Job>, ev
     }
 }
 
-fn check(course: &Course, target_dir: &std::path::Path, rebuilder: &Rebuilder, job: &Job, events: &Sender<Event>) {
+fn check(
+    course: &Course,
+    target_dir: &std::path::Path,
+    rebuilder: &Rebuilder,
+    job: &Job,
+    events: &Sender<Event>,
+) {
     let report = |stage: Stage| {
-        let _ = events.send(Event::Grading(Report { generation: job.generation, stage }));
+        let _ = events.send(Event::Grading(Report {
+            generation: job.generation,
+            stage,
+        }));
     };
     let cache = PassedCache::in_target(target_dir);
     let fingerprint = Fingerprint::of(course, &job.exercise);
-    if fingerprint.as_ref().is_some_and(|f| cache.passed(&job.exercise.id, f)) {
+    if fingerprint
+        .as_ref()
+        .is_some_and(|f| cache.passed(&job.exercise.id, f))
+    {
         return report(Stage::Final(Box::new(passed_before(&job.exercise))));
     }
     let grader = || Grader::new(course, target_dir.to_path_buf()).cancel(Arc::clone(&job.cancel));
@@ -130,11 +154,15 @@ fn check(course: &Course, target_dir: &std::path::Path, rebuilder: &Rebuilder, j
         return;
     }
     report(Stage::Building("running it once".into()));
-    let first = grader().first_run().grade_built(&job.exercise, &Source::Exercise, &built);
+    let first = grader()
+        .first_run()
+        .grade_built(&job.exercise, &Source::Exercise, &built);
     match &first.outcome {
         GradeOutcome::Cancelled => return,
         GradeOutcome::Passed => report(Stage::FirstLook(Box::new(first))),
-        GradeOutcome::Failed(run) if run.failures.iter().all(|f| f.timing) => report(Stage::FirstLook(Box::new(first))),
+        GradeOutcome::Failed(run) if run.failures.iter().all(|f| f.timing) => {
+            report(Stage::FirstLook(Box::new(first)))
+        }
         _ => return report(Stage::Final(Box::new(first))),
     }
     let verdict = grader().grade_built(&job.exercise, &Source::Exercise, &built);
@@ -148,7 +176,16 @@ fn check(course: &Course, target_dir: &std::path::Path, rebuilder: &Rebuilder, j
 
 /// The verdict on a file unchanged since it passed every check: passed, with no run made.
 fn passed_before(exercise: &Exercise) -> Verdict {
-    Verdict { id: exercise.id.clone(), file: exercise.path(), outcome: GradeOutcome::Passed, runs: 0, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: std::time::Duration::ZERO }
+    Verdict {
+        id: exercise.id.clone(),
+        file: exercise.path(),
+        outcome: GradeOutcome::Passed,
+        runs: 0,
+        retries: Vec::new(),
+        skipped: Vec::new(),
+        sample: None,
+        elapsed: std::time::Duration::ZERO,
+    }
 }
 
 #[cfg(test)]
@@ -162,11 +199,29 @@ mod tests {
         let target = tempfile::tempdir().unwrap();
         let exercise = course.exercises[0].clone();
         let fingerprint = Fingerprint::of(&course, &exercise).expect("the exercise file is there");
-        PassedCache::in_target(target.path()).record(&exercise.id, fingerprint).unwrap();
+        PassedCache::in_target(target.path())
+            .record(&exercise.id, fingerprint)
+            .unwrap();
         let (events, heard) = mpsc::channel();
-        let job = Job { generation: 7, exercise, cancel: Arc::new(AtomicBool::new(false)) };
-        check(&course, target.path(), &Rebuilder::new(root, target.path()), &job, &events);
-        let Ok(Event::Grading(Report { generation: 7, stage: Stage::Final(verdict) })) = heard.try_recv() else { panic!("one final report at once") };
+        let job = Job {
+            generation: 7,
+            exercise,
+            cancel: Arc::new(AtomicBool::new(false)),
+        };
+        check(
+            &course,
+            target.path(),
+            &Rebuilder::new(root, target.path()),
+            &job,
+            &events,
+        );
+        let Ok(Event::Grading(Report {
+            generation: 7,
+            stage: Stage::Final(verdict),
+        })) = heard.try_recv()
+        else {
+            panic!("one final report at once")
+        };
         assert!(verdict.passed() && verdict.runs == 0, "{verdict:?}");
         assert!(!target.path().join("build").exists(), "nothing was built");
     }

@@ -83,12 +83,18 @@ pub fn run(app: &App, mode: Mode) -> Exit {
         eprintln!("error: watch mode needs a terminal; elsewhere use `learn run` or `learn next`");
         return Exit::Usage;
     }
-    let Ok(progress) = app.progress() else { return Exit::Usage };
+    let Ok(progress) = app.progress() else {
+        return Exit::Usage;
+    };
     let (events, heard) = mpsc::channel();
     let mut state = WatchState::new(app, progress, mode);
     let mut session = Session {
         app,
-        worker: Worker::start(app.course().clone(), app.target_dir().to_path_buf(), events.clone()),
+        worker: Worker::start(
+            app.course().clone(),
+            app.target_dir().to_path_buf(),
+            events.clone(),
+        ),
         files: None,
         sentinel: Sentinel::new(),
         fingerprints: HashMap::new(),
@@ -114,7 +120,12 @@ pub fn run(app: &App, mode: Mode) -> Exit {
         return Exit::Usage;
     }
     // Not `println!`: after a SIGHUP the terminal is gone, and writing to it must not panic.
-    let _ = writeln!(anstream::stdout(), "{}/{} exercises done. Run `learn` again to carry on.", state.progress.done.len(), app.course().exercises.len());
+    let _ = writeln!(
+        anstream::stdout(),
+        "{}/{} exercises done. Run `learn` again to carry on.",
+        state.progress.done.len(),
+        app.course().exercises.len()
+    );
     Exit::Success
 }
 
@@ -131,7 +142,12 @@ struct Session<'a> {
 }
 
 impl Session<'_> {
-    fn run(&mut self, state: &mut WatchState, screen: &mut Screen, heard: &Receiver<Event>) -> Result<(), String> {
+    fn run(
+        &mut self,
+        state: &mut WatchState,
+        screen: &mut Screen,
+        heard: &Receiver<Event>,
+    ) -> Result<(), String> {
         let mut effects = state.start();
         if let Some(index) = state.watched {
             // From now on, not from the first tick: a save in between must not become the
@@ -152,7 +168,9 @@ impl Session<'_> {
                 }
             }
             let (width, height) = Screen::size();
-            screen.draw(&render::frame(state, width, height)).map_err(|e| e.to_string())?;
+            screen
+                .draw(&render::frame(state, width, height))
+                .map_err(|e| e.to_string())?;
             effects = match heard.recv_timeout(TICK) {
                 Ok(event) => self.on_event(event, state)?,
                 Err(RecvTimeoutError::Timeout) => Vec::new(),
@@ -173,11 +191,15 @@ impl Session<'_> {
             Event::Saved(path) => self.on_saved(&path, state),
             Event::Grading(report) => state.on_report(report),
             Event::FileWatchFailed(message) => {
-                state.notice = Some(format!("Watching files failed ({message}); switched to polling."));
+                state.notice = Some(format!(
+                    "Watching files failed ({message}); switched to polling."
+                ));
                 self.watch_files(state, true);
                 Vec::new()
             }
-            Event::TerminalFailed(message) => return Err(format!("cannot read the terminal: {message}")),
+            Event::TerminalFailed(message) => {
+                return Err(format!("cannot read the terminal: {message}"));
+            }
             Event::Stop => vec![Effect::Quit],
         })
     }
@@ -192,7 +214,8 @@ impl Session<'_> {
         let path = self.exercise_file(index);
         self.fingerprints.insert(path.clone(), fingerprint(&path));
         self.sentinel.watch(&path);
-        self.worker.check(&self.app.course().exercises[index], generation);
+        self.worker
+            .check(&self.app.course().exercises[index], generation);
     }
 
     fn reset(&mut self, index: usize, state: &mut WatchState) {
@@ -205,7 +228,15 @@ impl Session<'_> {
             Ok(backup) => {
                 let path = course.root.join(exercise.path());
                 self.fingerprints.insert(path.clone(), fingerprint(&path));
-                state.on_reset(index, backup.map(|b| b.strip_prefix(&course.root).unwrap_or(&b).display().to_string()));
+                state.on_reset(
+                    index,
+                    backup.map(|b| {
+                        b.strip_prefix(&course.root)
+                            .unwrap_or(&b)
+                            .display()
+                            .to_string()
+                    }),
+                );
             }
             Err(message) => state.notice = Some(message),
         }
@@ -214,7 +245,13 @@ impl Session<'_> {
     /// A file was saved: checked when it is an exercise whose content changed.
     fn on_saved(&mut self, path: &Path, state: &mut WatchState) -> Vec<Effect> {
         let course = self.app.course();
-        let Some(index) = course.exercises.iter().position(|e| path.ends_with(e.path())) else { return Vec::new() };
+        let Some(index) = course
+            .exercises
+            .iter()
+            .position(|e| path.ends_with(e.path()))
+        else {
+            return Vec::new();
+        };
         if state.watched == Some(index) {
             self.sentinel.saw_event();
         }
@@ -228,7 +265,9 @@ impl Session<'_> {
 
     /// Events that should have come and did not: say so, poll from now on, and check.
     fn look_for_missed_events(&mut self, state: &mut WatchState) -> Vec<Effect> {
-        let Some(index) = state.watched.filter(|_| state.mode != Mode::Manual) else { return Vec::new() };
+        let Some(index) = state.watched.filter(|_| state.mode != Mode::Manual) else {
+            return Vec::new();
+        };
         let path = self.exercise_file(index);
         self.sentinel.watch(&path);
         if !self.sentinel.missed_event() {
@@ -249,11 +288,16 @@ impl Session<'_> {
         match FileEvents::start(&dir, poll, self.events.clone()) {
             Ok(files) => self.files = Some(files),
             Err(e) if !poll => {
-                state.notice = Some(format!("File events are not available ({e}): polling instead. Next time: `learn watch --poll`."));
+                state.notice = Some(format!(
+                    "File events are not available ({e}): polling instead. Next time: `learn watch --poll`."
+                ));
                 self.watch_files(state, true);
             }
             Err(e) => {
-                state.notice = Some(format!("Cannot watch {} ({e}): press Enter to check.", dir.display()));
+                state.notice = Some(format!(
+                    "Cannot watch {} ({e}): press Enter to check.",
+                    dir.display()
+                ));
                 state.mode = Mode::Manual;
             }
         }

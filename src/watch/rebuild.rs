@@ -51,26 +51,44 @@ impl RustcCall {
     fn parse(command: &str) -> Option<RustcCall> {
         let mut words = shell_words(command).into_iter().peekable();
         let mut env = Vec::new();
-        while let Some((key, value)) = words.peek().and_then(|w| w.split_once('=')).filter(|(k, _)| is_env_name(k)) {
+        while let Some((key, value)) = words
+            .peek()
+            .and_then(|w| w.split_once('='))
+            .filter(|(k, _)| is_env_name(k))
+        {
             env.push((key.to_string(), value.to_string()));
             words.next();
         }
         let program = words.next()?;
-        Some(RustcCall { env, program, args: words.collect() })
+        Some(RustcCall {
+            env,
+            program,
+            args: words.collect(),
+        })
     }
 
     fn value_of(&self, flag: &str) -> Option<&str> {
-        self.args.iter().position(|w| w == flag).and_then(|i| self.args.get(i + 1)).map(String::as_str)
+        self.args
+            .iter()
+            .position(|w| w == flag)
+            .and_then(|i| self.args.get(i + 1))
+            .map(String::as_str)
     }
 
     /// The folder cargo ran it in: the package's.
     fn dir(&self) -> Option<&str> {
-        self.env.iter().find(|(k, _)| k == "CARGO_MANIFEST_DIR").map(|(_, v)| v.as_str())
+        self.env
+            .iter()
+            .find(|(k, _)| k == "CARGO_MANIFEST_DIR")
+            .map(|(_, v)| v.as_str())
     }
 }
 
 fn is_env_name(word: &str) -> bool {
-    !word.is_empty() && word.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// The rustc commands seen so far, by crate name.
@@ -88,17 +106,34 @@ pub(crate) struct Rebuilder {
 impl Rebuilder {
     /// A rebuilder for the course at `root`, writing under `target_dir/watch/`.
     pub(crate) fn new(root: &Path, target_dir: &Path) -> Rebuilder {
-        Rebuilder { root: root.to_path_buf(), out_dir: target_dir.join("watch"), calls: Mutex::new(HashMap::new()), std_dir: OnceLock::new(), static_std: AtomicBool::new(false) }
+        Rebuilder {
+            root: root.to_path_buf(),
+            out_dir: target_dir.join("watch"),
+            calls: Mutex::new(HashMap::new()),
+            std_dir: OnceLock::new(),
+            static_std: AtomicBool::new(false),
+        }
     }
 
     /// Reads one line of cargo's verbose stderr, keeping the rustc command of binaries.
     pub(crate) fn observe(&self, cargo_line: &str) {
-        let Some(call) = cargo_line.trim().strip_prefix("Running `").and_then(|c| c.strip_suffix('`')).and_then(RustcCall::parse) else { return };
-        if let (Some(name), Some("bin")) = (call.value_of("--crate-name"), call.value_of("--crate-type"))
+        let Some(call) = cargo_line
+            .trim()
+            .strip_prefix("Running `")
+            .and_then(|c| c.strip_suffix('`'))
+            .and_then(RustcCall::parse)
+        else {
+            return;
+        };
+        if let (Some(name), Some("bin")) =
+            (call.value_of("--crate-name"), call.value_of("--crate-type"))
             && name != "build_script_build"
         {
             let name = name.to_string();
-            self.calls.lock().unwrap_or_else(|e| e.into_inner()).insert(name, call);
+            self.calls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(name, call);
         }
     }
 
@@ -106,8 +141,15 @@ impl Rebuilder {
     pub(crate) fn rebuild(&self, units: &[Unit], cancel: &AtomicBool) -> Rebuilt {
         let mut built = Built::new();
         for unit in units {
-            let call = self.calls.lock().unwrap_or_else(|e| e.into_inner()).get(&unit.bin_name().replace('-', "_")).cloned();
-            let Some(call) = call else { return Rebuilt::Unknown };
+            let call = self
+                .calls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&unit.bin_name().replace('-', "_"))
+                .cloned();
+            let Some(call) = call else {
+                return Rebuilt::Unknown;
+            };
             match self.replay(&call, cancel) {
                 Replay::Done(result) => {
                     built.insert(unit.clone(), result);
@@ -125,16 +167,35 @@ impl Rebuilder {
 
     fn replay(&self, call: &RustcCall, cancel: &AtomicBool) -> Replay {
         let mut args = self.redirected(&call.args);
-        if let Some(std_dir) = self.std_dir.get_or_init(|| target_libdir(&call.program)).as_ref().filter(|_| !self.static_std.load(Ordering::Relaxed)) {
-            args.extend(["-C".into(), "prefer-dynamic".into(), "-C".into(), format!("link-arg=-Wl,-rpath,{std_dir}")]);
+        if let Some(std_dir) = self
+            .std_dir
+            .get_or_init(|| target_libdir(&call.program))
+            .as_ref()
+            .filter(|_| !self.static_std.load(Ordering::Relaxed))
+        {
+            args.extend([
+                "-C".into(),
+                "prefer-dynamic".into(),
+                "-C".into(),
+                format!("link-arg=-Wl,-rpath,{std_dir}"),
+            ]);
         }
         if std::fs::create_dir_all(&self.out_dir).is_err() {
             return Replay::Stale;
         }
         let mut command = Command::new(&call.program);
-        command.args(&args).envs(call.env.iter().map(|(k, v)| (k, v))).current_dir(call.dir().map_or(self.root.as_path(), Path::new));
-        let spawned = command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn();
-        let Ok(mut child) = spawned else { return Replay::Stale };
+        command
+            .args(&args)
+            .envs(call.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(call.dir().map_or(self.root.as_path(), Path::new));
+        let spawned = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn();
+        let Ok(mut child) = spawned else {
+            return Replay::Stale;
+        };
         let mut stderr = child.stderr.take().expect("piped");
         let reader = std::thread::spawn(move || {
             let mut text = String::new();
@@ -158,7 +219,11 @@ impl Rebuilder {
         match executable {
             Some(exe) if status.success() => Replay::Done(Ok(exe)),
             _ if stale(&diagnostics) => Replay::Stale,
-            _ => Replay::Done(Err(build::compile_error(diagnostics, "", &format!("{}/", self.root.display())))),
+            _ => Replay::Done(Err(build::compile_error(
+                diagnostics,
+                "",
+                &format!("{}/", self.root.display()),
+            ))),
         }
     }
 
@@ -184,9 +249,16 @@ enum Replay {
 
 /// The folder of the standard library's shared object of `rustc`, if it has one.
 fn target_libdir(rustc: &str) -> Option<String> {
-    let output = Command::new(rustc).args(["--print", "target-libdir"]).stderr(Stdio::null()).output().ok()?;
+    let output = Command::new(rustc)
+        .args(["--print", "target-libdir"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
     let dir = String::from_utf8(output.stdout).ok()?.trim().to_string();
-    let has_std = std::fs::read_dir(&dir).ok()?.flatten().any(|f| f.file_name().to_string_lossy().starts_with("libstd-") && f.file_name().to_string_lossy().ends_with(".so"));
+    let has_std = std::fs::read_dir(&dir).ok()?.flatten().any(|f| {
+        f.file_name().to_string_lossy().starts_with("libstd-")
+            && f.file_name().to_string_lossy().ends_with(".so")
+    });
     (output.status.success() && has_std).then_some(dir)
 }
 
@@ -194,12 +266,20 @@ fn target_libdir(rustc: &str) -> Option<String> {
 fn read_messages(messages: &str) -> (Option<PathBuf>, Vec<Diagnostic>) {
     let mut executable = None;
     let mut diagnostics = Vec::new();
-    for value in messages.lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()) {
+    for value in messages
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    {
         match value.get("$message_type").and_then(|t| t.as_str()) {
             Some("artifact") if value.get("emit").and_then(|e| e.as_str()) == Some("link") => {
-                executable = value.get("artifact").and_then(|a| a.as_str()).map(PathBuf::from);
+                executable = value
+                    .get("artifact")
+                    .and_then(|a| a.as_str())
+                    .map(PathBuf::from);
             }
-            Some("diagnostic") => diagnostics.extend(serde_json::from_value::<Diagnostic>(value).ok()),
+            Some("diagnostic") => {
+                diagnostics.extend(serde_json::from_value::<Diagnostic>(value).ok())
+            }
             _ => {}
         }
     }
@@ -209,8 +289,16 @@ fn read_messages(messages: &str) -> (Option<PathBuf>, Vec<Diagnostic>) {
 /// Whether a failed replay failed for no reason in the source: for want of its
 /// dependencies, or with no error pointing into a file (at link time), or without saying why.
 fn stale(diagnostics: &[Diagnostic]) -> bool {
-    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| matches!(d.level, DiagnosticLevel::Error | DiagnosticLevel::Ice)).collect();
-    errors.iter().all(|d| d.spans.is_empty()) || errors.iter().any(|d| d.code.as_ref().is_some_and(|c| STALE_DEPENDENCY_CODES.contains(&c.code.as_str())))
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| matches!(d.level, DiagnosticLevel::Error | DiagnosticLevel::Ice))
+        .collect();
+    errors.iter().all(|d| d.spans.is_empty())
+        || errors.iter().any(|d| {
+            d.code
+                .as_ref()
+                .is_some_and(|c| STALE_DEPENDENCY_CODES.contains(&c.code.as_str()))
+        })
 }
 
 /// Splits a command line as cargo prints it (POSIX shell quoting: `'…'` and `\x`).
@@ -239,7 +327,9 @@ mod tests {
 
     fn error(code: Option<&str>, with_span: bool) -> Diagnostic {
         let span = r#"{"file_name":"x.rs","byte_start":0,"byte_end":1,"line_start":1,"line_end":1,"column_start":1,"column_end":2,"is_primary":true,"text":[],"label":null,"suggested_replacement":null,"suggestion_applicability":null,"expansion":null}"#;
-        let code = code.map_or("null".to_string(), |c| format!(r#"{{"code":"{c}","explanation":null}}"#));
+        let code = code.map_or("null".to_string(), |c| {
+            format!(r#"{{"code":"{c}","explanation":null}}"#)
+        });
         let spans = if with_span { span } else { "" };
         serde_json::from_str(&format!(r#"{{"message":"m","code":{code},"level":"error","spans":[{spans}],"children":[],"rendered":"m"}}"#)).unwrap()
     }
@@ -247,30 +337,55 @@ mod tests {
     #[test]
     fn only_errors_outside_the_source_send_the_build_back_to_cargo() {
         let aborting = error(None, false);
-        assert!(!stale(&[error(Some("E0308"), true), aborting.clone()]), "a type error is the learner's");
+        assert!(
+            !stale(&[error(Some("E0308"), true), aborting.clone()]),
+            "a type error is the learner's"
+        );
         assert!(stale(&[aborting]), "a link error points nowhere");
-        assert!(stale(&[error(Some("E0463"), true)]), "a missing crate is a moved dependency");
+        assert!(
+            stale(&[error(Some("E0463"), true)]),
+            "a missing crate is a moved dependency"
+        );
         assert!(stale(&[]));
     }
 
     #[test]
     fn splits_cargo_quoting() {
-        assert_eq!(shell_words(r#"rustc --cfg 'feature="std"' 'it'\''s' a\ b"#), ["rustc", "--cfg", "feature=\"std\"", "it's", "a b"]);
+        assert_eq!(
+            shell_words(r#"rustc --cfg 'feature="std"' 'it'\''s' a\ b"#),
+            ["rustc", "--cfg", "feature=\"std\"", "it's", "a b"]
+        );
     }
 
     #[test]
     fn keeps_the_commands_of_binaries_only_and_moves_their_outputs() {
         let rebuilder = Rebuilder::new(Path::new("/course"), Path::new("/t"));
-        rebuilder.observe("     Running `/bin/rustc --crate-name build_script_build --crate-type bin b.rs`");
-        rebuilder.observe("     Running `CARGO_PKG_NAME=x /bin/rustc --crate-name rayon --crate-type lib r.rs`");
+        rebuilder.observe(
+            "     Running `/bin/rustc --crate-name build_script_build --crate-type bin b.rs`",
+        );
+        rebuilder.observe(
+            "     Running `CARGO_PKG_NAME=x /bin/rustc --crate-name rayon --crate-type lib r.rs`",
+        );
         rebuilder.observe("     Running `CARGO_MANIFEST_DIR=/p CARGO_PKG_AUTHORS='' /bin/rustc --crate-name 01_threads_x_1 src/x.rs --crate-type bin --out-dir /t/build/debug/deps -C incremental=/t/build/debug/incremental`");
         let calls = rebuilder.calls.lock().unwrap();
         assert_eq!(calls.keys().collect::<Vec<_>>(), ["01_threads_x_1"]);
         let call = &calls["01_threads_x_1"];
-        assert_eq!((call.program.as_str(), call.dir()), ("/bin/rustc", Some("/p")));
-        assert_eq!(call.env[1], ("CARGO_PKG_AUTHORS".to_string(), String::new()));
+        assert_eq!(
+            (call.program.as_str(), call.dir()),
+            ("/bin/rustc", Some("/p"))
+        );
+        assert_eq!(
+            call.env[1],
+            ("CARGO_PKG_AUTHORS".to_string(), String::new())
+        );
         let args = rebuilder.redirected(&call.args);
-        assert!(args.windows(2).any(|w| w == ["--out-dir", "/t/watch"]), "{args:?}");
-        assert!(args.contains(&"incremental=/t/watch/incremental".to_string()), "{args:?}");
+        assert!(
+            args.windows(2).any(|w| w == ["--out-dir", "/t/watch"]),
+            "{args:?}"
+        );
+        assert!(
+            args.contains(&"incremental=/t/watch/incremental".to_string()),
+            "{args:?}"
+        );
     }
 }

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::grading::{Report, Stage};
 use super::Mode;
+use super::grading::{Report, Stage};
 use crate::commands::App;
 use crate::grade::Verdict;
 use crate::progress::Progress;
@@ -96,8 +96,22 @@ pub(crate) struct WatchState<'a> {
 impl<'a> WatchState<'a> {
     /// Watching the current exercise (the first not done).
     pub(crate) fn new(app: &'a App, progress: Progress, mode: Mode) -> WatchState<'a> {
-        let watched = app.current(&progress).and_then(|e| app.course().index_of(&e.id));
-        WatchState { app, progress, watched, check: Check::Waiting, view: View::Exercise, notice: None, scroll: 0, confirm_reset: None, mode, ticks: 0, generation: 0 }
+        let watched = app
+            .current(&progress)
+            .and_then(|e| app.course().index_of(&e.id));
+        WatchState {
+            app,
+            progress,
+            watched,
+            check: Check::Waiting,
+            view: View::Exercise,
+            notice: None,
+            scroll: 0,
+            confirm_reset: None,
+            mode,
+            ticks: 0,
+            generation: 0,
+        }
     }
 
     /// The app (course, progress rules).
@@ -120,7 +134,11 @@ impl<'a> WatchState<'a> {
         }
         if let Some(index) = self.confirm_reset.take() {
             self.notice = None;
-            return if key.code == KeyCode::Char('y') { vec![Effect::Reset(index)] } else { Vec::new() };
+            return if key.code == KeyCode::Char('y') {
+                vec![Effect::Reset(index)]
+            } else {
+                Vec::new()
+            };
         }
         if let View::List(_) = self.view {
             return self.on_list_key(key);
@@ -133,10 +151,16 @@ impl<'a> WatchState<'a> {
             KeyCode::Char('t') => self.toggle(View::Timeline),
             KeyCode::Char('l') => {
                 let statuses = self.statuses();
-                self.view = View::List(ListView::new(self.app.course(), statuses, self.watched.unwrap_or(0)));
+                self.view = View::List(ListView::new(
+                    self.app.course(),
+                    statuses,
+                    self.watched.unwrap_or(0),
+                ));
                 Vec::new()
             }
-            KeyCode::Char('r') | KeyCode::Enter => self.watched.map_or_else(Vec::new, |i| self.check_now(i)),
+            KeyCode::Char('r') | KeyCode::Enter => {
+                self.watched.map_or_else(Vec::new, |i| self.check_now(i))
+            }
             KeyCode::Char('x') => {
                 self.ask_reset(self.watched);
                 Vec::new()
@@ -155,7 +179,10 @@ impl<'a> WatchState<'a> {
         }
         let exercise = &self.app.course().exercises[index];
         if self.status(index) == Status::Locked {
-            self.notice = Some(format!("You saved {}: it is locked, so it was not checked. Finish the one shown first.", exercise.id));
+            self.notice = Some(format!(
+                "You saved {}: it is locked, so it was not checked. Finish the one shown first.",
+                exercise.id
+            ));
             return Vec::new();
         }
         self.switch_to(index);
@@ -167,7 +194,12 @@ impl<'a> WatchState<'a> {
         if report.generation != self.generation {
             return Vec::new();
         }
-        let Check::Running { stage, first_look, .. } = &mut self.check else { return Vec::new() };
+        let Check::Running {
+            stage, first_look, ..
+        } = &mut self.check
+        else {
+            return Vec::new();
+        };
         match report.stage {
             Stage::Building(text) => *stage = text,
             Stage::FirstLook(verdict) => {
@@ -220,16 +252,21 @@ impl<'a> WatchState<'a> {
 
     /// The status of exercise `index`.
     pub(crate) fn status(&self, index: usize) -> Status {
-        self.app.status_of(&self.app.course().exercises[index], &self.progress)
+        self.app
+            .status_of(&self.app.course().exercises[index], &self.progress)
     }
 
     fn statuses(&self) -> Vec<Status> {
-        (0..self.app.course().exercises.len()).map(|i| self.status(i)).collect()
+        (0..self.app.course().exercises.len())
+            .map(|i| self.status(i))
+            .collect()
     }
 
     fn on_list_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let course = self.app.course();
-        let View::List(list) = &mut self.view else { return Vec::new() };
+        let View::List(list) = &mut self.view else {
+            return Vec::new();
+        };
         if list.is_searching() {
             match key.code {
                 KeyCode::Enter => list.end_search(course, true),
@@ -264,11 +301,21 @@ impl<'a> WatchState<'a> {
     }
 
     fn choose_from_list(&mut self) -> Vec<Effect> {
-        let View::List(list) = &self.view else { return Vec::new() };
-        let Some(index) = list.selected() else { return Vec::new() };
+        let View::List(list) = &self.view else {
+            return Vec::new();
+        };
+        let Some(index) = list.selected() else {
+            return Vec::new();
+        };
         if list.selected_status() == Some(Status::Locked) {
-            let first = self.app.current(&self.progress).map_or("the exercises before it".to_string(), |e| e.id.clone());
-            self.notice = Some(format!("🔒 {} is locked: finish {first} first", self.app.course().exercises[index].id));
+            let first = self
+                .app
+                .current(&self.progress)
+                .map_or("the exercises before it".to_string(), |e| e.id.clone());
+            self.notice = Some(format!(
+                "🔒 {} is locked: finish {first} first",
+                self.app.course().exercises[index].id
+            ));
             return Vec::new();
         }
         self.view = View::Exercise;
@@ -281,11 +328,15 @@ impl<'a> WatchState<'a> {
 
     fn next(&mut self) -> Vec<Effect> {
         if !matches!(&self.check, Check::Done(v) if v.passed()) {
-            self.notice = Some("n moves on once this exercise passes every run; fix it and save.".into());
+            self.notice =
+                Some("n moves on once this exercise passes every run; fix it and save.".into());
             return Vec::new();
         }
         let app = self.app;
-        match app.current(&self.progress).and_then(|e| app.course().index_of(&e.id)) {
+        match app
+            .current(&self.progress)
+            .and_then(|e| app.course().index_of(&e.id))
+        {
             Some(index) => {
                 self.switch_to(index);
                 self.watch(index)
@@ -318,8 +369,16 @@ impl<'a> WatchState<'a> {
             Check::Running { previous, .. } => previous,
             _ => None,
         };
-        self.check = Check::Running { stage: "compiling".into(), since: Instant::now(), first_look: None, previous };
-        vec![Effect::Check { index, generation: self.generation }]
+        self.check = Check::Running {
+            stage: "compiling".into(),
+            since: Instant::now(),
+            first_look: None,
+            previous,
+        };
+        vec![Effect::Check {
+            index,
+            generation: self.generation,
+        }]
     }
 
     fn switch_to(&mut self, index: usize) {
@@ -339,7 +398,9 @@ impl<'a> WatchState<'a> {
     fn ask_reset(&mut self, index: Option<usize>) {
         let Some(index) = index else { return };
         let id = &self.app.course().exercises[index].id;
-        self.notice = Some(format!("Reset {id} to its starter? Your version is backed up first. y / n"));
+        self.notice = Some(format!(
+            "Reset {id} to its starter? Your version is backed up first. y / n"
+        ));
         self.confirm_reset = Some(index);
     }
 
@@ -368,7 +429,16 @@ mod tests {
     }
 
     fn verdict(id: &str, outcome: GradeOutcome) -> Verdict {
-        Verdict { id: id.into(), file: PathBuf::new(), outcome, runs: 1, retries: Vec::new(), skipped: Vec::new(), sample: None, elapsed: Duration::ZERO }
+        Verdict {
+            id: id.into(),
+            file: PathBuf::new(),
+            outcome,
+            runs: 1,
+            retries: Vec::new(),
+            skipped: Vec::new(),
+            sample: None,
+            elapsed: Duration::ZERO,
+        }
     }
 
     fn key(c: char) -> KeyEvent {
@@ -379,13 +449,24 @@ mod tests {
     fn a_first_look_is_never_a_pass_and_only_the_final_verdict_marks_the_exercise_done() {
         let app = app();
         let mut state = WatchState::new(&app, Progress::default(), Mode::Notify);
-        let Effect::Check { generation, .. } = state.on_saved(0)[0] else { panic!("a save checks") };
+        let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
+            panic!("a save checks")
+        };
         let id = app.course().exercises[0].id.clone();
-        let first = Report { generation, stage: Stage::FirstLook(Box::new(verdict(&id, GradeOutcome::Passed))) };
+        let first = Report {
+            generation,
+            stage: Stage::FirstLook(Box::new(verdict(&id, GradeOutcome::Passed))),
+        };
         assert!(state.on_report(first).is_empty());
-        assert!(state.on_key(key('n')).is_empty(), "n waits for the full verdict");
+        assert!(
+            state.on_key(key('n')).is_empty(),
+            "n waits for the full verdict"
+        );
         assert!(state.notice.is_some());
-        let last = Report { generation, stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::Passed))) };
+        let last = Report {
+            generation,
+            stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::Passed))),
+        };
         assert_eq!(state.on_report(last), vec![Effect::MarkDone(id)]);
     }
 
@@ -393,12 +474,32 @@ mod tests {
     fn a_report_of_a_cancelled_check_is_ignored() {
         let app = app();
         let mut state = WatchState::new(&app, Progress::default(), Mode::Notify);
-        let Effect::Check { generation: old, .. } = state.on_saved(0)[0] else { panic!("a save checks") };
-        let Effect::Check { generation: new, .. } = state.on_saved(0)[0] else { panic!("a save checks") };
+        let Effect::Check {
+            generation: old, ..
+        } = state.on_saved(0)[0]
+        else {
+            panic!("a save checks")
+        };
+        let Effect::Check {
+            generation: new, ..
+        } = state.on_saved(0)[0]
+        else {
+            panic!("a save checks")
+        };
         assert_ne!(old, new);
         let id = app.course().exercises[0].id.clone();
-        assert!(state.on_report(Report { generation: old, stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::Passed))) }).is_empty());
-        assert!(matches!(state.check, Check::Running { .. }), "still waiting for the newest version");
+        assert!(
+            state
+                .on_report(Report {
+                    generation: old,
+                    stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::Passed)))
+                })
+                .is_empty()
+        );
+        assert!(
+            matches!(state.check, Check::Running { .. }),
+            "still waiting for the newest version"
+        );
     }
 
     #[test]
@@ -406,9 +507,17 @@ mod tests {
         let app = app();
         let mut state = WatchState::new(&app, Progress::default(), Mode::Notify);
         assert!(state.on_saved(2).is_empty());
-        assert!(state.notice.as_deref().is_some_and(|n| n.contains("locked")));
+        assert!(
+            state
+                .notice
+                .as_deref()
+                .is_some_and(|n| n.contains("locked"))
+        );
         assert!(state.on_key(key('x')).is_empty());
-        assert!(state.on_key(key('n')).is_empty(), "anything but y keeps the file");
+        assert!(
+            state.on_key(key('n')).is_empty(),
+            "anything but y keeps the file"
+        );
         assert!(state.on_key(key('x')).is_empty());
         assert_eq!(state.on_key(key('y')), vec![Effect::Reset(0)]);
     }

@@ -14,7 +14,9 @@ pub(crate) fn start(events: Sender<Event>) {
     std::thread::spawn(move || {
         loop {
             let sent = match event::read() {
-                Ok(event::Event::Key(key)) if key.kind != KeyEventKind::Release => events.send(Event::Key(key)),
+                Ok(event::Event::Key(key)) if key.kind != KeyEventKind::Release => {
+                    events.send(Event::Key(key))
+                }
                 Ok(event::Event::Resize(..)) => events.send(Event::Resize),
                 Ok(_) => Ok(()),
                 Err(e) => {
@@ -34,7 +36,9 @@ pub(crate) fn start(events: Sender<Event>) {
 /// these kill the process with the terminal still in raw mode and the alternate screen.
 fn listen_for_stop_signals(events: Sender<Event>) {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) else { return };
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) else {
+        return;
+    };
     std::thread::spawn(move || {
         for _ in signals.forever() {
             if events.send(Event::Stop).is_err() {

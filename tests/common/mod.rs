@@ -50,7 +50,10 @@ pub fn learn_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output
 
 /// Stdout and stderr of an output as text.
 pub fn text(output: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// A fresh copy of the course (manifest, starters, exercises, solutions, lock file) in a
@@ -60,7 +63,8 @@ pub fn course_copy() -> tempfile::TempDir {
     for part in ["course", "exercises", "solutions"] {
         copy_tree(&root().join(part), &dir.path().join(part));
     }
-    std::fs::copy(root().join("Cargo.lock"), dir.path().join("Cargo.lock")).expect("copy Cargo.lock");
+    std::fs::copy(root().join("Cargo.lock"), dir.path().join("Cargo.lock"))
+        .expect("copy Cargo.lock");
     dir
 }
 
@@ -78,5 +82,9 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// Puts `source` (a path relative to the repository) in place of exercise `id` of `course`.
 pub fn put_exercise(course: &Path, id: &str, source: &str) {
-    std::fs::copy(root().join(source), course.join(format!("exercises/{id}.rs"))).expect("copy exercise");
+    std::fs::copy(
+        root().join(source),
+        course.join(format!("exercises/{id}.rs")),
+    )
+    .expect("copy exercise");
 }

@@ -20,6 +20,9 @@ fn main() {
         handles.push(thread::spawn(move || chunk.iter().sum::<u64>()));
     }
 
-    let total: u64 = handles.into_iter().map(|handle| handle.join().unwrap()).sum();
+    let total: u64 = handles
+        .into_iter()
+        .map(|handle| handle.join().unwrap())
+        .sum();
     println!("Total: {total}");
 }
