@@ -12,8 +12,8 @@ use std::time::Duration;
 use anstream::{eprintln, print, println};
 
 use crate::build::CompileError;
-use crate::commands::Exit;
 use crate::course::{Course, CourseError, Exercise};
+use crate::exit::Exit;
 use crate::grade::{GradeOutcome, Grader, Source, Verdict};
 use crate::report::scored::{ChangeKind, ProtectedChange, Scored};
 use crate::report::{github, json, junit, markdown, terminal};
@@ -90,22 +90,22 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
 }
 
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
-pub struct Session<'o> {
+pub struct Reporting<'o> {
     options: &'o Options,
     github: bool,
 }
 
-impl<'o> Session<'o> {
+impl<'o> Reporting<'o> {
     /// A session writing the reports `options` asks for.
-    pub fn new(options: &'o Options) -> Session<'o> {
-        Session {
+    pub fn new(options: &'o Options) -> Reporting<'o> {
+        Reporting {
             options,
             github: github::in_github_actions(),
         }
     }
 
     /// Called with each verdict as soon as it is known: its line. Inside GitHub Actions the
-    /// lines wait for [`Session::conclude`], which prints them between stop-commands markers
+    /// lines wait for [`Reporting::conclude`], which prints them between stop-commands markers
     /// drawn only then, when no learner's program is running any more.
     pub fn progress(&self, verdict: &Verdict) {
         if !self.github {
@@ -249,7 +249,7 @@ pub fn grade(
         Ok(chosen) => chosen,
         Err(e) => return usage(&e.to_string()),
     };
-    let session = Session::new(&options);
+    let session = Reporting::new(&options);
     let mut items = Vec::new();
     for &exercise in &chosen {
         let file = submission.join(exercise.path());

@@ -1,4 +1,6 @@
-//! The command line: parses with clap and dispatches to [`commands`](crate::commands).
+//! The command line: parses with clap, builds the settings once, dispatches to
+//! [`commands`](crate::commands), [`watch`](crate::watch) and [`ci`](crate::ci), and reports
+//! an error once.
 //! Exit codes: 0 success, 1 a check failed, 2 a usage or course error.
 
 use std::io::IsTerminal;
@@ -8,8 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::ci;
-use crate::commands::{self, App};
+use crate::commands;
+use crate::course::Course;
+use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
+use crate::session::Session;
 use crate::watch;
 
 /// A graded course on concurrency in Rust.
@@ -135,7 +140,7 @@ impl Files {
     }
 }
 
-/// Parses the command line and runs it.
+/// Parses the command line and runs it; the one place that prints an error.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let choice = match cli.color {
@@ -144,42 +149,111 @@ pub fn main() -> ExitCode {
         Color::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
-    if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
-        return commands::fail_usage(
-            "learn grade needs --course DIR: the pristine course to grade with",
-        );
-    }
-    let app = match App::open(cli.course.clone(), cli.unlock_all) {
-        Ok(app) => app,
-        Err(message) => return commands::fail_usage(&message),
-    };
-    let exit = match cli.command {
-        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
-            app.watch(watch::Mode::Notify)
+    match dispatch(cli) {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            anstream::eprintln!("error: {error}");
+            Exit::Usage.into()
         }
-        None => app.status(),
-        Some(Command::Next) => app.next(),
-        Some(Command::Run {
-            id,
-            replay,
-            timeline,
-        }) => app.run(id.as_deref(), replay, timeline),
-        Some(Command::Watch { poll, manual }) => app.watch(watch::Mode::from_flags(poll, manual)),
-        Some(Command::Hint { id }) => app.hint(id.as_deref()),
-        Some(Command::List) => app.list(),
-        Some(Command::Reset { id }) => app.reset(&id),
-        Some(Command::Solution { id }) => app.solution(&id),
+    }
+}
+
+/// The settings every command shares, built once from the command line and the environment.
+struct Settings {
+    /// The course's root folder.
+    course: Course,
+    /// Where builds go: `LEARN_TARGET_DIR`, or `target/learn/` in the course.
+    target_dir: PathBuf,
+}
+
+impl Settings {
+    fn new(course: Option<PathBuf>) -> Result<Settings, Error> {
+        let start = match course {
+            Some(dir) => dir,
+            None => std::env::current_dir().map_err(|e| Error(e.to_string()))?,
+        };
+        let root = Course::find_root(&start).map_err(|e| Error(e.to_string()))?;
+        let course = Course::load(&root).map_err(|e| Error(e.to_string()))?;
+        // Absolute: cargo runs in a generated package elsewhere, where a relative path would
+        // name another folder.
+        let target_dir = match std::env::var_os("LEARN_TARGET_DIR") {
+            Some(dir) => {
+                std::path::absolute(dir).map_err(|e| Error(format!("LEARN_TARGET_DIR: {e}")))?
+            }
+            None => root.join("target/learn"),
+        };
+        Ok(Settings { course, target_dir })
+    }
+
+    /// The learner's session on this course; a corrupt progress file is rebuilt first.
+    fn session(self, unlock_all: bool) -> Result<Session, Error> {
+        let (session, corrupt) = Session::open(self.course, self.target_dir, unlock_all)?;
+        if let Some(corrupt) = corrupt {
+            commands::recover_progress(&session, &corrupt)?;
+        }
+        Ok(session)
+    }
+}
+
+fn dispatch(cli: Cli) -> Outcome {
+    if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
+        return Err(Error::new(
+            "learn grade needs --course DIR: the pristine course to grade with",
+        ));
+    }
+    let settings = Settings::new(cli.course)?;
+    match cli.command {
         Some(Command::Verify {
             ids,
             files,
             runs,
             ci,
-        }) => app.verify(&ids, files.source(), runs, &ci),
+        }) => {
+            return commands::verify(
+                &settings.course,
+                &settings.target_dir,
+                &ids,
+                files.source(),
+                runs,
+                &ci,
+            );
+        }
         Some(Command::Grade {
             ids,
             submission,
             ci,
-        }) => app.grade(&ids, &submission, &ci),
-    };
-    ExitCode::from(exit as u8)
+        }) => {
+            return Ok(ci::grade(
+                &settings.course,
+                &settings.target_dir,
+                &ids,
+                &submission,
+                &ci,
+            ));
+        }
+        _ => {}
+    }
+    let session = settings.session(cli.unlock_all)?;
+    match cli.command {
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
+            watch::run(&session, watch::Mode::Notify)
+        }
+        None => commands::status(&session),
+        Some(Command::Next) => commands::next(&session),
+        Some(Command::Run {
+            id,
+            replay,
+            timeline,
+        }) => commands::run(&session, id.as_deref(), replay, timeline),
+        Some(Command::Watch { poll, manual }) => {
+            watch::run(&session, watch::Mode::from_flags(poll, manual))
+        }
+        Some(Command::Hint { id }) => commands::hint(&session, id.as_deref()),
+        Some(Command::List) => commands::list(&session),
+        Some(Command::Reset { id }) => commands::reset(&session, &id),
+        Some(Command::Solution { id }) => commands::solution(&session, &id),
+        Some(Command::Verify { .. } | Command::Grade { .. }) => {
+            unreachable!("dispatched above")
+        }
+    }
 }

@@ -1,451 +1,240 @@
-//! What each subcommand does, on an [`App`]: the loaded course, the learner's progress, and
-//! where builds go. Output goes through `anstream` so colours follow the terminal and NO_COLOR.
+//! What each subcommand does. The learner's commands work on a [`Session`] (the course, the
+//! progress, the unlock policy); `verify` and `grade` need only a course and a build folder.
+//! Output goes through `anstream` so colours follow the terminal and NO_COLOR. Errors are
+//! returned, never printed here: [`cli`](crate::cli) prints them once.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::Path;
 
 use anstream::{eprintln, print, println};
 
 use crate::ci;
-use crate::course::{Course, Exercise, starters};
+use crate::course::{Course, Exercise};
+use crate::exit::{Error, Exit, Outcome};
 use crate::grade::{Grader, Source, Verdict};
-use crate::progress::{Loaded, Progress, ProgressStore};
-use crate::report::terminal::{self, Status};
+use crate::progress::{Progress, Status};
+use crate::report::terminal;
+use crate::session::{CorruptProgress, Session};
 use crate::tui::{self, progress_line::ProgressLine, screen::Screen};
-use crate::watch;
 
-/// How a command ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// It did what was asked and every check passed.
-    Success = 0,
-    /// A check failed.
-    Failed = 1,
-    /// Bad usage or a broken course.
-    Usage = 2,
+/// `learn` alone, off a terminal: where the learner stands.
+pub fn status(session: &Session) -> Outcome {
+    match session.current() {
+        Some(exercise) => println!("{}", terminal::exercise_intro(session.course(), exercise)),
+        None => println!("Every exercise is done. Well played!"),
+    }
+    Ok(Exit::Success)
 }
 
-/// Prints an error and returns the usage exit code.
-pub fn fail_usage(message: &str) -> ExitCode {
-    ExitCode::from(usage(message) as u8)
-}
-
-/// A course opened for one command.
-pub struct App {
-    course: Course,
-    target_dir: PathBuf,
-    unlock_all: bool,
-}
-
-impl App {
-    /// Finds and loads the course (at `course`, or above the working directory).
-    pub fn open(course: Option<PathBuf>, unlock_all: bool) -> Result<App, String> {
-        let start = match course {
-            Some(dir) => dir,
-            None => std::env::current_dir().map_err(|e| e.to_string())?,
-        };
-        let root = Course::find_root(&start).map_err(|e| e.to_string())?;
-        let course = Course::load(&root).map_err(|e| e.to_string())?;
-        // Absolute: cargo runs in a generated package elsewhere, where a relative path would
-        // name another folder.
-        let target_dir = match std::env::var_os("LEARN_TARGET_DIR") {
-            Some(dir) => std::path::absolute(dir).map_err(|e| format!("LEARN_TARGET_DIR: {e}"))?,
-            None => root.join("target/learn"),
-        };
-        Ok(App {
-            course,
-            target_dir,
-            unlock_all,
-        })
-    }
-
-    /// `learn` alone: where the learner stands.
-    pub fn status(&self) -> Exit {
-        let Ok(progress) = self.progress() else {
-            return Exit::Usage;
-        };
-        match self.current(&progress) {
-            Some(exercise) => println!("{}", terminal::exercise_intro(&self.course, exercise)),
-            None => println!("Every exercise is done. Well played!"),
-        }
-        Exit::Success
-    }
-
-    /// `learn next`.
-    pub fn next(&self) -> Exit {
-        let Ok(progress) = self.progress() else {
-            return Exit::Usage;
-        };
-        let Some(exercise) = self.current(&progress) else {
-            println!(
-                "Every exercise is done ({} of {}). Well played!",
-                progress.done.len(),
-                self.course.exercises.len()
-            );
-            return Exit::Success;
-        };
-        if self.is_untouched(exercise) {
-            println!("{}", terminal::exercise_intro(&self.course, exercise));
-            return Exit::Success;
-        }
-        let Some(verdict) = self.grade_one(exercise, Source::Exercise, None) else {
-            return Exit::Usage;
-        };
-        print_verdict(exercise, &verdict, false);
-        if !verdict.passed() {
-            println!(
-                "\nStill on {}: nothing was recorded. Fix it and run `learn next` again.",
-                exercise.id
-            );
-            return Exit::Failed;
-        }
-        let progress = match self.update_progress(|p| p.mark_done(&exercise.id)) {
-            Ok(progress) => progress,
-            Err(e) => {
-                eprintln!("error: cannot save progress: {e}");
-                return Exit::Usage;
-            }
-        };
-        println!();
-        match self.current(&progress) {
-            Some(next) => println!("{}", terminal::exercise_intro(&self.course, next)),
-            None => println!("That was the last one: every exercise is done. Well played!"),
-        }
-        Exit::Success
-    }
-
-    /// `learn run [ID]`; `timeline` draws the run's timeline under the verdict whatever it is.
-    pub fn run(&self, id: Option<&str>, replay: Option<String>, timeline: bool) -> Exit {
-        let Some(exercise) = self.pick(id) else {
-            return Exit::Usage;
-        };
-        let Some(verdict) = self.grade_one(exercise, Source::Exercise, replay) else {
-            return Exit::Usage;
-        };
-        print_verdict(exercise, &verdict, timeline);
-        if verdict.passed() {
-            Exit::Success
-        } else {
-            Exit::Failed
-        }
-    }
-
-    /// `learn watch` (and `learn` alone on a terminal): re-checks the exercise on every save.
-    pub fn watch(&self, mode: watch::Mode) -> Exit {
-        watch::run(self, mode)
-    }
-
-    /// `learn hint [ID]`.
-    pub fn hint(&self, id: Option<&str>) -> Exit {
-        let Some(exercise) = self.pick(id) else {
-            return Exit::Usage;
-        };
-        println!("Hint for {}:\n", exercise.id);
-        for line in exercise.spec.hint.trim_end().lines() {
-            println!("  {line}");
-        }
-        Exit::Success
-    }
-
-    /// `learn list`.
-    pub fn list(&self) -> Exit {
-        let Ok(progress) = self.progress() else {
-            return Exit::Usage;
-        };
-        print!(
-            "{}",
-            terminal::list(&self.course, &progress, |e| self.status_of(e, &progress))
+/// `learn next`.
+pub fn next(session: &Session) -> Outcome {
+    let Some(exercise) = session.current() else {
+        println!(
+            "Every exercise is done ({} of {}). Well played!",
+            session.done_count(),
+            session.course().exercises.len()
         );
-        Exit::Success
+        return Ok(Exit::Success);
+    };
+    if session.is_untouched(exercise) {
+        println!("{}", terminal::exercise_intro(session.course(), exercise));
+        return Ok(Exit::Success);
     }
+    let verdict = grade_one(session.course(), session.target_dir(), exercise, None)?;
+    print_verdict(exercise, &verdict, false);
+    if !verdict.passed() {
+        println!(
+            "\nStill on {}: nothing was recorded. Fix it and run `learn next` again.",
+            exercise.id
+        );
+        return Ok(Exit::Failed);
+    }
+    session
+        .mark_done(&exercise.id)
+        .map_err(|e| Error(format!("cannot save progress: {e}")))?;
+    println!();
+    match session.current() {
+        Some(next) => println!("{}", terminal::exercise_intro(session.course(), next)),
+        None => println!("That was the last one: every exercise is done. Well played!"),
+    }
+    Ok(Exit::Success)
+}
 
-    /// `learn reset ID`: backs the learner's file up, then restores the starter.
-    pub fn reset(&self, id: &str) -> Exit {
-        let exercise = match self.course.exercise(id) {
-            Ok(e) => e,
-            Err(e) => return usage(&e.to_string()),
-        };
-        match self.restore_starter(exercise) {
-            Ok(backup) => {
-                if let Some(backup) = backup {
-                    println!("Your version is kept at {}", backup.display());
-                }
-                println!(
-                    "Restored the starter of {} in {}",
-                    exercise.id,
-                    exercise.path().display()
-                );
-                Exit::Success
-            }
-            Err(message) => usage(&message),
+/// `learn run [ID]`; `timeline` draws the run's timeline under the verdict whatever it is.
+pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline: bool) -> Outcome {
+    let exercise = pick(session, id)?;
+    let verdict = grade_one(session.course(), session.target_dir(), exercise, replay)?;
+    print_verdict(exercise, &verdict, timeline);
+    Ok(Exit::from_verdict(verdict.passed()))
+}
+
+/// `learn hint [ID]`.
+pub fn hint(session: &Session, id: Option<&str>) -> Outcome {
+    let exercise = pick(session, id)?;
+    println!("Hint for {}:\n", exercise.id);
+    for line in exercise.spec.hint.trim_end().lines() {
+        println!("  {line}");
+    }
+    Ok(Exit::Success)
+}
+
+/// `learn list`.
+pub fn list(session: &Session) -> Outcome {
+    print!(
+        "{}",
+        terminal::list(session.course(), session.done_count(), |e| session
+            .status_of(e))
+    );
+    Ok(Exit::Success)
+}
+
+/// `learn reset ID`: backs the learner's file up, then restores the starter.
+pub fn reset(session: &Session, id: &str) -> Outcome {
+    let exercise = session
+        .course()
+        .exercise(id)
+        .map_err(|e| Error(e.to_string()))?;
+    let backup = session.restore_starter(exercise)?;
+    if let Some(backup) = backup {
+        println!("Your version is kept at {}", backup.display());
+    }
+    println!(
+        "Restored the starter of {} in {}",
+        exercise.id,
+        exercise.path().display()
+    );
+    Ok(Exit::Success)
+}
+
+/// `learn solution ID`: only once the exercise is done.
+pub fn solution(session: &Session, id: &str) -> Outcome {
+    let exercise = session
+        .course()
+        .exercise(id)
+        .map_err(|e| Error(e.to_string()))?;
+    if !session.unlock_all() && !session.is_done(&exercise.id) {
+        return Err(Error(format!(
+            "finish {} first: its solution is shown once it passes",
+            exercise.id
+        )));
+    }
+    let path = exercise.solution_path();
+    let text = std::fs::read_to_string(session.course().root.join(&path))
+        .map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
+    println!("// {}\n{text}", path.display());
+    Ok(Exit::Success)
+}
+
+/// `learn verify [IDS]`: course order, one line each and a total.
+pub fn verify(
+    course: &Course,
+    target_dir: &Path,
+    ids: &[String],
+    source: Source,
+    runs: Option<u32>,
+    options: &ci::Options,
+) -> Outcome {
+    if let Some(unknown) = ids.iter().find(|id| course.index_of(id).is_none()) {
+        return Err(Error(format!(
+            "no exercise `{unknown}` in this course (see `learn list`)"
+        )));
+    }
+    let chosen: Vec<(&Exercise, Source)> = course
+        .exercises
+        .iter()
+        .filter(|e| ids.is_empty() || ids.contains(&e.id))
+        .map(|e| (e, source.clone()))
+        .collect();
+    eprintln!("Building {} exercise(s)…", chosen.len());
+    let progress = ProgressLine::start("building the exercises");
+    let cargo = |line: &str| progress.cargo_line(line);
+    let grader = Grader::new(course, target_dir.to_path_buf())
+        .runs(runs)
+        .cargo_lines(progress.is_shown().then_some(&cargo));
+    let reporting = ci::Reporting::new(options);
+    let mut graded = 0;
+    let each = |v: &Verdict| {
+        graded += 1;
+        progress.set(format!(
+            "graded {graded} of {}; grading the others",
+            chosen.len()
+        ));
+        progress.suspend(|| reporting.progress(v));
+    };
+    let verdicts = grader
+        .grade(&chosen, each)
+        .map_err(|e| Error(e.to_string()))?;
+    Ok(reporting.conclude(course, &verdicts, None))
+}
+
+/// Rebuilds a progress file that could not be read by checking the learner's exercises in
+/// order, up to the first that does not pass, and saves it: the explicit step after
+/// [`Session::open`] reported `corrupt`.
+pub fn recover_progress(session: &Session, corrupt: &CorruptProgress) -> Result<(), Error> {
+    eprintln!(
+        "warning: the progress file could not be read ({}); it is kept at {}.",
+        corrupt.reason,
+        corrupt.kept_at.display()
+    );
+    eprintln!("Rebuilding progress by checking your exercises in order…");
+    let mut progress = Progress::default();
+    for exercise in &session.course().exercises {
+        if session.is_untouched(exercise) {
+            break;
+        }
+        match grade_one(session.course(), session.target_dir(), exercise, None) {
+            Ok(v) if v.passed() => progress.mark_done(&exercise.id),
+            _ => break,
         }
     }
+    let done = progress.done.len();
+    session
+        .replace_progress(progress)
+        .map_err(|e| Error(format!("cannot save progress: {e}")))?;
+    eprintln!("Progress rebuilt: {done} exercise(s) done.");
+    Ok(())
+}
 
-    /// Backs the learner's file of `exercise` up (when there is one) and restores the
-    /// starter; returns where the backup went.
-    pub(crate) fn restore_starter(&self, exercise: &Exercise) -> Result<Option<PathBuf>, String> {
-        let Some(starter) = starters::starter(&exercise.id) else {
-            return Err(format!(
-                "no starter of {} is embedded in this build of learn (rebuild it)",
-                exercise.id
-            ));
-        };
-        let path = self.course.root.join(exercise.path());
-        let backup = if path.exists() {
-            Some(self.back_up(exercise, &path).map_err(|e| {
-                format!(
-                    "cannot back up {}: {e}; nothing was changed",
-                    path.display()
-                )
-            })?)
-        } else {
-            None
-        };
-        std::fs::create_dir_all(path.parent().expect("exercise paths have a folder"))
-            .and_then(|_| std::fs::write(&path, starter))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        Ok(backup)
-    }
+/// Grades the learner's file of one exercise, with a progress line while it builds.
+fn grade_one(
+    course: &Course,
+    target_dir: &Path,
+    exercise: &Exercise,
+    replay: Option<String>,
+) -> Result<Verdict, Error> {
+    eprintln!("Checking {}…", exercise.id);
+    let progress = ProgressLine::start(&format!("building {}", exercise.id));
+    let cargo = |line: &str| progress.cargo_line(line);
+    let grader = Grader::new(course, target_dir.to_path_buf())
+        .replay(replay)
+        .cargo_lines(progress.is_shown().then_some(&cargo));
+    let mut verdicts = grader
+        .grade(&[(exercise, Source::Exercise)], |_| {})
+        .map_err(|e| Error(e.to_string()))?;
+    Ok(verdicts.pop().expect("one exercise graded, one verdict"))
+}
 
-    /// `learn solution ID`: only once the exercise is done.
-    pub fn solution(&self, id: &str) -> Exit {
-        let exercise = match self.course.exercise(id) {
-            Ok(e) => e,
-            Err(e) => return usage(&e.to_string()),
-        };
-        let Ok(progress) = self.progress() else {
-            return Exit::Usage;
-        };
-        if !self.unlock_all && !progress.is_done(&exercise.id) {
-            return usage(&format!(
-                "finish {} first: its solution is shown once it passes",
-                exercise.id
-            ));
-        }
-        match std::fs::read_to_string(self.course.root.join(exercise.solution_path())) {
-            Ok(text) => {
-                println!("// {}\n{text}", exercise.solution_path().display());
-                Exit::Success
-            }
-            Err(e) => usage(&format!(
-                "cannot read {}: {e}",
-                exercise.solution_path().display()
-            )),
-        }
+/// The exercise named, or the current one; refuses a locked one, naming what to finish.
+fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
+    let exercise = match id {
+        Some(id) => session
+            .course()
+            .exercise(id)
+            .map_err(|e| Error(e.to_string()))?,
+        None => session
+            .current()
+            .ok_or_else(|| Error::new("every exercise is done; name one: learn run ID"))?,
+    };
+    if session.status_of(exercise) == Status::Locked {
+        let first = session
+            .current()
+            .map_or("the exercises before it", |e| e.id.as_str());
+        return Err(Error(format!(
+            "{} is locked: finish {first} first (`learn next`)",
+            exercise.id
+        )));
     }
-
-    /// `learn verify [IDS]`: course order, one line each and a total.
-    pub fn verify(
-        &self,
-        ids: &[String],
-        source: Source,
-        runs: Option<u32>,
-        options: &ci::Options,
-    ) -> Exit {
-        let mut chosen = Vec::new();
-        for exercise in &self.course.exercises {
-            if ids.is_empty() || ids.contains(&exercise.id) {
-                chosen.push((exercise, source.clone()));
-            }
-        }
-        if let Some(unknown) = ids.iter().find(|id| self.course.index_of(id).is_none()) {
-            return usage(&format!(
-                "no exercise `{unknown}` in this course (see `learn list`)"
-            ));
-        }
-        eprintln!("Building {} exercise(s)…", chosen.len());
-        let progress = ProgressLine::start("building the exercises");
-        let cargo = |line: &str| progress.cargo_line(line);
-        let grader = Grader::new(&self.course, self.target_dir.clone())
-            .runs(runs)
-            .cargo_lines(progress.is_shown().then_some(&cargo));
-        let session = ci::Session::new(options);
-        let mut graded = 0;
-        let each = |v: &Verdict| {
-            graded += 1;
-            progress.set(format!(
-                "graded {graded} of {}; grading the others",
-                chosen.len()
-            ));
-            progress.suspend(|| session.progress(v));
-        };
-        let verdicts = match grader.grade(&chosen, each) {
-            Ok(v) => v,
-            Err(e) => return usage(&e.to_string()),
-        };
-        session.conclude(&self.course, &verdicts, None)
-    }
-
-    /// `learn grade --course DIR --submission DIR [IDS]`: this course, which must be pristine,
-    /// grades the submission's exercises (see [`ci::grade`]).
-    pub fn grade(&self, ids: &[String], submission: &Path, options: &ci::Options) -> Exit {
-        ci::grade(&self.course, &self.target_dir, ids, submission, options)
-    }
-
-    fn grade_one(
-        &self,
-        exercise: &Exercise,
-        source: Source,
-        replay: Option<String>,
-    ) -> Option<Verdict> {
-        eprintln!("Checking {}…", exercise.id);
-        let progress = ProgressLine::start(&format!("building {}", exercise.id));
-        let cargo = |line: &str| progress.cargo_line(line);
-        let grader = Grader::new(&self.course, self.target_dir.clone())
-            .replay(replay)
-            .cargo_lines(progress.is_shown().then_some(&cargo));
-        match grader.grade(&[(exercise, source)], |_| {}) {
-            Ok(mut verdicts) => verdicts.pop(),
-            Err(e) => {
-                eprintln!("error: {e}");
-                None
-            }
-        }
-    }
-
-    /// The exercise named, or the current one; refuses a locked one, naming what to finish.
-    fn pick(&self, id: Option<&str>) -> Option<&Exercise> {
-        let progress = self.progress().ok()?;
-        let exercise = match id {
-            Some(id) => match self.course.exercise(id) {
-                Ok(e) => e,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return None;
-                }
-            },
-            None => match self.current(&progress) {
-                Some(e) => e,
-                None => {
-                    eprintln!("error: every exercise is done; name one: learn run ID");
-                    return None;
-                }
-            },
-        };
-        if self.status_of(exercise, &progress) == Status::Locked {
-            let first = self
-                .current(&progress)
-                .map_or("the exercises before it", |e| e.id.as_str());
-            eprintln!(
-                "error: {} is locked: finish {first} first (`learn next`)",
-                exercise.id
-            );
-            return None;
-        }
-        Some(exercise)
-    }
-
-    /// The course.
-    pub(crate) fn course(&self) -> &Course {
-        &self.course
-    }
-
-    /// Where builds go.
-    pub(crate) fn target_dir(&self) -> &Path {
-        &self.target_dir
-    }
-
-    /// The first exercise not done yet.
-    pub(crate) fn current<'a>(&'a self, progress: &Progress) -> Option<&'a Exercise> {
-        self.course
-            .exercises
-            .iter()
-            .find(|e| !progress.is_done(&e.id))
-    }
-
-    /// Done, current, locked, or open (everything unlocked).
-    pub(crate) fn status_of(&self, exercise: &Exercise, progress: &Progress) -> Status {
-        if progress.is_done(&exercise.id) {
-            Status::Done
-        } else if self.current(progress).is_some_and(|c| c.id == exercise.id) {
-            Status::Current
-        } else if self.unlock_all {
-            Status::Open
-        } else {
-            Status::Locked
-        }
-    }
-
-    /// Whether the learner's file is still the starter.
-    pub(crate) fn is_untouched(&self, exercise: &Exercise) -> bool {
-        let text = std::fs::read_to_string(self.course.root.join(exercise.path())).ok();
-        text.is_some() && text.as_deref() == starters::starter(&exercise.id)
-    }
-
-    /// The progress; a corrupt file is kept aside and progress rebuilt by checking the
-    /// exercises in order.
-    pub(crate) fn progress(&self) -> Result<Progress, ()> {
-        let store = ProgressStore::lock(&self.course.root)
-            .map_err(|e| eprintln!("error: cannot lock the progress file: {e}"))?;
-        match store.load() {
-            Ok(Loaded::Fine(progress)) => Ok(progress),
-            Ok(Loaded::Corrupt { kept_at, reason }) => {
-                eprintln!(
-                    "warning: the progress file could not be read ({reason}); it is kept at {}.",
-                    kept_at.display()
-                );
-                eprintln!("Rebuilding progress by checking your exercises in order…");
-                let progress = self.rebuild_progress();
-                store
-                    .save(&progress)
-                    .map_err(|e| eprintln!("error: cannot save progress: {e}"))?;
-                eprintln!(
-                    "Progress rebuilt: {} exercise(s) done.",
-                    progress.done.len()
-                );
-                Ok(progress)
-            }
-            Err(e) => {
-                eprintln!("error: cannot read the progress file: {e}");
-                Err(())
-            }
-        }
-    }
-
-    fn rebuild_progress(&self) -> Progress {
-        let mut progress = Progress::default();
-        for exercise in &self.course.exercises {
-            if self.is_untouched(exercise) {
-                break;
-            }
-            match self.grade_one(exercise, Source::Exercise, None) {
-                Some(v) if v.passed() => progress.mark_done(&exercise.id),
-                _ => break,
-            }
-        }
-        progress
-    }
-
-    /// Applies `change` to the progress as it is on disk now, under the lock, and saves it.
-    pub(crate) fn update_progress(
-        &self,
-        change: impl FnOnce(&mut Progress),
-    ) -> std::io::Result<Progress> {
-        let store = ProgressStore::lock(&self.course.root)?;
-        let mut progress = match store.load()? {
-            Loaded::Fine(p) => p,
-            Loaded::Corrupt { .. } => self.rebuild_progress(),
-        };
-        change(&mut progress);
-        store.save(&progress)?;
-        Ok(progress)
-    }
-
-    fn back_up(&self, exercise: &Exercise, path: &Path) -> std::io::Result<PathBuf> {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        let backup = self
-            .course
-            .root
-            .join(".learn-backups")
-            .join(&exercise.chapter)
-            .join(format!("{}-{stamp}.rs", exercise.spec.name));
-        std::fs::create_dir_all(backup.parent().expect("has a folder"))?;
-        std::fs::copy(path, &backup)?;
-        Ok(backup)
-    }
+    Ok(exercise)
 }
 
 /// Prints a verdict, and under it the timeline of its run when it failed on order or time
@@ -460,9 +249,4 @@ fn print_verdict(exercise: &Exercise, verdict: &Verdict, timeline: bool) {
     if let Some(drawn) = tui::timeline::under_verdict(verdict, exercise, timeline, width) {
         print!("\n{drawn}");
     }
-}
-
-fn usage(message: &str) -> Exit {
-    eprintln!("error: {message}");
-    Exit::Usage
 }

@@ -3,10 +3,12 @@
 //! A learner's file travels one way through these modules:
 //! [`course`] (the manifest) → [`build`] (cargo) → [`supervise`] (a run under limits) →
 //! [`checks`] (what must hold) → [`grade`] (runs × perturbations × checks → verdict) →
-//! [`report`] (what the learner and CI read). [`progress`] remembers what is done, [`passed`]
-//! which unchanged files passed (for watch mode only); [`ci`]
-//! grades learners' forks in CI against a pristine course; [`watch`] re-checks the
-//! exercise on every save, drawn by [`tui`]; [`cli`] parses and dispatches.
+//! [`report`] (what the learner and CI read). [`session`] owns the learner's course and
+//! progress ([`progress`] is its file); [`passed`] remembers which unchanged files passed (for
+//! watch mode only); [`ci`] grades learners' forks in CI against a pristine course; [`watch`]
+//! re-checks the exercise on every save, drawn by [`tui`]; [`cli`] parses, builds the
+//! settings once and dispatches. The layers, and who may use whom, are in the README's
+//! Architecture section (kept so by `tests/layers.rs`).
 
 pub mod build;
 pub mod checks;
@@ -14,11 +16,14 @@ pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod course;
+pub mod exit;
 pub mod grade;
+pub mod lines;
 pub mod passed;
 pub mod progress;
 pub mod report;
 pub mod server;
+pub mod session;
 pub mod supervise;
 pub mod tui;
 pub mod watch;

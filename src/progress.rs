@@ -35,6 +35,19 @@ impl Progress {
     }
 }
 
+/// Where an exercise stands for the learner (`learn list`, watch mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Passed.
+    Done,
+    /// The one to do now.
+    Current,
+    /// Not reachable yet.
+    Locked,
+    /// Reachable because everything is unlocked.
+    Open,
+}
+
 /// What loading found.
 #[derive(Debug)]
 pub enum Loaded {

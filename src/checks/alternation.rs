@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::{Evidence, Failure, Outcome};
-use crate::course::pattern::Pattern;
+use crate::lines::pattern::Pattern;
 
 /// The `alternation` check.
 #[derive(Debug, Clone, Deserialize)]
@@ -53,8 +53,8 @@ impl Alternation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
+    use crate::supervise::test_support::run;
 
     fn judge(lines: &[&str]) -> Outcome {
         let check = Alternation {

@@ -17,7 +17,7 @@ mod timing;
 
 use serde::Deserialize;
 
-use crate::course::normalize::Normalize;
+use crate::lines::normalize::Normalize;
 use crate::server::DownloadReport;
 use crate::supervise::RunRecord;
 
@@ -231,34 +231,4 @@ pub(crate) fn excerpt<'a>(
         out.push(format!("… and {} more", all.len() - max));
     }
     out
-}
-
-#[cfg(test)]
-pub(crate) mod test_support {
-    //! Runs made up for check tests.
-    use std::time::Duration;
-
-    use crate::supervise::{Ending, Line, Perturbation, ProcessLog, RunRecord};
-
-    /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
-    pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {
-        RunRecord {
-            stdout: lines
-                .iter()
-                .map(|&(t, ms)| Line {
-                    text: t.into(),
-                    at: Duration::from_millis(ms),
-                })
-                .collect(),
-            stderr: Vec::new(),
-            ending: Ending::Exited(0),
-            wall: Duration::from_millis(wall_ms),
-            cpu: Duration::ZERO,
-            processes: ProcessLog::default(),
-            orphans: Vec::new(),
-            perturbation: Perturbation::None,
-            machine_busy: Duration::ZERO,
-            machine_stall: None,
-        }
-    }
 }

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::{Evidence, Failure, Outcome, excerpt};
-use crate::course::pattern::Pattern;
+use crate::lines::pattern::Pattern;
 
 /// `before`: every line matching `first` comes before every line matching `then`.
 #[derive(Debug, Clone, Deserialize)]
@@ -131,8 +131,8 @@ fn matching(lines: &[&str], pattern: &Pattern) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
+    use crate::supervise::test_support::run;
 
     fn judge_before(lines: &[(&str, u64)]) -> Outcome {
         let check = Before {

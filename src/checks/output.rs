@@ -42,8 +42,8 @@ impl Output {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
+    use crate::supervise::test_support::run;
 
     #[test]
     fn passes_on_same_text_and_fails_with_a_diff() {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use super::{Evidence, Failure, Outcome};
-use crate::course::pattern::Pattern;
+use crate::lines::pattern::Pattern;
 
 /// `printed_pids`: the first capture group of the line matching `parent` is the main
 /// process's pid, and that of each line matching `child` is the pid of a child process the
@@ -118,9 +118,9 @@ impl PrintedPids {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
     use crate::supervise::ChildSeen;
+    use crate::supervise::test_support::run;
 
     /// Judges `lines` printed by pid 100, whose children were 101 and 102.
     fn judge(lines: &[&str]) -> Outcome {

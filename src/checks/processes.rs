@@ -177,8 +177,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
+    use crate::supervise::test_support::run;
 
     fn judge(cpu_ms: u64, machine_busy_ms: u64, perturbation: Perturbation) -> Outcome {
         let mut record = run(&[], 1000);

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::processes::parallelism_unjudgeable;
 use super::timing::ms;
 use super::{Evidence, Failure, Outcome};
-use crate::course::pattern::Pattern;
+use crate::lines::pattern::Pattern;
 use crate::supervise::Line;
 
 /// Where a job runs: from the first line matching `from` to the next line matching `to`.
@@ -104,9 +104,9 @@ impl Speedup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
     use crate::supervise::Perturbation;
+    use crate::supervise::test_support::run;
 
     fn speedup(cpu_bound: bool) -> Speedup {
         let window = |from: &str, to: &str| Window {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::order::Sequence;
 use super::{Evidence, Failure, Outcome};
-use crate::course::pattern::Pattern;
+use crate::lines::pattern::Pattern;
 
 /// `overlap`: every line matching `start` arrived before the first line matching `end`, so
 /// all the work was under way at once.
@@ -187,8 +187,8 @@ pub(crate) fn ms(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
+    use crate::supervise::test_support::run;
 
     fn evidence_judge(
         check: impl Fn(&Evidence) -> Outcome,

@@ -6,8 +6,8 @@
 use serde::Deserialize;
 
 use crate::checks::CheckSpec;
-use crate::course::normalize::Normalize;
-use crate::course::pattern::Pattern;
+use crate::lines::normalize::Normalize;
+use crate::lines::pattern::Pattern;
 use crate::supervise::Perturbation;
 
 /// `course/course.toml`: the course title and its chapters in course order.

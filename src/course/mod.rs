@@ -2,8 +2,6 @@
 //! the starters embedded in the binary.
 
 pub mod manifest;
-pub mod normalize;
-pub mod pattern;
 mod snapshot;
 pub mod starters;
 mod validate;

@@ -380,7 +380,7 @@ fn keep_earliest<T>(slot: &Mutex<Option<(usize, T)>>, number: usize, value: T) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
+    use crate::supervise::test_support::run;
     use std::path::PathBuf;
 
     fn no_verdict_yet() -> Verdict {

@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
 use crate::grade::{FailedRun, GradeOutcome, Verdict};
-use crate::progress::Progress;
+use crate::progress::Status;
 use crate::supervise::{Line, Perturbation};
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();
@@ -258,21 +258,8 @@ pub fn verify_line(v: &Verdict) -> String {
     }
 }
 
-/// The status of one exercise in the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Passed.
-    Done,
-    /// The one to do now.
-    Current,
-    /// Not reachable yet.
-    Locked,
-    /// Reachable because everything is unlocked.
-    Open,
-}
-
 /// `learn list`: chapters, exercises with ✓ ▶ 🔒, and the progress N/M.
-pub fn list(course: &Course, progress: &Progress, status: impl Fn(&Exercise) -> Status) -> String {
+pub fn list(course: &Course, done: usize, status: impl Fn(&Exercise) -> Status) -> String {
     let mut out = format!("{}\n", paint(BOLD, &course.title));
     for chapter in &course.chapters {
         let _ = writeln!(
@@ -301,11 +288,6 @@ pub fn list(course: &Course, progress: &Progress, status: impl Fn(&Exercise) -> 
             );
         }
     }
-    let done = course
-        .exercises
-        .iter()
-        .filter(|e| progress.is_done(&e.id))
-        .count();
     let total = course.exercises.len();
     let _ = writeln!(out, "\nProgress: {done}/{total} {}", bar(done, total, 30));
     out
@@ -313,7 +295,7 @@ pub fn list(course: &Course, progress: &Progress, status: impl Fn(&Exercise) -> 
 
 /// A progress bar of `width` cells.
 pub fn bar(done: usize, total: usize, width: usize) -> String {
-    let filled = (done * width).checked_div(total).unwrap_or(0);
+    let filled = (done * width).checked_div(total).unwrap_or(0).min(width);
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 

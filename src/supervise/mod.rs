@@ -248,10 +248,40 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
 }
 
 #[cfg(test)]
+pub(crate) mod test_support {
+    //! Runs made up for check tests.
+    use std::time::Duration;
+
+    use super::{Ending, Line, Perturbation, ProcessLog, RunRecord};
+
+    /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
+    pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {
+        RunRecord {
+            stdout: lines
+                .iter()
+                .map(|&(t, ms)| Line {
+                    text: t.into(),
+                    at: Duration::from_millis(ms),
+                })
+                .collect(),
+            stderr: Vec::new(),
+            ending: Ending::Exited(0),
+            wall: Duration::from_millis(wall_ms),
+            cpu: Duration::ZERO,
+            processes: ProcessLog::default(),
+            orphans: Vec::new(),
+            perturbation: Perturbation::None,
+            machine_busy: Duration::ZERO,
+            machine_stall: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use std::time::Duration;
 
-    use crate::checks::test_support::run;
+    use crate::supervise::test_support::run;
 
     #[test]
     fn a_machine_is_quiet_only_when_its_stall_is_known_and_a_sliver_of_the_run() {

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::text;
 use crate::course::Course;
-use crate::report::terminal::Status;
+use crate::progress::Status;
 
 const SELECTED: Style = Style::new().invert();
 const DIM: Style = Style::new().dimmed();

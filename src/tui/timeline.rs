@@ -15,8 +15,8 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use crate::course::Exercise;
-use crate::course::pattern::Pattern;
 use crate::grade::{GradeOutcome, Verdict};
+use crate::lines::pattern::Pattern;
 use crate::supervise::RunRecord;
 
 /// Lanes drawn at most; the rest are counted.
@@ -218,7 +218,7 @@ fn draw(marks: &[Duration], end: Duration, cells: usize, process: bool) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
+    use crate::supervise::test_support::run;
 
     #[test]
     fn labelled_lines_get_their_own_lanes_and_the_rest_go_to_main() {

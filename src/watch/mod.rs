@@ -24,10 +24,10 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use anstream::eprintln;
 use crossterm::event::KeyEvent;
 
-use crate::commands::{App, Exit};
+use crate::exit::{Error, Exit, Outcome};
+use crate::session::Session;
 use crate::tui::screen::Screen;
 use file_events::{FileEvents, Sentinel};
 use grading::{Report, Worker};
@@ -78,21 +78,19 @@ pub(crate) enum Event {
 }
 
 /// Runs watch mode until the learner quits.
-pub fn run(app: &App, mode: Mode) -> Exit {
+pub fn run(session: &Session, mode: Mode) -> Outcome {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        eprintln!("error: watch mode needs a terminal; elsewhere use `learn run` or `learn next`");
-        return Exit::Usage;
+        return Err(Error::new(
+            "watch mode needs a terminal; elsewhere use `learn run` or `learn next`",
+        ));
     }
-    let Ok(progress) = app.progress() else {
-        return Exit::Usage;
-    };
     let (events, heard) = mpsc::channel();
-    let mut state = WatchState::new(app, progress, mode);
-    let mut session = Session {
-        app,
+    let mut state = WatchState::new(session, mode);
+    let mut watch = Loop {
+        session,
         worker: Worker::start(
-            app.course().clone(),
-            app.target_dir().to_path_buf(),
+            session.course().clone(),
+            session.target_dir().to_path_buf(),
             events.clone(),
         ),
         files: None,
@@ -101,37 +99,29 @@ pub fn run(app: &App, mode: Mode) -> Exit {
         events: events.clone(),
     };
     if mode != Mode::Manual {
-        session.watch_files(&mut state, mode == Mode::Poll);
+        watch.watch_files(&mut state, mode == Mode::Poll);
     }
     terminal_event::start(events);
     let colors = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
-    let mut screen = match Screen::enter(colors) {
-        Ok(screen) => screen,
-        Err(e) => {
-            eprintln!("error: cannot take over the terminal: {e}");
-            return Exit::Usage;
-        }
-    };
-    let ended = session.run(&mut state, &mut screen, &heard);
-    session.worker.stop();
+    let mut screen =
+        Screen::enter(colors).map_err(|e| Error(format!("cannot take over the terminal: {e}")))?;
+    let ended = watch.run(&mut state, &mut screen, &heard);
+    watch.worker.stop();
     drop(screen);
-    if let Err(e) = ended {
-        eprintln!("error: watch mode stopped: {e}");
-        return Exit::Usage;
-    }
+    ended.map_err(|e| Error(format!("watch mode stopped: {e}")))?;
     // Not `println!`: after a SIGHUP the terminal is gone, and writing to it must not panic.
     let _ = writeln!(
         anstream::stdout(),
         "{}/{} exercises done. Run `learn` again to carry on.",
-        state.progress.done.len(),
-        app.course().exercises.len()
+        session.done_count(),
+        session.course().exercises.len()
     );
-    Exit::Success
+    Ok(Exit::Success)
 }
 
 /// What the loop owns besides the state.
-struct Session<'a> {
-    app: &'a App,
+struct Loop<'a> {
+    session: &'a Session,
     worker: Worker,
     files: Option<FileEvents>,
     sentinel: Sentinel,
@@ -141,7 +131,7 @@ struct Session<'a> {
     events: Sender<Event>,
 }
 
-impl Session<'_> {
+impl Loop<'_> {
     fn run(
         &mut self,
         state: &mut WatchState,
@@ -161,8 +151,8 @@ impl Session<'_> {
                     Effect::Quit => return Ok(()),
                     Effect::Check { index, generation } => self.check(index, generation),
                     Effect::Reset(index) => self.reset(index, state),
-                    Effect::MarkDone(id) => match self.app.update_progress(|p| p.mark_done(&id)) {
-                        Ok(progress) => state.on_progress(progress),
+                    Effect::MarkDone(id) => match self.session.mark_done(&id) {
+                        Ok(()) => state.on_progress(),
                         Err(e) => state.notice = Some(format!("cannot save your progress: {e}")),
                     },
                 }
@@ -206,8 +196,8 @@ impl Session<'_> {
 
     /// The learner's file of exercise `index`.
     fn exercise_file(&self, index: usize) -> PathBuf {
-        let course = self.app.course();
-        course.root.join(course.exercises[index].path())
+        self.session
+            .exercise_file(&self.session.course().exercises[index])
     }
 
     fn check(&mut self, index: usize, generation: u64) {
@@ -215,16 +205,16 @@ impl Session<'_> {
         self.fingerprints.insert(path.clone(), fingerprint(&path));
         self.sentinel.watch(&path);
         self.worker
-            .check(&self.app.course().exercises[index], generation);
+            .check(&self.session.course().exercises[index], generation);
     }
 
     fn reset(&mut self, index: usize, state: &mut WatchState) {
-        let course = self.app.course();
+        let course = self.session.course();
         let exercise = &course.exercises[index];
         if state.watched == Some(index) {
             self.worker.stop();
         }
-        match self.app.restore_starter(exercise) {
+        match self.session.restore_starter(exercise) {
             Ok(backup) => {
                 let path = course.root.join(exercise.path());
                 self.fingerprints.insert(path.clone(), fingerprint(&path));
@@ -244,7 +234,7 @@ impl Session<'_> {
 
     /// A file was saved: checked when it is an exercise whose content changed.
     fn on_saved(&mut self, path: &Path, state: &mut WatchState) -> Vec<Effect> {
-        let course = self.app.course();
+        let course = self.session.course();
         let Some(index) = course
             .exercises
             .iter()
@@ -284,7 +274,7 @@ impl Session<'_> {
     /// manual checks, saying so.
     fn watch_files(&mut self, state: &mut WatchState, poll: bool) {
         self.files = None;
-        let dir = self.app.course().root.join("exercises");
+        let dir = self.session.course().root.join("exercises");
         match FileEvents::start(&dir, poll, self.events.clone()) {
             Ok(files) => self.files = Some(files),
             Err(e) if !poll => {

@@ -11,7 +11,8 @@ use super::Mode;
 use super::state::{Check, View, WatchState};
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
-use crate::report::terminal::{self, Status};
+use crate::progress::Status;
+use crate::report::terminal;
 use crate::tui::{text, timeline};
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();
@@ -24,9 +25,9 @@ const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '�
 /// The screen: `height` lines of at most `width` cells.
 pub(crate) fn frame(state: &mut WatchState, width: usize, height: usize) -> Vec<String> {
     let footer = footer(state, width);
-    let app = state.app();
+    let session = state.session();
     if let View::List(list) = &mut state.view {
-        let mut lines = list.lines(app.course(), width, height.saturating_sub(footer.len()));
+        let mut lines = list.lines(session.course(), width, height.saturating_sub(footer.len()));
         lines.extend(footer);
         return lines;
     }
@@ -72,7 +73,10 @@ fn header(state: &WatchState) -> Vec<String> {
         _ => format!("{NOTE}▶{NOTE:#}"),
     };
     let path = exercise.path();
-    let url = format!("file://{}", state.app().course().root.join(&path).display());
+    let url = format!(
+        "file://{}",
+        state.session().course().root.join(&path).display()
+    );
     vec![
         format!(
             "{mark} {BOLD}{}{BOLD:#}  {}",
@@ -217,8 +221,8 @@ fn shown_verdict<'s>(state: &'s WatchState) -> Option<&'s Verdict> {
 }
 
 fn footer(state: &WatchState, width: usize) -> Vec<String> {
-    let done = state.progress.done.len();
-    let total = state.app().course().exercises.len();
+    let done = state.session().done_count();
+    let total = state.session().course().exercises.len();
     let label = format!(" {done}/{total}");
     let bar = terminal::bar(
         done,
@@ -259,5 +263,7 @@ fn rule(width: usize, label: &str) -> String {
 }
 
 fn watched<'s>(state: &'s WatchState) -> Option<&'s Exercise> {
-    state.watched.map(|i| &state.app().course().exercises[i])
+    state
+        .watched
+        .map(|i| &state.session().course().exercises[i])
 }

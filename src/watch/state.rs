@@ -10,10 +10,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Mode;
 use super::grading::{Report, Stage};
-use crate::commands::App;
 use crate::grade::Verdict;
-use crate::progress::Progress;
-use crate::report::terminal::Status;
+use crate::progress::Status;
+use crate::session::Session;
 use crate::tui::list::ListView;
 
 /// Something the loop must do.
@@ -71,9 +70,7 @@ pub(crate) enum View {
 
 /// Everything watch mode shows.
 pub(crate) struct WatchState<'a> {
-    app: &'a App,
-    /// What is done.
-    pub(crate) progress: Progress,
+    session: &'a Session,
     /// The exercise watched (course index); `None` once everything is done.
     pub(crate) watched: Option<usize>,
     /// Its check.
@@ -95,13 +92,12 @@ pub(crate) struct WatchState<'a> {
 
 impl<'a> WatchState<'a> {
     /// Watching the current exercise (the first not done).
-    pub(crate) fn new(app: &'a App, progress: Progress, mode: Mode) -> WatchState<'a> {
-        let watched = app
-            .current(&progress)
-            .and_then(|e| app.course().index_of(&e.id));
+    pub(crate) fn new(session: &'a Session, mode: Mode) -> WatchState<'a> {
+        let watched = session
+            .current()
+            .and_then(|e| session.course().index_of(&e.id));
         WatchState {
-            app,
-            progress,
+            session,
             watched,
             check: Check::Waiting,
             view: View::Exercise,
@@ -114,9 +110,9 @@ impl<'a> WatchState<'a> {
         }
     }
 
-    /// The app (course, progress rules).
-    pub(crate) fn app(&self) -> &'a App {
-        self.app
+    /// The session (course, progress, unlock policy).
+    pub(crate) fn session(&self) -> &'a Session {
+        self.session
     }
 
     /// What to do first: check the watched exercise unless it is untouched.
@@ -152,7 +148,7 @@ impl<'a> WatchState<'a> {
             KeyCode::Char('l') => {
                 let statuses = self.statuses();
                 self.view = View::List(ListView::new(
-                    self.app.course(),
+                    self.session.course(),
                     statuses,
                     self.watched.unwrap_or(0),
                 ));
@@ -177,7 +173,7 @@ impl<'a> WatchState<'a> {
         if Some(index) == self.watched {
             return self.check_now(index);
         }
-        let exercise = &self.app.course().exercises[index];
+        let exercise = &self.session.course().exercises[index];
         if self.status(index) == Status::Locked {
             self.notice = Some(format!(
                 "You saved {}: it is locked, so it was not checked. Finish the one shown first.",
@@ -224,8 +220,7 @@ impl<'a> WatchState<'a> {
     }
 
     /// The progress was saved.
-    pub(crate) fn on_progress(&mut self, progress: Progress) {
-        self.progress = progress;
+    pub(crate) fn on_progress(&mut self) {
         let statuses = self.statuses();
         if let View::List(list) = &mut self.view {
             list.set_statuses(statuses);
@@ -235,7 +230,7 @@ impl<'a> WatchState<'a> {
     /// The starter of exercise `index` was restored; `backup` says where the learner's
     /// version went.
     pub(crate) fn on_reset(&mut self, index: usize, backup: Option<String>) {
-        let id = &self.app.course().exercises[index].id;
+        let id = &self.session.course().exercises[index].id;
         self.notice = Some(match backup {
             Some(path) => format!("Restored the starter of {id}; your version is kept at {path}"),
             None => format!("Restored the starter of {id}"),
@@ -252,18 +247,18 @@ impl<'a> WatchState<'a> {
 
     /// The status of exercise `index`.
     pub(crate) fn status(&self, index: usize) -> Status {
-        self.app
-            .status_of(&self.app.course().exercises[index], &self.progress)
+        self.session
+            .status_of(&self.session.course().exercises[index])
     }
 
     fn statuses(&self) -> Vec<Status> {
-        (0..self.app.course().exercises.len())
+        (0..self.session.course().exercises.len())
             .map(|i| self.status(i))
             .collect()
     }
 
     fn on_list_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let course = self.app.course();
+        let course = self.session.course();
         let View::List(list) = &mut self.view else {
             return Vec::new();
         };
@@ -309,12 +304,12 @@ impl<'a> WatchState<'a> {
         };
         if list.selected_status() == Some(Status::Locked) {
             let first = self
-                .app
-                .current(&self.progress)
+                .session
+                .current()
                 .map_or("the exercises before it".to_string(), |e| e.id.clone());
             self.notice = Some(format!(
                 "🔒 {} is locked: finish {first} first",
-                self.app.course().exercises[index].id
+                self.session.course().exercises[index].id
             ));
             return Vec::new();
         }
@@ -332,10 +327,10 @@ impl<'a> WatchState<'a> {
                 Some("n moves on once this exercise passes every run; fix it and save.".into());
             return Vec::new();
         }
-        let app = self.app;
-        match app
-            .current(&self.progress)
-            .and_then(|e| app.course().index_of(&e.id))
+        let session = self.session;
+        match session
+            .current()
+            .and_then(|e| session.course().index_of(&e.id))
         {
             Some(index) => {
                 self.switch_to(index);
@@ -351,7 +346,10 @@ impl<'a> WatchState<'a> {
 
     /// Starts watching `index`: checks it, unless it is still the starter.
     fn watch(&mut self, index: usize) -> Vec<Effect> {
-        if self.app.is_untouched(&self.app.course().exercises[index]) {
+        if self
+            .session
+            .is_untouched(&self.session.course().exercises[index])
+        {
             self.check = Check::Untouched;
             return Vec::new();
         }
@@ -397,7 +395,7 @@ impl<'a> WatchState<'a> {
 
     fn ask_reset(&mut self, index: Option<usize>) {
         let Some(index) = index else { return };
-        let id = &self.app.course().exercises[index].id;
+        let id = &self.session.course().exercises[index].id;
         self.notice = Some(format!(
             "Reset {id} to its starter? Your version is backed up first. y / n"
         ));
@@ -424,8 +422,10 @@ mod tests {
     use super::*;
     use crate::grade::GradeOutcome;
 
-    fn app() -> App {
-        App::open(Some(PathBuf::from(env!("CARGO_MANIFEST_DIR"))), false).expect("the course loads")
+    fn session() -> Session {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let course = crate::course::Course::load(&root).expect("the course loads");
+        Session::new(course, root.join("target/learn"), false, Default::default())
     }
 
     fn verdict(id: &str, outcome: GradeOutcome) -> Verdict {
@@ -447,12 +447,12 @@ mod tests {
 
     #[test]
     fn a_first_look_is_never_a_pass_and_only_the_final_verdict_marks_the_exercise_done() {
-        let app = app();
-        let mut state = WatchState::new(&app, Progress::default(), Mode::Notify);
+        let session = session();
+        let mut state = WatchState::new(&session, Mode::Notify);
         let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
             panic!("a save checks")
         };
-        let id = app.course().exercises[0].id.clone();
+        let id = session.course().exercises[0].id.clone();
         let first = Report {
             generation,
             stage: Stage::FirstLook(Box::new(verdict(&id, GradeOutcome::Passed))),
@@ -472,8 +472,8 @@ mod tests {
 
     #[test]
     fn a_report_of_a_cancelled_check_is_ignored() {
-        let app = app();
-        let mut state = WatchState::new(&app, Progress::default(), Mode::Notify);
+        let session = session();
+        let mut state = WatchState::new(&session, Mode::Notify);
         let Effect::Check {
             generation: old, ..
         } = state.on_saved(0)[0]
@@ -487,7 +487,7 @@ mod tests {
             panic!("a save checks")
         };
         assert_ne!(old, new);
-        let id = app.course().exercises[0].id.clone();
+        let id = session.course().exercises[0].id.clone();
         assert!(
             state
                 .on_report(Report {
@@ -504,8 +504,8 @@ mod tests {
 
     #[test]
     fn a_locked_exercise_saved_is_not_checked_and_reset_waits_for_yes() {
-        let app = app();
-        let mut state = WatchState::new(&app, Progress::default(), Mode::Notify);
+        let session = session();
+        let mut state = WatchState::new(&session, Mode::Notify);
         assert!(state.on_saved(2).is_empty());
         assert!(
             state

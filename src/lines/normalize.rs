@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::course::pattern::Pattern;
+use crate::lines::pattern::Pattern;
 
 /// How an exercise's output is normalised (`[exercise.normalize]`).
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,0 +1,135 @@
+//! The module graph has no cycle: every top-level module of `src/` sits in a layer, and uses
+//! (`crate::NAME` outside comments and `#[cfg(test)]` code) only modules of lower layers. The
+//! layers are those listed in the README's "Architecture" section, read from there, so the
+//! README cannot drift from the code.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The README's layers, lowest first: each line of the section that starts with a layer
+/// number (`1. ` …) names its modules in backquotes before the first colon.
+fn layers() -> Vec<Vec<String>> {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("\n## Architecture\n")
+        .nth(1)
+        .expect("README has an Architecture section")
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    section
+        .lines()
+        .filter(|line| {
+            line.split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+        })
+        .map(|line| {
+            let names = line.split(':').next().unwrap_or_default();
+            names
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+/// The top-level modules `src/lib.rs` declares.
+fn modules() -> Vec<String> {
+    let lib = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs"))
+        .expect("src/lib.rs");
+    lib.lines()
+        .filter_map(|l| l.strip_prefix("pub mod "))
+        .map(|l| l.trim_end_matches(';').to_string())
+        .collect()
+}
+
+/// The modules each top-level module uses outside comments and test code.
+fn uses() -> BTreeMap<String, BTreeMap<String, String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut uses: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut stack = vec![src.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src is readable") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let relative = path.strip_prefix(&src).expect("under src");
+            let module = relative
+                .components()
+                .next()
+                .and_then(|c| c.as_os_str().to_str())
+                .expect("a file name")
+                .trim_end_matches(".rs")
+                .to_string();
+            let text = std::fs::read_to_string(&path).expect("a source file");
+            for (number, line) in text.lines().enumerate() {
+                let line = line.trim_start();
+                if line.starts_with("#[cfg(test)]") {
+                    break;
+                }
+                if line.starts_with("//") {
+                    continue;
+                }
+                for used in line.split("crate::").skip(1) {
+                    let name: String = used
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if !name.is_empty() && name != module {
+                        uses.entry(module.clone())
+                            .or_default()
+                            .insert(name, format!("{}:{}", relative.display(), number + 1));
+                    }
+                }
+            }
+        }
+    }
+    uses
+}
+
+#[test]
+fn every_module_uses_only_lower_layers() {
+    let layers = layers();
+    assert!(layers.len() >= 3, "the README lists the layers: {layers:?}");
+    let layer_of: BTreeMap<&str, usize> = layers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, names)| names.iter().map(move |n| (n.as_str(), i)))
+        .collect();
+    for module in modules() {
+        assert!(
+            layer_of.contains_key(module.as_str()),
+            "module `{module}` is in no layer of the README's Architecture section"
+        );
+    }
+    let mut wrong = Vec::new();
+    for (module, used) in uses() {
+        let Some(&own) = layer_of.get(module.as_str()) else {
+            continue;
+        };
+        for (name, place) in used {
+            match layer_of.get(name.as_str()) {
+                Some(&theirs) if theirs < own => {}
+                Some(&theirs) => wrong.push(format!(
+                    "{place}: `{module}` (layer {}) uses `{name}` (layer {})",
+                    own + 1,
+                    theirs + 1
+                )),
+                None => wrong.push(format!("{place}: `{name}` is in no layer")),
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "a module may use only modules of lower layers:\n{}",
+        wrong.join("\n")
+    );
+}
