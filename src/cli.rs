@@ -11,10 +11,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::ci;
 use crate::commands;
-use crate::course::Course;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
 use crate::session::Session;
+use crate::settings::Settings;
 use crate::watch;
 
 /// A graded course on concurrency in Rust.
@@ -158,41 +158,13 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// The settings every command shares, built once from the command line and the environment.
-struct Settings {
-    /// The course's root folder.
-    course: Course,
-    /// Where builds go: `LEARN_TARGET_DIR`, or `target/learn/` in the course.
-    target_dir: PathBuf,
-}
-
-impl Settings {
-    fn new(course: Option<PathBuf>) -> Result<Settings, Error> {
-        let start = match course {
-            Some(dir) => dir,
-            None => std::env::current_dir().map_err(|e| Error(e.to_string()))?,
-        };
-        let root = Course::find_root(&start).map_err(|e| Error(e.to_string()))?;
-        let course = Course::load(&root).map_err(|e| Error(e.to_string()))?;
-        // Absolute: cargo runs in a generated package elsewhere, where a relative path would
-        // name another folder.
-        let target_dir = match std::env::var_os("LEARN_TARGET_DIR") {
-            Some(dir) => {
-                std::path::absolute(dir).map_err(|e| Error(format!("LEARN_TARGET_DIR: {e}")))?
-            }
-            None => root.join("target/learn"),
-        };
-        Ok(Settings { course, target_dir })
+/// The learner's session on the course of `settings`; a corrupt progress file is rebuilt first.
+fn open_session(settings: Settings, unlock_all: bool) -> Result<Session, Error> {
+    let (session, corrupt) = Session::open(settings, unlock_all)?;
+    if let Some(corrupt) = corrupt {
+        commands::recover_progress(&session, &corrupt)?;
     }
-
-    /// The learner's session on this course; a corrupt progress file is rebuilt first.
-    fn session(self, unlock_all: bool) -> Result<Session, Error> {
-        let (session, corrupt) = Session::open(self.course, self.target_dir, unlock_all)?;
-        if let Some(corrupt) = corrupt {
-            commands::recover_progress(&session, &corrupt)?;
-        }
-        Ok(session)
-    }
+    Ok(session)
 }
 
 fn dispatch(cli: Cli) -> Outcome {
@@ -201,7 +173,7 @@ fn dispatch(cli: Cli) -> Outcome {
             "learn grade needs --course DIR: the pristine course to grade with",
         ));
     }
-    let settings = Settings::new(cli.course)?;
+    let settings = Settings::from_env(cli.course)?;
     match cli.command {
         Some(Command::Verify {
             ids,
@@ -209,14 +181,7 @@ fn dispatch(cli: Cli) -> Outcome {
             runs,
             ci,
         }) => {
-            return commands::verify(
-                &settings.course,
-                &settings.target_dir,
-                &ids,
-                files.source(),
-                runs,
-                &ci,
-            );
+            return commands::verify(&settings, &ids, files.source(), runs, &ci);
         }
         Some(Command::Grade {
             ids,
@@ -233,7 +198,7 @@ fn dispatch(cli: Cli) -> Outcome {
         }
         _ => {}
     }
-    let session = settings.session(cli.unlock_all)?;
+    let session = open_session(settings, cli.unlock_all)?;
     match cli.command {
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             watch::run(&session, watch::Mode::Notify)

@@ -4,17 +4,17 @@
 //! returned, never printed here: [`cli`](crate::cli) prints them once.
 
 use std::io::IsTerminal;
-use std::path::Path;
 
 use anstream::{eprintln, print, println};
 
 use crate::ci;
-use crate::course::{Course, Exercise};
+use crate::course::Exercise;
 use crate::exit::{Error, Exit, Outcome};
-use crate::grade::{Grader, Source, Verdict};
+use crate::grade::{Source, Verdict};
 use crate::progress::{Progress, Status};
 use crate::report::terminal;
 use crate::session::{CorruptProgress, Session};
+use crate::settings::Settings;
 use crate::tui::{self, progress_line::ProgressLine, screen::Screen};
 
 /// `learn` alone, off a terminal: where the learner stands.
@@ -40,7 +40,7 @@ pub fn next(session: &Session) -> Outcome {
         println!("{}", terminal::exercise_intro(session.course(), exercise));
         return Ok(Exit::Success);
     }
-    let verdict = grade_one(session.course(), session.target_dir(), exercise, None)?;
+    let verdict = grade_one(session.settings(), exercise, None)?;
     print_verdict(exercise, &verdict, false);
     if !verdict.passed() {
         println!(
@@ -63,7 +63,17 @@ pub fn next(session: &Session) -> Outcome {
 /// `learn run [ID]`; `timeline` draws the run's timeline under the verdict whatever it is.
 pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline: bool) -> Outcome {
     let exercise = pick(session, id)?;
-    let verdict = grade_one(session.course(), session.target_dir(), exercise, replay)?;
+    if let Some(key) = &replay {
+        let keys = exercise.replay_keys();
+        if !keys.contains(key) {
+            return Err(Error(format!(
+                "no run configuration `{key}` for {}: --replay takes ARGSET:PERTURBATION, one of {}",
+                exercise.id,
+                keys.join(", ")
+            )));
+        }
+    }
+    let verdict = grade_one(session.settings(), exercise, replay)?;
     print_verdict(exercise, &verdict, timeline);
     Ok(Exit::from_verdict(verdict.passed()))
 }
@@ -127,13 +137,13 @@ pub fn solution(session: &Session, id: &str) -> Outcome {
 
 /// `learn verify [IDS]`: course order, one line each and a total.
 pub fn verify(
-    course: &Course,
-    target_dir: &Path,
+    settings: &Settings,
     ids: &[String],
     source: Source,
     runs: Option<u32>,
     options: &ci::Options,
 ) -> Outcome {
+    let course = &settings.course;
     if let Some(unknown) = ids.iter().find(|id| course.index_of(id).is_none()) {
         return Err(Error(format!(
             "no exercise `{unknown}` in this course (see `learn list`)"
@@ -146,9 +156,10 @@ pub fn verify(
         .map(|e| (e, source.clone()))
         .collect();
     eprintln!("Building {} exercise(s)…", chosen.len());
-    let progress = ProgressLine::start("building the exercises");
+    let progress = ProgressLine::start("building the exercises", settings.progress_lines);
     let cargo = |line: &str| progress.cargo_line(line);
-    let grader = Grader::new(course, target_dir.to_path_buf())
+    let grader = settings
+        .grader()
         .runs(runs)
         .cargo_lines(progress.is_shown().then_some(&cargo));
     let reporting = ci::Reporting::new(options);
@@ -182,7 +193,7 @@ pub fn recover_progress(session: &Session, corrupt: &CorruptProgress) -> Result<
         if session.is_untouched(exercise) {
             break;
         }
-        match grade_one(session.course(), session.target_dir(), exercise, None) {
+        match grade_one(session.settings(), exercise, None) {
             Ok(v) if v.passed() => progress.mark_done(&exercise.id),
             _ => break,
         }
@@ -197,15 +208,18 @@ pub fn recover_progress(session: &Session, corrupt: &CorruptProgress) -> Result<
 
 /// Grades the learner's file of one exercise, with a progress line while it builds.
 fn grade_one(
-    course: &Course,
-    target_dir: &Path,
+    settings: &Settings,
     exercise: &Exercise,
     replay: Option<String>,
 ) -> Result<Verdict, Error> {
     eprintln!("Checking {}…", exercise.id);
-    let progress = ProgressLine::start(&format!("building {}", exercise.id));
+    let progress = ProgressLine::start(
+        &format!("building {}", exercise.id),
+        settings.progress_lines,
+    );
     let cargo = |line: &str| progress.cargo_line(line);
-    let grader = Grader::new(course, target_dir.to_path_buf())
+    let grader = settings
+        .grader()
         .replay(replay)
         .cargo_lines(progress.is_shown().then_some(&cargo));
     let mut verdicts = grader

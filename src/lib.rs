@@ -24,6 +24,7 @@ pub mod progress;
 pub mod report;
 pub mod server;
 pub mod session;
+pub mod settings;
 pub mod supervise;
 pub mod tui;
 pub mod watch;

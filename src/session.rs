@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::course::{Course, Exercise, starters};
 use crate::progress::{Loaded, Progress, ProgressStore, Status};
+use crate::settings::Settings;
 
 /// A progress file that could not be read, kept aside when the session opened: the session
 /// starts with nothing done until the caller rebuilds the progress.
@@ -25,8 +26,7 @@ pub struct CorruptProgress {
 
 /// The course a learner works through, with their progress.
 pub struct Session {
-    course: Course,
-    target_dir: PathBuf,
+    settings: Settings,
     unlock_all: bool,
     /// The progress as last read or saved. A `RefCell` because watch mode holds the session
     /// shared while it records an exercise done; the session is never shared across threads.
@@ -37,11 +37,10 @@ impl Session {
     /// Opens the session of `course`: reads the progress under its lock. A corrupt progress
     /// file is kept aside and said in the second value; the progress is then empty.
     pub fn open(
-        course: Course,
-        target_dir: PathBuf,
+        settings: Settings,
         unlock_all: bool,
     ) -> Result<(Session, Option<CorruptProgress>), String> {
-        let store = ProgressStore::lock(&course.root)
+        let store = ProgressStore::lock(&settings.course.root)
             .map_err(|e| format!("cannot lock the progress file: {e}"))?;
         let (progress, corrupt) = match store.load() {
             Ok(Loaded::Fine(progress)) => (progress, None),
@@ -51,35 +50,26 @@ impl Session {
             ),
             Err(e) => return Err(format!("cannot read the progress file: {e}")),
         };
-        Ok((
-            Session::new(course, target_dir, unlock_all, progress),
-            corrupt,
-        ))
+        Ok((Session::new(settings, unlock_all, progress), corrupt))
     }
 
     /// A session with this progress, read from nowhere (saving still writes the file).
-    pub fn new(
-        course: Course,
-        target_dir: PathBuf,
-        unlock_all: bool,
-        progress: Progress,
-    ) -> Session {
+    pub fn new(settings: Settings, unlock_all: bool, progress: Progress) -> Session {
         Session {
-            course,
-            target_dir,
+            settings,
             unlock_all,
             progress: RefCell::new(progress),
         }
     }
 
-    /// The course.
-    pub fn course(&self) -> &Course {
-        &self.course
+    /// The settings: the course, where builds go, how much is graded at once.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
-    /// Where builds go.
-    pub fn target_dir(&self) -> &Path {
-        &self.target_dir
+    /// The course.
+    pub fn course(&self) -> &Course {
+        &self.settings.course
     }
 
     /// Whether every exercise is unlocked (teachers, course authors).
@@ -95,7 +85,8 @@ impl Session {
     /// How many exercises of this course are done: ids the course no longer has do not count.
     pub fn done_count(&self) -> usize {
         let progress = self.progress.borrow();
-        self.course
+        self.settings
+            .course
             .exercises
             .iter()
             .filter(|e| progress.is_done(&e.id))
@@ -105,7 +96,8 @@ impl Session {
     /// The first exercise not done yet.
     pub fn current(&self) -> Option<&Exercise> {
         let progress = self.progress.borrow();
-        self.course
+        self.settings
+            .course
             .exercises
             .iter()
             .find(|e| !progress.is_done(&e.id))
@@ -126,7 +118,7 @@ impl Session {
 
     /// The learner's file of `exercise`.
     pub fn exercise_file(&self, exercise: &Exercise) -> PathBuf {
-        self.course.root.join(exercise.path())
+        self.settings.course.root.join(exercise.path())
     }
 
     /// Whether the learner's file is still the starter.
@@ -138,7 +130,7 @@ impl Session {
     /// Records `id` as done: applied to the progress as it is on disk now (another `learn`
     /// may have recorded something meanwhile), under the lock, and saved.
     pub fn mark_done(&self, id: &str) -> std::io::Result<()> {
-        let store = ProgressStore::lock(&self.course.root)?;
+        let store = ProgressStore::lock(&self.settings.course.root)?;
         let mut progress = match store.load()? {
             Loaded::Fine(progress) => progress,
             // Unreadable since the session opened (and now kept aside): what this session
@@ -153,7 +145,7 @@ impl Session {
 
     /// Replaces the progress with `progress` (a rebuilt one) and saves it.
     pub fn replace_progress(&self, progress: Progress) -> std::io::Result<()> {
-        ProgressStore::lock(&self.course.root)?.save(&progress)?;
+        ProgressStore::lock(&self.settings.course.root)?.save(&progress)?;
         *self.progress.borrow_mut() = progress;
         Ok(())
     }
@@ -189,6 +181,7 @@ impl Session {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
         let backup = self
+            .settings
             .course
             .root
             .join(".learn-backups")
@@ -210,7 +203,11 @@ mod tests {
         let progress = Progress {
             done: done.iter().map(|d| d.to_string()).collect(),
         };
-        Session::new(course, root.join("target/learn"), false, progress)
+        Session::new(
+            Settings::new(course, &root.join("target/learn")),
+            false,
+            progress,
+        )
     }
 
     #[test]

@@ -162,3 +162,31 @@ fn two_concurrent_next_leave_a_valid_progress_file() {
     let parsed: learn::progress::Progress = toml::from_str(&progress).expect("valid progress file");
     assert_eq!(parsed.done, vec!["01_threads/spawn_join".to_string()]);
 }
+
+#[test]
+fn a_replay_key_of_no_run_configuration_is_a_usage_error_naming_the_valid_ones() {
+    let dir = course_copy();
+    for key in ["nonsense", "default:sideways", "hidden:none"] {
+        let replay = learn(
+            dir.path(),
+            &["run", "01_threads/spawn_join", "--replay", key],
+        );
+        let (out, err) = text(&replay);
+        assert_eq!(replay.status.code(), Some(2), "{key}: {out}{err}");
+        assert!(
+            err.contains(&format!("no run configuration `{key}`"))
+                && err.contains("default:one_core"),
+            "{key}: {err}"
+        );
+        assert_eq!(err.matches("error:").count(), 1, "reported once: {err}");
+    }
+}
+
+#[test]
+fn a_bad_learn_jobs_is_refused_before_anything_runs() {
+    let dir = course_copy();
+    let list = common::learn_with_env(dir.path(), &["list"], &[("LEARN_JOBS", "many")]);
+    let (_, err) = text(&list);
+    assert_eq!(list.status.code(), Some(2), "{err}");
+    assert!(err.contains("LEARN_JOBS must be a whole number"), "{err}");
+}

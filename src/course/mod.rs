@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::supervise::Perturbation;
 use manifest::{ArgSet, ChapterFile, CourseFile, ExerciseSpec};
 pub use snapshot::expected_output;
 
@@ -115,6 +116,30 @@ impl Exercise {
     /// The insta snapshot name of an argument set: `CHAPTER__NAME@ARGS`.
     pub fn snapshot_name(&self, args: &ArgSet) -> String {
         format!("{}__{}@{}", self.chapter, self.spec.name, args.name)
+    }
+
+    /// The perturbations its runs cycle through (all of them unless the manifest says).
+    pub fn perturbations(&self) -> Vec<Perturbation> {
+        self.spec
+            .perturb
+            .clone()
+            .unwrap_or_else(|| Perturbation::ALL.to_vec())
+    }
+
+    /// Every run configuration grading it can make, as `ARGSET:PERTURBATION` (the harness's
+    /// as `harness:PERTURBATION`): what `learn run --replay` accepts.
+    pub fn replay_keys(&self) -> Vec<String> {
+        let mut sets: Vec<ArgSet> = self.arg_sets();
+        if self.spec.harness {
+            sets.push(ArgSet::harness_set());
+        }
+        sets.iter()
+            .flat_map(|set| {
+                self.perturbations()
+                    .into_iter()
+                    .map(move |p| format!("{}:{}", set.name, p.name()))
+            })
+            .collect()
     }
 
     /// The argument sets it is run with.

@@ -27,6 +27,10 @@ use crate::supervise::{Perturbation, RunRecord};
 pub const TIMING_RETRIES: usize = 2;
 /// Runs per argument set when the manifest does not say.
 pub const DEFAULT_RUNS: u32 = 6;
+/// Exercises (and runs) graded at once per core, by default: most runs sleep or wait, and
+/// `benches/verify_speed.rs` found 4 per core about a third faster than 2 on the whole
+/// course, with no more retries.
+pub const JOBS_PER_CORE: usize = 4;
 /// Runs of an API exercise's harness.
 pub const HARNESS_RUNS: u32 = 3;
 
@@ -165,10 +169,7 @@ impl<'c> Grader<'c> {
     /// A grader building into `target_dir`.
     pub fn new(course: &'c Course, target_dir: PathBuf) -> Grader<'c> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let jobs = std::env::var("LEARN_JOBS")
-            .ok()
-            .and_then(|j| j.parse().ok())
-            .unwrap_or(cores * 4);
+        let jobs = cores * JOBS_PER_CORE;
         Grader {
             course,
             target_dir,
@@ -183,9 +184,8 @@ impl<'c> Grader<'c> {
         }
     }
 
-    /// How many exercises, and runs, are graded at once (default: four times the cores, or
-    /// `LEARN_JOBS`): most runs sleep or wait, and `benches/verify_speed.rs` found 4 per core
-    /// about a third faster than 2 on the whole course, with no more retries.
+    /// How many exercises, and runs, are graded at once (default: [`JOBS_PER_CORE`] per core;
+    /// the commands pass `LEARN_JOBS` when it is set).
     pub fn jobs(mut self, jobs: usize) -> Self {
         self.jobs = jobs.max(1);
         self.gate = schedule::Gate::new(self.jobs);

@@ -64,10 +64,7 @@ impl Grader<'_> {
     /// is missing or the replayed configuration does not exist.
     fn plan(&self, exercise: &Exercise, with_harness: bool) -> Result<Vec<Planned>, GradeOutcome> {
         let spec = &exercise.spec;
-        let perturbations = spec
-            .perturb
-            .clone()
-            .unwrap_or_else(|| Perturbation::ALL.to_vec());
+        let perturbations = exercise.perturbations();
         let runs = self.runs.or(spec.runs).unwrap_or(DEFAULT_RUNS) as usize;
         let mut plan: Vec<Planned> = Vec::new();
         for args in exercise.arg_sets() {

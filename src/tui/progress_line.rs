@@ -1,8 +1,11 @@
 //! One line on stderr that says what long work is doing (building the course's dependencies
 //! the first time, grading many exercises), with a spinner, so no minute passes in silence.
-//! Only on a terminal and never in CI (`CI` set): logs stay clean.
+//! Only where the caller says it may be shown ([`Settings::progress_lines`]: on a terminal,
+//! never in CI): logs stay clean.
+//!
+//! [`Settings::progress_lines`]: crate::settings::Settings::progress_lines
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -40,13 +43,12 @@ pub struct ProgressLine {
 }
 
 impl ProgressLine {
-    /// Shows `text` (on a terminal, outside CI; otherwise does nothing).
-    pub fn start(text: &str) -> ProgressLine {
+    /// Shows `text` when `shown` (otherwise does nothing).
+    pub fn start(text: &str, shown: bool) -> ProgressLine {
         let shared = Arc::new(Shared {
             text: Mutex::new(text.to_string()),
             done: AtomicBool::new(false),
         });
-        let shown = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
         let spinner = shown.then(|| {
             let shared = Arc::clone(&shared);
             std::thread::spawn(move || spin(&shared))
@@ -54,7 +56,7 @@ impl ProgressLine {
         ProgressLine { shared, spinner }
     }
 
-    /// Whether the line is on screen (a terminal, outside CI).
+    /// Whether the line is on screen.
     pub fn is_shown(&self) -> bool {
         self.spinner.is_some()
     }

@@ -13,7 +13,6 @@
 //! A file unchanged since it passed every check (see [`PassedCache`]) is not built or run
 //! again: its verdict is that it passed, with no run made.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -21,9 +20,10 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use super::Event;
 use super::rebuild::{Rebuilder, Rebuilt};
 use crate::build::Unit;
-use crate::course::{Course, Exercise};
-use crate::grade::{GradeOutcome, Grader, Source, Verdict};
+use crate::course::Exercise;
+use crate::grade::{GradeOutcome, Source, Verdict};
 use crate::passed::{Fingerprint, PassedCache};
+use crate::settings::Settings;
 use crate::tui::progress_line::describe_cargo_line;
 
 /// A report of one check.
@@ -62,10 +62,10 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// Starts the worker for `course`, building into `target_dir`, reporting to `events`.
-    pub(crate) fn start(course: Course, target_dir: PathBuf, events: Sender<Event>) -> Worker {
+    /// Starts the worker for the course of `settings`, reporting to `events`.
+    pub(crate) fn start(settings: Settings, events: Sender<Event>) -> Worker {
         let (jobs, queue) = mpsc::channel();
-        std::thread::spawn(move || work(&course, &target_dir, &queue, &events));
+        std::thread::spawn(move || work(&settings, &queue, &events));
         Worker {
             jobs,
             running: None,
@@ -92,45 +92,34 @@ impl Worker {
     }
 }
 
-fn work(
-    course: &Course,
-    target_dir: &std::path::Path,
-    queue: &Receiver<Job>,
-    events: &Sender<Event>,
-) {
-    let rebuilder = Rebuilder::new(&course.root, target_dir);
+fn work(settings: &Settings, queue: &Receiver<Job>, events: &Sender<Event>) {
+    let rebuilder = Rebuilder::new(&settings.course.root, &settings.target_dir);
     while let Ok(mut job) = queue.recv() {
         while let Ok(newer) = queue.try_recv() {
             job = newer;
         }
         if !job.cancel.load(Ordering::Relaxed) {
-            check(course, target_dir, &rebuilder, &job, events);
+            check(settings, &rebuilder, &job, events);
         }
     }
 }
 
-fn check(
-    course: &Course,
-    target_dir: &std::path::Path,
-    rebuilder: &Rebuilder,
-    job: &Job,
-    events: &Sender<Event>,
-) {
+fn check(settings: &Settings, rebuilder: &Rebuilder, job: &Job, events: &Sender<Event>) {
     let report = |stage: Stage| {
         let _ = events.send(Event::Grading(Report {
             generation: job.generation,
             stage,
         }));
     };
-    let cache = PassedCache::in_target(target_dir);
-    let fingerprint = Fingerprint::of(course, &job.exercise);
+    let cache = PassedCache::in_target(&settings.target_dir);
+    let fingerprint = Fingerprint::of(&settings.course, &job.exercise);
     if fingerprint
         .as_ref()
         .is_some_and(|f| cache.passed(&job.exercise.id, f))
     {
         return report(Stage::Final(Box::new(passed_before(&job.exercise))));
     }
-    let grader = || Grader::new(course, target_dir.to_path_buf()).cancel(Arc::clone(&job.cancel));
+    let grader = || settings.grader().cancel(Arc::clone(&job.cancel));
     let items = [(&job.exercise, Source::Exercise)];
     let (program, harness) = grader().units(&job.exercise, &Source::Exercise);
     let units: Vec<Unit> = std::iter::once(program).chain(harness).collect();
@@ -195,7 +184,7 @@ mod tests {
     #[test]
     fn a_file_unchanged_since_it_passed_is_shown_passed_without_a_build() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let course = Course::load(root).unwrap();
+        let course = crate::course::Course::load(root).unwrap();
         let target = tempfile::tempdir().unwrap();
         let exercise = course.exercises[0].clone();
         let fingerprint = Fingerprint::of(&course, &exercise).expect("the exercise file is there");
@@ -209,8 +198,7 @@ mod tests {
             cancel: Arc::new(AtomicBool::new(false)),
         };
         check(
-            &course,
-            target.path(),
+            &Settings::new(course, target.path()),
             &Rebuilder::new(root, target.path()),
             &job,
             &events,

@@ -88,11 +88,7 @@ pub fn run(session: &Session, mode: Mode) -> Outcome {
     let mut state = WatchState::new(session, mode);
     let mut watch = Loop {
         session,
-        worker: Worker::start(
-            session.course().clone(),
-            session.target_dir().to_path_buf(),
-            events.clone(),
-        ),
+        worker: Worker::start(session.settings().clone(), events.clone()),
         files: None,
         sentinel: Sentinel::new(),
         fingerprints: HashMap::new(),

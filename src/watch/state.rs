@@ -425,7 +425,8 @@ mod tests {
     fn session() -> Session {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let course = crate::course::Course::load(&root).expect("the course loads");
-        Session::new(course, root.join("target/learn"), false, Default::default())
+        let settings = crate::settings::Settings::new(course, &root.join("target/learn"));
+        Session::new(settings, false, Default::default())
     }
 
     fn verdict(id: &str, outcome: GradeOutcome) -> Verdict {

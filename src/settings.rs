@@ -1,0 +1,85 @@
+//! The settings every command shares, built once at the edge from the command line and the
+//! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`): nothing below reads the environment for
+//! them. A bad value is an [`Error`] here, before anything runs.
+//!
+//! Not here: the learner's progress (see [`session`](crate::session)), what each subcommand
+//! takes on its own command line.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::course::Course;
+use crate::exit::Error;
+use crate::grade::{Grader, JOBS_PER_CORE};
+
+/// The course, where builds go, and how much is graded at once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The course.
+    pub course: Course,
+    /// Where builds go: `LEARN_TARGET_DIR`, or `target/learn/` in the course; absolute.
+    pub target_dir: PathBuf,
+    /// Exercises, and runs, graded at once: `LEARN_JOBS`, or [`JOBS_PER_CORE`] per core.
+    pub jobs: usize,
+    /// Whether a progress line may turn on stderr: it is a terminal and `CI` is not set.
+    pub progress_lines: bool,
+}
+
+impl Settings {
+    /// Loads the course at `course` (or the nearest one above the working directory) and
+    /// reads the environment.
+    pub fn from_env(course: Option<PathBuf>) -> Result<Settings, Error> {
+        let start = match course {
+            Some(dir) => dir,
+            None => std::env::current_dir().map_err(|e| Error(e.to_string()))?,
+        };
+        let root = Course::find_root(&start).map_err(|e| Error(e.to_string()))?;
+        let course = Course::load(&root).map_err(|e| Error(e.to_string()))?;
+        // Absolute: cargo runs in a generated package elsewhere, where a relative path would
+        // name another folder.
+        let target_dir = match std::env::var_os("LEARN_TARGET_DIR") {
+            Some(dir) => {
+                std::path::absolute(dir).map_err(|e| Error(format!("LEARN_TARGET_DIR: {e}")))?
+            }
+            None => root.join("target/learn"),
+        };
+        let jobs = match std::env::var("LEARN_JOBS") {
+            Ok(jobs) => jobs
+                .parse::<usize>()
+                .ok()
+                .filter(|&j| j > 0)
+                .ok_or_else(|| {
+                    Error(format!(
+                        "LEARN_JOBS must be a whole number of 1 or more, not `{jobs}`"
+                    ))
+                })?,
+            Err(_) => default_jobs(),
+        };
+        Ok(Settings {
+            course,
+            target_dir,
+            jobs,
+            progress_lines: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        })
+    }
+
+    /// Settings for `course` with the default jobs (tests, benchmarks).
+    pub fn new(course: Course, target_dir: &Path) -> Settings {
+        Settings {
+            course,
+            target_dir: target_dir.to_path_buf(),
+            jobs: default_jobs(),
+            progress_lines: false,
+        }
+    }
+
+    /// A grader of this course with these settings.
+    pub fn grader(&self) -> Grader<'_> {
+        Grader::new(&self.course, self.target_dir.clone()).jobs(self.jobs)
+    }
+}
+
+/// [`JOBS_PER_CORE`] per core the runner may use.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * JOBS_PER_CORE
+}
