@@ -267,3 +267,207 @@ fn watched<'s>(state: &'s WatchState) -> Option<&'s Exercise> {
         .watched
         .map(|i| &state.session().course().exercises[i])
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every state of the screen, drawn at 80 × 24 and compared with its snapshot (colours
+    //! and the machine's course path taken out, elapsed times redacted).
+
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::build::CompileError;
+    use crate::checks::{Failure, Subject};
+    use crate::course::Course;
+    use crate::course::manifest::ArgSet;
+    use crate::grade::{FailedRun, RunConfig};
+    use crate::progress::Progress;
+    use crate::session::Session;
+    use crate::settings::Settings;
+    use crate::supervise::Perturbation;
+    use crate::supervise::test_support::run;
+    use crate::tui::list::ListView;
+
+    fn session(done: &[&str]) -> Session {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let course = Course::load(&root).expect("the course loads");
+        let progress = Progress {
+            done: done.iter().map(|d| d.to_string()).collect(),
+        };
+        Session::new(
+            Settings::new(course, &root.join("target/learn")),
+            false,
+            progress,
+        )
+    }
+
+    fn verdict(outcome: GradeOutcome, runs: usize) -> Verdict {
+        Verdict {
+            id: "01_threads/spawn_join".into(),
+            file: PathBuf::from("exercises/01_threads/spawn_join.rs"),
+            outcome,
+            runs,
+            retries: Vec::new(),
+            skipped: Vec::new(),
+            sample: Some(run(&[("Thread running...", 3), ("Main done.", 4)], 5)),
+            elapsed: Duration::from_millis(1500),
+        }
+    }
+
+    fn failed() -> GradeOutcome {
+        GradeOutcome::Failed(Box::new(FailedRun {
+            subject: Subject::Program,
+            config: RunConfig {
+                args: ArgSet::default_set(),
+                perturbation: Perturbation::OneCore,
+            },
+            run_number: 2,
+            failures: vec![Failure::logic(
+                "before",
+                "every line matching /^Thread running/ must come before every line matching /^Main done/",
+                vec![
+                    "line 1: Main done.".into(),
+                    "line 2: Thread running...".into(),
+                ],
+                "Wait (join) for the thread before printing `Main done.`.",
+            )],
+            record: run(&[("Main done.", 1), ("Thread running...", 2)], 3),
+            retried: 0,
+        }))
+    }
+
+    /// The frame as plain text: no colours or links, the course root as `[ROOT]`, times
+    /// redacted.
+    fn drawn(state: &mut WatchState) -> String {
+        let root = state.session().course().root.display().to_string();
+        let escapes = regex::Regex::new(r"\x1b\[[0-9;]*m|\x1b\]8;;[^\x1b]*\x1b\\").unwrap();
+        let seconds = regex::Regex::new(r"\d+\.\d s").unwrap();
+        let text = frame(state, 80, 24).join("\n");
+        let text = escapes.replace_all(&text, "");
+        seconds.replace_all(&text, "[T] s").replace(&root, "[ROOT]")
+    }
+
+    fn state(session: &Session, check: Check) -> WatchState<'_> {
+        let mut state = WatchState::new(session, Mode::Notify);
+        state.check = check;
+        state
+    }
+
+    #[test]
+    fn the_starter_untouched_shows_the_lesson() {
+        let session = session(&[]);
+        insta::assert_snapshot!(drawn(&mut state(&session, Check::Untouched)));
+    }
+
+    #[test]
+    fn manual_mode_waits_for_enter() {
+        let session = session(&[]);
+        let mut state = state(&session, Check::Waiting);
+        state.mode = Mode::Manual;
+        insta::assert_snapshot!(drawn(&mut state));
+    }
+
+    #[test]
+    fn a_check_in_progress_shows_its_stage() {
+        let session = session(&[]);
+        let running = Check::Running {
+            stage: "building 3/40: tokio".into(),
+            since: Instant::now(),
+            first_look: None,
+            previous: None,
+        };
+        insta::assert_snapshot!(drawn(&mut state(&session, running)));
+    }
+
+    #[test]
+    fn a_first_look_that_passed_shows_the_output_and_is_not_a_pass() {
+        let session = session(&[]);
+        let running = Check::Running {
+            stage: "the other runs".into(),
+            since: Instant::now(),
+            first_look: Some(verdict(GradeOutcome::Passed, 1)),
+            previous: None,
+        };
+        insta::assert_snapshot!(drawn(&mut state(&session, running)));
+    }
+
+    #[test]
+    fn a_pass_offers_the_next_exercise() {
+        let session = session(&[]);
+        let done = Check::Done(verdict(GradeOutcome::Passed, 6));
+        insta::assert_snapshot!(drawn(&mut state(&session, done)));
+    }
+
+    #[test]
+    fn a_compile_error_is_shown_as_rustc_renders_it() {
+        let session = session(&[]);
+        let error = CompileError {
+            rendered:
+                "error[E0308]: mismatched types\n --> exercises/01_threads/spawn_join.rs:2:18\n"
+                    .into(),
+            location: Some(("exercises/01_threads/spawn_join.rs".into(), 2, 18)),
+            headline: "mismatched types".into(),
+        };
+        let done = Check::Done(verdict(GradeOutcome::CompileError(error), 0));
+        insta::assert_snapshot!(drawn(&mut state(&session, done)));
+    }
+
+    #[test]
+    fn a_broken_rule_names_it_with_what_was_seen() {
+        let session = session(&[]);
+        let done = Check::Done(verdict(failed(), 2));
+        insta::assert_snapshot!(drawn(&mut state(&session, done)));
+    }
+
+    #[test]
+    fn the_hint_view() {
+        let session = session(&[]);
+        let mut state = state(&session, Check::Untouched);
+        state.view = View::Hint;
+        insta::assert_snapshot!(drawn(&mut state));
+    }
+
+    #[test]
+    fn the_list_view() {
+        let session = session(&["01_threads/spawn_join"]);
+        let mut state = state(&session, Check::Untouched);
+        let statuses = (0..session.course().exercises.len())
+            .map(|i| state.status(i))
+            .collect();
+        state.view = View::List(ListView::new(
+            session.course(),
+            statuses,
+            state.watched.unwrap_or(0),
+        ));
+        insta::assert_snapshot!(drawn(&mut state));
+    }
+
+    #[test]
+    fn every_exercise_done() {
+        let ids: Vec<String> = session(&[])
+            .course()
+            .exercises
+            .iter()
+            .map(|e| e.id.clone())
+            .collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let session = session(&ids);
+        insta::assert_snapshot!(drawn(&mut state(&session, Check::Waiting)));
+    }
+
+    #[test]
+    fn progress_naming_exercises_the_course_no_longer_has_counts_only_the_course() {
+        let session = session(&[
+            "01_threads/spawn_join",
+            "00_gone/a",
+            "00_gone/b",
+            "00_gone/c",
+        ]);
+        let text = drawn(&mut state(&session, Check::Untouched));
+        assert!(text.contains(" 1/"), "{text}");
+        for width in [1, 5, 20] {
+            frame(&mut state(&session, Check::Untouched), width, 3);
+        }
+    }
+}
