@@ -342,6 +342,7 @@ fn missing(exercise: &Exercise) -> Verdict {
             location: None,
             headline,
         }),
+        plan: Default::default(),
         runs: 0,
         retries: Vec::new(),
         skipped: Vec::new(),

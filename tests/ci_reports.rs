@@ -628,3 +628,28 @@ fn a_fork_that_edits_a_grading_harness_to_pass_a_wrong_solution_is_still_graded_
     );
     assert_results_v3(&results, &points_in(pristine.path()));
 }
+
+#[test]
+fn the_report_says_how_many_runs_were_made_not_the_manifests_default() {
+    let dir = common::course_copy();
+    let run = learn(
+        dir.path(),
+        &[
+            "verify",
+            "--files",
+            "solutions",
+            "--runs",
+            "2",
+            "01_threads/spawn_join",
+            "--report",
+            "json=results.json",
+        ],
+    );
+    assert_eq!(run.status.code(), Some(0), "{:?}", text(&run));
+    let results: Value = serde_json::from_str(&read(&dir.path().join("results.json"))).unwrap();
+    let code = test_named(&results, "01_threads/spawn_join")["test_code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(code.contains("on 2 run(s) per argument set"), "{code}");
+}

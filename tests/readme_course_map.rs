@@ -32,7 +32,7 @@ fn the_readme_check_table_has_a_row_for_every_check_kind_the_course_uses() {
     let kinds: std::collections::BTreeSet<&str> = course
         .exercises
         .iter()
-        .flat_map(|e| e.spec.checks.iter().map(|c| c.kind()))
+        .flat_map(|e| e.spec.checks.iter().map(|c| c.kind().name()))
         .collect();
     assert!(
         kinds.len() >= 15,

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 use crate::lines::pattern::Pattern;
 
 /// The `alternation` check.
@@ -35,7 +35,7 @@ impl Alternation {
                     index + 1,
                     self.patterns[turn]
                 )];
-                return Outcome::Fail(Failure::logic("alternation", rule, seen, hint));
+                return Outcome::Fail(Failure::logic(CheckKind::Alternation, rule, seen, hint));
             }
             turn = (turn + 1) % self.patterns.len();
             count += 1;
@@ -44,7 +44,7 @@ impl Alternation {
             let seen = vec![format!(
                 "{count} turns, ending in the middle of a cycle or with none at all"
             )];
-            return Outcome::Fail(Failure::logic("alternation", rule, seen, hint));
+            return Outcome::Fail(Failure::logic(CheckKind::Alternation, rule, seen, hint));
         }
         Outcome::Pass
     }

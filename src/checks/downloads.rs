@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 
 /// `files_saved`: every served file was saved in `LEARN_OUT` with exactly the served bytes.
 #[derive(Debug, Clone, Deserialize)]
@@ -25,7 +25,7 @@ impl FilesSaved {
             return Outcome::Pass;
         }
         Outcome::Fail(Failure::logic(
-            "files_saved",
+            CheckKind::FilesSaved,
             "every listed file must be saved in LEARN_OUT with exactly the bytes the server sent",
             problems,
             "Write the whole response body to LEARN_OUT/NAME, for every name that GET $LEARN_SERVER/files lists.",
@@ -56,7 +56,7 @@ impl ServerConcurrency {
         )];
         if report.max_in_flight > self.max {
             return Outcome::Fail(Failure::logic(
-                "server_concurrency",
+                CheckKind::ServerConcurrency,
                 format!("at most {} downloads may run at once", self.max),
                 seen,
                 "Bound the concurrency: a fixed number of worker threads taking names from a shared queue, or a counting semaphore.",
@@ -64,7 +64,7 @@ impl ServerConcurrency {
         }
         if report.max_in_flight < self.reach {
             return Outcome::Fail(Failure::timing(
-                "server_concurrency",
+                CheckKind::ServerConcurrency,
                 format!("{} downloads must run at once at some moment", self.reach),
                 seen,
                 "Start as many downloads as the bound allows before waiting for any of them.",

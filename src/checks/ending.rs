@@ -1,7 +1,7 @@
 //! The rules every run obeys whatever its checks: the program ends by itself, with exit code
 //! 0, within its limits, leaving no process behind.
 
-use super::Failure;
+use super::{CheckKind, Failure};
 use crate::supervise::{Ending, HangDiagnosis, HangKind, RunRecord, StopReason};
 
 /// The broken rule of a run that did not end well, if it did not.
@@ -10,7 +10,7 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
         Ending::Exited(0) => None,
         Ending::Exited(code) => Some(exited(*code, run)),
         Ending::Signaled(signal) => Some(Failure::logic(
-            "exit_status",
+            CheckKind::ExitStatus,
             "the program must end normally",
             vec![format!(
                 "it was killed by signal {signal} ({})",
@@ -34,7 +34,7 @@ fn exited(code: i32, run: &RunRecord) -> Failure {
     let mut seen = vec![format!("it exited with code {code}")];
     seen.extend(panic_lines);
     Failure::logic(
-        "exit_status",
+        CheckKind::ExitStatus,
         "the program must exit with code 0",
         seen,
         if code == 101 {
@@ -48,21 +48,23 @@ fn exited(code: i32, run: &RunRecord) -> Failure {
 fn stopped(reason: &StopReason) -> Failure {
     match reason {
         StopReason::TimedOut { limit, diagnosis } => hang(
-            "timeout",
+            CheckKind::Timeout,
             format!("timed out after {}", secs(limit.as_secs_f64())),
             diagnosis,
         ),
-        StopReason::Deadlock(diagnosis) => {
-            hang("deadlock", "deadlock suspected".to_string(), diagnosis)
-        }
+        StopReason::Deadlock(diagnosis) => hang(
+            CheckKind::Deadlock,
+            "deadlock suspected".to_string(),
+            diagnosis,
+        ),
         StopReason::OutputFlood { limit } => Failure::logic(
-            "output_flood",
+            CheckKind::OutputFlood,
             format!("the program must not print more than {} KiB", limit / 1024),
             vec!["it kept printing and was stopped".into()],
             "A loop that never ends prints forever: check the loop's exit condition.",
         ),
         StopReason::ForkFlood { seen, limit } => Failure::logic(
-            "fork_flood",
+            CheckKind::ForkFlood,
             format!("the program must not run more than {limit} processes at once"),
             vec![format!(
                 "{seen} processes were alive; the whole tree was stopped"
@@ -70,13 +72,13 @@ fn stopped(reason: &StopReason) -> Failure {
             "A child that starts children of its own without end is a fork bomb: make sure a worker copy never spawns workers.",
         ),
         StopReason::MemoryHog { seen, limit } => Failure::logic(
-            "memory",
+            CheckKind::Memory,
             format!("the program must stay under {} MiB of memory", limit >> 20),
             vec![format!("it used {} MiB and was stopped", seen >> 20)],
             "Something grows without bound: a Vec or a channel that is filled faster than it is emptied.",
         ),
         StopReason::Cancelled => Failure::logic(
-            "cancelled",
+            CheckKind::Cancelled,
             "the run must not be stopped by learn before it ends",
             vec!["it was cancelled (a newer version of the file was saved)".into()],
             "Nothing to fix here: the newer version is checked instead.",
@@ -84,7 +86,7 @@ fn stopped(reason: &StopReason) -> Failure {
     }
 }
 
-fn hang(check: &'static str, what: String, diagnosis: &HangDiagnosis) -> Failure {
+fn hang(check: CheckKind, what: String, diagnosis: &HangDiagnosis) -> Failure {
     let (rule, hint) = match diagnosis.kind {
         HangKind::Deadlock => (
             "the program must not deadlock",
@@ -109,7 +111,7 @@ fn hang(check: &'static str, what: String, diagnosis: &HangDiagnosis) -> Failure
 
 fn orphans(run: &RunRecord) -> Failure {
     Failure::logic(
-        "orphans",
+        CheckKind::Orphans,
         "every child process must have ended before the program ends",
         vec![format!(
             "still running after the main process ended: pids {:?} (stopped by the runner)",

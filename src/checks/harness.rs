@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 
 /// The `harness` check; it has no settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,7 +44,7 @@ impl Harness {
             ),
         };
         Outcome::Fail(Failure::logic(
-            "harness",
+            CheckKind::Harness,
             rule,
             seen,
             "Read the rule above: the grading harness called your API from many threads at once.",

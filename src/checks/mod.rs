@@ -8,6 +8,7 @@ mod alternation;
 mod downloads;
 mod ending;
 mod harness;
+mod kind;
 mod order;
 mod output;
 mod pids;
@@ -22,6 +23,7 @@ use crate::server::DownloadReport;
 use crate::supervise::RunRecord;
 
 pub use ending::judge_ending;
+pub use kind::CheckKind;
 
 /// One check as the manifest declares it.
 #[derive(Debug, Clone, Deserialize)]
@@ -89,8 +91,8 @@ pub struct Evidence<'a> {
 /// A broken rule, written for the learner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// The check kind that failed, as the manifest names it.
-    pub check: &'static str,
+    /// The rule that failed.
+    pub check: CheckKind,
     /// The rule, in one sentence.
     pub rule: String,
     /// What was seen instead: lines, counts, times.
@@ -106,7 +108,7 @@ pub struct Failure {
 impl Failure {
     /// A logic failure of `check`.
     pub fn logic(
-        check: &'static str,
+        check: CheckKind,
         rule: impl Into<String>,
         seen: Vec<String>,
         hint: impl Into<String>,
@@ -123,7 +125,7 @@ impl Failure {
 
     /// A timing failure of `check`.
     pub fn timing(
-        check: &'static str,
+        check: CheckKind,
         rule: impl Into<String>,
         seen: Vec<String>,
         hint: impl Into<String>,
@@ -132,6 +134,45 @@ impl Failure {
             timing: true,
             ..Failure::logic(check, rule, seen, hint)
         }
+    }
+}
+
+/// The rules one run broke: at least one, by construction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failures {
+    first: Failure,
+    others: Vec<Failure>,
+}
+
+impl Failures {
+    /// The failures in `all`, or `None` when there are none (the run passed).
+    pub fn new(all: Vec<Failure>) -> Option<Failures> {
+        let mut all = all.into_iter();
+        let first = all.next()?;
+        Some(Failures {
+            first,
+            others: all.collect(),
+        })
+    }
+
+    /// The first rule broken: the one a report leads with.
+    pub fn first(&self) -> &Failure {
+        &self.first
+    }
+
+    /// The other rules broken, after the first.
+    pub fn others(&self) -> &[Failure] {
+        &self.others
+    }
+
+    /// Every rule broken, the first first.
+    pub fn iter(&self) -> impl Iterator<Item = &Failure> {
+        std::iter::once(&self.first).chain(&self.others)
+    }
+
+    /// Whether every rule broken is a timing rule (retried before it counts).
+    pub fn all_timing(&self) -> bool {
+        self.iter().all(|f| f.timing)
     }
 }
 
@@ -147,26 +188,26 @@ pub enum Outcome {
 }
 
 impl CheckSpec {
-    /// The manifest's name of the kind.
-    pub fn kind(&self) -> &'static str {
+    /// Its kind.
+    pub fn kind(&self) -> CheckKind {
         match self {
-            CheckSpec::Output(_) => "output",
-            CheckSpec::Before(_) => "before",
-            CheckSpec::Sequence(_) => "sequence",
-            CheckSpec::LastLine(_) => "last_line",
-            CheckSpec::Alternation(_) => "alternation",
-            CheckSpec::Overlap(_) => "overlap",
-            CheckSpec::WallTime(_) => "wall_time",
-            CheckSpec::Period(_) => "period",
-            CheckSpec::CompletionOrder(_) => "completion_order",
-            CheckSpec::ChildProcesses(_) => "child_processes",
-            CheckSpec::CpuParallelism(_) => "cpu_parallelism",
-            CheckSpec::Speedup(_) => "speedup",
-            CheckSpec::Threads(_) => "threads",
-            CheckSpec::PrintedPids(_) => "printed_pids",
-            CheckSpec::Harness(_) => "harness",
-            CheckSpec::FilesSaved(_) => "files_saved",
-            CheckSpec::ServerConcurrency(_) => "server_concurrency",
+            CheckSpec::Output(_) => CheckKind::Output,
+            CheckSpec::Before(_) => CheckKind::Before,
+            CheckSpec::Sequence(_) => CheckKind::Sequence,
+            CheckSpec::LastLine(_) => CheckKind::LastLine,
+            CheckSpec::Alternation(_) => CheckKind::Alternation,
+            CheckSpec::Overlap(_) => CheckKind::Overlap,
+            CheckSpec::WallTime(_) => CheckKind::WallTime,
+            CheckSpec::Period(_) => CheckKind::Period,
+            CheckSpec::CompletionOrder(_) => CheckKind::CompletionOrder,
+            CheckSpec::ChildProcesses(_) => CheckKind::ChildProcesses,
+            CheckSpec::CpuParallelism(_) => CheckKind::CpuParallelism,
+            CheckSpec::Speedup(_) => CheckKind::Speedup,
+            CheckSpec::Threads(_) => CheckKind::Threads,
+            CheckSpec::PrintedPids(_) => CheckKind::PrintedPids,
+            CheckSpec::Harness(_) => CheckKind::Harness,
+            CheckSpec::FilesSaved(_) => CheckKind::FilesSaved,
+            CheckSpec::ServerConcurrency(_) => CheckKind::ServerConcurrency,
         }
     }
 

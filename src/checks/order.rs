@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Evidence, Failure, Outcome, excerpt};
+use super::{CheckKind, Evidence, Failure, Outcome, excerpt};
 use crate::lines::pattern::Pattern;
 
 /// `before`: every line matching `first` comes before every line matching `then`.
@@ -34,7 +34,7 @@ impl Before {
                 &self.then
             };
             return Outcome::Fail(Failure::logic(
-                "before",
+                CheckKind::Before,
                 rule,
                 vec![format!("no line matched {missing}")],
                 hint,
@@ -51,7 +51,7 @@ impl Before {
             ],
             2,
         );
-        Outcome::Fail(Failure::logic("before", rule, seen, hint))
+        Outcome::Fail(Failure::logic(CheckKind::Before, rule, seen, hint))
     }
 }
 
@@ -81,7 +81,7 @@ impl Sequence {
             format!("got:      {}", got.join(" | ")),
         ];
         Outcome::Fail(Failure::logic(
-            "sequence",
+            CheckKind::Sequence,
             format!(
                 "the lines matching {} must be exactly these, in this order",
                 self.pattern
@@ -108,7 +108,7 @@ impl LastLine {
             return Outcome::Pass;
         }
         Outcome::Fail(Failure::logic(
-            "last_line",
+            CheckKind::LastLine,
             format!("the last line must be `{}`", self.line),
             vec![format!(
                 "the last line was {}",

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 
 /// The `output` check; it has no settings: the expected text is the argument set's snapshot.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,7 +26,7 @@ impl Output {
             ""
         };
         let mut failure = Failure::logic(
-            "output",
+            CheckKind::Output,
             format!("the output must match the expected output{sorted}"),
             Vec::new(),
             "Lines marked - are expected but missing; lines marked + are printed but not expected.",

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 use crate::lines::pattern::Pattern;
 
 /// `printed_pids`: the first capture group of the line matching `parent` is the main
@@ -37,7 +37,12 @@ impl PrintedPids {
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let log = &evidence.run.processes;
         let fail = |rule: String, seen: String, hint: &str| {
-            Outcome::Fail(Failure::logic("printed_pids", rule, vec![seen], hint))
+            Outcome::Fail(Failure::logic(
+                CheckKind::PrintedPids,
+                rule,
+                vec![seen],
+                hint,
+            ))
         };
         let parent = evidence
             .run

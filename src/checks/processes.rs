@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 use crate::supervise::Perturbation;
 
 /// `child_processes`: the program started between `min` and `max` child processes; with
@@ -45,7 +45,7 @@ impl ChildProcesses {
             .collect();
         if seen < self.min {
             return Outcome::Fail(Failure::logic(
-                "child_processes",
+                CheckKind::ChildProcesses,
                 format!(
                     "the program must start at least {} child process(es) (copies of itself)",
                     self.min
@@ -56,7 +56,7 @@ impl ChildProcesses {
         }
         if seen > self.max {
             return Outcome::Fail(Failure::logic(
-                "child_processes",
+                CheckKind::ChildProcesses,
                 format!(
                     "the program must start at most {} child process(es)",
                     self.max
@@ -67,7 +67,7 @@ impl ChildProcesses {
         }
         if self.concurrent && log.max_alive_children < self.min {
             return Outcome::Fail(Failure::timing(
-                "child_processes",
+                CheckKind::ChildProcesses,
                 format!("{} child processes must run at the same time", self.min),
                 [
                     vec![format!(
@@ -107,7 +107,7 @@ impl CpuParallelism {
             return Outcome::Pass;
         }
         Outcome::Fail(Failure::timing(
-            "cpu_parallelism",
+            CheckKind::CpuParallelism,
             format!(
                 "CPU-bound work must keep several cores busy: CPU time at least {:.1} × wall time",
                 self.min_ratio
@@ -161,7 +161,7 @@ impl Threads {
             return Outcome::Pass;
         }
         Outcome::Fail(Failure::logic(
-            "threads",
+            CheckKind::Threads,
             format!(
                 "the program must run on at most {} thread(s), the main thread included",
                 self.max

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::processes::parallelism_unjudgeable;
 use super::timing::ms;
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 use crate::lines::pattern::Pattern;
 use crate::supervise::Line;
 
@@ -58,7 +58,7 @@ impl Speedup {
             (self.sequential.measure(lines), self.parallel.measure(lines))
         else {
             return Outcome::Fail(Failure::logic(
-                "speedup",
+                CheckKind::Speedup,
                 format!(
                     "the lines that frame the timed jobs must appear in order: {} then {}, and {} then {}",
                     self.sequential.from, self.sequential.to, self.parallel.from, self.parallel.to
@@ -77,7 +77,7 @@ impl Speedup {
             return Outcome::Pass;
         }
         Outcome::Fail(Failure::timing(
-            "speedup",
+            CheckKind::Speedup,
             format!(
                 "run in parallel, the job must take at most {:.2} × its sequential time",
                 self.max_ratio

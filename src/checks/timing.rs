@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::order::Sequence;
-use super::{Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, Outcome};
 use crate::lines::pattern::Pattern;
 
 /// `overlap`: every line matching `start` arrived before the first line matching `end`, so
@@ -29,7 +29,7 @@ impl Overlap {
         let last_start = lines.iter().rposition(|l| self.start.is_match(&l.text));
         let (Some(first_end), Some(last_start)) = (first_end, last_start) else {
             return Outcome::Fail(Failure::timing(
-                "overlap",
+                CheckKind::Overlap,
                 format!(
                     "lines matching {} and {} must both appear",
                     self.start, self.end
@@ -43,7 +43,7 @@ impl Overlap {
         }
         let (s, e) = (&lines[last_start], &lines[first_end]);
         Outcome::Fail(Failure::timing(
-            "overlap",
+            CheckKind::Overlap,
             format!(
                 "all the work must be under way at once: every {} before the first {}",
                 self.start, self.end
@@ -77,7 +77,7 @@ impl WallTime {
             return Outcome::Pass;
         }
         Outcome::Fail(Failure::timing(
-            "wall_time",
+            CheckKind::WallTime,
             format!(
                 "the program must finish within {} (concurrent work takes about as long as its longest part, not the sum)",
                 ms(limit)
@@ -115,7 +115,7 @@ impl Period {
             .collect();
         if ticks.len() != self.count {
             return Outcome::Fail(Failure::logic(
-                "period",
+                CheckKind::Period,
                 format!(
                     "there must be exactly {} lines matching {}",
                     self.count, self.pattern
@@ -141,7 +141,7 @@ impl Period {
                     })
                     .collect();
                 return Outcome::Fail(Failure::timing(
-                    "period",
+                    CheckKind::Period,
                     format!(
                         "tick k must come at k × {} ms (± {} ms), with no drift that accumulates",
                         self.every_ms, self.tolerance_ms
@@ -168,7 +168,7 @@ impl CompletionOrder {
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         match self.0.judge(evidence) {
             Outcome::Fail(failure) => Outcome::Fail(Failure {
-                check: "completion_order",
+                check: CheckKind::CompletionOrder,
                 rule: format!("results must be reported in the order the work finishes: {}", failure.rule),
                 hint: "Report each result as it arrives (a channel the workers send to, read in a loop), not in the order the work was started.".into(),
                 timing: true,

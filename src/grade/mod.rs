@@ -17,7 +17,7 @@ mod runs;
 mod schedule;
 
 use crate::build::{self, CompileError, Unit};
-use crate::checks::{Failure, Subject, judge_ending};
+use crate::checks::{Failures, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Course, Exercise};
 use crate::server::DownloadServer;
@@ -87,7 +87,7 @@ pub struct FailedRun {
     /// Its number among the runs of the exercise (from 1).
     pub run_number: usize,
     /// The broken rules.
-    pub failures: Vec<Failure>,
+    pub failures: Failures,
     /// What was observed.
     pub record: RunRecord,
     /// How many retries were made before this counted.
@@ -109,6 +109,18 @@ pub enum GradeOutcome {
     Cancelled,
 }
 
+/// What grading an exercise planned, kept in its verdict so that the reports say what was
+/// done and never recompute it (after `verify --runs 20` they say 20 runs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Runs per argument set.
+    pub runs_per_set: usize,
+    /// Argument sets.
+    pub arg_sets: usize,
+    /// The schedules the runs cycle through.
+    pub perturbations: Vec<Perturbation>,
+}
+
 /// The verdict on one exercise.
 #[derive(Debug, Clone)]
 pub struct Verdict {
@@ -118,6 +130,8 @@ pub struct Verdict {
     pub file: PathBuf,
     /// How it ended.
     pub outcome: GradeOutcome,
+    /// What was planned.
+    pub plan: Plan,
     /// Runs made (retries included).
     pub runs: usize,
     /// Runs that passed only on a retry after a timing failure: `(config, failed rule)`.
@@ -140,8 +154,8 @@ impl Verdict {
 /// Whether `failures` are all timing rules broken while the machine was quiet: the slowness
 /// was the program's own, so a retry could not excuse it. The grader does not retry such a
 /// run, and the report says why.
-fn slow_on_a_quiet_machine(failures: &[Failure], record: &RunRecord) -> bool {
-    failures.iter().all(|f| f.timing) && record.machine_was_quiet()
+fn slow_on_a_quiet_machine(failures: &Failures, record: &RunRecord) -> bool {
+    failures.all_timing() && record.machine_was_quiet()
 }
 
 impl FailedRun {
@@ -255,6 +269,15 @@ impl<'c> Grader<'c> {
         }
     }
 
+    /// What grading `exercise` plans with this grader's settings.
+    pub fn plan_of(&self, exercise: &Exercise) -> Plan {
+        Plan {
+            runs_per_set: self.runs.or(exercise.spec.runs).unwrap_or(DEFAULT_RUNS) as usize,
+            arg_sets: exercise.arg_sets().len(),
+            perturbations: exercise.perturbations(),
+        }
+    }
+
     /// Grades one exercise whose binaries are in `built` (from [`Grader::build`], or built
     /// another way for the same units).
     pub fn grade_built(
@@ -274,6 +297,7 @@ impl<'c> Grader<'c> {
             id: exercise.id.clone(),
             file,
             outcome: GradeOutcome::Passed,
+            plan: self.plan_of(exercise),
             runs: 0,
             retries: Vec::new(),
             skipped: Vec::new(),

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::{
-    DEFAULT_RUNS, FailedRun, GradeOutcome, Grader, HARNESS_RUNS, RunConfig, TIMING_RETRIES,
-    Verdict, slow_on_a_quiet_machine,
+    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, RunConfig, TIMING_RETRIES, Verdict,
+    slow_on_a_quiet_machine,
 };
-use crate::checks::{CheckSpec, Evidence, Failure, Outcome, Subject, judge_ending};
+use crate::checks::{CheckSpec, Evidence, Failure, Failures, Outcome, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output};
 use crate::server::{DownloadReport, DownloadServer};
@@ -65,7 +65,7 @@ impl Grader<'_> {
     fn plan(&self, exercise: &Exercise, with_harness: bool) -> Result<Vec<Planned>, GradeOutcome> {
         let spec = &exercise.spec;
         let perturbations = exercise.perturbations();
-        let runs = self.runs.or(spec.runs).unwrap_or(DEFAULT_RUNS) as usize;
+        let runs = self.plan_of(exercise).runs_per_set;
         let mut plan: Vec<Planned> = Vec::new();
         for args in exercise.arg_sets() {
             let expected = if spec
@@ -155,15 +155,15 @@ impl Grader<'_> {
             if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
                 break Some(GradeOutcome::Cancelled);
             }
-            let failures = self.judge(
+            let failures = Failures::new(self.judge(
                 exercise,
                 *subject,
                 &record,
                 downloads.as_ref(),
                 expected.as_deref(),
                 &mut skipped,
-            );
-            if failures.is_empty() {
+            ));
+            let Some(failures) = failures else {
                 if *subject == Subject::Program {
                     keep_earliest(&tally.sample, number, record);
                 }
@@ -175,9 +175,8 @@ impl Grader<'_> {
                         .push((number, config.clone(), format!("passed on retry {retried}")));
                 }
                 break None;
-            }
-            let only_timing = failures.iter().all(|f| f.timing);
-            if only_timing
+            };
+            if failures.all_timing()
                 && retried < TIMING_RETRIES
                 && !slow_on_a_quiet_machine(&failures, &record)
             {
@@ -385,6 +384,7 @@ mod tests {
             id: "x".into(),
             file: PathBuf::new(),
             outcome: GradeOutcome::Passed,
+            plan: Default::default(),
             runs: 0,
             retries: Vec::new(),
             skipped: Vec::new(),

@@ -65,7 +65,7 @@ fn test_case(e: &ScoredExercise) -> TestCase {
 /// The failure's kind: the check that failed, `compile_error` or `course_error`.
 fn failure_type(e: &ScoredExercise) -> String {
     match &e.verdict.outcome {
-        GradeOutcome::Failed(run) => run.failures[0].check.to_string(),
+        GradeOutcome::Failed(run) => run.failures.first().check.to_string(),
         GradeOutcome::CompileError(_) => "compile_error".to_string(),
         _ => "course_error".to_string(),
     }

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use crate::checks::Subject;
 use crate::course::{Course, Exercise};
-use crate::grade::{DEFAULT_RUNS, GradeOutcome, Verdict};
+use crate::grade::{GradeOutcome, Verdict};
 use crate::report::terminal;
-use crate::supervise::{Line, Perturbation};
+use crate::supervise::Line;
 
 /// The longest message a report carries (Exercism's limit).
 pub const MESSAGE_LIMIT: usize = 65_535;
@@ -124,8 +124,8 @@ impl ScoredExercise<'_> {
             }
             GradeOutcome::Failed(run) => Some(format!(
                 "{}: {}",
-                run.failures[0].check,
-                one_line(&run.failures[0].rule)
+                run.failures.first().check,
+                one_line(&run.failures.first().rule)
             )),
             GradeOutcome::CourseError(m) => Some(format!("course error: {}", one_line(m))),
             GradeOutcome::Cancelled => Some(CANCELLED.to_string()),
@@ -148,13 +148,13 @@ impl ScoredExercise<'_> {
                 };
                 let mut text = format!(
                     "the {} check failed ({who}run #{}; replay: learn run {} --replay {})\n",
-                    run.failures[0].check,
+                    run.failures.first().check,
                     run.run_number,
                     self.verdict.id,
                     run.config.replay_key()
                 );
-                text.push_str(&terminal::failure_text(&run.failures[0]));
-                for other in &run.failures[1..] {
+                text.push_str(&terminal::failure_text(run.failures.first()));
+                for other in run.failures.others() {
                     text.push_str(&format!("  also: {}: {}\n", other.check, other.rule));
                 }
                 text
@@ -186,24 +186,19 @@ impl ScoredExercise<'_> {
     pub fn test_code(&self) -> String {
         let spec = &self.exercise.spec;
         let mut kinds: Vec<&str> = Vec::new();
-        for kind in spec.checks.iter().map(|c| c.kind()) {
+        for kind in spec.checks.iter().map(|c| c.kind().name()) {
             if !kinds.contains(&kind) {
                 kinds.push(kind);
             }
         }
-        let perturb: Vec<&str> = spec
-            .perturb
-            .as_deref()
-            .unwrap_or(&Perturbation::ALL[..])
-            .iter()
-            .map(|p| p.name())
-            .collect();
+        let plan = &self.verdict.plan;
+        let perturb: Vec<&str> = plan.perturbations.iter().map(|p| p.name()).collect();
         format!(
             "learn grades {}: checks {} on {} run(s) per argument set ({} argument set(s), schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
             self.verdict.file.display(),
             kinds.join(", "),
-            spec.runs.unwrap_or(DEFAULT_RUNS),
-            self.exercise.arg_sets().len(),
+            plan.runs_per_set,
+            plan.arg_sets,
             perturb.join(", ")
         )
     }

@@ -113,7 +113,7 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     if !run.record.stderr.is_empty() {
         out.push_str(&output_block("Its stderr", &run.record.stderr, 12));
     }
-    let failure = &run.failures[0];
+    let failure = run.failures.first();
     let _ = writeln!(
         out,
         "{} {} failed: {}",
@@ -143,7 +143,7 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
         v.id,
         run.config.replay_key()
     );
-    for other in &run.failures[1..] {
+    for other in run.failures.others() {
         let _ = writeln!(
             out,
             "  {} {}: {}",
@@ -250,8 +250,8 @@ pub fn verify_line(v: &Verdict) -> String {
             "{} {}  {}: {}",
             paint(BAD, "✗"),
             v.id,
-            run.failures[0].check,
-            run.failures[0].rule
+            run.failures.first().check,
+            run.failures.first().rule
         ),
         GradeOutcome::CourseError(m) => format!("{} {}  course error: {m}", paint(BAD, "✗"), v.id),
         GradeOutcome::Cancelled => format!("{} {}  cancelled", paint(NOTE, "…"), v.id),

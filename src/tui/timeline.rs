@@ -23,16 +23,6 @@ use crate::supervise::RunRecord;
 const MAX_LANES: usize = 24;
 /// Widest lane name shown.
 const MAX_NAME: usize = 18;
-/// Check kinds about order or time, under whose failures the timeline is shown.
-const ORDER_CHECKS: [&str; 7] = [
-    "before",
-    "sequence",
-    "alternation",
-    "last_line",
-    "overlap",
-    "wall_time",
-    "period",
-];
 
 /// One lane: a thread's lines, or a process's life.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +110,7 @@ pub fn under_verdict(
 }
 
 fn failed_on_order_or_time(verdict: &Verdict) -> bool {
-    matches!(&verdict.outcome, GradeOutcome::Failed(run) if run.failures.iter().any(|f| f.timing || ORDER_CHECKS.contains(&f.check)))
+    matches!(&verdict.outcome, GradeOutcome::Failed(run) if run.failures.iter().any(|f| f.timing || f.check.about_order_or_time()))
 }
 
 /// The timeline of `record`, `width` columns wide, under the heading `title`.

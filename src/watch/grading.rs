@@ -149,7 +149,7 @@ fn check(settings: &Settings, rebuilder: &Rebuilder, job: &Job, events: &Sender<
     match &first.outcome {
         GradeOutcome::Cancelled => return,
         GradeOutcome::Passed => report(Stage::FirstLook(Box::new(first))),
-        GradeOutcome::Failed(run) if run.failures.iter().all(|f| f.timing) => {
+        GradeOutcome::Failed(run) if run.failures.all_timing() => {
             report(Stage::FirstLook(Box::new(first)))
         }
         _ => return report(Stage::Final(Box::new(first))),
@@ -169,6 +169,7 @@ fn passed_before(exercise: &Exercise) -> Verdict {
         id: exercise.id.clone(),
         file: exercise.path(),
         outcome: GradeOutcome::Passed,
+        plan: Default::default(),
         runs: 0,
         retries: Vec::new(),
         skipped: Vec::new(),

@@ -128,7 +128,7 @@ fn verdict_line(verdict: &Verdict) -> String {
         }
         GradeOutcome::Failed(run) => format!(
             "  {BAD}✗ failed: {}{BAD:#} {time} · fix it and save",
-            run.failures[0].check
+            run.failures.first().check
         ),
         GradeOutcome::CourseError(_) => {
             format!("  {BAD}✗ course error{BAD:#} (not your fault: tell your teacher)")
@@ -278,7 +278,7 @@ mod tests {
 
     use super::*;
     use crate::build::CompileError;
-    use crate::checks::{Failure, Subject};
+    use crate::checks::{CheckKind, Failure, Failures, Subject};
     use crate::course::Course;
     use crate::course::manifest::ArgSet;
     use crate::grade::{FailedRun, RunConfig};
@@ -307,6 +307,7 @@ mod tests {
             id: "01_threads/spawn_join".into(),
             file: PathBuf::from("exercises/01_threads/spawn_join.rs"),
             outcome,
+            plan: Default::default(),
             runs,
             retries: Vec::new(),
             skipped: Vec::new(),
@@ -323,15 +324,16 @@ mod tests {
                 perturbation: Perturbation::OneCore,
             },
             run_number: 2,
-            failures: vec![Failure::logic(
-                "before",
+            failures: Failures::new(vec![Failure::logic(
+                CheckKind::Before,
                 "every line matching /^Thread running/ must come before every line matching /^Main done/",
                 vec![
                     "line 1: Main done.".into(),
                     "line 2: Thread running...".into(),
                 ],
                 "Wait (join) for the thread before printing `Main done.`.",
-            )],
+            )])
+            .expect("one failure"),
             record: run(&[("Main done.", 1), ("Thread running...", 2)], 3),
             retried: 0,
         }))

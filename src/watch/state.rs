@@ -434,6 +434,7 @@ mod tests {
             id: id.into(),
             file: PathBuf::new(),
             outcome,
+            plan: Default::default(),
             runs: 1,
             retries: Vec::new(),
             skipped: Vec::new(),

@@ -1,0 +1,120 @@
+//! The name of every rule a run can break: the check kinds the manifest declares
+//! (`kind = "…"`) and the rules every run obeys whatever its checks (it ends by itself, in
+//! time, within its limits). One enum, so a kind is never a string compared in five places.
+
+use std::fmt;
+
+/// A rule a run can break, named as the manifest and the reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CheckKind {
+    /// `output`: normalised stdout equals the snapshot.
+    Output,
+    /// `before`: lines of one kind come before lines of another.
+    Before,
+    /// `sequence`: one thread's lines in order.
+    Sequence,
+    /// `last_line`: the final line.
+    LastLine,
+    /// `alternation`: strict turn-taking.
+    Alternation,
+    /// `overlap`: concurrent work overlapped (timing).
+    Overlap,
+    /// `wall_time`: finished in time (timing).
+    WallTime,
+    /// `period`: a steady period without drift (timing).
+    Period,
+    /// `completion_order`: results as the work finishes (timing).
+    CompletionOrder,
+    /// `child_processes`: child processes observed.
+    ChildProcesses,
+    /// `cpu_parallelism`: CPU time over wall time (timing).
+    CpuParallelism,
+    /// `speedup`: a parallel job faster than its sequential run (timing).
+    Speedup,
+    /// `threads`: a bound on the main process's threads.
+    Threads,
+    /// `printed_pids`: printed pids are the processes observed.
+    PrintedPids,
+    /// `harness`: the grading harness of an API exercise passed.
+    Harness,
+    /// `files_saved`: every download saved with the served bytes.
+    FilesSaved,
+    /// `server_concurrency`: downloads at once, as the server saw them.
+    ServerConcurrency,
+    /// Every run: it exits with code 0 (or is killed by a signal).
+    ExitStatus,
+    /// Every run: it ends within its time limit.
+    Timeout,
+    /// Every run: it does not deadlock.
+    Deadlock,
+    /// Every run: it does not flood its output.
+    OutputFlood,
+    /// Every run: it does not fork without end.
+    ForkFlood,
+    /// Every run: it stays within its memory.
+    Memory,
+    /// Every run: it leaves no process behind.
+    Orphans,
+    /// A run stopped by `learn` itself (a newer version was saved): proves nothing.
+    Cancelled,
+}
+
+impl CheckKind {
+    /// The name the manifest and the reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::Output => "output",
+            CheckKind::Before => "before",
+            CheckKind::Sequence => "sequence",
+            CheckKind::LastLine => "last_line",
+            CheckKind::Alternation => "alternation",
+            CheckKind::Overlap => "overlap",
+            CheckKind::WallTime => "wall_time",
+            CheckKind::Period => "period",
+            CheckKind::CompletionOrder => "completion_order",
+            CheckKind::ChildProcesses => "child_processes",
+            CheckKind::CpuParallelism => "cpu_parallelism",
+            CheckKind::Speedup => "speedup",
+            CheckKind::Threads => "threads",
+            CheckKind::PrintedPids => "printed_pids",
+            CheckKind::Harness => "harness",
+            CheckKind::FilesSaved => "files_saved",
+            CheckKind::ServerConcurrency => "server_concurrency",
+            CheckKind::ExitStatus => "exit_status",
+            CheckKind::Timeout => "timeout",
+            CheckKind::Deadlock => "deadlock",
+            CheckKind::OutputFlood => "output_flood",
+            CheckKind::ForkFlood => "fork_flood",
+            CheckKind::Memory => "memory",
+            CheckKind::Orphans => "orphans",
+            CheckKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// Whether it is a rule about the order or the time of lines, under whose failure the
+    /// timeline of the run is shown.
+    pub fn about_order_or_time(self) -> bool {
+        matches!(
+            self,
+            CheckKind::Before
+                | CheckKind::Sequence
+                | CheckKind::Alternation
+                | CheckKind::LastLine
+                | CheckKind::Overlap
+                | CheckKind::WallTime
+                | CheckKind::Period
+        )
+    }
+}
+
+impl fmt::Display for CheckKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl PartialEq<&str> for CheckKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
