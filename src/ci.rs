@@ -7,7 +7,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anstream::{eprintln, print, println};
 
@@ -334,21 +333,15 @@ fn missing(exercise: &Exercise) -> Verdict {
         "error: {headline}: restore its starter with `learn reset {}` and solve it\n",
         exercise.id
     );
-    Verdict {
-        id: exercise.id.clone(),
-        file: exercise.path(),
-        outcome: GradeOutcome::CompileError(CompileError {
+    Verdict::new(
+        &exercise.id,
+        exercise.path(),
+        GradeOutcome::CompileError(CompileError {
             rendered,
             location: None,
             headline,
         }),
-        plan: Default::default(),
-        runs: 0,
-        retries: Vec::new(),
-        skipped: Vec::new(),
-        sample: None,
-        elapsed: Duration::ZERO,
-    }
+    )
 }
 
 /// `verdict` with the submission's paths written relative to it, as in the learner's

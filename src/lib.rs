@@ -10,6 +10,7 @@
 //! settings once and dispatches. The layers, and who may use whom, are in the README's
 //! Architecture section (kept so by `tests/layers.rs`).
 
+pub mod atomic;
 pub mod build;
 pub mod checks;
 pub mod ci;

@@ -60,11 +60,7 @@ impl PassedCache {
         entries.insert(id.to_string(), fingerprint.0);
         let text = toml::to_string(&entries).map_err(std::io::Error::other)?;
         std::fs::create_dir_all(self.path.parent().expect("the cache is in a folder"))?;
-        let temp = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&temp, text)?;
-        std::fs::rename(temp, &self.path)
+        crate::atomic::write(&self.path, &text)
     }
 
     /// The entries on disk; none when the file is missing or unreadable.

@@ -108,12 +108,7 @@ impl ProgressStore {
             "# The exercises you have finished, kept by `learn`. Safe to delete: `learn` then starts over.\n{}",
             toml::to_string(progress).map_err(std::io::Error::other)?
         );
-        let temp = self
-            .root
-            .join(format!("{PROGRESS_FILE}.tmp{}", std::process::id()));
-        std::fs::write(&temp, text)?;
-        File::open(&temp)?.sync_all()?;
-        std::fs::rename(&temp, self.root.join(PROGRESS_FILE))
+        crate::atomic::write(&self.root.join(PROGRESS_FILE), &text)
     }
 
     fn keep_aside(&self, path: &Path, reason: String) -> std::io::Result<Loaded> {

@@ -194,10 +194,9 @@ impl Session {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn session(done: &[&str]) -> Session {
+impl Session {
+    /// A session on this repository's course with `done` recorded (nothing is read; tests).
+    pub(crate) fn of_this_course(done: &[&str]) -> Session {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let course = Course::load(root).expect("the course loads");
         let progress = Progress {
@@ -208,6 +207,15 @@ mod tests {
             false,
             progress,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(done: &[&str]) -> Session {
+        Session::of_this_course(done)
     }
 
     #[test]

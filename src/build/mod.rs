@@ -14,6 +14,8 @@ use std::process::{Command, Stdio};
 mod probe;
 
 use cargo_metadata::Message;
+
+use crate::atomic;
 use thiserror::Error;
 
 /// One binary to build.
@@ -281,7 +283,7 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
         .join(format!("{:016x}", hasher.finish()));
     std::fs::create_dir_all(dir.join("src"))?;
     let dependencies = course_dependencies(root)?;
-    write_if_changed(
+    atomic::write_if_changed(
         &dir.join("build.rs"),
         &probe::build_script(probe::object(target_dir).as_deref()),
     )?;
@@ -298,7 +300,7 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
                     unit.source.display().to_string(),
                     harness.display().to_string()
                 );
-                write_if_changed(&wrapper, &code)?;
+                atomic::write_if_changed(&wrapper, &code)?;
                 wrapper
             }
         };
@@ -308,12 +310,12 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
             path.display().to_string()
         ));
     }
-    write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
+    atomic::write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let lock = dir.join("Cargo.lock");
     if !lock.exists()
         && let Ok(text) = std::fs::read_to_string(root.join("Cargo.lock"))
     {
-        write_if_changed(&lock, &text)?;
+        atomic::write_if_changed(&lock, &text)?;
     }
     Ok(dir)
 }
@@ -331,15 +333,6 @@ fn course_dependencies(root: &Path) -> Result<String, BuildError> {
         .unwrap_or_default();
     let section: BTreeMap<&str, toml::Table> = BTreeMap::from([("dependencies", deps)]);
     toml::to_string(&section).map_err(|e| BuildError::Manifest(e.to_string()))
-}
-
-fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
-        return Ok(());
-    }
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&temp, text)?;
-    std::fs::rename(temp, path)
 }
 
 #[cfg(test)]

@@ -53,7 +53,6 @@ impl Alternation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
     use crate::supervise::test_support::run;
 
     fn judge(lines: &[&str]) -> Outcome {
@@ -64,13 +63,7 @@ mod tests {
             ],
         };
         let record = run(&lines.iter().map(|l| (*l, 0)).collect::<Vec<_>>(), 1);
-        check.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     #[test]

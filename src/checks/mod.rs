@@ -273,3 +273,21 @@ pub(crate) fn excerpt<'a>(
     }
     out
 }
+
+#[cfg(test)]
+impl Evidence<'_> {
+    /// Judges `run` alone, as on a 2-core machine: no download server, no snapshot, no
+    /// normalisation (check tests).
+    pub(crate) fn judge_alone(
+        run: &RunRecord,
+        judge: impl FnOnce(&Evidence) -> Outcome,
+    ) -> Outcome {
+        judge(&Evidence {
+            run,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
+    }
+}

@@ -131,7 +131,6 @@ fn matching(lines: &[&str], pattern: &Pattern) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
     use crate::supervise::test_support::run;
 
     fn judge_before(lines: &[(&str, u64)]) -> Outcome {
@@ -140,13 +139,7 @@ mod tests {
             then: Pattern::new("^done").unwrap(),
         };
         let record = run(lines, 10);
-        check.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     #[test]

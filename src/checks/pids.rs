@@ -123,7 +123,6 @@ impl PrintedPids {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
     use crate::supervise::ChildSeen;
     use crate::supervise::test_support::run;
 
@@ -143,13 +142,7 @@ mod tests {
             parent: Pattern::new(r"^Parent pid (\d+)$").unwrap(),
             child: Pattern::new(r"\(pid (\d+)\)$").unwrap(),
         };
-        check.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     fn seen(outcome: Outcome) -> String {

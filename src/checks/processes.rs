@@ -177,7 +177,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::lines::normalize::Normalize;
     use crate::supervise::test_support::run;
 
     fn judge(cpu_ms: u64, machine_busy_ms: u64, perturbation: Perturbation) -> Outcome {
@@ -185,13 +184,7 @@ mod tests {
         record.cpu = Duration::from_millis(cpu_ms);
         record.machine_busy = Duration::from_millis(machine_busy_ms);
         record.perturbation = perturbation;
-        CpuParallelism { min_ratio: 1.3 }.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        Evidence::judge_alone(&record, |e| CpuParallelism { min_ratio: 1.3 }.judge(e))
     }
 
     #[test]

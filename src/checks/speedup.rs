@@ -104,7 +104,6 @@ impl Speedup {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
     use crate::supervise::Perturbation;
     use crate::supervise::test_support::run;
 
@@ -142,13 +141,7 @@ mod tests {
         record.cpu = Duration::from_millis(seq_ms + 2 * par_ms);
         record.machine_busy = Duration::from_millis(busy_ms);
         record.perturbation = perturbation;
-        check.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     #[test]

@@ -187,7 +187,6 @@ pub(crate) fn ms(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
     use crate::supervise::test_support::run;
 
     fn evidence_judge(
@@ -195,14 +194,7 @@ mod tests {
         lines: &[(&str, u64)],
         wall: u64,
     ) -> Outcome {
-        let record = run(lines, wall);
-        check(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        Evidence::judge_alone(&run(lines, wall), check)
     }
 
     #[test]

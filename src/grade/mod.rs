@@ -145,6 +145,21 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// A verdict of `outcome` on `file` before any run: nothing planned, run or skipped.
+    pub fn new(id: &str, file: PathBuf, outcome: GradeOutcome) -> Verdict {
+        Verdict {
+            id: id.to_string(),
+            file,
+            outcome,
+            plan: Plan::default(),
+            runs: 0,
+            retries: Vec::new(),
+            skipped: Vec::new(),
+            sample: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     /// Whether it passed.
     pub fn passed(&self) -> bool {
         matches!(self.outcome, GradeOutcome::Passed)
@@ -294,15 +309,8 @@ impl<'c> Grader<'c> {
             .map(Path::to_path_buf)
             .unwrap_or(file);
         let mut verdict = Verdict {
-            id: exercise.id.clone(),
-            file,
-            outcome: GradeOutcome::Passed,
             plan: self.plan_of(exercise),
-            runs: 0,
-            retries: Vec::new(),
-            skipped: Vec::new(),
-            sample: None,
-            elapsed: Duration::ZERO,
+            ..Verdict::new(&exercise.id, file, GradeOutcome::Passed)
         };
         let program_exe = built
             .get(&program)

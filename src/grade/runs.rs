@@ -380,17 +380,7 @@ mod tests {
     use std::path::PathBuf;
 
     fn no_verdict_yet() -> Verdict {
-        Verdict {
-            id: "x".into(),
-            file: PathBuf::new(),
-            outcome: GradeOutcome::Passed,
-            plan: Default::default(),
-            runs: 0,
-            retries: Vec::new(),
-            skipped: Vec::new(),
-            sample: None,
-            elapsed: Duration::ZERO,
-        }
+        Verdict::new("x", PathBuf::new(), GradeOutcome::Passed)
     }
 
     fn config() -> RunConfig {

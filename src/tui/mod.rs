@@ -8,3 +8,6 @@ pub mod progress_line;
 pub mod screen;
 pub mod text;
 pub mod timeline;
+
+/// The frames of the spinner that turns while long work goes on.
+pub const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

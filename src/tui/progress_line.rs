@@ -11,9 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::text;
-
-const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+use super::{SPINNER, text};
 
 /// What one of cargo's stderr lines says about its progress, in words, if anything:
 /// `Building [==>  ] 3/40: tokio` or `Compiling tokio v1.0`.

@@ -165,17 +165,7 @@ fn check(settings: &Settings, rebuilder: &Rebuilder, job: &Job, events: &Sender<
 
 /// The verdict on a file unchanged since it passed every check: passed, with no run made.
 fn passed_before(exercise: &Exercise) -> Verdict {
-    Verdict {
-        id: exercise.id.clone(),
-        file: exercise.path(),
-        outcome: GradeOutcome::Passed,
-        plan: Default::default(),
-        runs: 0,
-        retries: Vec::new(),
-        skipped: Vec::new(),
-        sample: None,
-        elapsed: std::time::Duration::ZERO,
-    }
+    Verdict::new(&exercise.id, exercise.path(), GradeOutcome::Passed)
 }
 
 #[cfg(test)]

@@ -13,14 +13,13 @@ use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
 use crate::progress::Status;
 use crate::report::terminal;
-use crate::tui::{text, timeline};
+use crate::tui::{SPINNER, text, timeline};
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();
 const BAD: Style = AnsiColor::Red.on_default().bold();
 const NOTE: Style = AnsiColor::Yellow.on_default();
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
-const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /// The screen: `height` lines of at most `width` cells.
 pub(crate) fn frame(state: &mut WatchState, width: usize, height: usize) -> Vec<String> {
@@ -279,40 +278,24 @@ mod tests {
     use super::*;
     use crate::build::CompileError;
     use crate::checks::{CheckKind, Failure, Failures, Subject};
-    use crate::course::Course;
     use crate::course::manifest::ArgSet;
     use crate::grade::{FailedRun, RunConfig};
-    use crate::progress::Progress;
     use crate::session::Session;
-    use crate::settings::Settings;
     use crate::supervise::Perturbation;
     use crate::supervise::test_support::run;
     use crate::tui::list::ListView;
 
     fn session(done: &[&str]) -> Session {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let course = Course::load(&root).expect("the course loads");
-        let progress = Progress {
-            done: done.iter().map(|d| d.to_string()).collect(),
-        };
-        Session::new(
-            Settings::new(course, &root.join("target/learn")),
-            false,
-            progress,
-        )
+        Session::of_this_course(done)
     }
 
     fn verdict(outcome: GradeOutcome, runs: usize) -> Verdict {
+        let file = PathBuf::from("exercises/01_threads/spawn_join.rs");
         Verdict {
-            id: "01_threads/spawn_join".into(),
-            file: PathBuf::from("exercises/01_threads/spawn_join.rs"),
-            outcome,
-            plan: Default::default(),
             runs,
-            retries: Vec::new(),
-            skipped: Vec::new(),
             sample: Some(run(&[("Thread running...", 3), ("Main done.", 4)], 5)),
             elapsed: Duration::from_millis(1500),
+            ..Verdict::new("01_threads/spawn_join", file, outcome)
         }
     }
 

@@ -417,29 +417,18 @@ impl<'a> WatchState<'a> {
 #[cfg(test)]
 mod tests {
     use std::path::PathBuf;
-    use std::time::Duration;
 
     use super::*;
     use crate::grade::GradeOutcome;
 
     fn session() -> Session {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let course = crate::course::Course::load(&root).expect("the course loads");
-        let settings = crate::settings::Settings::new(course, &root.join("target/learn"));
-        Session::new(settings, false, Default::default())
+        Session::of_this_course(&[])
     }
 
     fn verdict(id: &str, outcome: GradeOutcome) -> Verdict {
         Verdict {
-            id: id.into(),
-            file: PathBuf::new(),
-            outcome,
-            plan: Default::default(),
             runs: 1,
-            retries: Vec::new(),
-            skipped: Vec::new(),
-            sample: None,
-            elapsed: Duration::ZERO,
+            ..Verdict::new(id, PathBuf::new(), outcome)
         }
     }
 
