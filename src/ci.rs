@@ -13,7 +13,7 @@ use anstream::{eprintln, print, println};
 use crate::build::CompileError;
 use crate::course::{Course, CourseError, Exercise};
 use crate::exit::Exit;
-use crate::grade::{GradeOutcome, Grader, Source, Verdict};
+use crate::grade::{Event, GradeOutcome, Grader, Source, Verdict};
 use crate::report::scored::{ChangeKind, ProtectedChange, Scored};
 use crate::report::{github, json, junit, markdown, terminal};
 
@@ -262,7 +262,15 @@ pub fn grade(
         Vec::new()
     } else {
         eprintln!("Building {} exercise(s)…", items.len());
-        match Grader::new(&course, target_dir).grade(&items, |v| session.progress(v)) {
+        let events = |event: Event| {
+            if let Event::Verdict(v) = event {
+                session.progress(v);
+            }
+        };
+        match Grader::new(&course, target_dir)
+            .events(&events, false)
+            .grade(&items)
+        {
             Ok(verdicts) => verdicts,
             Err(e) => return usage(&e.to_string()),
         }

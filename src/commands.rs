@@ -4,13 +4,14 @@
 //! returned, never printed here: [`cli`](crate::cli) prints them once.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anstream::{eprintln, print, println};
 
 use crate::ci;
 use crate::course::Exercise;
 use crate::exit::{Error, Exit, Outcome};
-use crate::grade::{Source, Verdict};
+use crate::grade::{Event, Source, Verdict};
 use crate::progress::{Progress, Status};
 use crate::report::terminal;
 use crate::session::{CorruptProgress, Session};
@@ -157,24 +158,25 @@ pub fn verify(
         .collect();
     eprintln!("Building {} exercise(s)…", chosen.len());
     let progress = ProgressLine::start("building the exercises", settings.progress_lines);
-    let cargo = |line: &str| progress.cargo_line(line);
+    let reporting = ci::Reporting::new(options);
+    let graded = AtomicUsize::new(0);
+    let events = |event: Event| match event {
+        Event::Building(line) => progress.cargo_line(line),
+        Event::Verdict(v) => {
+            let graded = graded.fetch_add(1, Ordering::Relaxed) + 1;
+            progress.set(format!(
+                "graded {graded} of {}; grading the others",
+                chosen.len()
+            ));
+            progress.suspend(|| reporting.progress(v));
+        }
+        Event::Built | Event::FirstLook(_) => {}
+    };
     let grader = settings
         .grader()
         .runs(runs)
-        .cargo_lines(progress.is_shown().then_some(&cargo));
-    let reporting = ci::Reporting::new(options);
-    let mut graded = 0;
-    let each = |v: &Verdict| {
-        graded += 1;
-        progress.set(format!(
-            "graded {graded} of {}; grading the others",
-            chosen.len()
-        ));
-        progress.suspend(|| reporting.progress(v));
-    };
-    let verdicts = grader
-        .grade(&chosen, each)
-        .map_err(|e| Error(e.to_string()))?;
+        .events(&events, progress.is_shown());
+    let verdicts = grader.grade(&chosen).map_err(|e| Error(e.to_string()))?;
     Ok(reporting.conclude(course, &verdicts, None))
 }
 
@@ -217,13 +219,17 @@ fn grade_one(
         &format!("building {}", exercise.id),
         settings.progress_lines,
     );
-    let cargo = |line: &str| progress.cargo_line(line);
+    let events = |event: Event| {
+        if let Event::Building(line) = event {
+            progress.cargo_line(line);
+        }
+    };
     let grader = settings
         .grader()
         .replay(replay)
-        .cargo_lines(progress.is_shown().then_some(&cargo));
+        .events(&events, progress.is_shown());
     let mut verdicts = grader
-        .grade(&[(exercise, Source::Exercise)], |_| {})
+        .grade(&[(exercise, Source::Exercise)])
         .map_err(|e| Error(e.to_string()))?;
     Ok(verdicts.pop().expect("one exercise graded, one verdict"))
 }

@@ -49,7 +49,7 @@ fn grading_with_a_raised_cancel_flag_concludes_nothing() {
     let cancel = Arc::new(AtomicBool::new(true));
     let grader = Grader::new(&course, common::target_dir()).cancel(cancel);
     let verdicts = grader
-        .grade(&[(exercise, Source::Solution)], |_| {})
+        .grade(&[(exercise, Source::Solution)])
         .expect("cargo runs");
     assert!(
         matches!(verdicts[0].outcome, GradeOutcome::Cancelled),

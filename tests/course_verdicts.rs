@@ -161,7 +161,7 @@ fn grade_in_lanes(course: &Course, items: &[(&Exercise, Source)]) -> Vec<Verdict
                 scope.spawn(move || {
                     Grader::new(course, common::target_dir())
                         .jobs(JOBS)
-                        .grade(&mine, |_| {})
+                        .grade(&mine)
                         .unwrap()
                 })
             })

@@ -10,6 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
 
 mod probe;
 
@@ -68,26 +69,53 @@ pub enum BuildError {
     /// `course/Cargo.toml` is unusable.
     #[error("course/Cargo.toml: {0}")]
     Manifest(String),
+    /// The build was cancelled (a newer version of the file was saved).
+    #[error("the build was cancelled")]
+    Cancelled,
 }
 
 /// The result of building some units: each one's executable or compile error.
 pub type Built = HashMap<Unit, Result<PathBuf, CompileError>>;
 
-/// Builds `units` for the course at `root` into `target_dir`.
-pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, BuildError> {
-    cargo_build(root, target_dir, units, None)
+/// A way of building units: [`Cargo`], or watch mode's replay of the rustc commands cargo
+/// ran (which falls back to cargo). The grader builds through one, whichever it is given.
+pub trait Backend: Sync {
+    /// Builds `units`, handing each line of progress to `lines` when given; a raised `cancel`
+    /// may end it with [`BuildError::Cancelled`].
+    fn build(
+        &self,
+        units: &[Unit],
+        lines: Option<&(dyn Fn(&str) + Sync)>,
+        cancel: &AtomicBool,
+    ) -> Result<Built, BuildError>;
 }
 
-/// Like [`build`], with cargo very verbose and its progress bar on: every line cargo prints
-/// on stderr goes to `each` as it comes (`Compiling …`, `Building [==>  ] 3/40: tokio`, and
-/// `Running `ENV=… rustc …`` with the exact environment and command of every crate compiled).
-pub fn build_reporting(
-    root: &Path,
-    target_dir: &Path,
-    units: &[Unit],
-    each: &(dyn Fn(&str) + Sync),
-) -> Result<Built, BuildError> {
-    cargo_build(root, target_dir, units, Some(each))
+/// cargo, once for every unit, on the generated package of the course at `root`, into
+/// `target_dir`. With `lines`, cargo is very verbose and its progress bar on: every line it
+/// prints on stderr goes there as it comes (`Compiling …`, `Building [==>  ] 3/40: tokio`,
+/// and `Running `ENV=… rustc …`` with the exact environment and command of every crate).
+#[derive(Debug, Clone)]
+pub struct Cargo {
+    /// The course root.
+    pub root: PathBuf,
+    /// The build folder.
+    pub target_dir: PathBuf,
+}
+
+impl Backend for Cargo {
+    fn build(
+        &self,
+        units: &[Unit],
+        lines: Option<&(dyn Fn(&str) + Sync)>,
+        _cancel: &AtomicBool,
+    ) -> Result<Built, BuildError> {
+        cargo_build(&self.root, &self.target_dir, units, lines)
+    }
+}
+
+/// Builds `units` for the course at `root` into `target_dir` with [`Cargo`], quietly.
+pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, BuildError> {
+    cargo_build(root, target_dir, units, None)
 }
 
 fn cargo_build(

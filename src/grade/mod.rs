@@ -13,10 +13,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+mod events;
 mod runs;
 mod schedule;
 
-use crate::build::{self, CompileError, Unit};
+pub use events::{Event, Events};
+
+use crate::build::{self, Backend, BuildError, CompileError, Unit};
 use crate::checks::{Failures, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Course, Exercise};
@@ -190,7 +193,9 @@ pub struct Grader<'c> {
     runs: Option<u32>,
     first_only: bool,
     cancel: Option<Arc<AtomicBool>>,
-    cargo_lines: Option<&'c (dyn Fn(&str) + Sync)>,
+    events: Option<Events<'c>>,
+    build_lines: bool,
+    backend: Option<&'c dyn Backend>,
     gate: schedule::Gate,
 }
 
@@ -208,7 +213,9 @@ impl<'c> Grader<'c> {
             runs: None,
             first_only: false,
             cancel: None,
-            cargo_lines: None,
+            events: None,
+            build_lines: false,
+            backend: None,
             gate: schedule::Gate::new(jobs),
         }
     }
@@ -234,13 +241,6 @@ impl<'c> Grader<'c> {
         self
     }
 
-    /// Makes only the first planned run (the first argument set, the first perturbation): a
-    /// quick first look. `Passed` then means that this one run passed, not the exercise.
-    pub fn first_run(mut self) -> Self {
-        self.first_only = true;
-        self
-    }
-
     /// Stops grading as soon as `flag` is raised: a run in progress is killed and the
     /// outcome is [`GradeOutcome::Cancelled`].
     pub fn cancel(mut self, flag: Arc<AtomicBool>) -> Self {
@@ -248,29 +248,77 @@ impl<'c> Grader<'c> {
         self
     }
 
-    /// Hands every line cargo prints on stderr to `each` as it comes (progress, and the
-    /// rustc command of every crate compiled), instead of keeping cargo quiet.
-    pub fn cargo_lines(mut self, each: Option<&'c (dyn Fn(&str) + Sync)>) -> Self {
-        self.cargo_lines = each;
+    /// Sends what grading tells as it goes to `sink`; with `build_lines`, every line the
+    /// build prints too ([`Event::Building`]: cargo is then very verbose, which watch mode
+    /// needs to replay its rustc commands), instead of keeping it quiet.
+    pub fn events(mut self, sink: Events<'c>, build_lines: bool) -> Self {
+        self.events = Some(sink);
+        self.build_lines = build_lines;
         self
     }
 
-    /// Grades `items` in order, building all of them first in one cargo invocation, and calls
-    /// `each` with every verdict as soon as it is known.
-    pub fn grade(
-        &self,
-        items: &[(&Exercise, Source)],
-        mut each: impl FnMut(&Verdict),
-    ) -> Result<Vec<Verdict>, build::BuildError> {
+    /// Builds with `backend` instead of cargo (watch mode's replay of rustc commands).
+    pub fn backend(mut self, backend: &'c dyn Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    fn emit(&self, event: Event<'_>) {
+        if let Some(sink) = self.events {
+            sink(event);
+        }
+    }
+
+    /// Grades `items` in order, building all of them first in one build, and sends every
+    /// verdict as soon as it is known ([`Event::Verdict`], in order).
+    pub fn grade(&self, items: &[(&Exercise, Source)]) -> Result<Vec<Verdict>, BuildError> {
         let built = self.build(items)?;
         let grade_one = |i: usize| self.grade_built(items[i].0, &items[i].1, &built);
         Ok(schedule::in_order(items.len(), self.jobs, grade_one, |v| {
-            each(v)
+            self.emit(Event::Verdict(v))
         }))
     }
 
-    /// Builds every binary `items` need, in one cargo invocation.
-    pub fn build(&self, items: &[(&Exercise, Source)]) -> Result<build::Built, build::BuildError> {
+    /// Grades one exercise in two stages, as watch mode shows it: after the build, one
+    /// unperturbed run is judged first; when it settles the verdict (a compile error, a
+    /// course error, a broken logic rule: grading would stop at the same place) that is the
+    /// verdict, otherwise it is sent as [`Event::FirstLook`] and every run is made.
+    pub fn grade_in_stages(
+        &self,
+        exercise: &Exercise,
+        source: &Source,
+    ) -> Result<Verdict, BuildError> {
+        let built = self.build(&[(exercise, source.clone())])?;
+        if self.cancelled() {
+            return Err(BuildError::Cancelled);
+        }
+        let first = Grader {
+            course: self.course,
+            target_dir: self.target_dir.clone(),
+            cores: self.cores,
+            jobs: self.jobs,
+            replay: self.replay.clone(),
+            runs: self.runs,
+            first_only: true,
+            cancel: self.cancel.clone(),
+            events: None,
+            build_lines: false,
+            backend: self.backend,
+            gate: schedule::Gate::new(self.jobs),
+        }
+        .grade_built(exercise, source, &built);
+        match &first.outcome {
+            GradeOutcome::Passed => self.emit(Event::FirstLook(&first)),
+            GradeOutcome::Failed(run) if run.failures.all_timing() => {
+                self.emit(Event::FirstLook(&first))
+            }
+            _ => return Ok(first),
+        }
+        Ok(self.grade_built(exercise, source, &built))
+    }
+
+    /// Builds every binary `items` need, in one build.
+    pub fn build(&self, items: &[(&Exercise, Source)]) -> Result<build::Built, BuildError> {
         let all: Vec<Unit> = items
             .iter()
             .flat_map(|(e, s)| {
@@ -278,10 +326,20 @@ impl<'c> Grader<'c> {
                 std::iter::once(program).chain(harness)
             })
             .collect();
-        match self.cargo_lines {
-            Some(each) => build::build_reporting(&self.course.root, &self.target_dir, &all, each),
-            None => build::build(&self.course.root, &self.target_dir, &all),
-        }
+        let cargo = build::Cargo {
+            root: self.course.root.clone(),
+            target_dir: self.target_dir.clone(),
+        };
+        let backend = self.backend.unwrap_or(&cargo);
+        let lines = |line: &str| self.emit(Event::Building(line));
+        let never = AtomicBool::new(false);
+        let built = backend.build(
+            &all,
+            self.build_lines.then_some(&lines),
+            self.cancel.as_deref().unwrap_or(&never),
+        )?;
+        self.emit(Event::Built);
+        Ok(built)
     }
 
     /// What grading `exercise` plans with this grader's settings.
@@ -336,10 +394,7 @@ impl<'c> Grader<'c> {
     /// argument sets, in order: what the course's snapshots hold for the solutions. The
     /// exercises run [`Grader::jobs`] at once (outputs are normalised, so neighbours cannot
     /// change them).
-    pub fn outputs(
-        &self,
-        items: &[(&Exercise, Source)],
-    ) -> Result<Vec<SampleOutput>, build::BuildError> {
+    pub fn outputs(&self, items: &[(&Exercise, Source)]) -> Result<Vec<SampleOutput>, BuildError> {
         let units: Vec<Unit> = items.iter().map(|(e, s)| self.units(e, s).0).collect();
         let built = build::build(&self.course.root, &self.target_dir, &units)?;
         let outputs_of = |i: usize| {

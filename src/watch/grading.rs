@@ -4,11 +4,15 @@
 //! A new check cancels the one in progress (its runs are killed, its reports ignored), and
 //! only the newest of several queued checks runs. Each check goes:
 //!
-//! 1. build: rustc replayed directly (`rebuild`), or cargo when no command is known yet;
+//! 1. build: rustc replayed directly (`rebuild`, a build backend of its own), or cargo when no
+//!    command is known yet;
 //! 2. one unperturbed run, judged: a compile error, a course error or a broken logic rule is
 //!    the verdict already (grading would stop at the same place); otherwise it is shown as a
 //!    first look, never as a pass;
 //! 3. every run grading makes (perturbed schedules, retries of timing rules): the verdict.
+//!
+//! The stages are the engine's ([`Grader::grade_in_stages`](crate::grade::Grader::grade_in_stages));
+//! this worker turns its events into reports for the screen.
 //!
 //! A file unchanged since it passed every check (see [`PassedCache`]) is not built or run
 //! again: its verdict is that it passed, with no run made.
@@ -18,10 +22,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::Event;
-use super::rebuild::{Rebuilder, Rebuilt};
-use crate::build::Unit;
+use super::rebuild::Rebuilder;
+use crate::build::BuildError;
 use crate::course::Exercise;
-use crate::grade::{GradeOutcome, Source, Verdict};
+use crate::grade::{self, GradeOutcome, Source, Verdict};
 use crate::passed::{Fingerprint, PassedCache};
 use crate::settings::Settings;
 use crate::tui::progress_line::describe_cargo_line;
@@ -119,42 +123,26 @@ fn check(settings: &Settings, rebuilder: &Rebuilder, job: &Job, events: &Sender<
     {
         return report(Stage::Final(Box::new(passed_before(&job.exercise))));
     }
-    let grader = || settings.grader().cancel(Arc::clone(&job.cancel));
-    let items = [(&job.exercise, Source::Exercise)];
-    let (program, harness) = grader().units(&job.exercise, &Source::Exercise);
-    let units: Vec<Unit> = std::iter::once(program).chain(harness).collect();
-    let built = match rebuilder.rebuild(&units, &job.cancel) {
-        Rebuilt::Built(built) => built,
-        Rebuilt::Cancelled => return,
-        Rebuilt::Unknown => {
-            let cargo = |line: &str| {
-                rebuilder.observe(line);
-                if let Some(what) = describe_cargo_line(line) {
-                    report(Stage::Building(what));
-                }
-            };
-            match grader().cargo_lines(Some(&cargo)).build(&items) {
-                Ok(built) => built,
-                Err(e) => return report(Stage::Failed(e.to_string())),
+    let events = |event: grade::Event| match event {
+        grade::Event::Building(line) => {
+            if let Some(what) = describe_cargo_line(line) {
+                report(Stage::Building(what));
             }
         }
+        grade::Event::Built => report(Stage::Building("running it once".into())),
+        grade::Event::FirstLook(first) => report(Stage::FirstLook(Box::new(first.clone()))),
+        grade::Event::Verdict(_) => {}
     };
-    if job.cancel.load(Ordering::Relaxed) {
-        return;
-    }
-    report(Stage::Building("running it once".into()));
-    let first = grader()
-        .first_run()
-        .grade_built(&job.exercise, &Source::Exercise, &built);
-    match &first.outcome {
-        GradeOutcome::Cancelled => return,
-        GradeOutcome::Passed => report(Stage::FirstLook(Box::new(first))),
-        GradeOutcome::Failed(run) if run.failures.all_timing() => {
-            report(Stage::FirstLook(Box::new(first)))
-        }
-        _ => return report(Stage::Final(Box::new(first))),
-    }
-    let verdict = grader().grade_built(&job.exercise, &Source::Exercise, &built);
+    let grader = settings
+        .grader()
+        .cancel(Arc::clone(&job.cancel))
+        .backend(rebuilder)
+        .events(&events, true);
+    let verdict = match grader.grade_in_stages(&job.exercise, &Source::Exercise) {
+        Ok(verdict) => verdict,
+        Err(BuildError::Cancelled) => return,
+        Err(e) => return report(Stage::Failed(e.to_string())),
+    };
     if let Some(fingerprint) = fingerprint.filter(|_| verdict.passed()) {
         let _ = cache.record(&job.exercise.id, fingerprint);
     }

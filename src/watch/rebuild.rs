@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use cargo_metadata::diagnostic::{Diagnostic, DiagnosticLevel};
 
-use crate::build::{self, Built, Unit};
+use crate::build::{self, Backend, BuildError, Built, Unit};
 
 /// Error codes that mean the dependencies moved, not that the learner's code is wrong:
 /// can't find crate, possibly newer version, multiple candidates, incompatible rustc.
@@ -36,6 +36,30 @@ pub(crate) enum Rebuilt {
     /// Some unit has no known command, or its replay failed for reasons of its own: build
     /// with cargo.
     Unknown,
+}
+
+impl Backend for Rebuilder {
+    fn build(
+        &self,
+        units: &[Unit],
+        lines: Option<&(dyn Fn(&str) + Sync)>,
+        cancel: &AtomicBool,
+    ) -> Result<Built, BuildError> {
+        match self.rebuild(units, cancel) {
+            Rebuilt::Built(built) => Ok(built),
+            Rebuilt::Cancelled => Err(BuildError::Cancelled),
+            Rebuilt::Unknown => {
+                // cargo very verbose, whoever listens: its rustc commands are the replays.
+                let observe = |line: &str| {
+                    self.observe(line);
+                    if let Some(lines) = lines {
+                        lines(line);
+                    }
+                };
+                self.cargo.build(units, Some(&observe), cancel)
+            }
+        }
+    }
 }
 
 /// A rustc command as cargo ran it.
@@ -91,8 +115,10 @@ fn is_env_name(word: &str) -> bool {
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
-/// The rustc commands seen so far, by crate name.
+/// The rustc commands seen so far, by crate name; a build [`Backend`] that replays them, and
+/// builds with cargo (recording the commands anew) when it cannot.
 pub(crate) struct Rebuilder {
+    cargo: build::Cargo,
     root: PathBuf,
     out_dir: PathBuf,
     calls: Mutex<HashMap<String, RustcCall>>,
@@ -107,6 +133,10 @@ impl Rebuilder {
     /// A rebuilder for the course at `root`, writing under `target_dir/watch/`.
     pub(crate) fn new(root: &Path, target_dir: &Path) -> Rebuilder {
         Rebuilder {
+            cargo: build::Cargo {
+                root: root.to_path_buf(),
+                target_dir: target_dir.to_path_buf(),
+            },
             root: root.to_path_buf(),
             out_dir: target_dir.join("watch"),
             calls: Mutex::new(HashMap::new()),
