@@ -147,8 +147,14 @@ impl<'o> Reporting<'o> {
         if let Some(changes) = changes {
             print!("{}", protected_list(changes));
         }
+        let not_judged = match scored.not_judged() {
+            0 => String::new(),
+            n => format!(
+                " ({n} of them not judged: no rule broken, but the machine was too busy to judge one; no points until judged)"
+            ),
+        };
         println!(
-            "\n{} passed, {} failed",
+            "\n{} passed, {} failed{not_judged}",
             scored.passed(),
             verdicts.len() - scored.passed()
         );

@@ -12,22 +12,9 @@ mod common;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use common::{fixtures, named_rejections, not_judged_for_want_of_a_second_core, rejected_by};
 use learn::course::{Course, Exercise};
-use learn::grade::{GradeOutcome, Grader, Source, Verdict};
-
-/// What rejected a verdict: the kinds of every rule the failing run broke (the report names
-/// them all), `compile`, or `course error`.
-fn rejected_by(verdict: &Verdict) -> Option<Vec<String>> {
-    match &verdict.outcome {
-        GradeOutcome::Passed => None,
-        GradeOutcome::CompileError(_) => Some(vec!["compile".into()]),
-        GradeOutcome::Failed(run) => {
-            Some(run.failures.iter().map(|f| f.check.to_string()).collect())
-        }
-        GradeOutcome::CourseError(e) => Some(vec![format!("course error: {e}")]),
-        GradeOutcome::Cancelled => Some(vec!["cancelled".into()]),
-    }
-}
+use learn::grade::{Grader, Source, Verdict};
 
 /// Why each starter must fail: the lesson of the exercise.
 const STARTER_FAILS_BY: &[(&str, &[&str])] = &[
@@ -62,27 +49,6 @@ const STARTER_FAILS_BY: &[(&str, &[&str])] = &[
     ("08_parallelism/benchmark", &["overlap", "speedup"]),
     ("09_async/async_sleepers", &["overlap", "wall_time"]),
 ];
-
-/// The checks that need free cores to judge: a grader on a busy machine skips them, saying so,
-/// instead of failing or passing silently.
-const NEED_FREE_CORES: [&str; 2] = ["cpu_parallelism", "speedup"];
-
-/// Whether a verdict that passed said it could not judge one of `kinds` (those of them that
-/// need free cores) because other work held the cores: the grader's promise on a busy
-/// machine. The tests accept it for those kinds, and only for them.
-fn not_judged_for_lack_of_cores(verdict: &Verdict, kinds: &[&str]) -> bool {
-    let busy = |kind: &&str| {
-        verdict
-            .skipped
-            .iter()
-            .any(|s| s.starts_with(&format!("{kind}: the machine was busy")))
-    };
-    verdict.passed()
-        && kinds
-            .iter()
-            .filter(|k| NEED_FREE_CORES.contains(k))
-            .any(busy)
-}
 
 /// The groups of programs this file grades.
 #[derive(Clone, Copy, PartialEq)]
@@ -182,6 +148,7 @@ fn group(wanted: Group) -> impl Iterator<Item = &'static Graded> {
 #[test]
 fn every_solution_passes_every_check() {
     let failed: Vec<_> = group(Group::Solution)
+        .filter(|(.., v)| !not_judged_for_want_of_a_second_core(v))
         .filter_map(|(.., v)| rejected_by(v).map(|why| format!("{}: {why:?}", v.id)))
         .collect();
     assert!(failed.is_empty(), "solutions rejected: {failed:#?}");
@@ -194,7 +161,7 @@ fn every_starter_fails_for_its_lesson() {
             .iter()
             .find(|(id, _)| *id == verdict.id)
             .unwrap_or_else(|| panic!("add {} to STARTER_FAILS_BY", verdict.id));
-        if not_judged_for_lack_of_cores(verdict, expected) {
+        if not_judged_for_want_of_a_second_core(verdict) {
             continue;
         }
         let why =
@@ -207,30 +174,6 @@ fn every_starter_fails_for_its_lesson() {
     }
 }
 
-/// Fixtures under tests/fixtures/KIND/CHAPTER/NAME/*.rs for the exercises of the course, with
-/// the first line of each.
-fn fixtures(kind: &str) -> Vec<(String, PathBuf, String)> {
-    let course = common::course();
-    let mut found = Vec::new();
-    for exercise in &course.exercises {
-        let dir = common::root()
-            .join("tests/fixtures")
-            .join(kind)
-            .join(&exercise.id);
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let first = std::fs::read_to_string(entry.path())
-                .unwrap()
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string();
-            found.push((exercise.id.clone(), entry.path(), first));
-        }
-    }
-    found.sort();
-    found
-}
-
 #[test]
 fn every_wrong_fixture_is_rejected_by_the_rule_it_names() {
     assert!(
@@ -238,14 +181,13 @@ fn every_wrong_fixture_is_rejected_by_the_rule_it_names() {
         "at least one wrong fixture per exercise"
     );
     for (_, path, first, verdict) in group(Group::Wrong) {
-        let named = first.strip_prefix("// rejected-by: ").unwrap_or_else(|| {
+        let named = named_rejections(first).unwrap_or_else(|| {
             panic!(
                 "{}: first line must be `// rejected-by: KIND`",
                 path.display()
             )
         });
-        let named: Vec<&str> = named.split('|').map(str::trim).collect();
-        if not_judged_for_lack_of_cores(verdict, &named) {
+        if not_judged_for_want_of_a_second_core(verdict) {
             continue;
         }
         let why = rejected_by(verdict).unwrap_or_else(|| panic!("{} was accepted", path.display()));

@@ -1,143 +1,224 @@
-//! The grader's promise on a busy machine: the solutions of the exercises most exposed to
-//! timing and scheduling (Tick, Ping/Pong, odd/even, BankAccount, transfer, the thread pool,
-//! the processes, the downloads) pass 20 runs in a row, every check judged on every run, while
-//! another process keeps every core busy.
+//! The grader's promise on a busy machine: the verdict is the one an idle machine gives. With
+//! 4 busy processes per core beside the grader, every solution and every alternative solution
+//! of the course passes, every check judged (the timing-sensitive ones 20 runs in a row), every
+//! known-wrong fixture is still rejected by the rule it names, and the sequential starter of
+//! `08_parallelism/cpu_threads` fails `cpu_parallelism` for its lesson.
+//!
+//! `LEARN_HEAVY_LOAD=1` adds the slower levels: 8 busy processes per core, and everything
+//! (grader, programs, load) on one core, where only the rules that need two cores may be left
+//! not judged, and are said to be.
 
 mod common;
 
-use std::process::{Child, Command};
-use std::time::Duration;
+use std::time::Instant;
 
-use learn::grade::{GradeOutcome, Grader, Source};
+use common::{Load, fixtures, named_rejections, rejected_by};
+use learn::course::{Course, Exercise};
+use learn::grade::{GradeOutcome, Grader, Source, Verdict};
 
-/// The exercises the promise is tested on.
-const EXPOSED: [&str; 11] = [
-    "02_coordination/tick",
+/// Busy processes per core of the default level.
+const LOAD_PER_CORE: usize = 4;
+/// Busy processes per core of the heavy level (`LEARN_HEAVY_LOAD=1`).
+const HEAVY_LOAD_PER_CORE: usize = 8;
+
+/// Runs of every argument set of the timing-sensitive exercises.
+const TIMING_RUNS: u32 = 20;
+/// Runs of every argument set of the others (and of the CPU-bound ones, whose runs last
+/// seconds): one of each schedule.
+const OTHER_RUNS: u32 = 3;
+
+/// The check kinds whose verdict a late wake-up could move: exercises with one are run
+/// [`TIMING_RUNS`] times.
+const TIMING_KINDS: [&str; 6] = [
+    "overlap",
+    "wall_time",
+    "period",
+    "completion_order",
+    "child_processes",
+    "server_concurrency",
+];
+
+/// Exercises run [`TIMING_RUNS`] times whatever their checks: turn-taking and API harnesses
+/// under stress, the most exposed to scheduling.
+const SCHEDULE_EXPOSED: [&str; 5] = [
     "02_coordination/ping_pong",
     "02_coordination/odd_even",
     "03_shared_state/bank_account",
     "03_shared_state/transfer",
     "05_pools/thread_pool_squares",
-    "06_processes/spawn_process",
-    "06_processes/factorials",
-    "06_processes/process_pool",
-    "07_io_bound/download_files",
-    "07_io_bound/bounded_downloads",
 ];
 
-/// Runs of every argument set.
-const RUNS: u32 = 20;
-
-/// Another process per core, each spinning for as long as the test lasts.
-struct Load(Vec<Child>);
-
-impl Load {
-    fn on_every_core() -> Load {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Load(
-            (0..cores)
-                .map(|_| {
-                    Command::new("sh")
-                        .args(["-c", "while :; do :; done"])
-                        .spawn()
-                        .expect("sh starts")
-                })
-                .collect(),
-        )
-    }
-
-    /// CPU time the load has used so far.
-    fn cpu_time(&self) -> Duration {
-        let ticks: u64 = self
-            .0
-            .iter()
-            .filter_map(|c| std::fs::read_to_string(format!("/proc/{}/stat", c.id())).ok())
-            .map(|stat| {
-                let fields: Vec<&str> = stat
-                    .rsplit_once(')')
-                    .map_or("", |(_, rest)| rest)
-                    .split_whitespace()
-                    .collect();
-                fields
-                    .get(11)
-                    .and_then(|t| t.parse::<u64>().ok())
-                    .unwrap_or(0)
-                    + fields
-                        .get(12)
-                        .and_then(|t| t.parse::<u64>().ok())
-                        .unwrap_or(0)
-            })
-            .sum();
-        Duration::from_millis(ticks * 10)
-    }
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-#[test]
-fn exposed_solutions_pass_20_runs_in_a_row_while_every_core_is_busy() {
-    let course = common::course();
-    let items: Vec<_> = EXPOSED
+/// How an exercise is run under load: 20 times when timing decides its verdict, 3 times
+/// when it computes for seconds (its CPU checks judge from structure) or nothing is timed.
+fn runs_for(exercise: &Exercise) -> u32 {
+    let timed = exercise
+        .spec
+        .checks
         .iter()
-        .map(|id| {
-            (
-                course.exercise(id).expect("an exercise of the course"),
-                Source::Solution,
-            )
-        })
+        .any(|c| TIMING_KINDS.contains(&c.kind().name()));
+    let cpu_bound = exercise
+        .spec
+        .checks
+        .iter()
+        .any(|c| c.measures_cpu() || c.kind() == "cpu_parallelism");
+    if (timed || SCHEDULE_EXPOSED.contains(&exercise.id.as_str())) && !cpu_bound {
+        TIMING_RUNS
+    } else {
+        OTHER_RUNS
+    }
+}
+
+/// What is graded, and what it must come to.
+#[derive(Clone)]
+enum Expect {
+    /// Pass, every check judged.
+    Pass,
+    /// Rejected by one of these rules.
+    RejectedBy(Vec<String>),
+}
+
+/// One program to grade.
+struct Item<'c> {
+    exercise: &'c Exercise,
+    source: Source,
+    runs: Option<u32>,
+    expect: Expect,
+    name: String,
+}
+
+/// Every solution and alternative (expected to pass, each with [`runs_for`] runs), every
+/// wrong fixture and the sequential starter of cpu_threads (each graded once as the manifest
+/// says, expected rejected by the rule it names).
+fn plan(course: &Course) -> Vec<Item<'_>> {
+    let mut items = Vec::new();
+    for exercise in &course.exercises {
+        items.push(Item {
+            exercise,
+            source: Source::Solution,
+            runs: Some(runs_for(exercise)),
+            expect: Expect::Pass,
+            name: format!("the solution of {}", exercise.id),
+        });
+    }
+    for (id, path, _) in fixtures("alt") {
+        let exercise = course.exercise(&id).expect("an exercise of the course");
+        items.push(Item {
+            exercise,
+            source: Source::File(path.clone()),
+            runs: Some(runs_for(exercise)),
+            expect: Expect::Pass,
+            name: path.display().to_string(),
+        });
+    }
+    for (id, path, first) in fixtures("wrong") {
+        let named = named_rejections(&first)
+            .unwrap_or_else(|| panic!("{}: no `// rejected-by:` line", path.display()));
+        items.push(Item {
+            exercise: course.exercise(&id).expect("an exercise of the course"),
+            source: Source::File(path.clone()),
+            runs: None,
+            expect: Expect::RejectedBy(named.into_iter().map(String::from).collect()),
+            name: path.display().to_string(),
+        });
+    }
+    items.push(Item {
+        exercise: course
+            .exercise(CPU_THREADS)
+            .expect("an exercise of the course"),
+        source: Source::Starter,
+        runs: None,
+        expect: Expect::RejectedBy(vec!["cpu_parallelism".into()]),
+        name: format!("the starter of {CPU_THREADS}"),
+    });
+    items
+}
+
+/// The exercise whose sequential starter must fail from structure at load.
+const CPU_THREADS: &str = "08_parallelism/cpu_threads";
+
+/// Grades `items` beside `load`, and returns every verdict with the time it took.
+fn grade_beside(course: &Course, items: &[Item], load: &Load) -> Vec<Verdict> {
+    let grader = Grader::new(course, common::target_dir());
+    let all: Vec<(&Exercise, Source)> = items
+        .iter()
+        .map(|i| (i.exercise, i.source.clone()))
         .collect();
-    let grader = Grader::new(&course, common::target_dir()).runs(Some(RUNS));
-    grader.build(&items).expect("cargo runs");
-
-    let load = Load::on_every_core();
-    let started = std::time::Instant::now();
-    let verdicts = grader.grade(&items).expect("cargo runs");
-    let (elapsed, load_cpu) = (started.elapsed(), load.cpu_time());
-    drop(load);
-
-    assert!(
-        load_cpu.as_secs_f64() > elapsed.as_secs_f64() * 0.5,
-        "the load kept the cores busy: {load_cpu:?} of CPU in {elapsed:?}"
+    grader.build(&all).expect("cargo runs");
+    let started = Instant::now();
+    let mut by_runs: Vec<Option<u32>> = items.iter().map(|i| i.runs).collect();
+    by_runs.sort();
+    by_runs.dedup();
+    let mut verdicts: Vec<Option<Verdict>> = items.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let lanes: Vec<_> = by_runs
+            .iter()
+            .map(|&runs| {
+                let mine: Vec<usize> = (0..items.len())
+                    .filter(|&i| items[i].runs == runs)
+                    .collect();
+                let graded: Vec<(&Exercise, Source)> =
+                    mine.iter().map(|&i| all[i].clone()).collect();
+                scope.spawn(move || {
+                    let grader = Grader::new(course, common::target_dir()).runs(runs);
+                    let verdicts = grader.grade(&graded).expect("cargo runs");
+                    mine.into_iter().zip(verdicts).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for lane in lanes {
+            for (i, verdict) in lane.join().expect("a grading lane") {
+                verdicts[i] = Some(verdict);
+            }
+        }
+    });
+    let elapsed = started.elapsed();
+    load.assert_it_loaded(elapsed);
+    eprintln!(
+        "graded {} programs beside the load in {elapsed:.1?}",
+        items.len()
     );
-    for verdict in &verdicts {
-        let exercise = course.exercise(&verdict.id).unwrap();
-        let planned = exercise.arg_sets().len() * RUNS as usize;
-        let why = match &verdict.outcome {
-            GradeOutcome::Passed => None,
-            GradeOutcome::Failed(run) => Some(format!(
-                "run {} ({}) broke {:?}",
-                run.run_number,
-                run.config.replay_key(),
-                run.failures
-                    .iter()
-                    .map(|f| (f.check, &f.seen))
-                    .collect::<Vec<_>>()
+    verdicts.into_iter().map(|v| v.expect("graded")).collect()
+}
+
+/// Every way the verdicts differ from what an idle machine gives; `one_core`: the rules that
+/// need two cores may be not judged (and only them).
+fn differences(items: &[Item], verdicts: &[Verdict], one_core: bool) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (item, verdict) in items.iter().zip(verdicts) {
+        if one_core && two_cores_wanted(verdict) {
+            continue;
+        }
+        let why = rejected_by(verdict);
+        match (&item.expect, why) {
+            (Expect::Pass, None) => {
+                let planned = item.exercise.arg_sets().len() * item.runs.unwrap_or(1) as usize;
+                if verdict.runs < planned {
+                    wrong.push(format!(
+                        "{}: {} runs made, {planned} planned",
+                        item.name, verdict.runs
+                    ));
+                }
+            }
+            (Expect::Pass, Some(why)) => wrong.push(format!(
+                "{} was rejected under load by {why:?}: {}",
+                item.name,
+                failure_detail(verdict)
             )),
-            other => Some(format!("{other:?}")),
-        };
-        assert_eq!(
-            why, None,
-            "the solution of {} failed under load",
-            verdict.id
-        );
-        assert!(
-            verdict.runs >= planned,
-            "{}: {} runs made, {planned} planned",
-            verdict.id,
-            verdict.runs
-        );
-        // Retries are the grader working as designed on a busy machine; shown, not failed.
+            (Expect::RejectedBy(named), Some(why)) if why.iter().any(|w| named.contains(w)) => {
+                if item.name.contains("starter") {
+                    starter_says_why(verdict, &mut wrong);
+                }
+            }
+            (Expect::RejectedBy(named), why) => wrong.push(format!(
+                "{} was {} under load, not rejected by {named:?}",
+                item.name,
+                why.map_or("accepted".to_string(), |w| format!("rejected by {w:?}"))
+            )),
+        }
         if !verdict.retries.is_empty() {
             eprintln!(
                 "{}: {} run(s) passed on a retry: {:?}",
-                verdict.id,
+                item.name,
                 verdict.retries.len(),
                 verdict
                     .retries
@@ -147,4 +228,101 @@ fn exposed_solutions_pass_20_runs_in_a_row_while_every_core_is_busy() {
             );
         }
     }
+    wrong
+}
+
+/// The sequential starter of cpu_threads must be told why, from structure: the threads that
+/// counted lived one after another (or the counting was all on one thread).
+fn starter_says_why(verdict: &Verdict, wrong: &mut Vec<String>) {
+    let GradeOutcome::Failed(run) = &verdict.outcome else {
+        return;
+    };
+    let seen = run.failures.first().seen.join("\n");
+    if !(seen.contains("one after another") || seen.contains("all on one thread")) {
+        wrong.push(format!(
+            "the starter of {CPU_THREADS} failed without saying why: {seen}"
+        ));
+    }
+}
+
+/// Whether a verdict is not judged only for rules that need two cores (on one core).
+fn two_cores_wanted(verdict: &Verdict) -> bool {
+    matches!(verdict.outcome, GradeOutcome::NotJudged)
+        && verdict
+            .skipped
+            .iter()
+            .all(|n| n.starts_with("cpu_parallelism: only 1 core"))
+}
+
+/// The rules and what was seen of a failed verdict, for a test's message.
+fn failure_detail(verdict: &Verdict) -> String {
+    match &verdict.outcome {
+        GradeOutcome::Failed(run) => format!(
+            "run {} ({}) broke {:?}",
+            run.run_number,
+            run.config.replay_key(),
+            run.failures
+                .iter()
+                .map(|f| (f.check, &f.seen))
+                .collect::<Vec<_>>()
+        ),
+        GradeOutcome::NotJudged => format!("not judged: {:?}", verdict.skipped),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Grades the whole plan beside `per_core` busy processes per core and asserts the verdicts
+/// are an idle machine's.
+fn verdicts_hold_beside(per_core: usize, one_core: bool) {
+    let course = common::course();
+    let items = plan(&course);
+    let load = Load::per_core(per_core);
+    let verdicts = grade_beside(&course, &items, &load);
+    drop(load);
+    let wrong = differences(&items, &verdicts, one_core);
+    assert!(
+        wrong.is_empty(),
+        "beside {per_core} busy processes per core{}, verdicts moved:\n{}",
+        if one_core { " on one core" } else { "" },
+        wrong.join("\n")
+    );
+}
+
+/// Whether the slower levels were asked for.
+fn heavy() -> bool {
+    std::env::var_os("LEARN_HEAVY_LOAD").is_some_and(|v| v == "1")
+}
+
+#[test]
+fn verdicts_beside_4_busy_processes_per_core_are_an_idle_machines() {
+    verdicts_hold_beside(LOAD_PER_CORE, false);
+    if heavy() {
+        verdicts_hold_beside(HEAVY_LOAD_PER_CORE, false);
+        // Pinned before any thread or process is started: the grader's threads, the programs
+        // and the load inherit the one core.
+        pin_this_thread_to_the_first_core();
+        verdicts_hold_beside(LOAD_PER_CORE, true);
+    }
+}
+
+/// Pins the calling thread to the first core it may use.
+fn pin_this_thread_to_the_first_core() {
+    // SAFETY: sched_getaffinity and sched_setaffinity read and write the zeroed cpu_set_t of
+    // the size given, for the calling thread (pid 0).
+    let pinned = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set);
+        let first = (0..libc::CPU_SETSIZE as usize)
+            .find(|&cpu| libc::CPU_ISSET(cpu, &set))
+            .unwrap_or(0);
+        let mut one: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(first, &mut one);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &one)
+    };
+    assert_eq!(pinned, 0, "the test could pin itself to one core");
+    assert_eq!(
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        1,
+        "pinned"
+    );
 }

@@ -14,7 +14,7 @@ impl FilesSaved {
     /// Judges the saved files.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let Some(report) = evidence.downloads else {
-            return Outcome::Skip("no download server for this exercise".into());
+            return Outcome::NotJudged("no download server for this exercise".into());
         };
         let problems: Vec<String> = report
             .files
@@ -48,7 +48,7 @@ impl ServerConcurrency {
     /// Judges the concurrency the server saw.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let Some(report) = evidence.downloads else {
-            return Outcome::Skip("no download server for this exercise".into());
+            return Outcome::NotJudged("no download server for this exercise".into());
         };
         let seen = vec![format!(
             "the server saw at most {} download(s) at once, {} in all",

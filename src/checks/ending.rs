@@ -2,7 +2,7 @@
 //! 0, within its limits, leaving no process behind.
 
 use super::{CheckKind, Failure};
-use crate::supervise::{Ending, HangDiagnosis, HangKind, RunRecord, StopReason};
+use crate::supervise::{Affinity, Ending, HangDiagnosis, HangKind, RunRecord, StopReason};
 
 /// The broken rule of a run that did not end well, if it did not.
 pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
@@ -20,7 +20,24 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
         )),
         Ending::Stopped(reason) => Some(stopped(reason)),
     };
-    failure.or_else(|| (!run.orphans.is_empty()).then(|| orphans(run)))
+    failure
+        .or_else(|| widened(&run.affinity))
+        .or_else(|| (!run.orphans.is_empty()).then(|| orphans(run)))
+}
+
+/// The broken rule of a program that widened its own CPU affinity in a pinned run.
+fn widened(affinity: &Affinity) -> Option<Failure> {
+    let Affinity::Widened { pid, tid, seen } = affinity else {
+        return None;
+    };
+    Some(Failure::logic(
+        CheckKind::Affinity,
+        "the program must run on the cores it is given",
+        vec![format!(
+            "in a run pinned to one core, thread {tid} of pid {pid} allowed itself the cores {seen}"
+        )],
+        "Do not change the CPU affinity (sched_setaffinity, core_affinity): a correct program works on one core too.",
+    ))
 }
 
 fn exited(code: i32, run: &RunRecord) -> Failure {
@@ -47,11 +64,32 @@ fn exited(code: i32, run: &RunRecord) -> Failure {
 
 fn stopped(reason: &StopReason) -> Failure {
     match reason {
-        StopReason::TimedOut { limit, diagnosis } => hang(
-            CheckKind::Timeout,
-            format!("timed out after {}", secs(limit.as_secs_f64())),
+        StopReason::TimedOut {
+            limit,
+            elapsed,
+            waited,
             diagnosis,
-        ),
+        } => {
+            let mut failure = hang(
+                CheckKind::Timeout,
+                format!(
+                    "timed out after {} of its own time",
+                    secs(limit.as_secs_f64())
+                ),
+                diagnosis,
+            );
+            if !waited.is_zero() {
+                failure.seen.insert(
+                    1,
+                    format!(
+                        "it ran for {} of wall time, of which {} waiting for a CPU (not counted)",
+                        secs(elapsed.as_secs_f64()),
+                        secs(waited.as_secs_f64())
+                    ),
+                );
+            }
+            failure
+        }
         StopReason::Deadlock(diagnosis) => hang(
             CheckKind::Deadlock,
             "deadlock suspected".to_string(),
@@ -121,7 +159,8 @@ fn orphans(run: &RunRecord) -> Failure {
     )
 }
 
-fn secs(s: f64) -> String {
+/// Seconds with one decimal, for messages.
+pub(crate) fn secs(s: f64) -> String {
     format!("{s:.1} s")
 }
 

@@ -55,6 +55,8 @@ pub enum CheckKind {
     Memory,
     /// Every run: it leaves no process behind.
     Orphans,
+    /// Every run: it keeps the CPU affinity it was given (a pinned run stays pinned).
+    Affinity,
     /// A run stopped by `learn` itself (a newer version was saved): proves nothing.
     Cancelled,
 }
@@ -87,6 +89,7 @@ impl CheckKind {
             CheckKind::ForkFlood => "fork_flood",
             CheckKind::Memory => "memory",
             CheckKind::Orphans => "orphans",
+            CheckKind::Affinity => "affinity",
             CheckKind::Cancelled => "cancelled",
         }
     }

@@ -23,6 +23,7 @@ use crate::server::DownloadReport;
 use crate::supervise::RunRecord;
 
 pub use ending::judge_ending;
+pub(crate) use ending::secs;
 pub use kind::CheckKind;
 
 /// One check as the manifest declares it.
@@ -183,8 +184,10 @@ pub enum Outcome {
     Pass,
     /// The rule is broken.
     Fail(Failure),
-    /// The rule cannot be judged here (told why), e.g. parallelism on one core.
-    Skip(String),
+    /// The rule could not be judged on this run (told why), e.g. the kernel keeps none of the
+    /// figures it needs. Never a pass: the grader runs it again, and an exercise with a rule
+    /// still not judged is *not judged*, worth no points and not recorded done.
+    NotJudged(String),
 }
 
 impl CheckSpec {
@@ -211,16 +214,17 @@ impl CheckSpec {
         }
     }
 
-    /// Whether it measures how the program uses the cores, so that its unperturbed runs
-    /// need the machine to themselves (a neighbour's CPU use would skew them).
+    /// Whether it times how fast the program computes on free cores, so that its unperturbed
+    /// runs need the machine to themselves (a neighbour's CPU use would slow them).
+    /// `cpu_parallelism` does not: it counts the threads that wanted a CPU, which a neighbour
+    /// does not change.
     pub fn measures_cpu(&self) -> bool {
         matches!(
             self,
-            CheckSpec::CpuParallelism(_)
-                | CheckSpec::Speedup(speedup::Speedup {
-                    cpu_bound: true,
-                    ..
-                })
+            CheckSpec::Speedup(speedup::Speedup {
+                cpu_bound: true,
+                ..
+            })
         )
     }
 

@@ -14,7 +14,7 @@ impl Output {
     /// Compares normalised stdout with the snapshot.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let Some(expected) = evidence.expected else {
-            return Outcome::Skip("no snapshot for this argument set".into());
+            return Outcome::NotJudged("no snapshot for this argument set".into());
         };
         let actual = evidence.normalize.apply(evidence.run.stdout_texts());
         if actual.trim_end() == expected.trim_end() {

@@ -23,14 +23,19 @@ pub struct Window {
 }
 
 impl Window {
-    /// The time from the first line matching `from` to the next one matching `to`.
-    fn measure(&self, lines: &[Line]) -> Option<Duration> {
+    /// When the first line matching `from` and the next one matching `to` arrived.
+    fn measure(&self, lines: &[Line]) -> Option<(Duration, Duration)> {
         let from = lines.iter().position(|l| self.from.is_match(&l.text))?;
         let to = lines[from + 1..]
             .iter()
             .find(|l| self.to.is_match(&l.text))?;
-        Some(to.at.saturating_sub(lines[from].at))
+        Some((lines[from].at, to.at))
     }
+}
+
+/// The time between two arrivals.
+fn length((from, to): (Duration, Duration)) -> Duration {
+    to.saturating_sub(from)
 }
 
 /// `speedup`: the `parallel` window lasted at most `max_ratio` × the `sequential` one.
@@ -54,7 +59,7 @@ impl Speedup {
     /// Judges the two windows of one run.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let lines = &evidence.run.stdout;
-        let (Some(sequential), Some(parallel)) =
+        let (Some(sequential_window), Some(parallel_window)) =
             (self.sequential.measure(lines), self.parallel.measure(lines))
         else {
             return Outcome::Fail(Failure::logic(
@@ -67,10 +72,16 @@ impl Speedup {
                 "Print each row of the table as soon as that way of running the job has ended.",
             ));
         };
+        let (sequential, parallel) = (length(sequential_window), length(parallel_window));
         if self.cpu_bound
             && let Some(outcome) = parallelism_unjudgeable(evidence, 1.0 / self.max_ratio + 0.2)
         {
-            return outcome;
+            return match outcome {
+                Outcome::Pass | Outcome::NotJudged(_) if evidence.run.sched.available => {
+                    self.judge_structure(evidence, parallel_window)
+                }
+                other => other,
+            };
         }
         let ratio = parallel.as_secs_f64() / sequential.as_secs_f64().max(1e-3);
         if ratio <= self.max_ratio {
@@ -96,10 +107,46 @@ impl Speedup {
                     ms(parallel)
                 ),
             ],
-            "Start every task before waiting for any, and let nothing make them take turns: no lock held while computing, no join right after each spawn. Rust has no GIL: threads run Rust code in parallel.",
+            HINT,
+        ))
+    }
+
+    /// Judges a CPU-bound job where the cores were not free to show its speed: from how many
+    /// threads computed at once during the parallel window (running, or ready and waiting
+    /// for a CPU), which must be at least the speedup asked for, 1 / `max_ratio`. Tasks that
+    /// take turns (a lock held while computing, a join after each spawn) have one.
+    fn judge_structure(&self, evidence: &Evidence, window: (Duration, Duration)) -> Outcome {
+        let needed = 1.0 / self.max_ratio;
+        let Some(demand) = evidence.run.sched.demand_between(window.0, window.1) else {
+            return Outcome::NotJudged(format!(
+                "the parallel job ({} to {}) was too short to sample, and the cores were not free to time it",
+                self.parallel.from, self.parallel.to
+            ));
+        };
+        let threads = demand.threads();
+        if threads >= needed {
+            return Outcome::Pass;
+        }
+        Outcome::Fail(Failure::timing(
+            CheckKind::Speedup,
+            format!(
+                "run in parallel, the job must keep at least {needed:.2} threads computing at once (the cores were busy, so its speed could not be timed)",
+            ),
+            vec![format!(
+                "in parallel ({} to {}): on average {threads:.2} thread(s) computed at once (CPU time {} + waiting for a CPU {} over {})",
+                self.parallel.from,
+                self.parallel.to,
+                ms(demand.cpu),
+                ms(demand.waited),
+                ms(demand.span)
+            )],
+            HINT,
         ))
     }
 }
+
+/// What to try when the parallel job is no faster.
+const HINT: &str = "Start every task before waiting for any, and let nothing make them take turns: no lock held while computing, no join right after each spawn. Rust has no GIL: threads run Rust code in parallel.";
 
 #[cfg(test)]
 mod tests {
@@ -169,7 +216,7 @@ mod tests {
             "one core can show no speedup"
         );
         assert!(
-            matches!(judge(&cpu, 1000, 990, 5000, Perturbation::None), Outcome::Skip(why) if why.contains("busy"))
+            matches!(judge(&cpu, 1000, 990, 5000, Perturbation::None), Outcome::NotJudged(why) if why.contains("busy"))
         );
         let io = speedup(false);
         assert!(

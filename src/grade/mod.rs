@@ -110,6 +110,9 @@ pub enum GradeOutcome {
     CourseError(String),
     /// Grading was stopped through [`Grader::cancel`] before it could conclude.
     Cancelled,
+    /// No run broke a rule, but a rule could not be judged, even on a retry (the notes are
+    /// in [`Verdict::skipped`]): worth no points, and not recorded done, until it is judged.
+    NotJudged,
 }
 
 /// What grading an exercise planned, kept in its verdict so that the reports say what was
@@ -139,7 +142,8 @@ pub struct Verdict {
     pub runs: usize,
     /// Runs that passed only on a retry after a timing failure: `(config, failed rule)`.
     pub retries: Vec<(RunConfig, String)>,
-    /// Checks that could not be judged here, and why.
+    /// Checks that could not be judged, even on a retry, and why (`check: why`); when there
+    /// are any and no run failed, the outcome is [`GradeOutcome::NotJudged`].
     pub skipped: Vec<String>,
     /// The first run of the program, to show its output when everything passed.
     pub sample: Option<RunRecord>,

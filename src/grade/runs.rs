@@ -15,11 +15,19 @@ use super::{
     FailedRun, GradeOutcome, Grader, HARNESS_RUNS, RunConfig, TIMING_RETRIES, Verdict,
     slow_on_a_quiet_machine,
 };
-use crate::checks::{CheckSpec, Evidence, Failure, Failures, Outcome, Subject, judge_ending};
+use crate::checks::{CheckSpec, Evidence, Failure, Failures, Outcome, Subject, judge_ending, secs};
 use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output};
 use crate::server::{DownloadReport, DownloadServer};
-use crate::supervise::{self, Ending, Limits, Perturbation, RunRecord, RunRequest, StopReason};
+use crate::supervise::{
+    self, Affinity, Ending, Limits, Perturbation, RunRecord, RunRequest, StopReason,
+};
+
+/// Free cores a run not judged waits for before it is made again: one core for the program
+/// beside what the runner itself needs.
+const FREE_CORES_WANTED: f64 = 1.5;
+/// The longest a run not judged waits for free cores before it is made again anyway.
+const FREE_CORES_WAIT: Duration = Duration::from_secs(10);
 
 /// One planned run: who runs, how, and the expected output.
 type Planned = (Subject, RunConfig, Option<String>);
@@ -155,15 +163,29 @@ impl Grader<'_> {
             if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
                 break Some(GradeOutcome::Cancelled);
             }
-            let failures = Failures::new(self.judge(
+            if let Affinity::NotApplied { wanted, seen } = &record.affinity {
+                break Some(GradeOutcome::CourseError(format!(
+                    "an error of learn, not of the program: run #{} was to be pinned to core {wanted}, but could run on cores {seen}",
+                    number + 1
+                )));
+            }
+            let (failures, not_judged) = self.judge(
                 exercise,
                 *subject,
                 &record,
                 downloads.as_ref(),
                 expected.as_deref(),
-                &mut skipped,
-            ));
-            let Some(failures) = failures else {
+            );
+            if failures.is_empty() && !not_judged.is_empty() {
+                if retried < TIMING_RETRIES {
+                    retried += 1;
+                    supervise::wait_for_free_cores(FREE_CORES_WANTED, FREE_CORES_WAIT);
+                    continue;
+                }
+                skipped = not_judged;
+                break None;
+            }
+            let Some(failures) = Failures::new(failures) else {
                 if *subject == Subject::Program {
                     keep_earliest(&tally.sample, number, record);
                 }
@@ -274,6 +296,7 @@ impl Grader<'_> {
         Ok((record, downloads))
     }
 
+    /// The rules `record` broke, and the notes of those it could not judge (`check: why`).
     fn judge(
         &self,
         exercise: &Exercise,
@@ -281,12 +304,21 @@ impl Grader<'_> {
         record: &RunRecord,
         downloads: Option<&DownloadReport>,
         expected: Option<&str>,
-        skipped: &mut Vec<String>,
-    ) -> Vec<Failure> {
+    ) -> (Vec<Failure>, Vec<String>) {
+        if let Some((waited, elapsed)) = record.timed_out_waiting() {
+            return (
+                Vec::new(),
+                vec![format!(
+                    "timeout: this run waited {} of its {} for a CPU: the machine was busy, and the timeout proves nothing of the program",
+                    secs(waited.as_secs_f64()),
+                    secs(elapsed.as_secs_f64())
+                )],
+            );
+        }
         if subject == Subject::Program
             && let Some(failure) = judge_ending(record)
         {
-            return vec![failure];
+            return (vec![failure], Vec::new());
         }
         let evidence = Evidence {
             run: record,
@@ -295,7 +327,7 @@ impl Grader<'_> {
             normalize: &exercise.spec.normalize,
             cores: self.cores,
         };
-        let mut failures = Vec::new();
+        let (mut failures, mut not_judged) = (Vec::new(), Vec::new());
         for check in exercise
             .spec
             .checks
@@ -305,15 +337,15 @@ impl Grader<'_> {
             match check.judge(&evidence) {
                 Outcome::Pass => {}
                 Outcome::Fail(failure) => failures.push(failure),
-                Outcome::Skip(why) => {
+                Outcome::NotJudged(why) => {
                     let note = format!("{}: {why}", check.kind());
-                    if !skipped.contains(&note) {
-                        skipped.push(note);
+                    if !not_judged.contains(&note) {
+                        not_judged.push(note);
                     }
                 }
             }
         }
-        failures
+        (failures, not_judged)
     }
 }
 
@@ -330,7 +362,7 @@ struct Tally {
     sample: Mutex<Option<(usize, RunRecord)>>,
     /// Runs that passed on a retry.
     retries: Mutex<Vec<(usize, RunConfig, String)>>,
-    /// Checks that could not be judged.
+    /// Checks that could not be judged, even on a retry.
     skipped: Mutex<Vec<(usize, String)>>,
 }
 
@@ -361,7 +393,12 @@ impl Tally {
                 verdict.skipped.push(note);
             }
         }
-        end.map_or(GradeOutcome::Passed, |(_, outcome)| outcome)
+        let passed = if verdict.skipped.is_empty() {
+            GradeOutcome::Passed
+        } else {
+            GradeOutcome::NotJudged
+        };
+        end.map_or(passed, |(_, outcome)| outcome)
     }
 }
 

@@ -54,7 +54,12 @@ fn exercise_annotation(e: &ScoredExercise) -> String {
         "title",
         format!("{}: {}", e.verdict.id, e.headline().unwrap_or_default()),
     ));
-    command("error", &properties, &message)
+    let level = if e.status() == TestStatus::NotJudged {
+        "warning"
+    } else {
+        "error"
+    };
+    command(level, &properties, &message)
 }
 
 /// `::LEVEL key=value,…::message`, every part escaped.

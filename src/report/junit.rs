@@ -1,6 +1,6 @@
 //! JUnit XML, written with quick-junit: one `<testsuite>` per chapter, one `<testcase>` per
-//! exercise (`classname` the chapter, `file` the graded file), a `<failure>` for a broken rule
-//! and an `<error>` for a compile error or a broken course, each with the message in full and
+//! exercise (`classname` the chapter, `file` the graded file), a `<failure>` for a broken rule,
+//! an `<error>` for a compile error or a broken course, a `<skipped>` for a rule not judged, each with the message in full and
 //! the run's captured output in `<system-out>`/`<system-err>`.
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
@@ -32,6 +32,12 @@ pub fn render(scored: &Scored) -> String {
 fn test_case(e: &ScoredExercise) -> TestCase {
     let status = match e.status() {
         TestStatus::Pass => TestCaseStatus::success(),
+        TestStatus::NotJudged => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(e.headline().unwrap_or_default());
+            status.set_description(e.message().unwrap_or_default());
+            status
+        }
         failed => {
             let kind = if failed == TestStatus::Fail {
                 NonSuccessKind::Failure

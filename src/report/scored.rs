@@ -29,6 +29,9 @@ pub enum TestStatus {
     Fail,
     /// Nothing could run: a compile error, a missing file, a broken course, or grading cancelled.
     Error,
+    /// No rule was broken, but one could not be judged (the machine was too busy): no points
+    /// until it is.
+    NotJudged,
 }
 
 impl TestStatus {
@@ -38,6 +41,7 @@ impl TestStatus {
             TestStatus::Pass => "pass",
             TestStatus::Fail => "fail",
             TestStatus::Error => "error",
+            TestStatus::NotJudged => "not_judged",
         }
     }
 }
@@ -90,6 +94,7 @@ impl ScoredExercise<'_> {
         match self.verdict.outcome {
             GradeOutcome::Passed => TestStatus::Pass,
             GradeOutcome::Failed(_) => TestStatus::Fail,
+            GradeOutcome::NotJudged => TestStatus::NotJudged,
             GradeOutcome::CompileError(_)
             | GradeOutcome::CourseError(_)
             | GradeOutcome::Cancelled => TestStatus::Error,
@@ -101,7 +106,8 @@ impl ScoredExercise<'_> {
         self.exercise.spec.points
     }
 
-    /// The points earned: all of them when it passed, none otherwise.
+    /// The points earned: all of them when it passed, none otherwise (none when a rule was
+    /// not judged).
     pub fn score(&self) -> u32 {
         if self.status() == TestStatus::Pass {
             self.points()
@@ -129,6 +135,10 @@ impl ScoredExercise<'_> {
             )),
             GradeOutcome::CourseError(m) => Some(format!("course error: {}", one_line(m))),
             GradeOutcome::Cancelled => Some(CANCELLED.to_string()),
+            GradeOutcome::NotJudged => Some(format!(
+                "not judged: {}",
+                one_line(self.verdict.skipped.first().map_or("", String::as_str))
+            )),
         }
     }
 
@@ -161,6 +171,7 @@ impl ScoredExercise<'_> {
             }
             GradeOutcome::CourseError(m) => format!("course error: {m}"),
             GradeOutcome::Cancelled => CANCELLED.to_string(),
+            GradeOutcome::NotJudged => terminal::not_judged_text(self.verdict),
         };
         Some(cut(&plain(&text), MESSAGE_LIMIT, "message"))
     }
@@ -289,6 +300,14 @@ impl<'a> Scored<'a> {
         self.exercises
             .iter()
             .filter(|e| e.status() == TestStatus::Pass)
+            .count()
+    }
+
+    /// How many could not be judged.
+    pub fn not_judged(&self) -> usize {
+        self.exercises
+            .iter()
+            .filter(|e| e.status() == TestStatus::NotJudged)
             .count()
     }
 

@@ -74,6 +74,19 @@ pub fn verdict(v: &Verdict) -> String {
                 paint(BOLD, &v.id)
             );
         }
+        GradeOutcome::NotJudged => {
+            if let Some(sample) = &v.sample {
+                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
+            }
+            let _ = writeln!(
+                out,
+                "{} {} not judged {}",
+                paint(NOTE, "?"),
+                paint(BOLD, &v.id),
+                paint(DIM, runs_summary(v))
+            );
+            out.push_str(&not_judged_text(v));
+        }
     }
     for (config, what) in &v.retries {
         let _ = writeln!(
@@ -88,13 +101,30 @@ pub fn verdict(v: &Verdict) -> String {
             )
         );
     }
-    for skipped in &v.skipped {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(NOTE, format!("  note: not judged here: {skipped}"))
-        );
+    if !matches!(v.outcome, GradeOutcome::NotJudged) {
+        for skipped in &v.skipped {
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(NOTE, format!("  note: not judged here: {skipped}"))
+            );
+        }
     }
+    out
+}
+
+/// Why a verdict is *not judged*, and what it means: every rule that could not be judged,
+/// even on a retry, and that the exercise earns nothing until it is.
+pub fn not_judged_text(v: &Verdict) -> String {
+    let mut out = String::from(
+        "  no rule was broken, but these could not be judged, even on a retry:
+",
+    );
+    for note in &v.skipped {
+        let _ = writeln!(out, "    - {note}");
+    }
+    out.push_str("  it earns no points and is not recorded done until it is judged: check it again when the machine is less busy
+");
     out
 }
 
@@ -255,6 +285,12 @@ pub fn verify_line(v: &Verdict) -> String {
         ),
         GradeOutcome::CourseError(m) => format!("{} {}  course error: {m}", paint(BAD, "✗"), v.id),
         GradeOutcome::Cancelled => format!("{} {}  cancelled", paint(NOTE, "…"), v.id),
+        GradeOutcome::NotJudged => format!(
+            "{} {}  not judged: {}",
+            paint(NOTE, "?"),
+            v.id,
+            v.skipped.join("; ")
+        ),
     }
 }
 

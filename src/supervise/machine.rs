@@ -26,6 +26,26 @@ pub(super) fn busy_time() -> Duration {
     Duration::from_secs_f64(ticks as f64 / procfs::ticks_per_second() as f64)
 }
 
+/// Waits until the machine has `cores` free (CPU time used by everything over a short
+/// window, against the cores available), for at most `max_wait`.
+pub fn wait_for_free_cores(cores: f64, max_wait: Duration) {
+    let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    let deadline = std::time::Instant::now() + max_wait;
+    while std::time::Instant::now() < deadline {
+        let before = busy_time();
+        std::thread::sleep(FREE_CORES_WINDOW);
+        let used =
+            busy_time().saturating_sub(before).as_secs_f64() / FREE_CORES_WINDOW.as_secs_f64();
+        if available - used >= cores {
+            return;
+        }
+    }
+}
+
+/// How long the machine's CPU use is measured to tell free cores: long enough for the clock
+/// ticks of /proc/stat (10 ms) to add up, short enough to catch a moment of calm.
+const FREE_CORES_WINDOW: Duration = Duration::from_millis(250);
+
 /// Time since boot during which some task on the machine was runnable but waiting for a CPU,
 /// or stalled on I/O or memory: the sum of the `some total` lines of /proc/pressure/{cpu,io,
 /// memory}. `None` where the kernel does not keep them (before Linux 4.20, or turned off).

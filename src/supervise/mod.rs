@@ -14,6 +14,7 @@ mod observe;
 mod perturb;
 mod probe;
 mod reap;
+mod sched;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -22,9 +23,11 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
-pub use limits::Limits;
-pub use observe::{ChildSeen, ProcessLog};
+pub use limits::{Limits, WALL_BACKSTOP};
+pub use machine::wait_for_free_cores;
+pub use observe::{Affinity, ChildSeen, ProcessLog};
 pub use perturb::Perturbation;
+pub use sched::{Demand, SchedLog, SchedSample, ThreadSeen};
 
 use capture::Capture;
 use observe::Observer;
@@ -61,10 +64,14 @@ pub struct RunRequest {
 /// Why the runner stopped a program before it ended by itself.
 #[derive(Debug, Clone)]
 pub enum StopReason {
-    /// It ran past its time limit.
+    /// It ran past its time limit (its own time), or past the wall-clock backstop.
     TimedOut {
         /// The limit.
         limit: Duration,
+        /// Wall-clock time when it was stopped.
+        elapsed: Duration,
+        /// How much of it the machine kept the program waiting for a CPU.
+        waited: Duration,
         /// What its threads were doing at that moment.
         diagnosis: HangDiagnosis,
     },
@@ -129,6 +136,10 @@ pub struct RunRecord {
     /// Time during the run when some task on the machine (this program's included) waited for
     /// a CPU, for I/O or for memory; `None` where the kernel does not say.
     pub machine_stall: Option<Duration>,
+    /// How the kernel scheduled the program's threads: its own time and its waiting.
+    pub sched: SchedLog,
+    /// Whether a pinned run stayed on its core.
+    pub affinity: Affinity,
 }
 
 impl RunRecord {
@@ -150,7 +161,32 @@ impl RunRecord {
         self.machine_stall
             .is_some_and(|stall| stall.as_secs_f64() <= self.wall.as_secs_f64() * QUIET_STALL_SHARE)
     }
+
+    /// The run's own time: its wall time less the time the machine kept it waiting for a CPU
+    /// with nothing of it running.
+    pub fn own_time(&self) -> Duration {
+        self.wall.saturating_sub(self.sched.stalled())
+    }
+
+    /// For a run stopped at its time limit that spent more than [`MACHINE_TIMEOUT_SHARE`] of
+    /// its life waiting for a CPU: `(waited, elapsed)`. Such a timeout is the machine's doing,
+    /// and proves nothing of the program.
+    pub fn timed_out_waiting(&self) -> Option<(Duration, Duration)> {
+        match &self.ending {
+            Ending::Stopped(StopReason::TimedOut {
+                elapsed, waited, ..
+            }) if waited.as_secs_f64() > elapsed.as_secs_f64() * MACHINE_TIMEOUT_SHARE => {
+                Some((*waited, *elapsed))
+            }
+            _ => None,
+        }
+    }
 }
+
+/// The share of a timed-out run's life spent waiting for a CPU above which the timeout is
+/// blamed on the machine: more than half, so that the program's own time alone could not
+/// have reached the limit before the wall-clock backstop.
+pub const MACHINE_TIMEOUT_SHARE: f64 = 0.5;
 
 /// The share of a run's wall time during which tasks may wait for a CPU (or I/O, or memory)
 /// while the machine still counts as quiet: 2%, which a 2-core machine idle but for the
@@ -179,6 +215,9 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     let start = Instant::now();
     let mut child = command.spawn()?;
     let pid = child.id();
+    // Read at once, before the reaper can collect a quick program: its affinity proves the
+    // pinning took.
+    let mut observer = Observer::new(pid, start, request.perturbation.pinned_core());
     let capture = Capture::start(
         child.stdout.take().expect("stdout is piped"),
         child.stderr.take().expect("stderr is piped"),
@@ -189,7 +228,6 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     std::thread::spawn(move || {
         let _ = exit_tx.send(reap::wait_with_usage(pid));
     });
-    let mut observer = Observer::new(pid, start);
     let mut stop: Option<StopReason> = None;
     let exit = loop {
         match exit_rx.recv_timeout(observer.poll_interval()) {
@@ -227,7 +265,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         reap::reap_orphans(&orphans);
     }
     let (stdout, stderr) = capture.finish(Duration::from_secs(2));
-    let mut processes = observer.into_log();
+    let (mut processes, sched, affinity) = observer.into_logs();
     probe.merge_into(&mut processes, wall);
     let ending = match stop {
         Some(reason) => Ending::Stopped(reason),
@@ -244,6 +282,8 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         perturbation: request.perturbation,
         machine_busy,
         machine_stall,
+        sched,
+        affinity,
     })
 }
 
@@ -252,7 +292,7 @@ pub(crate) mod test_support {
     //! Runs made up for check tests.
     use std::time::Duration;
 
-    use super::{Ending, Line, Perturbation, ProcessLog, RunRecord};
+    use super::{Affinity, Ending, Line, Perturbation, ProcessLog, RunRecord, SchedLog};
 
     /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
     pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {
@@ -273,6 +313,8 @@ pub(crate) mod test_support {
             perturbation: Perturbation::None,
             machine_busy: Duration::ZERO,
             machine_stall: None,
+            sched: SchedLog::default(),
+            affinity: Affinity::NotPinned,
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::observe::{ChildSeen, ProcessLog};
+use super::observe::{ChildSeen, ProcessLog, most_at_once};
 
 /// The file the probe appends to during one run.
 pub(super) struct ProbeFile {
@@ -63,9 +63,10 @@ impl ProbeFile {
                 .find(|(p, _)| *p == pid)
                 .map_or(end, |&(_, t)| t);
             match log.children.iter_mut().find(|c| c.pid == pid) {
+                // The probe's times are exact; /proc's are only proven bounds inside them.
                 Some(child) => {
-                    child.first_seen = child.first_seen.min(at);
-                    child.last_seen = child.last_seen.max(exit);
+                    child.first_seen = at;
+                    child.last_seen = exit;
                 }
                 None => log.children.push(ChildSeen {
                     pid,
@@ -76,23 +77,8 @@ impl ProbeFile {
             }
         }
         log.children.sort_by_key(|c| c.first_seen);
-        log.max_alive_children = log.max_alive_children.max(most_at_once(&log.children));
+        log.max_alive_children = most_at_once(&log.children);
     }
-}
-
-/// The most intervals `[first_seen, last_seen]` that overlap at one moment.
-fn most_at_once(children: &[ChildSeen]) -> usize {
-    let mut events: Vec<(Duration, i32)> = children
-        .iter()
-        .flat_map(|c| [(c.first_seen, 1), (c.last_seen, -1)])
-        .collect();
-    events.sort_by_key(|&(t, delta)| (t, delta)); // an exit before a start at the same moment
-    let (mut now, mut most) = (0i32, 0i32);
-    for (_, delta) in events {
-        now += delta;
-        most = most.max(now);
-    }
-    most as usize
 }
 
 fn monotonic_nanos() -> u64 {
@@ -103,27 +89,4 @@ fn monotonic_nanos() -> u64 {
     // SAFETY: clock_gettime writes into the timespec given.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn child(pid: u32, from: u64, to: u64) -> ChildSeen {
-        ChildSeen {
-            pid,
-            parent: 1,
-            first_seen: Duration::from_millis(from),
-            last_seen: Duration::from_millis(to),
-        }
-    }
-
-    #[test]
-    fn counts_overlapping_lifetimes() {
-        assert_eq!(
-            most_at_once(&[child(1, 0, 10), child(2, 5, 15), child(3, 20, 30)]),
-            2
-        );
-        assert_eq!(most_at_once(&[child(1, 0, 10), child(2, 10, 20)]), 1);
-    }
 }

@@ -133,6 +133,10 @@ fn verdict_line(verdict: &Verdict) -> String {
             format!("  {BAD}✗ course error{BAD:#} (not your fault: tell your teacher)")
         }
         GradeOutcome::Cancelled => format!("  {DIM}● cancelled{DIM:#}"),
+        GradeOutcome::NotJudged => format!(
+            "  {NOTE}? not judged: {}{NOTE:#} {time} · not recorded yet; r: check again when the machine is less busy",
+            verdict.skipped.first().map_or("", String::as_str)
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use learn::course::Course;
+use learn::grade::{GradeOutcome, Verdict};
 
 /// A program that does not compile: `mismatched types` at line 2, column 18.
 pub const MISMATCHED_TYPES: &str = "fn main() {\n    let x: u32 = \"no\";\n}\n";
@@ -87,4 +88,132 @@ pub fn put_exercise(course: &Path, id: &str, source: &str) {
         course.join(format!("exercises/{id}.rs")),
     )
     .expect("copy exercise");
+}
+
+/// What rejected a verdict: the kinds of every rule the failing run broke (the report names
+/// them all), `compile`, `course error`, or `not judged` (with the checks not judged).
+pub fn rejected_by(verdict: &Verdict) -> Option<Vec<String>> {
+    match &verdict.outcome {
+        GradeOutcome::Passed => None,
+        GradeOutcome::CompileError(_) => Some(vec!["compile".into()]),
+        GradeOutcome::Failed(run) => {
+            Some(run.failures.iter().map(|f| f.check.to_string()).collect())
+        }
+        GradeOutcome::CourseError(e) => Some(vec![format!("course error: {e}")]),
+        GradeOutcome::Cancelled => Some(vec!["cancelled".into()]),
+        GradeOutcome::NotJudged => Some(vec![format!("not judged: {:?}", verdict.skipped)]),
+    }
+}
+
+/// Whether a verdict is *not judged* only because parallelism cannot be judged on a machine
+/// with a single core (the programs size their work by the cores they may use): the one
+/// verdict allowed to differ there.
+pub fn not_judged_for_want_of_a_second_core(verdict: &Verdict) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores < 2
+        && matches!(verdict.outcome, GradeOutcome::NotJudged)
+        && verdict
+            .skipped
+            .iter()
+            .all(|note| note.starts_with("cpu_parallelism: only 1 core"))
+}
+
+/// Fixtures under tests/fixtures/KIND/CHAPTER/NAME/*.rs for the exercises of the course, with
+/// the first line of each: `(exercise id, path, first line)`.
+pub fn fixtures(kind: &str) -> Vec<(String, PathBuf, String)> {
+    let course = course();
+    let mut found = Vec::new();
+    for exercise in &course.exercises {
+        let dir = root().join("tests/fixtures").join(kind).join(&exercise.id);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let first = std::fs::read_to_string(entry.path())
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            found.push((exercise.id.clone(), entry.path(), first));
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The rule kinds a wrong fixture's first line names (`// rejected-by: KIND | KIND`).
+pub fn named_rejections(first_line: &str) -> Option<Vec<&str>> {
+    first_line
+        .strip_prefix("// rejected-by: ")
+        .map(|named| named.split('|').map(str::trim).collect())
+}
+
+/// Busy processes (`sh` spinning), so many for every core the test may use (they inherit its
+/// CPU affinity), each spinning until dropped.
+pub struct Load {
+    children: Vec<std::process::Child>,
+    cores: usize,
+}
+
+impl Load {
+    /// `per_core` busy processes per core this process may use.
+    pub fn per_core(per_core: usize) -> Load {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let children = (0..cores * per_core)
+            .map(|_| {
+                Command::new("sh")
+                    .args(["-c", "while :; do :; done"])
+                    .spawn()
+                    .expect("sh starts")
+            })
+            .collect();
+        Load { children, cores }
+    }
+
+    /// CPU time the load has used so far.
+    pub fn cpu_time(&self) -> std::time::Duration {
+        let ticks: u64 = self
+            .children
+            .iter()
+            .filter_map(|c| std::fs::read_to_string(format!("/proc/{}/stat", c.id())).ok())
+            .map(|stat| {
+                let fields: Vec<u64> = stat
+                    .rsplit_once(')')
+                    .map_or("", |(_, rest)| rest)
+                    .split_whitespace()
+                    .skip(11)
+                    .take(2)
+                    .filter_map(|t| t.parse().ok())
+                    .collect();
+                fields.iter().sum::<u64>()
+            })
+            .sum();
+        std::time::Duration::from_millis(ticks * 1000 / CLOCK_TICKS_PER_SECOND)
+    }
+
+    /// Panics unless the load really kept the cores busy for most of `elapsed`: a test of
+    /// behaviour under load proves nothing without one.
+    pub fn assert_it_loaded(&self, elapsed: std::time::Duration) {
+        let used = self.cpu_time().as_secs_f64();
+        let wanted = elapsed.as_secs_f64() * self.cores as f64 * REAL_LOAD_SHARE;
+        assert!(
+            used >= wanted,
+            "the load kept the cores busy: {used:.1} s of CPU in {elapsed:?} on {} core(s)",
+            self.cores
+        );
+    }
+}
+
+/// The clock ticks per second of /proc/PID/stat's times (USER_HZ, 100 on Linux).
+const CLOCK_TICKS_PER_SECOND: u64 = 100;
+
+/// The share of the cores the busy processes must have used for the load to count as real:
+/// half, which they exceed many times over beside a grader (they are 4 or more per core).
+const REAL_LOAD_SHARE: f64 = 0.5;
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
