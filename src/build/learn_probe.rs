@@ -12,7 +12,8 @@
 //   thread TID PID CREATOR PTHREAD NANOS  a thread began, created by thread CREATOR
 //   tend TID NANOS CPU_NS                 that thread's start routine returned, after using
 //                                         CPU_NS of CPU time (CLOCK_THREAD_CPUTIME_ID)
-//   join PTHREAD BY NANOS                 thread BY's pthread_join of PTHREAD returned
+//   join PTHREAD BY FROM TO               thread BY waited in pthread_join for PTHREAD from
+//                                         FROM until it returned at TO
 //   sleep TID FROM TO                     thread TID slept (clock_nanosleep, nanosleep) from
 //                                         FROM to TO, when that was at least 2 ms
 //   alive TID CPU_NS                      at exit: a thread still running, with its CPU time
@@ -381,12 +382,14 @@ pub unsafe extern "C" fn __wrap_pthread_create(
 /// As pthread_join.
 #[no_mangle]
 pub unsafe extern "C" fn __wrap_pthread_join(thread: pthread_t, retval: *mut *mut c_void) -> c_int {
+    let from = now();
     // SAFETY: the caller's arguments, passed on unchanged.
     let rc = unsafe { __real_pthread_join(thread, retval) };
     if rc == 0 && enabled() {
         let mut line = Line::new(b"join");
         line.number(thread as u64);
         line.number(gettid() as u64);
+        line.number(from);
         line.number(now());
         line.append();
     }

@@ -20,7 +20,21 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
         )),
         Ending::Stopped(reason) => Some(stopped(reason)),
     };
-    failure.or_else(|| (!run.orphans.is_empty()).then(|| orphans(run)))
+    failure
+        .or_else(|| tampered(run))
+        .or_else(|| (!run.orphans.is_empty()).then(|| orphans(run)))
+}
+
+/// The run's evidence was altered by the program (see `supervise::witness`): nothing it
+/// recorded can be believed, so the run fails whatever else it did.
+fn tampered(run: &RunRecord) -> Option<Failure> {
+    let why = run.processes.probe.tampered.as_ref()?;
+    Some(Failure::logic(
+        "tampered_evidence",
+        "the program must not write the grader's records of its processes and threads",
+        vec![why.clone()],
+        "Leave the file named by LEARN_PROBE alone: learn records processes and threads itself.",
+    ))
 }
 
 fn exited(code: i32, run: &RunRecord) -> Failure {

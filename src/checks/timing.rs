@@ -56,7 +56,9 @@ impl Overlap {
                     s.text
                 ),
             ],
-            "Start every thread first, keep the handles, and join them only after all have started.",
+            super::threads_joined::joined_too_early(evidence).unwrap_or(
+                "Start every thread first, keep the handles, and join them only after all have started.",
+            ),
         ))
     }
 }
@@ -83,13 +85,17 @@ impl WallTime {
                 ms(limit)
             ),
             vec![format!("it took {}", ms(evidence.run.wall))],
-            "Work that waits (sleeps, downloads) must wait at the same time: start it all before waiting for any of it.",
+            super::threads_joined::joined_too_early(evidence).unwrap_or(
+                "Work that waits (sleeps, downloads) must wait at the same time: start it all before waiting for any of it.",
+            ),
         ))
     }
 }
 
 /// `period`: exactly `count` lines match, the k-th (from 1) at k × `every_ms` ±
-/// `tolerance_ms` after the start: no drift that accumulates.
+/// `tolerance_ms` after the start, and with no drift that accumulates: the trend of the tick
+/// times against k (the median of the slopes between every two ticks, which one late tick
+/// cannot move) stays within `every_ms` ± `max_drift_ms` per tick, judged from five ticks on.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
@@ -101,10 +107,39 @@ pub struct Period {
     pub count: usize,
     /// Allowed distance from the ideal time of each tick.
     pub tolerance_ms: u64,
+    /// Allowed drift per tick of the trend (default 5 ms).
+    #[serde(default = "default_drift")]
+    pub max_drift_ms: f64,
+}
+
+fn default_drift() -> f64 {
+    5.0
+}
+
+/// The Theil–Sen slope of `ticks` against their index: the median of the slopes between every
+/// two of them, in milliseconds per tick; `None` for fewer than two ticks.
+fn trend_ms_per_tick(ticks: &[Duration]) -> Option<f64> {
+    let mut slopes: Vec<f64> = (0..ticks.len())
+        .flat_map(|i| (i + 1..ticks.len()).map(move |j| (i, j)))
+        .map(|(i, j)| (ticks[j].as_secs_f64() - ticks[i].as_secs_f64()) * 1000.0 / (j - i) as f64)
+        .collect();
+    slopes.sort_by(f64::total_cmp);
+    let n = slopes.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(slopes[n / 2]),
+        _ => Some((slopes[n / 2 - 1] + slopes[n / 2]) / 2.0),
+    }
 }
 
 impl Period {
-    /// Judges the tick count and each tick's time.
+    /// The drift per tick of `ticks`' trend, when it is beyond the bound.
+    fn drift(&self, ticks: &[Duration]) -> Option<f64> {
+        let drift = trend_ms_per_tick(ticks)? - self.every_ms as f64;
+        (ticks.len() >= 5 && drift.abs() > self.max_drift_ms).then_some(drift)
+    }
+
+    /// Judges the tick count, each tick's time and the trend.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let ticks: Vec<Duration> = evidence
             .run
@@ -113,45 +148,68 @@ impl Period {
             .filter(|l| self.pattern.is_match(&l.text))
             .map(|l| l.at)
             .collect();
+        let drift_hint = |drift: f64| {
+            format!(
+                "The ticks drift by {drift:+.0} ms per tick: sleeping a fixed time after the work adds the work's time to every period. Compute each deadline from the start (start + k × period) and sleep until it."
+            )
+        };
+        let listing = || -> Vec<String> {
+            ticks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    format!(
+                        "tick {} at {} (ideal {})",
+                        i + 1,
+                        ms(*t),
+                        ms(Duration::from_millis(self.every_ms * (i as u64 + 1)))
+                    )
+                })
+                .collect()
+        };
         if ticks.len() != self.count {
+            let hint = match self.drift(&ticks) {
+                Some(drift) => drift_hint(drift),
+                None if ticks.len() > self.count => {
+                    "Stop the ticker when told, and not before: it ticked after main asked it to stop.".to_string()
+                }
+                None => "Stop the ticker when told, and not before.".to_string(),
+            };
             return Outcome::Fail(Failure::logic(
                 "period",
                 format!(
                     "there must be exactly {} lines matching {}",
                     self.count, self.pattern
                 ),
-                vec![format!("there were {}", ticks.len())],
-                "Stop the ticker when told, and not before.",
+                [vec![format!("there were {}", ticks.len())], listing()].concat(),
+                hint,
             ));
         }
+        let rule = format!(
+            "tick k must come at k × {} ms (± {} ms), with no drift that accumulates (at most {} ms per tick)",
+            self.every_ms, self.tolerance_ms, self.max_drift_ms
+        );
         let tolerance = Duration::from_millis(self.tolerance_ms);
-        for (k, &at) in ticks.iter().enumerate() {
-            let ideal = Duration::from_millis(self.every_ms * (k as u64 + 1));
-            if at.abs_diff(ideal) > tolerance {
-                let seen = ticks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        format!(
-                            "tick {} at {} (ideal {})",
-                            i + 1,
-                            ms(*t),
-                            ms(Duration::from_millis(self.every_ms * (i as u64 + 1)))
-                        )
-                    })
-                    .collect();
-                return Outcome::Fail(Failure::timing(
-                    "period",
-                    format!(
-                        "tick k must come at k × {} ms (± {} ms), with no drift that accumulates",
-                        self.every_ms, self.tolerance_ms
-                    ),
-                    seen,
-                    "Sleeping a fixed time after the work adds the work's time to every period: compute each deadline from the start (start + k × period) and sleep until it.",
-                ));
-            }
+        let off = ticks.iter().enumerate().any(|(k, &at)| {
+            at.abs_diff(Duration::from_millis(self.every_ms * (k as u64 + 1))) > tolerance
+        });
+        let drift = self.drift(&ticks);
+        if !off && drift.is_none() {
+            return Outcome::Pass;
         }
-        Outcome::Pass
+        let mut seen = listing();
+        if let Some(drift) = drift {
+            seen.push(format!("trend: {drift:+.1} ms per tick"));
+        }
+        Outcome::Fail(Failure::timing(
+            "period",
+            rule,
+            seen,
+            match drift {
+                Some(drift) => drift_hint(drift),
+                None => "A tick came far from its time: compute each deadline from the start (start + k × period) and sleep until it.".to_string(),
+            },
+        ))
     }
 }
 
@@ -212,6 +270,7 @@ mod tests {
             every_ms: 500,
             count: 3,
             tolerance_ms: 100,
+            max_drift_ms: 5.0,
         };
         let on_time = [("Tick", 510), ("Tick", 1005), ("Tick", 1530)];
         let drifting = [("Tick", 600), ("Tick", 1200), ("Tick", 1800)];
@@ -223,6 +282,31 @@ mod tests {
             panic!()
         };
         assert!(f.timing);
+    }
+
+    #[test]
+    fn a_drift_within_the_tolerance_of_each_tick_is_caught_by_the_trend() {
+        let check = Period {
+            pattern: Pattern::new("^Tick$").unwrap(),
+            every_ms: 500,
+            count: 10,
+            tolerance_ms: 200,
+            max_drift_ms: 5.0,
+        };
+        let ticks = |at: &dyn Fn(u64) -> u64| -> Vec<(&'static str, u64)> {
+            (1..=10).map(|k| ("Tick", at(k))).collect()
+        };
+        let drifting = ticks(&|k| k * 510);
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &drifting, 5300) else {
+            panic!("10 ms per tick passed")
+        };
+        assert!(f.hint.contains("+10 ms per tick"), "{}", f.hint);
+        // Late wake-ups that do not accumulate, one of them very late: no trend.
+        let jittery = ticks(&|k| k * 500 + [30, 5, 60, 10, 0, 40, 20, 190, 15, 25][k as usize - 1]);
+        assert_eq!(
+            evidence_judge(|e| check.judge(e), &jittery, 5300),
+            Outcome::Pass
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod observe;
 mod perturb;
 mod probe;
 mod reap;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -25,6 +26,7 @@ pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
 pub use limits::Limits;
 pub use observe::{ChildSeen, ProcessLog};
 pub use perturb::Perturbation;
+pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
 
 use capture::Capture;
 use observe::Observer;
@@ -177,6 +179,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     let busy_before = machine::busy_time();
     let stall_before = machine::stall_time();
     let start = Instant::now();
+    let base_nanos = probe::monotonic_nanos();
     let mut child = command.spawn()?;
     let pid = child.id();
     let capture = Capture::start(
@@ -190,6 +193,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         let _ = exit_tx.send(reap::wait_with_usage(pid));
     });
     let mut observer = Observer::new(pid, start);
+    let mut witness = witness::Witness::default();
     let mut stop: Option<StopReason> = None;
     let exit = loop {
         match exit_rx.recv_timeout(observer.poll_interval()) {
@@ -202,6 +206,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
             continue;
         }
         observer.sample(capture.last_output());
+        witness.sample(&observer.known_pids());
         stop = if request
             .cancel
             .as_ref()
@@ -228,7 +233,10 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     }
     let (stdout, stderr) = capture.finish(Duration::from_secs(2));
     let mut processes = observer.into_log();
-    probe.merge_into(&mut processes, wall);
+    let mut records = probe.read(base_nanos);
+    records.tampered = witness.contradiction(&records, pid, wall);
+    probe::merge_into(&records, &mut processes, wall);
+    processes.probe = records;
     let ending = match stop {
         Some(reason) => Ending::Stopped(reason),
         None => exit.ending(),
