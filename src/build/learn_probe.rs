@@ -16,7 +16,8 @@
 //                                         FROM until it returned at TO
 //   sleep TID FROM TO                     thread TID slept (clock_nanosleep, nanosleep) from
 //                                         FROM to TO, when that was at least 2 ms
-//   alive TID CPU_NS                      at exit: a thread still running, with its CPU time
+//   alive TID CPU_NS                      at exit: a thread still running (blocked, or still
+//                                         runnable 500 ms after the exit began), its CPU time
 //   exit PID NANOS CPU_NS RCHAR WCHAR     the program exits: the process's CPU time, and the
 //                                         bytes it read and wrote (/proc/self/io)
 //
@@ -260,10 +261,45 @@ extern "C" fn learn_probe_start() {
     unsafe { atexit(learn_probe_exit) };
 }
 
+/// Whether thread `tid` of this process is runnable (state `R` in /proc/self/task/TID/stat):
+/// still on its way out or working, not blocked.
+fn runnable(tid: u32) -> bool {
+    let mut path = Line::new(b"/proc/self/task/");
+    path.digits(tid as u64);
+    path.text(b"/stat\0");
+    let mut buf = [0u8; 512];
+    let n = read_file(path.bytes(), &mut buf);
+    let stat = buf.get(..n).unwrap_or(&[]);
+    let after_name = stat.iter().rposition(|&b| b == b')').map_or(0, |i| i + 1);
+    stat.get(after_name..)
+        .and_then(|rest| rest.iter().find(|&&b| b != b' '))
+        == Some(&b'R')
+}
+
+/// Whether a thread started through the wrapper is still running and runnable.
+fn any_finishing() -> bool {
+    LIVE.iter().any(|slot| {
+        let tid = slot.load(Ordering::Relaxed);
+        tid != 0 && runnable(tid)
+    })
+}
+
 extern "C" fn learn_probe_exit() {
     let at = now();
     // SAFETY: getpid cannot fail.
     let pid = unsafe { getpid() } as u32;
+    // A thread that `thread::scope` waited for may still be returning from its start routine
+    // when main returns, runnable but not yet run on a busy machine: give runnable threads up
+    // to 500 ms to record their end. Threads blocked (a deadlock, a sleep) are not waited
+    // for, and are listed as alive.
+    let pause = timespec {
+        tv_sec: 0,
+        tv_nsec: 1_000_000,
+    };
+    while any_finishing() && now().wrapping_sub(at) < 500_000_000 {
+        // SAFETY: nanosleep reads the timespec given; no remainder is asked for.
+        unsafe { __real_nanosleep(&pause, core::ptr::null_mut()) };
+    }
     for slot in LIVE.iter() {
         let tid = slot.load(Ordering::Relaxed);
         if tid != 0 {

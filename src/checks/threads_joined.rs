@@ -3,9 +3,11 @@
 //! when its `join` returned in time, or when it ended in time while the thread that created
 //! it was blocked neither in a sleep nor in the join of another thread (as `thread::scope`
 //! waits for the threads it did not join explicitly). So main sleeping "long enough", a
-//! dropped `JoinHandle`, a thread left behind while another one ends the program (a deadlock
-//! hidden by a watchdog) all fail, whatever the lines say. Not a judge of concurrency
-//! (`overlap` is).
+//! thread left to end on its own while main joins another, a thread left behind while another
+//! one ends the program (a deadlock hidden by a watchdog) all fail, whatever the lines say.
+//! A dropped handle whose thread happens to end in the moments main takes to print its last
+//! line or to exit is not caught (the `before` rules catch what it printed late). Not a judge
+//! of concurrency (`overlap` is).
 
 use std::time::Duration;
 
@@ -18,8 +20,10 @@ use crate::supervise::{ProbeRecords, ThreadSeen};
 
 /// How late a thread that was waited for without a join may record its end after the line:
 /// `thread::scope` wakes its caller a moment before the thread's last instructions, and on
-/// one core the caller may print before the thread records its end.
-const END_RECORD_GRACE: Duration = Duration::from_millis(50);
+/// one busy core the caller may print (and exit) long before the thread runs again to record
+/// its end. Before the exit, any end the thread recorded counts (the probe lets runnable
+/// threads finish before it writes the exit record).
+const END_RECORD_GRACE: Duration = Duration::from_millis(500);
 
 /// `threads_joined`: each thread the main process started was waited for before the first
 /// line matching `before`, or, without `before`, before its process exited.
@@ -71,9 +75,13 @@ impl ThreadsJoined {
             }
         };
         let threads: Vec<&ThreadSeen> = records.spawned().filter(|t| t.pid == root).collect();
+        let grace = match self.before {
+            Some(_) => END_RECORD_GRACE,
+            None => Duration::MAX,
+        };
         let unwaited: Vec<Unwaited> = threads
             .iter()
-            .filter_map(|t| waited_for(records, t, deadline))
+            .filter_map(|t| waited_for(records, t, deadline, grace))
             .collect();
         let Some(first) = unwaited.first() else {
             return Outcome::Pass;
@@ -120,16 +128,21 @@ impl ThreadsJoined {
     }
 }
 
-/// `None` when `thread` was waited for by `deadline`, else why not.
+/// `None` when `thread` was waited for by `deadline`, else why not; an end recorded up to
+/// `grace` after the deadline counts, if no join or sleep shows that it was not waited for.
 fn waited_for<'a>(
     records: &ProbeRecords,
     thread: &'a ThreadSeen,
     deadline: Duration,
+    grace: Duration,
 ) -> Option<Unwaited<'a>> {
     if thread.joined.is_some_and(|(at, _)| at <= deadline) {
         return None;
     }
-    let Some(ended) = thread.ended.filter(|&e| e <= deadline + END_RECORD_GRACE) else {
+    let Some(ended) = thread
+        .ended
+        .filter(|&e| e <= deadline.saturating_add(grace))
+    else {
         return Some(Unwaited::Running(thread));
     };
     if records.asleep_at(thread.creator, ended) {

@@ -95,7 +95,8 @@ impl WallTime {
 /// `period`: exactly `count` lines match, the k-th (from 1) at k × `every_ms` ±
 /// `tolerance_ms` after the start, and with no drift that accumulates: the trend of the tick
 /// times against k (the median of the slopes between every two ticks, which one late tick
-/// cannot move) stays within `every_ms` ± `max_drift_ms` per tick, judged from five ticks on.
+/// cannot move) stays within `every_ms` ± `max_drift_ms` per tick, where the manifest sets
+/// it (judged from five ticks on).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
@@ -107,13 +108,9 @@ pub struct Period {
     pub count: usize,
     /// Allowed distance from the ideal time of each tick.
     pub tolerance_ms: u64,
-    /// Allowed drift per tick of the trend (default 5 ms).
-    #[serde(default = "default_drift")]
-    pub max_drift_ms: f64,
-}
-
-fn default_drift() -> f64 {
-    5.0
+    /// Allowed drift per tick of the trend; none: the trend is not judged.
+    #[serde(default)]
+    pub max_drift_ms: Option<f64>,
 }
 
 /// The Theil–Sen slope of `ticks` against their index: the median of the slopes between every
@@ -135,8 +132,9 @@ fn trend_ms_per_tick(ticks: &[Duration]) -> Option<f64> {
 impl Period {
     /// The drift per tick of `ticks`' trend, when it is beyond the bound.
     fn drift(&self, ticks: &[Duration]) -> Option<f64> {
+        let max = self.max_drift_ms?;
         let drift = trend_ms_per_tick(ticks)? - self.every_ms as f64;
-        (ticks.len() >= 5 && drift.abs() > self.max_drift_ms).then_some(drift)
+        (ticks.len() >= 5 && drift.abs() > max).then_some(drift)
     }
 
     /// Judges the tick count, each tick's time and the trend.
@@ -186,8 +184,11 @@ impl Period {
             ));
         }
         let rule = format!(
-            "tick k must come at k × {} ms (± {} ms), with no drift that accumulates (at most {} ms per tick)",
-            self.every_ms, self.tolerance_ms, self.max_drift_ms
+            "tick k must come at k × {} ms (± {} ms), with no drift that accumulates{}",
+            self.every_ms,
+            self.tolerance_ms,
+            self.max_drift_ms
+                .map_or(String::new(), |max| format!(" (at most {max} ms per tick)"))
         );
         let tolerance = Duration::from_millis(self.tolerance_ms);
         let off = ticks.iter().enumerate().any(|(k, &at)| {
@@ -270,7 +271,7 @@ mod tests {
             every_ms: 500,
             count: 3,
             tolerance_ms: 100,
-            max_drift_ms: 5.0,
+            max_drift_ms: Some(5.0),
         };
         let on_time = [("Tick", 510), ("Tick", 1005), ("Tick", 1530)];
         let drifting = [("Tick", 600), ("Tick", 1200), ("Tick", 1800)];
@@ -291,7 +292,7 @@ mod tests {
             every_ms: 500,
             count: 10,
             tolerance_ms: 200,
-            max_drift_ms: 5.0,
+            max_drift_ms: Some(5.0),
         };
         let ticks = |at: &dyn Fn(u64) -> u64| -> Vec<(&'static str, u64)> {
             (1..=10).map(|k| ("Tick", at(k))).collect()
