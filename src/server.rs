@@ -13,7 +13,7 @@ use std::convert::Infallible;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
@@ -38,6 +38,20 @@ pub struct DownloadReport {
     pub requests: usize,
     /// Per file name: `None` when saved with exactly the served bytes, else what is wrong.
     pub files: BTreeMap<String, Option<String>>,
+    /// Each download, in the order they began: the file, and when its request came and its
+    /// answer was ready, since the first request of the run (the listing, usually).
+    pub downloads: Vec<Download>,
+}
+
+/// One download the server served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Download {
+    /// The file's name.
+    pub name: String,
+    /// When the request came.
+    pub from: Duration,
+    /// When the answer was ready (the delay over); `None` if it never was.
+    pub to: Option<Duration>,
 }
 
 struct State {
@@ -45,7 +59,12 @@ struct State {
     max_in_flight: AtomicUsize,
     requests: AtomicUsize,
     contents: BTreeMap<String, Vec<u8>>,
+    /// The first request of the run, and each download: name, start, end.
+    timeline: Mutex<(Option<Instant>, Vec<Served>)>,
 }
+
+/// A download being served or served: the file, when its request came, when it was answered.
+type Served = (String, Instant, Option<Instant>);
 
 /// A running download server; stops when dropped.
 pub struct DownloadServer {
@@ -89,6 +108,7 @@ impl DownloadServer {
             max_in_flight: AtomicUsize::new(0),
             requests: AtomicUsize::new(0),
             contents,
+            timeline: Mutex::new((None, Vec::new())),
         });
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let thread = {
@@ -137,10 +157,27 @@ impl DownloadServer {
                 (name.clone(), problem)
             })
             .collect();
+        let (origin, timeline) = std::mem::take(
+            &mut *self
+                .state
+                .timeline
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        let since =
+            |at: Instant| origin.map_or(Duration::ZERO, |o| at.saturating_duration_since(o));
         DownloadReport {
             max_in_flight: self.state.max_in_flight.swap(0, Ordering::SeqCst),
             requests: self.state.requests.swap(0, Ordering::SeqCst),
             files,
+            downloads: timeline
+                .into_iter()
+                .map(|(name, from, to)| Download {
+                    name,
+                    from: since(from),
+                    to: to.map(since),
+                })
+                .collect(),
         }
     }
 }
@@ -180,6 +217,13 @@ async fn respond(
     state: Arc<State>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path();
+    let arrived = Instant::now();
+    state
+        .timeline
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .0
+        .get_or_insert(arrived);
     if path == "/files" {
         let list: String = state.contents.keys().map(|n| format!("{n}\n")).collect();
         return Ok(Response::new(Full::new(Bytes::from(list))));
@@ -195,7 +239,21 @@ async fn respond(
     };
     state.requests.fetch_add(1, Ordering::SeqCst);
     let in_flight = InFlight::enter(&state);
+    let index = {
+        let mut timeline = state.timeline.lock().unwrap_or_else(|e| e.into_inner());
+        timeline.1.push((name.to_string(), arrived, None));
+        timeline.1.len() - 1
+    };
     tokio::time::sleep(Duration::from_millis(*delay)).await;
+    if let Some(download) = state
+        .timeline
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .1
+        .get_mut(index)
+    {
+        download.2 = Some(Instant::now());
+    }
     drop(in_flight);
     Ok(Response::new(Full::new(Bytes::from(bytes.clone()))))
 }

@@ -1,22 +1,49 @@
-// The process probe, linked into every exercise binary `learn` builds (see probe.rs).
-// It is compiled on its own as a `no_std` object; it is not a module of `learn`.
+// The process and thread probe, linked into every exercise binary `learn` builds (see
+// probe.rs). It is compiled on its own as a `no_std` object; it is not a module of `learn`.
+// The types and constants it uses (`c_int`, `O_*`, `CLOCK_*`, `SYS_gettid`, …) are not
+// written here: probe.rs prepends them, generated from learn's own `libc` crate, so that
+// they are right for the machine that builds the exercise. It is not the reader of its
+// records (src/supervise/probe.rs is), and it judges nothing.
 //
-// When the program starts, a constructor in `.init_array` appends `start PID PPID NANOS` to the
-// file named by the environment variable LEARN_PROBE, and registers an `atexit` handler that
-// appends `exit PID NANOS`. Every copy of the program a process exercise starts records itself
-// this way, however short-lived, so the runner counts child processes exactly instead of
-// hoping to catch them in /proc. Without LEARN_PROBE it does nothing. It calls nothing from
-// `core` that could panic, so it links with any toolchain.
+// Without LEARN_PROBE in the environment it records nothing and changes nothing. With it,
+// every line below is appended (one `write` each, under O_APPEND) to the file it names:
+//
+//   start PID PPID NANOS                  a copy of the program started (a constructor)
+//   thread TID PID CREATOR PTHREAD NANOS  a thread began, created by thread CREATOR
+//   tend TID NANOS CPU_NS                 that thread's start routine returned, after using
+//                                         CPU_NS of CPU time (CLOCK_THREAD_CPUTIME_ID)
+//   join PTHREAD BY FROM TO               thread BY waited in pthread_join for PTHREAD from
+//                                         FROM until it returned at TO
+//   sleep TID FROM TO                     thread TID slept (clock_nanosleep, nanosleep) from
+//                                         FROM to TO, when that was at least 2 ms
+//   alive TID CPU_NS                      at exit: a thread still running (blocked, or still
+//                                         runnable 500 ms after the exit began), its CPU time
+//   exit PID NANOS CPU_NS RCHAR WCHAR     the program exits: the process's CPU time, and the
+//                                         bytes it read and wrote (/proc/self/io)
+//
+// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep and clock_nanosleep are
+// wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
+// from Rust's standard library go through the `__wrap_` functions here, which call the real
+// ones. The thread that prints is never the probe's concern: it only counts and times.
+//
+// The constructor also sets PR_SET_PDEATHSIG to SIGKILL, so that a copy of the program dies
+// when the thread that started it dies (`learn` killed, even by SIGKILL, or a parent process
+// gone): nothing a run starts outlives it.
+//
+// It calls nothing from `core` that could panic, so it links with any toolchain.
 #![no_std]
 #![allow(non_camel_case_types)]
 
-type c_int = i32;
+use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+
 type c_char = u8;
+type c_void = u8;
+type start_routine = extern "C" fn(*mut c_void) -> *mut c_void;
 
 #[repr(C)]
 struct timespec {
-    tv_sec: i64,
-    tv_nsec: i64,
+    tv_sec: time_t,
+    tv_nsec: c_long,
 }
 
 extern "C" {
@@ -24,95 +51,426 @@ extern "C" {
     fn getpid() -> c_int;
     fn getppid() -> c_int;
     fn open(path: *const c_char, flags: c_int, mode: c_int) -> c_int;
+    fn read(fd: c_int, buf: *mut u8, count: usize) -> isize;
     fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
     fn close(fd: c_int) -> c_int;
     fn clock_gettime(clock: c_int, ts: *mut timespec) -> c_int;
     fn atexit(f: extern "C" fn()) -> c_int;
+    fn malloc(size: usize) -> *mut c_void;
+    fn free(ptr: *mut c_void);
+    fn syscall(number: c_long, ...) -> c_long;
+    fn prctl(option: c_int, ...) -> c_int;
+    fn _exit(code: c_int) -> !;
+    fn pthread_self() -> pthread_t;
+    fn __real_pthread_create(
+        thread: *mut pthread_t,
+        attr: *const c_void,
+        start: start_routine,
+        arg: *mut c_void,
+    ) -> c_int;
+    fn __real_pthread_join(thread: pthread_t, retval: *mut *mut c_void) -> c_int;
+    fn __real_nanosleep(req: *const timespec, rem: *mut timespec) -> c_int;
+    fn __real_clock_nanosleep(
+        clock: c_int,
+        flags: c_int,
+        req: *const timespec,
+        rem: *mut timespec,
+    ) -> c_int;
 }
 
-const O_WRONLY: c_int = 0o1;
-const O_CREAT: c_int = 0o100;
-const O_APPEND: c_int = 0o2000;
-const O_CLOEXEC: c_int = 0o2000000;
-const CLOCK_MONOTONIC: c_int = 1;
+/// The path from LEARN_PROBE, read once by the constructor; null: record nothing.
+static PATH: AtomicPtr<c_char> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Tids of the threads started through the wrapper that are still running (0: a free slot),
+/// so that the exit record can list those that never ended.
+static LIVE: [AtomicU32; 256] = [const { AtomicU32::new(0) }; 256];
 
 #[used]
 #[link_section = ".init_array"]
 static LEARN_PROBE_INIT: extern "C" fn() = learn_probe_start;
 
 struct Line {
-    buf: [u8; 96],
+    buf: [u8; 160],
     len: usize,
 }
 
 impl Line {
+    fn new(tag: &[u8]) -> Line {
+        let mut line = Line {
+            buf: [0; 160],
+            len: 0,
+        };
+        line.text(tag);
+        line
+    }
+
     fn text(&mut self, s: &[u8]) {
-        let mut i = 0;
-        while i < s.len() && self.len < self.buf.len() {
-            self.buf[self.len] = s[i];
+        for &byte in s {
+            let Some(free) = self.buf.get_mut(self.len) else {
+                return;
+            };
+            *free = byte;
             self.len += 1;
-            i += 1;
         }
     }
 
-    fn number(&mut self, mut n: u64) {
+    /// The bytes written so far.
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+
+    /// A space, then `n` in decimal.
+    fn number(&mut self, n: u64) {
+        self.text(b" ");
+        self.digits(n);
+    }
+
+    /// `n` in decimal.
+    fn digits(&mut self, mut n: u64) {
         let mut digits = [0u8; 20];
         let mut count = 0;
-        loop {
-            digits[count] = b'0' + (n % 10) as u8;
+        for digit in digits.iter_mut() {
+            *digit = b'0' + (n % 10) as u8;
             count += 1;
             n /= 10;
-            if n == 0 || count == digits.len() {
+            if n == 0 {
                 break;
             }
         }
-        while count > 0 && self.len < self.buf.len() {
-            count -= 1;
-            self.buf[self.len] = digits[count];
-            self.len += 1;
+        for &digit in digits.iter().take(count).rev() {
+            self.text(&[digit]);
+        }
+    }
+
+    /// Appends the line (with its newline) to the probe file.
+    fn append(mut self) {
+        self.text(b"\n");
+        let path = PATH.load(Ordering::Relaxed);
+        if path.is_null() {
+            return;
+        }
+        // SAFETY: `path` is the NUL-terminated value of LEARN_PROBE, which the environment
+        // keeps; `buf` holds `len` initialised bytes.
+        unsafe {
+            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644);
+            if fd >= 0 {
+                let bytes = self.bytes();
+                write(fd, bytes.as_ptr(), bytes.len());
+                close(fd);
+            }
         }
     }
 }
 
-fn now_nanos() -> u64 {
-    let mut ts = timespec { tv_sec: 0, tv_nsec: 0 };
-    unsafe { clock_gettime(CLOCK_MONOTONIC, &mut ts) };
-    (ts.tv_sec as u64).wrapping_mul(1_000_000_000).wrapping_add(ts.tv_nsec as u64)
+fn clock_nanos(clock: c_int) -> u64 {
+    let mut ts = timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec given.
+    unsafe { clock_gettime(clock, &mut ts) };
+    (ts.tv_sec as u64)
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(ts.tv_nsec as u64)
 }
 
-fn append(line: &Line) {
+fn now() -> u64 {
+    clock_nanos(CLOCK_MONOTONIC)
+}
+
+fn gettid() -> u32 {
+    // SAFETY: the gettid system call takes no argument and cannot fail.
+    unsafe { syscall(SYS_gettid) as u32 }
+}
+
+fn enabled() -> bool {
+    !PATH.load(Ordering::Relaxed).is_null()
+}
+
+/// Reads up to `buf.len()` bytes of the file at `path` (which ends with a NUL byte); the
+/// count read.
+fn read_file(path: &[u8], buf: &mut [u8]) -> usize {
+    if path.last() != Some(&0) {
+        return 0;
+    }
+    // SAFETY: `path` ends with a NUL byte; `read` writes at most `buf.len()` bytes into buf.
+    unsafe {
+        let fd = open(path.as_ptr(), O_RDONLY | O_CLOEXEC, 0);
+        if fd < 0 {
+            return 0;
+        }
+        let n = read(fd, buf.as_mut_ptr(), buf.len());
+        close(fd);
+        if n > 0 { n as usize } else { 0 }
+    }
+}
+
+/// The number after `key` in `text` (as in `wchar: 123`), or 0.
+fn field(text: &[u8], key: &[u8]) -> u64 {
+    text.windows(key.len())
+        .position(|window| window == key)
+        .and_then(|at| text.get(at + key.len()..))
+        .map_or(0, leading_number)
+}
+
+/// The decimal number at the start of `text`, after any spaces.
+fn leading_number(text: &[u8]) -> u64 {
+    text.iter()
+        .skip_while(|&&byte| byte == b' ')
+        .take_while(|byte| byte.is_ascii_digit())
+        .fold(0u64, |n, &digit| {
+            n.wrapping_mul(10).wrapping_add((digit - b'0') as u64)
+        })
+}
+
+/// CPU time of thread `tid` of this process, from /proc/self/task/TID/schedstat.
+fn thread_cpu(tid: u32) -> u64 {
+    let mut path = Line::new(b"/proc/self/task/");
+    path.digits(tid as u64);
+    path.text(b"/schedstat\0");
+    let mut buf = [0u8; 96];
+    let n = read_file(path.bytes(), &mut buf);
+    leading_number(buf.get(..n).unwrap_or(&[]))
+}
+
+extern "C" fn learn_probe_start() {
+    // SAFETY: getenv returns null or a pointer into the environment, which lives as long as
+    // the process (the program may change its environment only after this constructor).
     let path = unsafe { getenv(b"LEARN_PROBE\0".as_ptr()) };
     if path.is_null() {
         return;
     }
+    PATH.store(path as *mut c_char, Ordering::Relaxed);
+    // SAFETY: getppid, prctl and _exit have no memory-safety preconditions.
     unsafe {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644);
-        if fd >= 0 {
-            write(fd, line.buf.as_ptr(), line.len);
-            close(fd);
+        let parent = getppid();
+        prctl(PR_SET_PDEATHSIG, SIGKILL as c_long);
+        if getppid() != parent {
+            // The parent died before the death signal was armed: die as it would have.
+            _exit(137);
         }
     }
-}
-
-extern "C" fn learn_probe_start() {
-    let mut line = Line { buf: [0; 96], len: 0 };
-    line.text(b"start ");
-    line.number(unsafe { getpid() } as u64);
-    line.text(b" ");
-    line.number(unsafe { getppid() } as u64);
-    line.text(b" ");
-    line.number(now_nanos());
-    line.text(b"\n");
-    append(&line);
+    let mut line = Line::new(b"start");
+    // SAFETY: getpid and getppid cannot fail.
+    let (pid, parent) = unsafe { (getpid(), getppid()) };
+    line.number(pid as u64);
+    line.number(parent as u64);
+    line.number(now());
+    line.append();
+    // SAFETY: learn_probe_exit is a plain extern "C" function that lives forever.
     unsafe { atexit(learn_probe_exit) };
 }
 
+/// Whether thread `tid` of this process is runnable (state `R` in /proc/self/task/TID/stat):
+/// still on its way out or working, not blocked.
+fn runnable(tid: u32) -> bool {
+    let mut path = Line::new(b"/proc/self/task/");
+    path.digits(tid as u64);
+    path.text(b"/stat\0");
+    let mut buf = [0u8; 512];
+    let n = read_file(path.bytes(), &mut buf);
+    let stat = buf.get(..n).unwrap_or(&[]);
+    let after_name = stat.iter().rposition(|&b| b == b')').map_or(0, |i| i + 1);
+    stat.get(after_name..)
+        .and_then(|rest| rest.iter().find(|&&b| b != b' '))
+        == Some(&b'R')
+}
+
+/// Whether a thread started through the wrapper is still running and runnable.
+fn any_finishing() -> bool {
+    LIVE.iter().any(|slot| {
+        let tid = slot.load(Ordering::Relaxed);
+        tid != 0 && runnable(tid)
+    })
+}
+
 extern "C" fn learn_probe_exit() {
-    let mut line = Line { buf: [0; 96], len: 0 };
-    line.text(b"exit ");
-    line.number(unsafe { getpid() } as u64);
-    line.text(b" ");
-    line.number(now_nanos());
-    line.text(b"\n");
-    append(&line);
+    let at = now();
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { getpid() } as u32;
+    // A thread that `thread::scope` waited for may still be returning from its start routine
+    // when main returns, runnable but not yet run on a busy machine: give runnable threads up
+    // to 500 ms to record their end. Threads blocked (a deadlock, a sleep) are not waited
+    // for, and are listed as alive.
+    let pause = timespec {
+        tv_sec: 0,
+        tv_nsec: 1_000_000,
+    };
+    while any_finishing() && now().wrapping_sub(at) < 500_000_000 {
+        // SAFETY: nanosleep reads the timespec given; no remainder is asked for.
+        unsafe { __real_nanosleep(&pause, core::ptr::null_mut()) };
+    }
+    for slot in LIVE.iter() {
+        let tid = slot.load(Ordering::Relaxed);
+        if tid != 0 {
+            let mut line = Line::new(b"alive");
+            line.number(tid as u64);
+            line.number(thread_cpu(tid));
+            line.append();
+        }
+    }
+    let mut line = Line::new(b"alive");
+    line.number(pid as u64);
+    line.number(thread_cpu(pid));
+    line.append();
+    let mut io = [0u8; 512];
+    let n = read_file(b"/proc/self/io\0", &mut io);
+    let io = io.get(..n).unwrap_or(&[]);
+    let mut line = Line::new(b"exit");
+    line.number(pid as u64);
+    line.number(at);
+    line.number(clock_nanos(CLOCK_PROCESS_CPUTIME_ID));
+    line.number(field(io, b"rchar:"));
+    line.number(field(io, b"wchar:"));
+    line.append();
+}
+
+/// What a thread created through the wrapper must run, handed to [`launch`].
+#[repr(C)]
+struct Launch {
+    start: start_routine,
+    arg: *mut c_void,
+    creator: u32,
+}
+
+/// The start routine of every wrapped thread: records its start, runs the real routine,
+/// records its end and CPU time.
+extern "C" fn launch(launch: *mut c_void) -> *mut c_void {
+    // SAFETY: `launch` is the Launch that __wrap_pthread_create allocated and initialised
+    // for this thread alone; it is read once and freed here.
+    let Launch {
+        start,
+        arg,
+        creator,
+    } = unsafe {
+        let value = core::ptr::read(launch as *const Launch);
+        free(launch);
+        value
+    };
+    let tid = gettid();
+    let slot = LIVE
+        .iter()
+        .find(|slot| {
+            slot.compare_exchange(0, tid, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        });
+    let mut line = Line::new(b"thread");
+    line.number(tid as u64);
+    // SAFETY: getpid and pthread_self cannot fail.
+    let (pid, me) = unsafe { (getpid(), pthread_self()) };
+    line.number(pid as u64);
+    line.number(creator as u64);
+    line.number(me as u64);
+    line.number(now());
+    line.append();
+    let result = start(arg);
+    let mut line = Line::new(b"tend");
+    line.number(tid as u64);
+    line.number(now());
+    line.number(clock_nanos(CLOCK_THREAD_CPUTIME_ID));
+    line.append();
+    if let Some(slot) = slot {
+        slot.store(0, Ordering::Relaxed);
+    }
+    result
+}
+
+/// pthread_create, with the new thread's start and end recorded.
+///
+/// # Safety
+/// As pthread_create.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_pthread_create(
+    thread: *mut pthread_t,
+    attr: *const c_void,
+    start: start_routine,
+    arg: *mut c_void,
+) -> c_int {
+    if !enabled() {
+        // SAFETY: the caller's arguments, passed on unchanged.
+        return unsafe { __real_pthread_create(thread, attr, start, arg) };
+    }
+    // SAFETY: malloc returns null or memory for one Launch, which is written before use.
+    unsafe {
+        let boxed = malloc(core::mem::size_of::<Launch>()) as *mut Launch;
+        if boxed.is_null() {
+            return __real_pthread_create(thread, attr, start, arg);
+        }
+        core::ptr::write(
+            boxed,
+            Launch {
+                start,
+                arg,
+                creator: gettid(),
+            },
+        );
+        let rc = __real_pthread_create(thread, attr, launch, boxed as *mut c_void);
+        if rc != 0 {
+            free(boxed as *mut c_void);
+        }
+        rc
+    }
+}
+
+/// pthread_join, with the join recorded once it returned.
+///
+/// # Safety
+/// As pthread_join.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_pthread_join(thread: pthread_t, retval: *mut *mut c_void) -> c_int {
+    let from = now();
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let rc = unsafe { __real_pthread_join(thread, retval) };
+    if rc == 0 && enabled() {
+        let mut line = Line::new(b"join");
+        line.number(thread as u64);
+        line.number(gettid() as u64);
+        line.number(from);
+        line.number(now());
+        line.append();
+    }
+    rc
+}
+
+/// Records a sleep of thread `tid` from `from` to `to`, when it lasted 2 ms or more (shorter
+/// ones are polling, and would only fill the file).
+fn record_sleep(from: u64, to: u64) {
+    if enabled() && to.wrapping_sub(from) >= 2_000_000 {
+        let mut line = Line::new(b"sleep");
+        line.number(gettid() as u64);
+        line.number(from);
+        line.number(to);
+        line.append();
+    }
+}
+
+/// nanosleep, with the sleep recorded.
+///
+/// # Safety
+/// As nanosleep.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_nanosleep(req: *const timespec, rem: *mut timespec) -> c_int {
+    let from = now();
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let rc = unsafe { __real_nanosleep(req, rem) };
+    record_sleep(from, now());
+    rc
+}
+
+/// clock_nanosleep (what Rust's `thread::sleep` calls), with the sleep recorded.
+///
+/// # Safety
+/// As clock_nanosleep.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_clock_nanosleep(
+    clock: c_int,
+    flags: c_int,
+    req: *const timespec,
+    rem: *mut timespec,
+) -> c_int {
+    let from = now();
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let rc = unsafe { __real_clock_nanosleep(clock, flags, req, rem) };
+    record_sleep(from, now());
+    rc
 }

@@ -21,6 +21,7 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
         Ending::Stopped(reason) => Some(stopped(reason)),
     };
     failure
+        .or_else(|| tampered(run))
         .or_else(|| widened(&run.affinity))
         .or_else(|| (!run.orphans.is_empty()).then(|| orphans(run)))
 }
@@ -37,6 +38,18 @@ fn widened(affinity: &Affinity) -> Option<Failure> {
             "in a run pinned to one core, thread {tid} of pid {pid} allowed itself the cores {seen}"
         )],
         "Do not change the CPU affinity (sched_setaffinity, core_affinity): a correct program works on one core too.",
+    ))
+}
+
+/// The run's evidence was altered by the program (see `supervise::witness`): nothing it
+/// recorded can be believed, so the run fails whatever else it did.
+fn tampered(run: &RunRecord) -> Option<Failure> {
+    let why = run.processes.probe.tampered.as_ref()?;
+    Some(Failure::logic(
+        CheckKind::TamperedEvidence,
+        "the program must not write the grader's records of its processes and threads",
+        vec![why.clone()],
+        "Leave the file named by LEARN_PROBE alone: learn records processes and threads itself.",
     ))
 }
 

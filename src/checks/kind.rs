@@ -41,6 +41,16 @@ pub enum CheckKind {
     FilesSaved,
     /// `server_concurrency`: downloads at once, as the server saw them.
     ServerConcurrency,
+    /// `threads_started`: threads created, whole tree.
+    ThreadsStarted,
+    /// `threads_joined`: spawned threads joined in time.
+    ThreadsJoined,
+    /// `work_spread`: CPU work shared between threads.
+    WorkSpread,
+    /// `children_work`: each child process did a share of the work.
+    ChildrenWork,
+    /// `slot_reuse`: a finished download's slot is reused at once.
+    SlotReuse,
     /// Every run: it exits with code 0 (or is killed by a signal).
     ExitStatus,
     /// Every run: it ends within its time limit.
@@ -55,6 +65,8 @@ pub enum CheckKind {
     Memory,
     /// Every run: it leaves no process behind.
     Orphans,
+    /// Every run: it leaves the grader's records of its processes and threads alone.
+    TamperedEvidence,
     /// Every run: it keeps the CPU affinity it was given (a pinned run stays pinned).
     Affinity,
     /// A run stopped by `learn` itself (a newer version was saved): proves nothing.
@@ -82,6 +94,11 @@ impl CheckKind {
             CheckKind::Harness => "harness",
             CheckKind::FilesSaved => "files_saved",
             CheckKind::ServerConcurrency => "server_concurrency",
+            CheckKind::ThreadsStarted => "threads_started",
+            CheckKind::ThreadsJoined => "threads_joined",
+            CheckKind::WorkSpread => "work_spread",
+            CheckKind::ChildrenWork => "children_work",
+            CheckKind::SlotReuse => "slot_reuse",
             CheckKind::ExitStatus => "exit_status",
             CheckKind::Timeout => "timeout",
             CheckKind::Deadlock => "deadlock",
@@ -89,6 +106,7 @@ impl CheckKind {
             CheckKind::ForkFlood => "fork_flood",
             CheckKind::Memory => "memory",
             CheckKind::Orphans => "orphans",
+            CheckKind::TamperedEvidence => "tampered_evidence",
             CheckKind::Affinity => "affinity",
             CheckKind::Cancelled => "cancelled",
         }

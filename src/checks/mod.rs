@@ -5,6 +5,7 @@
 //! Checks judge a finished [`RunRecord`]; they never start or stop anything.
 
 mod alternation;
+mod children_work;
 mod downloads;
 mod ending;
 mod harness;
@@ -13,14 +14,18 @@ mod order;
 mod output;
 mod pids;
 mod processes;
+mod slot_reuse;
 mod speedup;
+mod threads_joined;
+mod threads_started;
 mod timing;
+mod work_spread;
 
 use serde::Deserialize;
 
 use crate::lines::normalize::Normalize;
 use crate::server::DownloadReport;
-use crate::supervise::RunRecord;
+use crate::supervise::{RunRecord, ThreadSeen};
 
 pub use ending::judge_ending;
 pub(crate) use ending::secs;
@@ -60,10 +65,20 @@ pub enum CheckSpec {
     PrintedPids(pids::PrintedPids),
     /// The grading harness of an API exercise passed.
     Harness(harness::Harness),
+    /// The program created at least (at most) so many threads, child processes included.
+    ThreadsStarted(threads_started::ThreadsStarted),
+    /// Every thread was joined before a line, or before the exit.
+    ThreadsJoined(threads_joined::ThreadsJoined),
+    /// CPU-bound work was shared by several threads (CPU time per thread).
+    WorkSpread(work_spread::WorkSpread),
+    /// Every child process did a share of the work (its CPU time or its output).
+    ChildrenWork(children_work::ChildrenWork),
     /// Every served file was saved with the served bytes.
     FilesSaved(downloads::FilesSaved),
     /// The download server saw the right number of downloads at once.
     ServerConcurrency(downloads::ServerConcurrency),
+    /// A finished download's slot was reused at once while files waited.
+    SlotReuse(slot_reuse::SlotReuse),
 }
 
 /// Whether a check judges the program's own runs or its grading harness's runs.
@@ -209,8 +224,13 @@ impl CheckSpec {
             CheckSpec::Threads(_) => CheckKind::Threads,
             CheckSpec::PrintedPids(_) => CheckKind::PrintedPids,
             CheckSpec::Harness(_) => CheckKind::Harness,
+            CheckSpec::ThreadsStarted(_) => CheckKind::ThreadsStarted,
+            CheckSpec::ThreadsJoined(_) => CheckKind::ThreadsJoined,
+            CheckSpec::WorkSpread(_) => CheckKind::WorkSpread,
+            CheckSpec::ChildrenWork(_) => CheckKind::ChildrenWork,
             CheckSpec::FilesSaved(_) => CheckKind::FilesSaved,
             CheckSpec::ServerConcurrency(_) => CheckKind::ServerConcurrency,
+            CheckSpec::SlotReuse(_) => CheckKind::SlotReuse,
         }
     }
 
@@ -254,10 +274,60 @@ impl CheckSpec {
             CheckSpec::Threads(c) => c.judge(evidence),
             CheckSpec::PrintedPids(c) => c.judge(evidence),
             CheckSpec::Harness(c) => c.judge(evidence),
+            CheckSpec::ThreadsStarted(c) => c.judge(evidence),
+            CheckSpec::ThreadsJoined(c) => c.judge(evidence),
+            CheckSpec::WorkSpread(c) => c.judge(evidence),
+            CheckSpec::ChildrenWork(c) => c.judge(evidence),
             CheckSpec::FilesSaved(c) => c.judge(evidence),
             CheckSpec::ServerConcurrency(c) => c.judge(evidence),
+            CheckSpec::SlotReuse(c) => c.judge(evidence),
         }
     }
+}
+
+/// One thread as a failure message lists it: who created it, when it began and ended, its
+/// CPU time and its join.
+pub(crate) fn describe_thread(thread: &ThreadSeen) -> String {
+    use timing::ms;
+    let name = if thread.main {
+        format!("main thread of pid {}", thread.pid)
+    } else {
+        format!("thread {} (created by {})", thread.tid, thread.creator)
+    };
+    let ended = thread
+        .ended
+        .map_or("still running at exit".to_string(), |t| {
+            format!("ended {}", ms(t))
+        });
+    let cpu = thread
+        .cpu
+        .map_or(String::new(), |c| format!(", {} of CPU", ms(c)));
+    let joined = match thread.joined {
+        Some((at, by)) => format!(", joined by {by} at {}", ms(at)),
+        None if thread.main => String::new(),
+        None => ", never joined".to_string(),
+    };
+    format!("{name}: began {}, {ended}{cpu}{joined}", ms(thread.started))
+}
+
+/// Why a check of thread evidence cannot judge this run, if it cannot: the probe recorded
+/// nothing of the main process (it was not linked in).
+pub(crate) fn unprobed(evidence: &Evidence) -> Option<Outcome> {
+    (!evidence.run.processes.probed).then(|| {
+        Outcome::NotJudged(
+            "the probe recorded nothing of this run: threads cannot be judged".into(),
+        )
+    })
+}
+
+/// Up to `max` of `lines`, with a note of how many more there were.
+pub(crate) fn excerpt_of(lines: Vec<String>, max: usize) -> Vec<String> {
+    let more = lines.len().saturating_sub(max);
+    let mut out: Vec<String> = lines.into_iter().take(max).collect();
+    if more > 0 {
+        out.push(format!("… and {more} more"));
+    }
+    out
 }
 
 /// Up to `max` of `lines`, numbered from 1 as the learner would count them, with a note of

@@ -26,7 +26,9 @@ impl Before {
             "every line matching {} must come before every line matching {}",
             self.first, self.then
         );
-        let hint = "Something finished too early: wait (join) for the work before printing what comes after it.";
+        let hint = super::threads_joined::joined_too_early(evidence).unwrap_or(
+            "Something finished too early: wait (join) for the work before printing what comes after it.",
+        );
         if firsts.is_empty() || thens.is_empty() {
             let missing = if firsts.is_empty() {
                 &self.first

@@ -253,7 +253,7 @@ mod tests {
     use super::*;
     use crate::supervise::test_support::run;
 
-    use crate::supervise::{SchedSample, ThreadSeen};
+    use crate::supervise::{SchedSample, ThreadTime};
 
     fn evidence(record: &crate::supervise::RunRecord) -> Outcome {
         Evidence::judge_alone(record, |e| CpuParallelism { min_ratio: 1.3 }.judge(e))
@@ -268,8 +268,8 @@ mod tests {
         evidence(&record)
     }
 
-    fn thread(tid: u32, cpu_ms: u64, from_ms: u64, until_ms: u64) -> ThreadSeen {
-        ThreadSeen {
+    fn thread(tid: u32, cpu_ms: u64, from_ms: u64, until_ms: u64) -> ThreadTime {
+        ThreadTime {
             pid: 1,
             tid,
             from: Duration::from_millis(from_ms),
@@ -280,7 +280,7 @@ mod tests {
     }
 
     /// A 1 s run with schedstat: `cpu_ms` of CPU, `waited_ms` ready but waiting, `threads`.
-    fn judge_sched(cpu_ms: u64, waited_ms: u64, threads: Vec<ThreadSeen>) -> Outcome {
+    fn judge_sched(cpu_ms: u64, waited_ms: u64, threads: Vec<ThreadTime>) -> Outcome {
         let mut record = run(&[], 1000);
         record.cpu = Duration::from_millis(cpu_ms);
         record.machine_busy = Duration::from_millis(2000);

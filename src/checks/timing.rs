@@ -56,7 +56,9 @@ impl Overlap {
                     s.text
                 ),
             ],
-            "Start every thread first, keep the handles, and join them only after all have started.",
+            super::threads_joined::joined_too_early(evidence).unwrap_or(
+                "Start every thread first, keep the handles, and join them only after all have started.",
+            ),
         ))
     }
 }
@@ -96,13 +98,18 @@ impl WallTime {
                 ms(limit)
             ),
             vec![seen],
-            "Work that waits (sleeps, downloads) must wait at the same time: start it all before waiting for any of it.",
+            super::threads_joined::joined_too_early(evidence).unwrap_or(
+                "Work that waits (sleeps, downloads) must wait at the same time: start it all before waiting for any of it.",
+            ),
         ))
     }
 }
 
 /// `period`: exactly `count` lines match, the k-th (from 1) at k × `every_ms` ±
-/// `tolerance_ms` after the start: no drift that accumulates.
+/// `tolerance_ms` after the start, and with no drift that accumulates: the trend of the tick
+/// times against k (the median of the slopes between every two ticks, which one late tick
+/// cannot move) stays within `every_ms` ± `max_drift_ms` per tick, where the manifest sets
+/// it (judged from five ticks on).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
@@ -114,6 +121,25 @@ pub struct Period {
     pub count: usize,
     /// Allowed distance from the ideal time of each tick.
     pub tolerance_ms: u64,
+    /// Allowed drift per tick of the trend; none: the trend is not judged.
+    #[serde(default)]
+    pub max_drift_ms: Option<f64>,
+}
+
+/// The Theil–Sen slope of `ticks` against their index: the median of the slopes between every
+/// two of them, in milliseconds per tick; `None` for fewer than two ticks.
+fn trend_ms_per_tick(ticks: &[Duration]) -> Option<f64> {
+    let mut slopes: Vec<f64> = (0..ticks.len())
+        .flat_map(|i| (i + 1..ticks.len()).map(move |j| (i, j)))
+        .map(|(i, j)| (ticks[j].as_secs_f64() - ticks[i].as_secs_f64()) * 1000.0 / (j - i) as f64)
+        .collect();
+    slopes.sort_by(f64::total_cmp);
+    let n = slopes.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(slopes[n / 2]),
+        _ => Some((slopes[n / 2 - 1] + slopes[n / 2]) / 2.0),
+    }
 }
 
 impl Period {
@@ -122,10 +148,17 @@ impl Period {
         Duration::from_millis(self.every_ms * (k as u64 + 1))
     }
 
-    /// Judges the tick count and each tick's time. A tick late only because the machine kept
-    /// the program waiting for a CPU between its ideal time (less the tolerance) and its
-    /// arrival is on time; ticks missing at the end while the machine kept the program waiting
-    /// after they were due are a timing failure (retried), not a logic one.
+    /// The drift per tick of `ticks`' trend, when it is beyond the bound.
+    fn drift(&self, ticks: &[Duration]) -> Option<f64> {
+        let max = self.max_drift_ms?;
+        let drift = trend_ms_per_tick(ticks)? - self.every_ms as f64;
+        (ticks.len() >= 5 && drift.abs() > max).then_some(drift)
+    }
+
+    /// Judges the tick count, each tick's time and the trend. A tick late only because the
+    /// machine kept the program waiting for a CPU between its ideal time (less the tolerance)
+    /// and its arrival is on time; ticks missing at the end while the machine kept the program
+    /// waiting after they were due are a timing failure (retried), not a logic one.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let run = evidence.run;
         let ticks: Vec<Duration> = run
@@ -134,14 +167,32 @@ impl Period {
             .filter(|l| self.pattern.is_match(&l.text))
             .map(|l| l.at)
             .collect();
+        let drift_hint = |drift: f64| {
+            format!(
+                "The ticks drift by {drift:+.0} ms per tick: sleeping a fixed time after the work adds the work's time to every period. Compute each deadline from the start (start + k × period) and sleep until it."
+            )
+        };
+        let listing = || -> Vec<String> {
+            ticks
+                .iter()
+                .enumerate()
+                .map(|(i, t)| format!("tick {} at {} (ideal {})", i + 1, ms(*t), ms(self.ideal(i))))
+                .collect()
+        };
         let tolerance = Duration::from_millis(self.tolerance_ms);
         if ticks.len() != self.count {
             let rule = format!(
                 "there must be exactly {} lines matching {}",
                 self.count, self.pattern
             );
-            let mut seen = vec![format!("there were {}", ticks.len())];
-            let hint = "Stop the ticker when told, and not before.";
+            let mut seen = [vec![format!("there were {}", ticks.len())], listing()].concat();
+            let hint = match self.drift(&ticks) {
+                Some(drift) => drift_hint(drift),
+                None if ticks.len() > self.count => {
+                    "Stop the ticker when told, and not before: it ticked after main asked it to stop.".to_string()
+                }
+                None => "Stop the ticker when told, and not before.".to_string(),
+            };
             if ticks.len() < self.count {
                 let due = self.ideal(ticks.len()).saturating_sub(tolerance);
                 let stalled = run.sched.stalled_between(due, run.wall);
@@ -157,32 +208,37 @@ impl Period {
             }
             return Outcome::Fail(Failure::logic(CheckKind::Period, rule, seen, hint));
         }
-        for (k, &at) in ticks.iter().enumerate() {
+        let off = ticks.iter().enumerate().any(|(k, &at)| {
             let ideal = self.ideal(k);
             let waited = run
                 .sched
                 .stalled_between(ideal.saturating_sub(tolerance), at);
             let own = at.saturating_sub(waited).max(ideal.min(at));
-            if own.abs_diff(ideal) > tolerance {
-                let seen = ticks
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| {
-                        format!("tick {} at {} (ideal {})", i + 1, ms(*t), ms(self.ideal(i)))
-                    })
-                    .collect();
-                return Outcome::Fail(Failure::timing(
-                    CheckKind::Period,
-                    format!(
-                        "tick k must come at k × {} ms (± {} ms), with no drift that accumulates",
-                        self.every_ms, self.tolerance_ms
-                    ),
-                    seen,
-                    "Sleeping a fixed time after the work adds the work's time to every period: compute each deadline from the start (start + k × period) and sleep until it.",
-                ));
-            }
+            own.abs_diff(ideal) > tolerance
+        });
+        let drift = self.drift(&ticks);
+        if !off && drift.is_none() {
+            return Outcome::Pass;
         }
-        Outcome::Pass
+        let mut seen = listing();
+        if let Some(drift) = drift {
+            seen.push(format!("trend: {drift:+.1} ms per tick"));
+        }
+        Outcome::Fail(Failure::timing(
+            CheckKind::Period,
+            format!(
+                "tick k must come at k × {} ms (± {} ms), with no drift that accumulates{}",
+                self.every_ms,
+                self.tolerance_ms,
+                self.max_drift_ms
+                    .map_or(String::new(), |max| format!(" (at most {max} ms per tick)"))
+            ),
+            seen,
+            match drift {
+                Some(drift) => drift_hint(drift),
+                None => "A tick came far from its time: compute each deadline from the start (start + k × period) and sleep until it.".to_string(),
+            },
+        ))
     }
 }
 
@@ -235,6 +291,7 @@ mod tests {
             every_ms: 500,
             count: 3,
             tolerance_ms: 100,
+            max_drift_ms: Some(5.0),
         };
         let on_time = [("Tick", 510), ("Tick", 1005), ("Tick", 1530)];
         let drifting = [("Tick", 600), ("Tick", 1200), ("Tick", 1800)];
@@ -246,6 +303,31 @@ mod tests {
             panic!()
         };
         assert!(f.timing);
+    }
+
+    #[test]
+    fn a_drift_within_the_tolerance_of_each_tick_is_caught_by_the_trend() {
+        let check = Period {
+            pattern: Pattern::new("^Tick$").unwrap(),
+            every_ms: 500,
+            count: 10,
+            tolerance_ms: 200,
+            max_drift_ms: Some(5.0),
+        };
+        let ticks = |at: &dyn Fn(u64) -> u64| -> Vec<(&'static str, u64)> {
+            (1..=10).map(|k| ("Tick", at(k))).collect()
+        };
+        let drifting = ticks(&|k| k * 510);
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &drifting, 5300) else {
+            panic!("10 ms per tick passed")
+        };
+        assert!(f.hint.contains("+10 ms per tick"), "{}", f.hint);
+        // Late wake-ups that do not accumulate, one of them very late: no trend.
+        let jittery = ticks(&|k| k * 500 + [30, 5, 60, 10, 0, 40, 20, 190, 15, 25][k as usize - 1]);
+        assert_eq!(
+            evidence_judge(|e| check.judge(e), &jittery, 5300),
+            Outcome::Pass
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod perturb;
 mod probe;
 mod reap;
 mod sched;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -27,7 +28,8 @@ pub use limits::{Limits, WALL_BACKSTOP};
 pub use machine::wait_for_free_cores;
 pub use observe::{Affinity, ChildSeen, ProcessLog};
 pub use perturb::Perturbation;
-pub use sched::{Demand, SchedLog, SchedSample, ThreadSeen};
+pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
+pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
 
 use capture::Capture;
 use observe::Observer;
@@ -213,6 +215,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     let busy_before = machine::busy_time();
     let stall_before = machine::stall_time();
     let start = Instant::now();
+    let base_nanos = probe::monotonic_nanos();
     let mut child = command.spawn()?;
     let pid = child.id();
     // Read at once, before the reaper can collect a quick program: its affinity proves the
@@ -228,6 +231,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     std::thread::spawn(move || {
         let _ = exit_tx.send(reap::wait_with_usage(pid));
     });
+    let mut witness = witness::Witness::default();
     let mut stop: Option<StopReason> = None;
     let exit = loop {
         match exit_rx.recv_timeout(observer.poll_interval()) {
@@ -240,6 +244,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
             continue;
         }
         observer.sample(capture.last_output());
+        witness.sample(&observer.known_pids());
         stop = if request
             .cancel
             .as_ref()
@@ -266,7 +271,10 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     }
     let (stdout, stderr) = capture.finish(Duration::from_secs(2));
     let (mut processes, sched, affinity) = observer.into_logs();
-    probe.merge_into(&mut processes, wall);
+    let mut records = probe.read(base_nanos);
+    records.tampered = witness.contradiction(&records, pid, wall);
+    probe::merge_into(&records, &mut processes, wall);
+    processes.probe = records;
     let ending = match stop {
         Some(reason) => Ending::Stopped(reason),
         None => exit.ending(),

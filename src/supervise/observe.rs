@@ -79,6 +79,9 @@ pub struct ProcessLog {
     /// Whether the process probe was linked in and recorded the main process (then every
     /// copy of the program it started is counted exactly, however short-lived).
     pub probed: bool,
+    /// What the probe recorded of every copy of the program and its threads, checked
+    /// against the runner's own sightings.
+    pub probe: super::probe::ProbeRecords,
 }
 
 #[derive(Clone, Copy)]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 /// One thread of the tree, as last read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThreadSeen {
+pub struct ThreadTime {
     /// The process it belongs to.
     pub pid: u32,
     /// Its thread id.
@@ -47,7 +47,7 @@ pub struct SchedLog {
     /// nothing below is filled and no time is discounted.
     pub available: bool,
     /// Every thread seen, in the order first seen.
-    pub threads: Vec<ThreadSeen>,
+    pub threads: Vec<ThreadTime>,
     /// The totals at every sample, in time order.
     pub samples: Vec<SchedSample>,
 }
@@ -147,7 +147,7 @@ impl SchedWatch {
         for &pid in pids {
             for (tid, cpu, waited) in tasks_of(pid) {
                 let slot = *self.index.entry((pid, tid)).or_insert_with(|| {
-                    self.log.threads.push(ThreadSeen {
+                    self.log.threads.push(ThreadTime {
                         pid,
                         tid,
                         from: scan_end,

@@ -1,0 +1,113 @@
+//! `children_work`: every child process did a share of the work, measured by the probe in
+//! each copy of the program at its exit: its CPU time, or the bytes it wrote (a worker
+//! answering over a pipe). Children that only sleep, echo what the parent computed, or idle
+//! beside one worker that serves every item are caught here; the runner's own view of the
+//! processes backs the records (see `supervise::witness`). Not a count of children
+//! (`child_processes` is).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::timing::ms;
+use super::{CheckKind, Evidence, Failure, Outcome, unprobed};
+use crate::supervise::ProcessExit;
+
+/// What a child's share is measured in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkMeasure {
+    /// CPU time, against the CPU time of the whole tree (the parent included).
+    Cpu,
+    /// Bytes written, against the bytes all the children wrote.
+    Written,
+}
+
+/// `children_work`: each child process used at least `min_share` of the `measure`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChildrenWork {
+    /// CPU time or bytes written.
+    pub measure: WorkMeasure,
+    /// Each child's least share.
+    pub min_share: f64,
+}
+
+impl ChildrenWork {
+    /// Judges each child's share.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        if let Some(outcome) = unprobed(evidence) {
+            return outcome;
+        }
+        let log = &evidence.run.processes;
+        let records = &log.probe;
+        let children: Vec<(u32, Option<&ProcessExit>)> = records
+            .starts
+            .iter()
+            .filter(|&&(pid, _, _)| pid != log.root)
+            .map(|&(pid, _, _)| (pid, records.exit_of(pid)))
+            .collect();
+        let amount = |exit: Option<&ProcessExit>| -> f64 {
+            match (self.measure, exit) {
+                (_, None) => 0.0,
+                (WorkMeasure::Cpu, Some(e)) => e.cpu.as_secs_f64(),
+                (WorkMeasure::Written, Some(e)) => e.written_bytes as f64,
+            }
+        };
+        let parent = match self.measure {
+            WorkMeasure::Cpu => amount(records.exit_of(log.root)),
+            WorkMeasure::Written => 0.0,
+        };
+        let total = parent + children.iter().map(|&(_, e)| amount(e)).sum::<f64>();
+        let share = |value: f64| value / total.max(1e-9);
+        let idle: Vec<u32> = children
+            .iter()
+            .filter(|&&(_, e)| share(amount(e)) < self.min_share)
+            .map(|&(pid, _)| pid)
+            .collect();
+        if idle.is_empty() {
+            return Outcome::Pass;
+        }
+        let show = |value: f64| match self.measure {
+            WorkMeasure::Cpu => ms(Duration::from_secs_f64(value)),
+            WorkMeasure::Written => format!("{value:.0} bytes written"),
+        };
+        let mut seen: Vec<String> = children
+            .iter()
+            .map(|&(pid, e)| match e {
+                Some(_) => format!(
+                    "child pid {pid}: {} ({:.0}%)",
+                    show(amount(e)),
+                    share(amount(e)) * 100.0
+                ),
+                None => format!("child pid {pid}: no exit recorded (killed?)"),
+            })
+            .collect();
+        if self.measure == WorkMeasure::Cpu {
+            seen.push(format!(
+                "the parent, pid {}: {} ({:.0}%)",
+                log.root,
+                show(parent),
+                share(parent) * 100.0
+            ));
+        }
+        let what = match self.measure {
+            WorkMeasure::Cpu => "CPU time of the program",
+            WorkMeasure::Written => "output the children wrote",
+        };
+        let hint = if self.measure == WorkMeasure::Cpu && share(parent) > 0.5 {
+            "The parent did the work and the children only passed it on: compute in each child, and send only the answer back over its stdout."
+        } else {
+            "A child did (almost) nothing while others worked: deal the items out to every worker, and let each compute its own."
+        };
+        Outcome::Fail(Failure::logic(
+            CheckKind::ChildrenWork,
+            format!(
+                "each child process must do its share of the work: at least {:.0}% of the {what}",
+                self.min_share * 100.0
+            ),
+            seen,
+            hint,
+        ))
+    }
+}

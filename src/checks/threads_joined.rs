@@ -1,0 +1,177 @@
+//! `threads_joined`: every thread the program started was waited for before a given line
+//! (or before the program exited), as the probe recorded it. A thread counts as waited for
+//! when its `join` returned in time, or when it ended in time while the thread that created
+//! it was blocked neither in a sleep nor in the join of another thread (as `thread::scope`
+//! waits for the threads it did not join explicitly). So main sleeping "long enough", a
+//! thread left to end on its own while main joins another, a thread left behind while another
+//! one ends the program (a deadlock hidden by a watchdog) all fail, whatever the lines say.
+//! A dropped handle whose thread happens to end in the moments main takes to print its last
+//! line or to exit is not caught (the `before` rules catch what it printed late). Not a judge
+//! of concurrency (`overlap` is).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::timing::ms;
+use super::{CheckKind, Evidence, Failure, Outcome, describe_thread, excerpt_of, unprobed};
+use crate::lines::pattern::Pattern;
+use crate::supervise::{ProbeRecords, ThreadSeen};
+
+/// How late a thread that was waited for without a join may record its end after the line:
+/// `thread::scope` wakes its caller a moment before the thread's last instructions, and on
+/// one busy core the caller may print (and exit) long before the thread runs again to record
+/// its end. Before the exit, any end the thread recorded counts (the probe lets runnable
+/// threads finish before it writes the exit record).
+const END_RECORD_GRACE: Duration = Duration::from_millis(500);
+
+/// `threads_joined`: each thread the main process started was waited for before the first
+/// line matching `before`, or, without `before`, before its process exited.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadsJoined {
+    /// The line by which every thread must have been joined; none: the program's exit.
+    #[serde(default)]
+    pub before: Option<Pattern>,
+}
+
+/// Why a thread was not waited for.
+enum Unwaited<'a> {
+    /// It had not ended.
+    Running(&'a ThreadSeen),
+    /// It ended while its creator slept instead of joining it.
+    SleptInstead(&'a ThreadSeen),
+    /// It ended on its own, never joined, while its creator waited for something else.
+    NeverJoined(&'a ThreadSeen),
+}
+
+impl ThreadsJoined {
+    /// Judges the joins the probe recorded.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        if let Some(outcome) = unprobed(evidence) {
+            return outcome;
+        }
+        let run = evidence.run;
+        let records = &run.processes.probe;
+        let root = run.processes.root;
+        let (deadline, moment) = match &self.before {
+            Some(pattern) => match run.stdout.iter().find(|l| pattern.is_match(&l.text)) {
+                Some(line) => (
+                    line.at,
+                    format!("the line `{}` ({})", line.text, ms(line.at)),
+                ),
+                None => {
+                    return Outcome::Fail(Failure::logic(
+                        CheckKind::ThreadsJoined,
+                        format!("a line matching {pattern} must be printed"),
+                        vec!["no such line".into()],
+                        "Print the last line once every thread has been joined.",
+                    ));
+                }
+            },
+            None => {
+                let exit = records.exit_of(root).map_or(run.wall, |e| e.at);
+                (exit, format!("the program's exit ({})", ms(exit)))
+            }
+        };
+        let threads: Vec<&ThreadSeen> = records.spawned().filter(|t| t.pid == root).collect();
+        let grace = match self.before {
+            Some(_) => END_RECORD_GRACE,
+            None => Duration::MAX,
+        };
+        let unwaited: Vec<Unwaited> = threads
+            .iter()
+            .filter_map(|t| waited_for(records, t, deadline, grace))
+            .collect();
+        let Some(first) = unwaited.first() else {
+            return Outcome::Pass;
+        };
+        let mut seen = vec![format!(
+            "{} of {} thread(s) not joined by {moment}",
+            unwaited.len(),
+            threads.len()
+        )];
+        seen.extend(excerpt_of(
+            unwaited
+                .iter()
+                .map(|u| match u {
+                    Unwaited::Running(t) => format!("{} (still running then)", describe_thread(t)),
+                    Unwaited::SleptInstead(t) => format!(
+                        "{} (its creator was sleeping when it ended)",
+                        describe_thread(t)
+                    ),
+                    Unwaited::NeverJoined(t) => describe_thread(t),
+                })
+                .collect(),
+            8,
+        ));
+        let hint = match first {
+            Unwaited::Running(_) if self.before.is_none() => {
+                "These threads never finished: the program ended while they still ran (blocked, if they were waiting for a lock: a deadlock that the thread which ended the program hid). Let every thread finish and join each one before main returns."
+            }
+            Unwaited::Running(_) => {
+                "Join every thread (handle.join().unwrap()) before printing this line: a thread nobody waits for may still be working."
+            }
+            Unwaited::SleptInstead(_) => {
+                "Sleeping \"long enough\" is not waiting: on a busy machine the thread runs late. Keep the JoinHandle and call .join() on it."
+            }
+            Unwaited::NeverJoined(_) => {
+                "Keep every JoinHandle that thread::spawn returns and call .join() on each one; a dropped handle leaves its thread unwaited for."
+            }
+        };
+        Outcome::Fail(Failure::logic(
+            CheckKind::ThreadsJoined,
+            format!("every thread the program starts must be joined before {moment}"),
+            seen,
+            hint,
+        ))
+    }
+}
+
+/// `None` when `thread` was waited for by `deadline`, else why not; an end recorded up to
+/// `grace` after the deadline counts, if no join or sleep shows that it was not waited for.
+fn waited_for<'a>(
+    records: &ProbeRecords,
+    thread: &'a ThreadSeen,
+    deadline: Duration,
+    grace: Duration,
+) -> Option<Unwaited<'a>> {
+    if thread.joined.is_some_and(|(at, _)| at <= deadline) {
+        return None;
+    }
+    let Some(ended) = thread
+        .ended
+        .filter(|&e| e <= deadline.saturating_add(grace))
+    else {
+        return Some(Unwaited::Running(thread));
+    };
+    if records.asleep_at(thread.creator, ended) {
+        Some(Unwaited::SleptInstead(thread))
+    } else if records.joining_at(thread.creator, ended) || thread.joined.is_some() {
+        Some(Unwaited::NeverJoined(thread))
+    } else {
+        None
+    }
+}
+
+/// The hint for work that came out one piece at a time, when the probe shows why: the main
+/// process started two or more threads and joined each one before it created the next.
+pub(crate) fn joined_too_early(evidence: &super::Evidence) -> Option<&'static str> {
+    let processes = &evidence.run.processes;
+    joined_one_by_one(&processes.probe, processes.root).then_some(
+        "Joined too early: each thread was joined before the next one was created, so they ran one at a time. Start every thread first, keep the handles, and join them after the loop.",
+    )
+}
+
+/// Whether the main process started two or more threads and joined each one before it
+/// started the next: the work of "concurrent" threads done one at a time.
+fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
+    let threads: Vec<&ThreadSeen> = records
+        .spawned()
+        .filter(|t| t.pid == root && t.creator == root)
+        .collect();
+    threads.len() >= 2
+        && threads
+            .windows(2)
+            .all(|w| w[0].joined.is_some_and(|(at, _)| at <= w[1].started))
+}

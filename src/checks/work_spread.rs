@@ -1,0 +1,89 @@
+//! `work_spread`: CPU-bound work really shared by several threads, judged on the CPU time the
+//! probe measured for each thread of the main process (CLOCK_THREAD_CPUTIME_ID). A job done
+//! by one thread beside helpers that only wait, or beside a thread that burns CPU spinning
+//! (whose share collapses when other work competes for the cores, as in the runs beside busy
+//! threads), does not spread its work. Not a judge of speed (`cpu_parallelism`, `speedup`).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::timing::ms;
+use super::{CheckKind, Evidence, Failure, Outcome, describe_thread, excerpt_of, unprobed};
+use crate::supervise::{Perturbation, ThreadSeen};
+
+/// `work_spread`: at least `min_threads` threads of the main process (the main thread
+/// included) each used at least `min_share` of the process's CPU time; on a run pinned to
+/// one core, where the program sees a single core, one thread is enough.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkSpread {
+    /// Threads that must each do a real share.
+    pub min_threads: usize,
+    /// A real share: this fraction of the CPU time of all threads together.
+    pub min_share: f64,
+}
+
+impl WorkSpread {
+    /// Judges the CPU time of each thread.
+    pub fn judge(&self, evidence: &Evidence) -> Outcome {
+        if let Some(outcome) = unprobed(evidence) {
+            return outcome;
+        }
+        let run = evidence.run;
+        let cores = match run.perturbation {
+            Perturbation::OneCore => 1,
+            _ => evidence.cores,
+        };
+        let needed = self.min_threads.min(cores);
+        let mut threads: Vec<&ThreadSeen> = run
+            .processes
+            .probe
+            .threads
+            .iter()
+            .filter(|t| t.pid == run.processes.root)
+            .collect();
+        threads.sort_by_key(|t| std::cmp::Reverse(t.cpu));
+        let total: Duration = threads.iter().filter_map(|t| t.cpu).sum();
+        let share = |t: &ThreadSeen| {
+            t.cpu.unwrap_or_default().as_secs_f64() / total.as_secs_f64().max(1e-9)
+        };
+        let working = threads
+            .iter()
+            .filter(|t| share(t) >= self.min_share)
+            .count();
+        if working >= needed {
+            return Outcome::Pass;
+        }
+        let mut seen = vec![format!(
+            "{working} thread(s) did at least {:.0}% of the {} of CPU time; {} thread(s) in all",
+            self.min_share * 100.0,
+            ms(total),
+            threads.len()
+        )];
+        seen.extend(excerpt_of(
+            threads
+                .iter()
+                .map(|t| format!("{} ({:.0}%)", describe_thread(t), share(t) * 100.0))
+                .collect(),
+            8,
+        ));
+        let hint = match threads.first() {
+            Some(top) if top.main => {
+                "The main thread did the work while the other threads had little or nothing to do: give each thread its own chunk of the numbers, and let main only add up the results."
+            }
+            _ => {
+                "One thread did nearly all the work. A thread that only waits or spins beside it is no help: split the work into one chunk per thread (std::thread::available_parallelism) so that each thread counts its own part."
+            }
+        };
+        Outcome::Fail(Failure::timing(
+            CheckKind::WorkSpread,
+            format!(
+                "the work must be spread over at least {needed} threads, each using at least {:.0}% of the CPU time",
+                self.min_share * 100.0
+            ),
+            seen,
+            hint,
+        ))
+    }
+}
