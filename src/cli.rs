@@ -13,6 +13,7 @@ use crate::ci;
 use crate::commands;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
+use crate::invocation;
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::watch;
@@ -143,6 +144,7 @@ impl Files {
 /// Parses the command line and runs it; the one place that prints an error.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    invocation::detect();
     let choice = match cli.color {
         Color::Auto => anstream::ColorChoice::Auto,
         Color::Always => anstream::ColorChoice::Always,

@@ -12,6 +12,7 @@ use crate::ci;
 use crate::course::Exercise;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::{Event, Source, Verdict};
+use crate::invocation;
 use crate::progress::{Progress, Status};
 use crate::report::terminal;
 use crate::session::{CorruptProgress, Session};
@@ -45,8 +46,9 @@ pub fn next(session: &Session) -> Outcome {
     print_verdict(exercise, &verdict, false);
     if !verdict.passed() {
         println!(
-            "\nStill on {}: nothing was recorded. Fix it and run `learn next` again.",
-            exercise.id
+            "\nStill on {}: nothing was recorded. Fix it and run `{} next` again.",
+            exercise.id,
+            invocation::learn()
         );
         return Ok(Exit::Failed);
     }
@@ -147,7 +149,8 @@ pub fn verify(
     let course = &settings.course;
     if let Some(unknown) = ids.iter().find(|id| course.index_of(id).is_none()) {
         return Err(Error(format!(
-            "no exercise `{unknown}` in this course (see `learn list`)"
+            "no exercise `{unknown}` in this course (see `{} list`)",
+            invocation::learn()
         )));
     }
     let chosen: Vec<(&Exercise, Source)> = course
@@ -241,17 +244,21 @@ fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Erro
             .course()
             .exercise(id)
             .map_err(|e| Error(e.to_string()))?,
-        None => session
-            .current()
-            .ok_or_else(|| Error::new("every exercise is done; name one: learn run ID"))?,
+        None => session.current().ok_or_else(|| {
+            Error(format!(
+                "every exercise is done; name one: {} run ID",
+                invocation::learn()
+            ))
+        })?,
     };
     if session.status_of(exercise) == Status::Locked {
         let first = session
             .current()
             .map_or("the exercises before it", |e| e.id.as_str());
         return Err(Error(format!(
-            "{} is locked: finish {first} first (`learn next`)",
-            exercise.id
+            "{} is locked: finish {first} first (`{} next`)",
+            exercise.id,
+            invocation::learn()
         )));
     }
     Ok(exercise)

@@ -19,6 +19,7 @@ pub mod commands;
 pub mod course;
 pub mod exit;
 pub mod grade;
+pub mod invocation;
 pub mod lines;
 pub mod passed;
 pub mod progress;

@@ -190,3 +190,27 @@ fn a_bad_learn_jobs_is_refused_before_anything_runs() {
     assert_eq!(list.status.code(), Some(2), "{err}");
     assert!(err.contains("LEARN_JOBS must be a whole number"), "{err}");
 }
+
+#[test]
+fn messages_name_the_command_the_learner_types() {
+    let dir = course_copy();
+    let installed = learn(dir.path(), &["next"]);
+    let (out, _) = text(&installed);
+    assert!(out.contains("then run `learn next`"), "{out}");
+
+    // Started by cargo (a process named `cargo`: here a shell under that name), learn says
+    // `cargo run --`.
+    let bin = tempfile::tempdir().unwrap();
+    let cargo = bin.path().join("cargo");
+    std::os::unix::fs::symlink("/bin/sh", &cargo).unwrap();
+    let through_cargo = std::process::Command::new(&cargo)
+        .arg("-c")
+        .arg(format!("'{}' next; true", env!("CARGO_BIN_EXE_learn")))
+        .current_dir(dir.path())
+        .env("LEARN_TARGET_DIR", common::target_dir())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let (out, err) = text(&through_cargo);
+    assert!(out.contains("then run `cargo run -- next`"), "{out}{err}");
+}

@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Style};
 use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
 use crate::grade::{FailedRun, GradeOutcome, Verdict};
+use crate::invocation;
 use crate::progress::Status;
 use crate::supervise::{Line, Perturbation};
 
@@ -168,8 +169,9 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     );
     let _ = writeln!(
         out,
-        "  {} learn run {} --replay {}",
+        "  {} {} run {} --replay {}",
         paint(BOLD, "replay:"),
+        invocation::learn(),
         v.id,
         run.config.replay_key()
     );
@@ -358,7 +360,8 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
     }
     let _ = writeln!(
         out,
-        "\n  Make it pass, then run `learn next`. Stuck? `learn hint`."
+        "\n  Make it pass, then run `{learn} next`. Stuck? `{learn} hint`.",
+        learn = invocation::learn()
     );
     out
 }

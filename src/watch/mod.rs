@@ -27,6 +27,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use crate::exit::{Error, Exit, Outcome};
+use crate::invocation;
 use crate::session::Session;
 use crate::tui::screen::Screen;
 use file_events::{FileEvents, Sentinel};
@@ -80,9 +81,10 @@ pub(crate) enum Event {
 /// Runs watch mode until the learner quits.
 pub fn run(session: &Session, mode: Mode) -> Outcome {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        return Err(Error::new(
-            "watch mode needs a terminal; elsewhere use `learn run` or `learn next`",
-        ));
+        let learn = invocation::learn();
+        return Err(Error(format!(
+            "watch mode needs a terminal; elsewhere use `{learn} run` or `{learn} next`"
+        )));
     }
     let (events, heard) = mpsc::channel();
     let mut state = WatchState::new(session, mode);
@@ -108,9 +110,10 @@ pub fn run(session: &Session, mode: Mode) -> Outcome {
     // Not `println!`: after a SIGHUP the terminal is gone, and writing to it must not panic.
     let _ = writeln!(
         anstream::stdout(),
-        "{}/{} exercises done. Run `learn` again to carry on.",
+        "{}/{} exercises done. Run `{}` again to carry on.",
         session.done_count(),
-        session.course().exercises.len()
+        session.course().exercises.len(),
+        invocation::learn()
     );
     Ok(Exit::Success)
 }
@@ -261,7 +264,10 @@ impl Loop<'_> {
         }
         if !self.files.as_ref().is_some_and(FileEvents::polls) {
             self.watch_files(state, true);
-            state.notice = Some("File events do not arrive from this folder (WSL or a network drive?): switched to polling. Next time: `learn watch --poll`.".into());
+            state.notice = Some(format!(
+                "File events do not arrive from this folder (WSL or a network drive?): switched to polling. Next time: `{} watch --poll`.",
+                invocation::learn()
+            ));
         }
         self.on_saved(&path, state)
     }
@@ -275,7 +281,8 @@ impl Loop<'_> {
             Ok(files) => self.files = Some(files),
             Err(e) if !poll => {
                 state.notice = Some(format!(
-                    "File events are not available ({e}): polling instead. Next time: `learn watch --poll`."
+                    "File events are not available ({e}): polling instead. Next time: `{} watch --poll`.",
+                    invocation::learn()
                 ));
                 self.watch_files(state, true);
             }

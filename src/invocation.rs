@@ -1,0 +1,45 @@
+//! How the learner types `learn`: `cargo run --` when cargo started this process (a fresh
+//! clone, before `cargo install`), `learn` otherwise. Found once, at the edge, so that every
+//! message names the command the learner can paste ("run `cargo run -- next` again").
+//!
+//! Not here: what the commands do.
+
+use std::sync::OnceLock;
+
+static COMMAND: OnceLock<&'static str> = OnceLock::new();
+
+/// Finds out once whether cargo started this process (its parent's name is `cargo`).
+pub fn detect() {
+    let by_cargo = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| parent_pid(&stat))
+        .and_then(|ppid| std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok())
+        .is_some_and(|comm| comm.trim() == "cargo");
+    let _ = COMMAND.set(if by_cargo { "cargo run --" } else { "learn" });
+}
+
+/// The command the learner types for `learn`: `learn` until [`detect`] says otherwise.
+pub fn learn() -> &'static str {
+    COMMAND.get().copied().unwrap_or("learn")
+}
+
+/// The parent pid in the text of `/proc/PID/stat` (the field after the state, which
+/// follows the command name in parentheses, which may itself hold spaces and parentheses).
+fn parent_pid(stat: &str) -> Option<u32> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    after_name.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_parent_pid_is_read_past_a_command_name_with_spaces_and_parentheses() {
+        assert_eq!(
+            parent_pid("4242 (my (odd) prog) S 17 4242 4242 0"),
+            Some(17)
+        );
+        assert_eq!(parent_pid("garbage"), None);
+    }
+}
