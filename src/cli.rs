@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::ci;
 use crate::commands::{self, App};
 use crate::grade::Source;
+use crate::supervise;
 use crate::watch;
 
 /// A graded course on concurrency in Rust.
@@ -108,6 +109,10 @@ pub enum Command {
         /// The learner's repository (its exercises/CHAPTER/NAME.rs are graded).
         #[arg(long)]
         submission: PathBuf,
+        /// Refuse to grade (exit 2) unless every protection of the sandbox is in force
+        /// (landlock files, network and signals, seccomp): for graders that must be sure.
+        #[arg(long)]
+        require_sandbox: bool,
         /// Reports for CI, and the exit code.
         #[command(flatten)]
         ci: ci::Options,
@@ -144,6 +149,13 @@ pub fn main() -> ExitCode {
         Color::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
+    // Read once, here at the edge: which protections of the sandbox to switch off (to
+    // simulate an older kernel); every run of this process uses the same settings.
+    if let Some(disable) = std::env::var_os("LEARN_SANDBOX_DISABLE")
+        && let Err(message) = supervise::configure_sandbox(&disable.to_string_lossy())
+    {
+        return commands::fail_usage(&message);
+    }
     if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
         return commands::fail_usage(
             "learn grade needs --course DIR: the pristine course to grade with",
@@ -178,8 +190,18 @@ pub fn main() -> ExitCode {
         Some(Command::Grade {
             ids,
             submission,
+            require_sandbox,
             ci,
-        }) => app.grade(&ids, &submission, &ci),
+        }) => {
+            let protections = supervise::protections();
+            if require_sandbox && !protections.complete() {
+                return commands::fail_usage(&format!(
+                    "--require-sandbox: this machine cannot sandbox the learner's programs fully ({}); grade on a kernel with landlock ABI 6 or later (Linux 6.12+) and seccomp, or drop --require-sandbox and read the report's sandbox line",
+                    protections.summary()
+                ));
+            }
+            app.grade(&ids, &submission, &ci)
+        }
     };
     ExitCode::from(exit as u8)
 }

@@ -7,7 +7,7 @@
 mod alternation;
 mod downloads;
 mod ending;
-mod harness;
+pub mod harness;
 mod order;
 mod output;
 mod pids;

@@ -15,11 +15,18 @@ use super::{
     DEFAULT_RUNS, FailedRun, GradeOutcome, Grader, HARNESS_RUNS, RunConfig, TIMING_RETRIES,
     Verdict, slow_on_a_quiet_machine,
 };
+use crate::checks::harness::HarnessProof;
 use crate::checks::{CheckSpec, Evidence, Failure, Outcome, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output};
 use crate::server::{DownloadReport, DownloadServer};
-use crate::supervise::{self, Ending, Limits, Perturbation, RunRecord, RunRequest, StopReason};
+use crate::supervise::{
+    self, Ending, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest, StopReason,
+};
+
+/// What one run showed: its record, the download server's report, and for a harness whether
+/// it printed its proof.
+pub(super) type Observed = (RunRecord, Option<DownloadReport>, Option<bool>);
 
 /// One planned run: who runs, how, and the expected output.
 type Planned = (Subject, RunConfig, Option<String>);
@@ -146,7 +153,7 @@ impl Grader<'_> {
             }
             let observed = self.run_with_own_server(exercise, program, config, *subject);
             drop(hold);
-            let (record, downloads) = match observed {
+            let (record, downloads, proven) = match observed {
                 Ok(observed) => observed,
                 Err(e) => {
                     break Some(GradeOutcome::CourseError(format!(
@@ -158,7 +165,7 @@ impl Grader<'_> {
             if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
                 break Some(GradeOutcome::Cancelled);
             }
-            let failures = self.judge(
+            let mut failures = self.judge(
                 exercise,
                 *subject,
                 &record,
@@ -166,6 +173,9 @@ impl Grader<'_> {
                 expected.as_deref(),
                 &mut skipped,
             );
+            if failures.is_empty() && proven == Some(false) {
+                failures.push(crate::checks::harness::unproven());
+            }
             if failures.is_empty() {
                 if *subject == Subject::Program {
                     keep_earliest(&tally.sample, number, record);
@@ -216,7 +226,7 @@ impl Grader<'_> {
         program: &Path,
         config: &RunConfig,
         subject: Subject,
-    ) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
+    ) -> std::io::Result<Observed> {
         let server = exercise
             .spec
             .server
@@ -235,18 +245,22 @@ impl Grader<'_> {
         config: &RunConfig,
         subject: Subject,
         server: Option<&DownloadServer>,
-    ) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
+    ) -> std::io::Result<Observed> {
         let spec = &exercise.spec;
         let mut env = Vec::new();
+        let mut sandbox = SandboxRequest::default();
         let out_dir = match server {
             Some(server) => {
                 let dir = tempfile::tempdir()?;
                 env.push(("LEARN_SERVER".to_string(), server.base_url()));
                 env.push(("LEARN_OUT".to_string(), dir.path().display().to_string()));
+                sandbox.writable.push(dir.path().to_path_buf());
+                sandbox.connect_port = Some(server.port());
                 Some(dir)
             }
             None => None,
         };
+        let proof = (subject == Subject::Harness).then(HarnessProof::new);
         let limits = Limits {
             timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)),
             ..Limits::default()
@@ -260,12 +274,14 @@ impl Grader<'_> {
             program: program.to_path_buf(),
             args,
             env,
-            cwd: self.course.root.clone(),
+            sandbox,
+            stdin: proof.as_ref().map(HarnessProof::stdin),
             limits,
             perturbation: config.perturbation,
             cancel: self.cancel.clone(),
         };
         let mut record = supervise::run(&request)?;
+        let proven = proof.map(|proof| proof.take_from(&mut record));
         let root = format!("{}/", self.course.root.display());
         for line in &mut record.stderr {
             if line.text.contains(&root) {
@@ -275,7 +291,7 @@ impl Grader<'_> {
         let downloads = server
             .zip(out_dir)
             .map(|(server, dir)| server.take_report(dir.path()));
-        Ok((record, downloads))
+        Ok((record, downloads, proven))
     }
 
     fn judge(

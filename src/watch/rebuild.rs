@@ -94,6 +94,7 @@ fn is_env_name(word: &str) -> bool {
 /// The rustc commands seen so far, by crate name.
 pub(crate) struct Rebuilder {
     root: PathBuf,
+    target_dir: PathBuf,
     out_dir: PathBuf,
     calls: Mutex<HashMap<String, RustcCall>>,
     /// Where the compiler's own libstd.so is (`None`: link the standard library statically).
@@ -108,6 +109,7 @@ impl Rebuilder {
     pub(crate) fn new(root: &Path, target_dir: &Path) -> Rebuilder {
         Rebuilder {
             root: root.to_path_buf(),
+            target_dir: target_dir.to_path_buf(),
             out_dir: target_dir.join("watch"),
             calls: Mutex::new(HashMap::new()),
             std_dir: OnceLock::new(),
@@ -147,12 +149,29 @@ impl Rebuilder {
                 .unwrap_or_else(|e| e.into_inner())
                 .get(&unit.bin_name().replace('-', "_"))
                 .cloned();
-            let Some(call) = call else {
+            let Some(mut call) = call else {
                 return Rebuilt::Unknown;
             };
+            // The saved bytes, staged at their own content-addressed path: the crate root of
+            // the replayed command is that path, never the one cargo built last.
+            let Ok(staged) = build::stage(&self.target_dir, unit) else {
+                return Rebuilt::Unknown;
+            };
+            let Some(crate_root) = call
+                .args
+                .iter_mut()
+                .find(|a| a.ends_with(".rs") && !a.starts_with('-'))
+            else {
+                return Rebuilt::Unknown;
+            };
+            *crate_root = staged.crate_root.display().to_string();
             match self.replay(&call, cancel) {
                 Replay::Done(result) => {
-                    built.insert(unit.clone(), result);
+                    let root_prefix = format!("{}/", self.root.display());
+                    built.insert(
+                        unit.clone(),
+                        result.map_err(|e| staged.relabel(e, &root_prefix)),
+                    );
                 }
                 Replay::Cancelled => return Rebuilt::Cancelled,
                 Replay::Stale => {
