@@ -26,7 +26,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
-pub use limits::Limits;
+pub use limits::{FILE_SIZE_BYTES, Limits, OPEN_FILES};
 pub use observe::{ChildSeen, ProcessLog};
 pub use perturb::Perturbation;
 pub use sandbox::{
