@@ -651,6 +651,98 @@ mod tests {
     use super::*;
 
     #[test]
+    fn code_that_reads_another_file_at_compile_time_is_named_with_its_line() {
+        let refused = [
+            (
+                "fn main() {}\ninclude!(\"/x/s.rs\");",
+                "line 2: `include` pulls",
+            ),
+            (
+                "const S: &str = std::include_str!(\"a.snap\");",
+                "`include_str` pulls",
+            ),
+            (
+                "use std::include_bytes as b;\nfn main() {}",
+                "`include_bytes` pulls",
+            ),
+            (
+                "macro_rules! m { ($i:ident) => { $i!(\"x\") } }\nm!(include);",
+                "`include` pulls",
+            ),
+            (
+                "#[path = \"/x/s.rs\"]\nmod s;",
+                "line 1: a `path` attribute",
+            ),
+            (
+                "#[cfg_attr(all(), path = \"/x\")]\nmod s {}",
+                "a `path` attribute",
+            ),
+            (
+                "mod helpers;\nfn main() {}",
+                "line 1: `mod helpers;` reads a module",
+            ),
+            ("let c = '\"'; include!(\"x\");", "`include` pulls"),
+        ];
+        for (code, said) in refused {
+            let why = compile_time_reach(code).unwrap_or_else(|| panic!("not refused: {code}"));
+            assert!(why.contains(said), "{code}: {why}");
+        }
+        let allowed = [
+            "// include!(\"x\") in a comment\nfn main() {}",
+            "/* #[path = \"x\"] /* nested */ mod x; */ fn main() {}",
+            "fn main() { println!(\"include!(x) mod y; #[path = z]\"); }",
+            "fn main() { let s = r#\"include!(\"x\")\"#; }",
+            "fn f<'a>(x: &'a str) -> &'a str { x }\nmod inline { pub fn g() {} }",
+            "fn main() { let included = 1; let path = 2; }",
+        ];
+        for code in allowed {
+            assert_eq!(compile_time_reach(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn no_file_of_the_course_is_refused_as_reaching_another_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack: Vec<PathBuf> = [
+            "solutions",
+            "exercises",
+            "course/starters",
+            "tests/fixtures",
+        ]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+        let mut seen = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    if !path.ends_with("hostile") {
+                        stack.push(path);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    assert_eq!(compile_time_reach(&text), None, "{}", path.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 80, "only {seen} files found");
+    }
+
+    #[test]
+    fn a_symbolic_link_on_the_way_to_the_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir_all(real.join("01_threads")).unwrap();
+        std::fs::write(real.join("01_threads/x.rs"), "fn main() {}").unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("exercises")).unwrap();
+        let why = refusal(dir.path(), Path::new("exercises/01_threads/x.rs")).unwrap();
+        assert!(why.contains("is a symbolic link, not a file"), "{why}");
+        assert_eq!(refusal(dir.path(), Path::new("real/01_threads/x.rs")), None);
+    }
+
+    #[test]
     fn a_report_is_format_then_path() {
         assert_eq!(
             parse_report("json=out/results.json"),

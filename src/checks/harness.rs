@@ -150,3 +150,25 @@ impl Harness {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::run;
+
+    #[test]
+    fn only_the_right_secret_proves_a_harness_run_and_no_proof_line_is_kept() {
+        let proof = HarnessProof::new();
+        let secret = String::from_utf8(proof.stdin()).unwrap().trim().to_string();
+        assert_eq!(secret.len(), 64);
+        assert_ne!(HarnessProof::new().stdin(), proof.stdin(), "fresh each run");
+        let right = format!("{PROOF_PREFIX}{secret}");
+        let mut record = run(&[("ok: rule", 0), (right.as_str(), 5)], 10);
+        assert!(proof.take_from(&mut record));
+        assert_eq!(record.stdout_texts().collect::<Vec<_>>(), ["ok: rule"]);
+        let forged = format!("{PROOF_PREFIX}{}", "0".repeat(64));
+        let mut record = run(&[(forged.as_str(), 0), ("ok: rule", 5)], 10);
+        assert!(!proof.take_from(&mut record));
+        assert_eq!(record.stdout_texts().collect::<Vec<_>>(), ["ok: rule"]);
+    }
+}
