@@ -327,3 +327,33 @@ fn a_file_restored_with_an_older_mtime_is_graded_as_its_own_bytes() {
         text(&restored)
     );
 }
+
+#[test]
+fn the_classroom_workflow_runs_learn_with_a_clean_environment() {
+    let workflow = std::fs::read_to_string(root().join(".github/workflows/classroom.yml")).unwrap();
+    let command = workflow
+        .replace("\\\n", " ")
+        .lines()
+        .find(|l| l.contains("/learn grade"))
+        .expect("a learn grade command")
+        .trim()
+        .to_string();
+    let before_learn = &command[..command.find("/learn grade").unwrap()];
+    assert!(
+        before_learn.starts_with("env -i "),
+        "learn starts from an empty environment: {command}"
+    );
+    for variable in [
+        "GITHUB_OUTPUT",
+        "GITHUB_ENV",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_TOKEN",
+        "RUNNER_TEMP=",
+        "ACTIONS_",
+    ] {
+        assert!(
+            !before_learn.contains(variable),
+            "{variable} is handed to learn: {command}"
+        );
+    }
+}
