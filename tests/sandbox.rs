@@ -155,6 +155,13 @@ fn a_program_reads_nothing_of_the_course_its_build_folder_or_the_runner() {
         "its own binary stays readable (process exercises re-execute it):\n{out}"
     );
     assert!(out.contains("REFUSED exec /bin/sh"), "{out}");
+    for capabilities in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"] {
+        assert!(
+            out.contains(&format!("STATUS {capabilities}:\t0000000000000000")),
+            "no capability left in {capabilities}, even when the runner is root:\n{out}"
+        );
+    }
+    assert!(out.contains("STATUS NoNewPrivs:\t1"), "{out}");
     let names: Vec<&str> = out.lines().filter_map(|l| l.strip_prefix("ENV ")).collect();
     for name in &names {
         assert!(
