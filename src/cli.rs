@@ -156,6 +156,16 @@ pub fn main() -> ExitCode {
     {
         return commands::fail_usage(&message);
     }
+    // Which protections the kernel offers is found (and any missing one said) now, before
+    // watch mode takes the terminal, by every command that runs programs.
+    if !matches!(
+        cli.command,
+        Some(
+            Command::Hint { .. } | Command::List | Command::Reset { .. } | Command::Solution { .. }
+        )
+    ) {
+        supervise::protections();
+    }
     if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
         return commands::fail_usage(
             "learn grade needs --course DIR: the pristine course to grade with",
