@@ -357,3 +357,40 @@ fn the_classroom_workflow_runs_learn_with_a_clean_environment() {
         );
     }
 }
+
+#[test]
+fn with_every_kernel_protection_switched_off_a_solution_still_passes_and_the_report_says_so() {
+    let course = course_copy();
+    let report = course.path().join("results.json");
+    let run = learn_with_env(
+        course.path(),
+        &[
+            "verify",
+            "--files",
+            "solutions",
+            "01_threads/spawn_join",
+            "--report",
+            &format!("json={}", report.display()),
+        ],
+        &[(
+            "LEARN_SANDBOX_DISABLE",
+            "filesystem,network,signals,seccomp",
+        )],
+    );
+    let (out, err) = text(&run);
+    assert_eq!(run.status.code(), Some(0), "{out}\n{err}");
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    for protection in ["filesystem", "network", "signals", "seccomp"] {
+        assert_eq!(
+            results["sandbox"][protection], false,
+            "{}",
+            results["sandbox"]
+        );
+        assert_eq!(
+            err.matches(&format!("without the sandbox's {protection} protection"))
+                .count(),
+            1,
+            "{err}"
+        );
+    }
+}

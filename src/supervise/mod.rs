@@ -30,7 +30,8 @@ pub use limits::{FILE_SIZE_BYTES, Limits, OPEN_FILES};
 pub use observe::{ChildSeen, ProcessLog};
 pub use perturb::Perturbation;
 pub use sandbox::{
-    Protection, Protections, SandboxRequest, configure as configure_sandbox, protections,
+    Protection, Protections, SandboxRequest, allow_shared_libraries,
+    configure as configure_sandbox, protections,
 };
 
 use capture::Capture;

@@ -192,6 +192,8 @@ impl Rebuilder {
             .as_ref()
             .filter(|_| !self.static_std.load(Ordering::Relaxed))
         {
+            // The rebuilt program loads libstd from there: its sandbox must let it read it.
+            crate::supervise::allow_shared_libraries(Path::new(std_dir));
             args.extend([
                 "-C".into(),
                 "prefer-dynamic".into(),
