@@ -2,6 +2,9 @@
 //! baseline and the machine's limit, in one run:
 //!
 //! - (a) `learn verify --files solutions`, warm (every binary built): the median of `REPS` runs;
+//! - (a') the same with the kernel's part of the sandbox switched off
+//!   (`LEARN_SANDBOX_DISABLE=filesystem,network,signals,seccomp`): what landlock and seccomp
+//!   cost (goal: a/a' ≤ 1.05);
 //! - (b) what rustlings does: one `learn verify --files solutions ID` per exercise, in course
 //!   order, with `LEARN_JOBS=1` (one cargo invocation, then its runs one at a time), summed;
 //!   measured on a second pass, once each exercise's own package is built;
@@ -29,6 +32,9 @@ use learn::course::Course;
 
 /// How often the learn process is looked at.
 const POLL: Duration = Duration::from_millis(20);
+
+/// `LEARN_SANDBOX_DISABLE` for the row without the kernel's confinement.
+const UNCONFINED: &str = "filesystem,network,signals,seccomp";
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -62,6 +68,18 @@ fn main() {
             let run = verify(target.path(), &[], &[]);
             eprintln!("(a) warm verify #{i}: {:.1} s, CPU {:.1} s, longest run {:.2} s, runner peak RSS {:.1} MB", run.wall.as_secs_f64(), run.cpu.as_secs_f64(), run.longest_run.as_secs_f64(), mb(run.peak_rss_kb));
             run
+        })
+        .collect();
+    // The same without the kernel's part of the sandbox (landlock and seccomp; the fresh
+    // folder, the clean environment and the dropped capabilities stay): its cost.
+    let unconfined: Vec<Duration> = (1..=reps)
+        .map(|i| {
+            let run = verify(target.path(), &[], &[("LEARN_SANDBOX_DISABLE", UNCONFINED)]);
+            eprintln!(
+                "(a') warm verify without landlock and seccomp #{i}: {:.1} s",
+                run.wall.as_secs_f64()
+            );
+            run.wall
         })
         .collect();
 
@@ -112,6 +130,12 @@ fn main() {
     println!(
         "(a) learn verify, warm, median of {reps}:                 {:>7.1} s",
         a.as_secs_f64()
+    );
+    let a_unconfined = median(unconfined);
+    println!(
+        "(a') the same without landlock and seccomp:               {:>7.1} s   (a/a' {:.3}, goal ≤ 1.05)",
+        a_unconfined.as_secs_f64(),
+        a.as_secs_f64() / a_unconfined.as_secs_f64()
     );
     println!(
         "(b) one exercise at a time (LEARN_JOBS=1), summed:       {:>7.1} s",

@@ -256,12 +256,17 @@ pub fn grade(
     };
     let session = Reporting::new(&options);
     let mut items = Vec::new();
+    let mut refusals = Vec::new();
     for &exercise in &chosen {
         let file = submission.join(exercise.path());
-        if file.is_file() {
-            items.push((exercise, Source::File(file)));
-        } else {
-            session.progress(&missing(exercise));
+        match refusal(&submission, &exercise.path()) {
+            Some(headline) => {
+                let verdict = refused(exercise, headline);
+                session.progress(&verdict);
+                refusals.push(verdict);
+            }
+            None if file.is_file() => items.push((exercise, Source::File(file))),
+            None => session.progress(&missing(exercise)),
         }
     }
     let graded = if items.is_empty() {
@@ -288,9 +293,13 @@ pub fn grade(
     let verdicts: Vec<Verdict> = chosen
         .iter()
         .map(|e| {
-            graded
-                .next_if(|v| v.id == e.id)
-                .unwrap_or_else(|| missing(e))
+            graded.next_if(|v| v.id == e.id).unwrap_or_else(|| {
+                refusals
+                    .iter()
+                    .find(|v| v.id == e.id)
+                    .cloned()
+                    .unwrap_or_else(|| missing(e))
+            })
         })
         .collect();
     session.conclude(&course, &verdicts, Some(&changes))
@@ -347,6 +356,197 @@ fn missing(exercise: &Exercise) -> Verdict {
         "error: {headline}: restore its starter with `learn reset {}` and solve it\n",
         exercise.id
     );
+    not_built(exercise, headline, rendered)
+}
+
+/// The verdict on an exercise whose file `learn grade` refuses to compile (see [`refusal`]).
+fn refused(exercise: &Exercise, headline: String) -> Verdict {
+    let rendered = format!(
+        "error: {headline}\n  = rule: the graded file is compiled alone: it must be a plain file that pulls no other file in\n  = hint: write the whole exercise in {} itself\n",
+        exercise.path().display()
+    );
+    not_built(exercise, headline, rendered)
+}
+
+/// Why `learn grade` refuses the submission's file at `relative` (a path such as
+/// `exercises/01_threads/spawn_join.rs`), if it does: a symbolic link anywhere on the way
+/// (the file, or a folder of the path), or a file whose code pulls another file in at compile
+/// time (see [`compile_time_reach`]).
+pub fn refusal(submission: &Path, relative: &Path) -> Option<String> {
+    let mut path = submission.to_path_buf();
+    for part in relative.components() {
+        path.push(part);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(format!(
+                "{} is a symbolic link, not a file: only the submission's own files are graded",
+                relative.display()
+            ));
+        }
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    compile_time_reach(&text).map(|what| format!("{}: {what}", relative.display()))
+}
+
+/// What in `code` (comments, strings and character literals aside) would make rustc read
+/// another file: `include!`, `include_str!`, `include_bytes!` (also renamed by a `use`, or
+/// named inside a macro), a `path` attribute (`#[path = …]`, also in `cfg_attr`), or a
+/// module declared without a body (`mod x;`, read from another file).
+pub fn compile_time_reach(code: &str) -> Option<String> {
+    use std::sync::LazyLock;
+    static INCLUDE: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\b(include|include_str|include_bytes)\b").expect("valid")
+    });
+    static PATH_ATTRIBUTE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"#\s*!?\s*\[[^\]]*\bpath\s*=").expect("valid"));
+    static OUTLINE_MOD: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"\bmod\s+(r#)?[A-Za-z_][A-Za-z0-9_]*\s*;").expect("valid")
+    });
+    let code = without_comments_and_literals(code);
+    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
+    if let Some(m) = INCLUDE.find(&code) {
+        return Some(format!(
+            "line {}: `{}` pulls another file in at compile time, which grading refuses",
+            line_of(m.start()),
+            m.as_str()
+        ));
+    }
+    if let Some(m) = PATH_ATTRIBUTE.find(&code) {
+        return Some(format!(
+            "line {}: a `path` attribute makes rustc read another file as a module, which grading refuses",
+            line_of(m.start())
+        ));
+    }
+    if let Some(m) = OUTLINE_MOD.find(&code) {
+        return Some(format!(
+            "line {}: `{}` reads a module from another file, which grading refuses (write `mod name {{ … }}` inline)",
+            line_of(m.start()),
+            m.as_str()
+        ));
+    }
+    None
+}
+
+/// `code` with its comments, string literals and character literals blanked (newlines kept,
+/// so line numbers hold).
+fn without_comments_and_literals(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    let mut out = String::with_capacity(code.len());
+    let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
+    let mut i = 0;
+    while i < chars.len() {
+        let rest = &chars[i..];
+        if rest.starts_with(&['/', '/']) {
+            while i < chars.len() && chars[i] != '\n' {
+                out.push(' ');
+                i += 1;
+            }
+        } else if rest.starts_with(&['/', '*']) {
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i..].starts_with(&['/', '*']) {
+                    depth += 1;
+                    out.push_str("  ");
+                    i += 2;
+                } else if chars[i..].starts_with(&['*', '/']) {
+                    depth -= 1;
+                    out.push_str("  ");
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    out.push(blank(chars[i]));
+                    i += 1;
+                }
+            }
+        } else if let Some(hashes) = raw_string_start(rest) {
+            // r"…", r#"…"#, br"…": ends at a quote followed by as many #.
+            let open = rest.iter().position(|&c| c == '"').unwrap_or(0) + 1;
+            for _ in 0..open {
+                out.push(' ');
+            }
+            i += open;
+            while i < chars.len() {
+                let closing = chars[i] == '"'
+                    && chars[i + 1..]
+                        .iter()
+                        .take(hashes)
+                        .filter(|&&c| c == '#')
+                        .count()
+                        == hashes;
+                if closing {
+                    for _ in 0..=hashes {
+                        out.push(' ');
+                    }
+                    i += hashes + 1;
+                    break;
+                }
+                out.push(blank(chars[i]));
+                i += 1;
+            }
+        } else if chars[i] == '"' {
+            out.push(' ');
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                let width = if chars[i] == '\\' { 2 } else { 1 };
+                for c in chars[i..(i + width).min(chars.len())].iter() {
+                    out.push(blank(*c));
+                }
+                i += width;
+            }
+            out.push(' ');
+            i += 1;
+        } else if chars[i] == '\'' && is_char_literal(rest) {
+            let end = rest[1..]
+                .iter()
+                .position(|&c| c == '\'')
+                .map_or(1, |p| p + 2);
+            let end = if rest.get(1) == Some(&'\\') {
+                rest[3..]
+                    .iter()
+                    .position(|&c| c == '\'')
+                    .map_or(2, |p| p + 4)
+            } else {
+                end
+            };
+            for _ in 0..end {
+                out.push(' ');
+            }
+            i += end;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The number of `#` of a raw string starting at `rest` (`r"`, `r#"`, `br"`), if one does.
+fn raw_string_start(rest: &[char]) -> Option<usize> {
+    let after_b = if rest.first() == Some(&'b') || rest.first() == Some(&'c') {
+        &rest[1..]
+    } else {
+        rest
+    };
+    if after_b.first() != Some(&'r') {
+        return None;
+    }
+    let hashes = after_b[1..].iter().take_while(|&&c| c == '#').count();
+    (after_b.get(1 + hashes) == Some(&'"')).then_some(hashes)
+}
+
+/// Whether the `'` at the start of `rest` opens a character literal (`'x'`, `'\n'`,
+/// `'\''`) rather than a lifetime (`'a`).
+fn is_char_literal(rest: &[char]) -> bool {
+    match rest.get(1) {
+        Some('\\') => true,
+        Some(_) => rest.get(2) == Some(&'\''),
+        None => false,
+    }
+}
+
+/// A verdict on an exercise whose file was never built, with a compile error's message.
+fn not_built(exercise: &Exercise, headline: String, rendered: String) -> Verdict {
     Verdict::new(
         &exercise.id,
         exercise.path(),
@@ -457,6 +657,98 @@ fn usage(message: &str) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_that_reads_another_file_at_compile_time_is_named_with_its_line() {
+        let refused = [
+            (
+                "fn main() {}\ninclude!(\"/x/s.rs\");",
+                "line 2: `include` pulls",
+            ),
+            (
+                "const S: &str = std::include_str!(\"a.snap\");",
+                "`include_str` pulls",
+            ),
+            (
+                "use std::include_bytes as b;\nfn main() {}",
+                "`include_bytes` pulls",
+            ),
+            (
+                "macro_rules! m { ($i:ident) => { $i!(\"x\") } }\nm!(include);",
+                "`include` pulls",
+            ),
+            (
+                "#[path = \"/x/s.rs\"]\nmod s;",
+                "line 1: a `path` attribute",
+            ),
+            (
+                "#[cfg_attr(all(), path = \"/x\")]\nmod s {}",
+                "a `path` attribute",
+            ),
+            (
+                "mod helpers;\nfn main() {}",
+                "line 1: `mod helpers;` reads a module",
+            ),
+            ("let c = '\"'; include!(\"x\");", "`include` pulls"),
+        ];
+        for (code, said) in refused {
+            let why = compile_time_reach(code).unwrap_or_else(|| panic!("not refused: {code}"));
+            assert!(why.contains(said), "{code}: {why}");
+        }
+        let allowed = [
+            "// include!(\"x\") in a comment\nfn main() {}",
+            "/* #[path = \"x\"] /* nested */ mod x; */ fn main() {}",
+            "fn main() { println!(\"include!(x) mod y; #[path = z]\"); }",
+            "fn main() { let s = r#\"include!(\"x\")\"#; }",
+            "fn f<'a>(x: &'a str) -> &'a str { x }\nmod inline { pub fn g() {} }",
+            "fn main() { let included = 1; let path = 2; }",
+        ];
+        for code in allowed {
+            assert_eq!(compile_time_reach(code), None, "{code}");
+        }
+    }
+
+    #[test]
+    fn no_file_of_the_course_is_refused_as_reaching_another_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack: Vec<PathBuf> = [
+            "solutions",
+            "exercises",
+            "course/starters",
+            "tests/fixtures",
+        ]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+        let mut seen = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    if !path.ends_with("hostile") {
+                        stack.push(path);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    assert_eq!(compile_time_reach(&text), None, "{}", path.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 80, "only {seen} files found");
+    }
+
+    #[test]
+    fn a_symbolic_link_on_the_way_to_the_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir_all(real.join("01_threads")).unwrap();
+        std::fs::write(real.join("01_threads/x.rs"), "fn main() {}").unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("exercises")).unwrap();
+        let why = refusal(dir.path(), Path::new("exercises/01_threads/x.rs")).unwrap();
+        assert!(why.contains("is a symbolic link, not a file"), "{why}");
+        assert_eq!(refusal(dir.path(), Path::new("real/01_threads/x.rs")), None);
+    }
 
     #[test]
     fn a_report_is_format_then_path() {

@@ -16,6 +16,7 @@ use crate::grade::Source;
 use crate::invocation;
 use crate::session::Session;
 use crate::settings::Settings;
+use crate::supervise;
 use crate::watch;
 
 /// A graded course on concurrency in Rust.
@@ -114,6 +115,10 @@ pub enum Command {
         /// The learner's repository (its exercises/CHAPTER/NAME.rs are graded).
         #[arg(long)]
         submission: PathBuf,
+        /// Refuse to grade (exit 2) unless every protection of the sandbox is in force
+        /// (landlock files, network and signals, seccomp): for graders that must be sure.
+        #[arg(long)]
+        require_sandbox: bool,
         /// Reports for CI, and the exit code.
         #[command(flatten)]
         ci: ci::Options,
@@ -170,6 +175,21 @@ fn open_session(settings: Settings, unlock_all: bool) -> Result<Session, Error> 
 }
 
 fn dispatch(cli: Cli) -> Outcome {
+    // Read once, here at the edge: which protections of the sandbox to switch off (to
+    // simulate an older kernel); every run of this process uses the same settings.
+    if let Some(disable) = std::env::var_os("LEARN_SANDBOX_DISABLE") {
+        supervise::configure_sandbox(&disable.to_string_lossy())?;
+    }
+    // Which protections the kernel offers is found (and any missing one said) now, before
+    // watch mode takes the terminal, by every command that runs programs.
+    if !matches!(
+        cli.command,
+        Some(
+            Command::Hint { .. } | Command::List | Command::Reset { .. } | Command::Solution { .. }
+        )
+    ) {
+        supervise::protections();
+    }
     if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
         return Err(Error::new(
             "learn grade needs --course DIR: the pristine course to grade with",
@@ -188,8 +208,16 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Grade {
             ids,
             submission,
+            require_sandbox,
             ci,
         }) => {
+            let protections = supervise::protections();
+            if require_sandbox && !protections.complete() {
+                return Err(Error(format!(
+                    "--require-sandbox: this machine cannot sandbox the learner's programs fully ({}); grade on a kernel with landlock ABI 6 or later (Linux 6.12+) and seccomp, or drop --require-sandbox and read the report's sandbox line",
+                    protections.summary()
+                )));
+            }
             return Ok(ci::grade(
                 &settings.course,
                 &settings.target_dir,

@@ -131,6 +131,11 @@ impl DownloadServer {
         })
     }
 
+    /// Its TCP port on 127.0.0.1 (the one port the program's sandbox may connect to).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `http://127.0.0.1:PORT`, passed to the program as `LEARN_SERVER`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

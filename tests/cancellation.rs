@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use learn::grade::{GradeOutcome, Grader, Source};
-use learn::supervise::{self, Ending, Limits, Perturbation, RunRequest, StopReason};
+use learn::supervise::{
+    self, Ending, Limits, Perturbation, RunRequest, SandboxRequest, StopReason,
+};
 
 #[test]
 fn a_raised_cancel_flag_stops_a_running_program_and_its_children() {
@@ -18,7 +20,8 @@ fn a_raised_cancel_flag_stops_a_running_program_and_its_children() {
         program: PathBuf::from("/bin/sh"),
         args: vec!["-c".into(), "sleep 30 & sleep 30".into()],
         env: Vec::new(),
-        cwd: std::env::temp_dir(),
+        sandbox: SandboxRequest::system_programs(),
+        stdin: None,
         limits: Limits::default(),
         perturbation: Perturbation::None,
         cancel: Some(Arc::clone(&cancel)),

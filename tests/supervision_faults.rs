@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use learn::checks::judge_ending;
 use learn::supervise::{
-    self, Ending, HangKind, Limits, Perturbation, RunRecord, RunRequest, StopReason,
+    self, Ending, HangKind, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest, StopReason,
 };
 
 fn sh(script: &str, limits: Limits) -> RunRecord {
@@ -14,7 +14,8 @@ fn sh(script: &str, limits: Limits) -> RunRecord {
         program: PathBuf::from("/bin/sh"),
         args: vec!["-c".into(), script.into()],
         env: Vec::new(),
-        cwd: std::env::temp_dir(),
+        sandbox: SandboxRequest::system_programs(),
+        stdin: None,
         limits,
         perturbation: Perturbation::None,
         cancel: None,
@@ -195,7 +196,8 @@ fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
         program: exe,
         args: Vec::new(),
         env: Vec::new(),
-        cwd: root,
+        sandbox: SandboxRequest::default(),
+        stdin: None,
         limits,
         perturbation: Perturbation::None,
         cancel: None,

@@ -245,6 +245,34 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
 }
 
 #[test]
+fn a_save_with_an_older_mtime_is_graded_as_the_bytes_saved() {
+    let dir = course_copy();
+    let terminal = Terminal::open(dir.path());
+    terminal.type_line(&learn_command("watch"));
+    terminal.wait_for("still the starter", SOON);
+    save_unseen_solution(dir.path(), "01_threads/spawn_join");
+    terminal.wait_for("passed every run", FIRST_CHECK);
+    // Wrong bytes saved with an mtime older than the last build (as `cp -p` does): watch mode
+    // rebuilds with rustc alone, and must compile these bytes, not find the binary fresh.
+    let file = dir.path().join("exercises/01_threads/spawn_join.rs");
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "tests/fixtures/wrong/01_threads/spawn_join/joined_after_print.rs",
+    );
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000))
+        .unwrap();
+    let screen = terminal.wait_for("✗ failed: before", SOON);
+    assert!(!screen.contains("passed every run"), "{screen}");
+    terminal.keys(&["q"]);
+    terminal.wait_for("learn exited with", SOON);
+}
+
+#[test]
 fn the_list_scrolls_searches_jumps_resets_and_refuses_locked_exercises() {
     let dir = course_copy();
     let terminal = Terminal::open(dir.path());

@@ -3,6 +3,11 @@
 //! the files being graded (the learner's, a solution, a pristine starter, a fixture, or a
 //! harness wrapped around one of them), builds every binary needed in one cargo invocation
 //! into `target/learn/`, and reads cargo's JSON messages to tell each binary's fate.
+//!
+//! Each file is built from a copy of its bytes at a content-addressed path (`sources/`), alone
+//! in its folder, with `unsafe_code` forbidden: the binary graded is built from exactly the
+//! bytes graded, whatever their mtime, and the learner's code can neither run before a
+//! harness's `main` nor read its memory.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -124,7 +129,7 @@ fn cargo_build(
     units: &[Unit],
     each: Option<&(dyn Fn(&str) + Sync)>,
 ) -> Result<Built, BuildError> {
-    let package = write_package(root, target_dir, units)?;
+    let (package, staged) = write_package(root, target_dir, units)?;
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command
         .arg("build")
@@ -185,11 +190,17 @@ fn cargo_build(
             .map(|(name, unit)| {
                 let result = match executables.remove(&name) {
                     Some(exe) => Ok(exe),
-                    None => Err(compile_error(
-                        diagnostics.remove(&name).unwrap_or_default(),
-                        &cargo_stderr,
-                        &root_prefix,
-                    )),
+                    None => {
+                        let error = compile_error(
+                            diagnostics.remove(&name).unwrap_or_default(),
+                            &cargo_stderr,
+                            &root_prefix,
+                        );
+                        Err(match staged.get(unit) {
+                            Some(staged) => staged.relabel(error, &root_prefix),
+                            None => error,
+                        })
+                    }
                 };
                 (unit.clone(), result)
             })
@@ -300,8 +311,103 @@ pub(crate) fn compile_error(
 /// debug info of tokio, rayon and ureq makes the first build and every link much slower.
 const PROFILE: &str = "[profile.dev]\ndebug = \"line-tables-only\"\n";
 
-/// Writes (if changed) the generated package for `units` and returns its folder.
-fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathBuf, BuildError> {
+/// The lints of every binary built: learner code cannot use `unsafe` (so it cannot define
+/// code that runs before `main`, with `#[unsafe(link_section)]` or `#[unsafe(no_mangle)]`,
+/// nor read a harness's memory), and `forbid` cannot be lowered by an `allow` in the file.
+const LINTS: &str = "[lints.rust]\nunsafe_code = \"forbid\"\n";
+
+/// A unit's sources as built: the crate root (a copy, or the wrapper of a harness) and, for
+/// messages, which copy stands for which original file.
+#[derive(Debug, Clone)]
+pub(crate) struct Staged {
+    /// The crate root rustc compiles.
+    pub(crate) crate_root: PathBuf,
+    /// `(copy, original)` pairs.
+    copies: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// `error` with the copies' paths replaced by the originals' (relative to `root_prefix`).
+    pub(crate) fn relabel(&self, mut error: CompileError, root_prefix: &str) -> CompileError {
+        for (copy, original) in &self.copies {
+            let absolute = copy.display().to_string();
+            let relative = absolute.trim_start_matches(root_prefix).to_string();
+            let original = original.display().to_string();
+            let original = original.trim_start_matches(root_prefix);
+            for copy in [&absolute, &relative] {
+                error.rendered = error.rendered.replace(copy.as_str(), original);
+                if let Some((file, _, _)) = error.location.as_mut()
+                    && file == copy
+                {
+                    *file = original.to_string();
+                }
+            }
+        }
+        error
+    }
+}
+
+/// Copies the bytes of `source` into the content-addressed store of `target_dir`
+/// (`sources/HASH/NAME`), alone in its folder: a new content is a new path (cargo judges
+/// freshness by mtime, and a file restored with an older mtime must not be graded with the
+/// binary of other bytes), and rustc finds nothing beside it. A symbolic link is read through
+/// here; `learn grade` refuses those before.
+fn store(target_dir: &Path, source: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ *b as u64).wrapping_mul(0x100000001b3)
+    });
+    let name = source
+        .file_name()
+        .map_or_else(|| "source.rs".into(), |n| n.to_string_lossy().into_owned());
+    let dir = target_dir
+        .join("sources")
+        .join(format!("{hash:016x}-{:x}", bytes.len()));
+    let path = dir.join(name);
+    if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&dir)?;
+    let temp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(temp, &path)?;
+    Ok(path)
+}
+
+/// Stages `unit` for a build: copies the learner's file (and the harness) into the store, and
+/// for a harness writes its wrapper there too. Called for every build and every watch-mode
+/// rebuild, so that the binary is always built from the bytes graded now.
+pub(crate) fn stage(target_dir: &Path, unit: &Unit) -> std::io::Result<Staged> {
+    let source = std::fs::read(&unit.source)?;
+    let copy = store(target_dir, &unit.source, &source)?;
+    let mut copies = vec![(copy.clone(), unit.source.clone())];
+    let crate_root = match &unit.harness {
+        None => copy,
+        Some(harness) => {
+            let harness_copy = store(target_dir, harness, &std::fs::read(harness)?)?;
+            copies.push((harness_copy.clone(), harness.clone()));
+            let code = format!(
+                "// Generated by learn: the learner's file as `mod exercise` (no unsafe code), then the grading harness.\n#[allow(dead_code, unused_imports)]\n#[forbid(unsafe_code)]\n#[path = {:?}]\nmod exercise;\n{}\ninclude!({:?});\n",
+                copy.display().to_string(),
+                crate::checks::harness::PROOF_MODULE,
+                harness_copy.display().to_string()
+            );
+            store(
+                target_dir,
+                Path::new(&format!("{}.rs", unit.bin_name())),
+                code.as_bytes(),
+            )?
+        }
+    };
+    Ok(Staged { crate_root, copies })
+}
+
+/// Writes (if changed) the generated package for `units` and returns its folder, with each
+/// unit's staged sources.
+fn write_package(
+    root: &Path,
+    target_dir: &Path,
+    units: &[Unit],
+) -> Result<(PathBuf, HashMap<Unit, Staged>), BuildError> {
     let mut sorted = units.to_vec();
     sorted.sort();
     let mut hasher = DefaultHasher::new();
@@ -316,27 +422,17 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
         &probe::build_script(probe::object(target_dir).as_deref()),
     )?;
     let mut manifest = format!(
-        "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n{dependencies}\n{PROFILE}\n"
+        "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n{dependencies}\n{PROFILE}\n{LINTS}\n"
     );
+    let mut staged = HashMap::new();
     for unit in &sorted {
-        let path = match &unit.harness {
-            None => unit.source.clone(),
-            Some(harness) => {
-                let wrapper = dir.join("src").join(format!("{}.rs", unit.bin_name()));
-                let code = format!(
-                    "// Generated by learn: the learner's file as `mod exercise`, then the grading harness.\n#[allow(dead_code, unused_imports)]\n#[path = {:?}]\nmod exercise;\ninclude!({:?});\n",
-                    unit.source.display().to_string(),
-                    harness.display().to_string()
-                );
-                atomic::write_if_changed(&wrapper, &code)?;
-                wrapper
-            }
-        };
+        let unit_staged = stage(target_dir, unit)?;
         manifest.push_str(&format!(
             "[[bin]]\nname = {:?}\npath = {:?}\n\n",
             unit.bin_name(),
-            path.display().to_string()
+            unit_staged.crate_root.display().to_string()
         ));
+        staged.insert(unit.clone(), unit_staged);
     }
     atomic::write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let lock = dir.join("Cargo.lock");
@@ -345,7 +441,7 @@ fn write_package(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<PathB
     {
         atomic::write_if_changed(&lock, &text)?;
     }
-    Ok(dir)
+    Ok((dir, staged))
 }
 
 /// The `[dependencies]` table of `course/Cargo.toml` (header included), as TOML text.

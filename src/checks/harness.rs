@@ -1,9 +1,108 @@
 //! `harness`: an API exercise's grading harness (course material, built around the learner's
-//! file) exits 0. The harness prints `RULE: …` and what it saw on stderr when a rule breaks.
+//! file) exits 0 AND proves that it ran to its end. The harness prints `RULE: …` and what it
+//! saw on stderr when a rule breaks.
+//!
+//! The proof: the runner writes a fresh random secret on the harness's stdin, which the
+//! harness reads to its end first thing in `main`, before any learner code runs
+//! ([`PROOF_MODULE`], put in every harness wrapper by `src/build/`), and prints back on stdout
+//! after its last rule held. The learner's code, compiled with `unsafe_code` forbidden and run
+//! in the sandbox (which denies /proc/self/mem, ptrace and process_vm_readv), can neither read
+//! the secret nor print it: a `BankAccount` that calls `process::exit(0)` from the harness
+//! exits without it, and fails.
 
 use serde::Deserialize;
 
 use super::{CheckKind, Evidence, Failure, Outcome};
+use crate::supervise::RunRecord;
+
+/// What the harness prints before the secret.
+pub const PROOF_PREFIX: &str = "LEARN-HARNESS-PROOF ";
+
+/// The module every harness wrapper gets (after `mod exercise;`): a harness's `main` starts
+/// with `let proof = learn_harness::Proof::take();` and ends with `proof.confirm();`.
+pub const PROOF_MODULE: &str = r#"
+/// The harness's proof that it ran to its end (see learn's src/checks/harness.rs).
+mod learn_harness {
+    /// The secret the runner wrote on stdin; its field is private to this module.
+    pub struct Proof(String);
+
+    impl Proof {
+        /// Reads stdin to its end: call it first thing in `main`, before any learner code.
+        pub fn take() -> Proof {
+            let mut secret = String::new();
+            let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut secret);
+            Proof(secret.trim().to_string())
+        }
+
+        /// Prints the proof: call it last, once every rule held.
+        pub fn confirm(self) {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "LEARN-HARNESS-PROOF {}", self.0);
+            let _ = out.flush();
+        }
+    }
+}
+"#;
+
+/// The secret one harness run must print back.
+#[derive(Debug, Clone)]
+pub struct HarnessProof {
+    secret: String,
+}
+
+impl HarnessProof {
+    /// A fresh secret: 32 random bytes from the kernel, in hex.
+    pub fn new() -> HarnessProof {
+        let mut bytes = [0u8; 32];
+        let mut filled = 0;
+        while filled < bytes.len() {
+            // SAFETY: getrandom writes at most the given length into the buffer's tail.
+            let n = unsafe {
+                libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0)
+            };
+            if n > 0 {
+                filled += n as usize;
+            }
+        }
+        HarnessProof {
+            secret: bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        }
+    }
+
+    /// What the runner writes on the harness's stdin.
+    pub fn stdin(&self) -> Vec<u8> {
+        format!("{}\n", self.secret).into_bytes()
+    }
+
+    /// Removes the proof line (and any other line that looks like one) from `record`'s
+    /// stdout, so that no report shows the secret; true when the right secret was printed.
+    pub fn take_from(&self, record: &mut RunRecord) -> bool {
+        let expected = format!("{PROOF_PREFIX}{}", self.secret);
+        let proven = record.stdout.iter().any(|line| line.text == expected);
+        record
+            .stdout
+            .retain(|line| !line.text.starts_with(PROOF_PREFIX.trim_end()));
+        proven
+    }
+}
+
+impl Default for HarnessProof {
+    fn default() -> HarnessProof {
+        HarnessProof::new()
+    }
+}
+
+/// The failure of a harness that exited 0 without printing its proof: something ended it
+/// early (a `process::exit(0)` in the learner's code, most likely).
+pub fn unproven() -> Failure {
+    Failure::logic(
+        CheckKind::Harness,
+        "the grading harness must run to its end: every rule checked, then its proof printed",
+        vec!["it exited with status 0 before its last rule, without its proof".to_string()],
+        "Your code must return to its caller: do not call std::process::exit from the API's methods.",
+    )
+}
 
 /// The `harness` check; it has no settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -49,5 +148,27 @@ impl Harness {
             seen,
             "Read the rule above: the grading harness called your API from many threads at once.",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::supervise::test_support::run;
+
+    #[test]
+    fn only_the_right_secret_proves_a_harness_run_and_no_proof_line_is_kept() {
+        let proof = HarnessProof::new();
+        let secret = String::from_utf8(proof.stdin()).unwrap().trim().to_string();
+        assert_eq!(secret.len(), 64);
+        assert_ne!(HarnessProof::new().stdin(), proof.stdin(), "fresh each run");
+        let right = format!("{PROOF_PREFIX}{secret}");
+        let mut record = run(&[("ok: rule", 0), (right.as_str(), 5)], 10);
+        assert!(proof.take_from(&mut record));
+        assert_eq!(record.stdout_texts().collect::<Vec<_>>(), ["ok: rule"]);
+        let forged = format!("{PROOF_PREFIX}{}", "0".repeat(64));
+        let mut record = run(&[(forged.as_str(), 0), ("ok: rule", 5)], 10);
+        assert!(!proof.take_from(&mut record));
+        assert_eq!(record.stdout_texts().collect::<Vec<_>>(), ["ok: rule"]);
     }
 }

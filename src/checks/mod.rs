@@ -8,7 +8,8 @@ mod alternation;
 mod children_work;
 mod downloads;
 mod ending;
-mod harness;
+
+pub mod harness;
 mod kind;
 mod order;
 mod output;

@@ -423,7 +423,7 @@ impl<'c> Grader<'c> {
                         server.as_ref(),
                     ) {
                         Err(e) => Err(e.to_string()),
-                        Ok((record, _)) => match judge_ending(&record) {
+                        Ok((record, ..)) => match judge_ending(&record) {
                             Some(failure) => {
                                 Err(format!("{}: {}", failure.rule, failure.seen.join("; ")))
                             }

@@ -15,12 +15,13 @@ use super::{
     FailedRun, GradeOutcome, Grader, HARNESS_RUNS, RunConfig, TIMING_RETRIES, Verdict,
     slow_on_a_quiet_machine,
 };
+use crate::checks::harness::HarnessProof;
 use crate::checks::{CheckSpec, Evidence, Failure, Failures, Outcome, Subject, judge_ending, secs};
 use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output};
 use crate::server::{DownloadReport, DownloadServer};
 use crate::supervise::{
-    self, Affinity, Ending, Limits, Perturbation, RunRecord, RunRequest, StopReason,
+    self, Affinity, Ending, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest, StopReason,
 };
 
 /// Free cores a run not judged waits for before it is made again: one core for the program
@@ -28,6 +29,10 @@ use crate::supervise::{
 const FREE_CORES_WANTED: f64 = 1.5;
 /// The longest a run not judged waits for free cores before it is made again anyway.
 const FREE_CORES_WAIT: Duration = Duration::from_secs(10);
+
+/// What one run showed: its record, the download server's report, and for a harness whether
+/// it printed its proof.
+pub(super) type Observed = (RunRecord, Option<DownloadReport>, Option<bool>);
 
 /// One planned run: who runs, how, and the expected output.
 type Planned = (Subject, RunConfig, Option<String>);
@@ -151,7 +156,7 @@ impl Grader<'_> {
             }
             let observed = self.run_with_own_server(exercise, program, config, *subject);
             drop(hold);
-            let (record, downloads) = match observed {
+            let (record, downloads, proven) = match observed {
                 Ok(observed) => observed,
                 Err(e) => {
                     break Some(GradeOutcome::CourseError(format!(
@@ -169,13 +174,16 @@ impl Grader<'_> {
                     number + 1
                 )));
             }
-            let (failures, not_judged) = self.judge(
+            let (mut failures, not_judged) = self.judge(
                 exercise,
                 *subject,
                 &record,
                 downloads.as_ref(),
                 expected.as_deref(),
             );
+            if failures.is_empty() && proven == Some(false) {
+                failures.push(crate::checks::harness::unproven());
+            }
             if failures.is_empty() && !not_judged.is_empty() {
                 if retried < TIMING_RETRIES {
                     retried += 1;
@@ -234,7 +242,7 @@ impl Grader<'_> {
         program: &Path,
         config: &RunConfig,
         subject: Subject,
-    ) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
+    ) -> std::io::Result<Observed> {
         let server = exercise
             .spec
             .server
@@ -253,18 +261,22 @@ impl Grader<'_> {
         config: &RunConfig,
         subject: Subject,
         server: Option<&DownloadServer>,
-    ) -> std::io::Result<(RunRecord, Option<DownloadReport>)> {
+    ) -> std::io::Result<Observed> {
         let spec = &exercise.spec;
         let mut env = Vec::new();
+        let mut sandbox = SandboxRequest::default();
         let out_dir = match server {
             Some(server) => {
                 let dir = tempfile::tempdir()?;
                 env.push(("LEARN_SERVER".to_string(), server.base_url()));
                 env.push(("LEARN_OUT".to_string(), dir.path().display().to_string()));
+                sandbox.writable.push(dir.path().to_path_buf());
+                sandbox.connect_port = Some(server.port());
                 Some(dir)
             }
             None => None,
         };
+        let proof = (subject == Subject::Harness).then(HarnessProof::new);
         let limits = Limits {
             timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)),
             ..Limits::default()
@@ -278,12 +290,14 @@ impl Grader<'_> {
             program: program.to_path_buf(),
             args,
             env,
-            cwd: self.course.root.clone(),
+            sandbox,
+            stdin: proof.as_ref().map(HarnessProof::stdin),
             limits,
             perturbation: config.perturbation,
             cancel: self.cancel.clone(),
         };
         let mut record = supervise::run(&request)?;
+        let proven = proof.map(|proof| proof.take_from(&mut record));
         let root = format!("{}/", self.course.root.display());
         for line in &mut record.stderr {
             if line.text.contains(&root) {
@@ -293,7 +307,7 @@ impl Grader<'_> {
         let downloads = server
             .zip(out_dir)
             .map(|(server, dir)| server.take_report(dir.path()));
-        Ok((record, downloads))
+        Ok((record, downloads, proven))
     }
 
     /// The rules `record` broke, and the notes of those it could not judge (`check: why`).

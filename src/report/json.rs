@@ -1,7 +1,8 @@
 //! `results.json`: Exercism's test-runner results, version 3 (per-exercise tests linked to a
 //! task, the chapter), with the fields GitHub Classroom's grading reporter reads besides
 //! (`max_score`, and per test `score`, `line_no`, `filename`, `duration`), so one document
-//! serves both. `learn grade` adds a top-level `protected_files_changed`.
+//! serves both. `learn grade` adds a top-level `protected_files_changed`; every document has a
+//! top-level `sandbox`: the protections the programs ran under.
 //!
 //! Only the document's shape lives here; what each field says comes from [`Scored`].
 
@@ -25,6 +26,8 @@ struct Results {
     tests: Vec<Test>,
     #[serde(skip_serializing_if = "Option::is_none")]
     protected_files_changed: Option<Vec<Change>>,
+    /// The sandbox protections the programs ran under.
+    sandbox: crate::supervise::Protections,
 }
 
 /// One exercise.
@@ -60,6 +63,7 @@ pub fn render(scored: &Scored) -> String {
         max_score: scored.max_score(),
         tests: scored.exercises.iter().map(test).collect(),
         protected_files_changed: scored.changes.map(|changes| changes.iter().map(|c| Change { path: c.path.display().to_string(), change: c.kind.as_str() }).collect()),
+        sandbox: crate::supervise::protections(),
     };
     let mut text = serde_json::to_string_pretty(&results).expect("the results serialise");
     text.push('\n');

@@ -35,6 +35,7 @@ pub fn render(scored: &Scored) -> String {
         scored.score(),
         scored.max_score()
     );
+    let _ = writeln!(out, "\n{}", crate::supervise::protections().summary());
     if let Some(changes) = scored.changes {
         out.push_str(&protected(changes));
     }

@@ -1,14 +1,16 @@
 //! The limits a supervised program runs under, how they are set in the child before it
-//! starts, and how a breach is recognised while it runs.
+//! starts (with its sandbox, entered last), and how a breach is recognised while it runs.
 
 use std::os::unix::process::CommandExt;
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::StopReason;
 use super::capture::Capture;
 use super::observe::Observer;
 use super::perturb::Perturbation;
+use super::sandbox::{Entry, Step};
 
 /// Limits of one run.
 #[derive(Debug, Clone)]
@@ -45,33 +47,131 @@ impl Default for Limits {
 /// address space they never touch.
 const ADDRESS_SPACE_BYTES: u64 = 16 << 30;
 
+/// The largest file a program may write (RLIMIT_FSIZE): far above any exercise's needs (the
+/// downloads are a few KiB), far below a disk filled by a runaway loop.
+pub const FILE_SIZE_BYTES: u64 = 64 << 20;
+
+/// Open files per process (RLIMIT_NOFILE). RLIMIT_NPROC is not set: it counts every process
+/// of the user on the machine (CI runs everything as root), not those of the run; the tree's
+/// process count is watched by the observer instead.
+pub const OPEN_FILES: u64 = 1024;
+
 /// Sets, in the child between fork and exec: its own process group, death with the runner,
-/// no core dumps, an address-space cap, and the CPU affinity of the perturbation.
-pub(super) fn apply_in_child(command: &mut Command, _limits: &Limits, perturbation: Perturbation) {
+/// no core dumps, caps on address space, file size and open files, the CPU affinity of the
+/// perturbation, and last the sandbox (`entry`). Every step's result is checked: a step that
+/// fails makes the spawn fail, and the returned mark tells which step it was
+/// ([`StepMark::failed_step`]), so a run is never silently unperturbed or unconfined.
+pub(super) fn apply_in_child(
+    command: &mut Command,
+    _limits: &Limits,
+    perturbation: Perturbation,
+    entry: Option<Entry>,
+) -> std::io::Result<Arc<StepMark>> {
     command.process_group(0);
     let one_core = perturbation.pinned_core();
+    let mark = Arc::new(StepMark::new()?);
+    let child_mark = Arc::clone(&mark);
+    let mut entry = entry;
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
-    // system calls (prctl, setrlimit, sched_setaffinity); it allocates nothing.
+    // system calls (prctl, setrlimit, sched_setaffinity, capset, landlock, seccomp) and writes
+    // to the shared page of the mark; it allocates nothing.
     unsafe {
         command.pre_exec(move || {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            let no_core = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
+            let step = |step: Step, result: libc::c_int| {
+                child_mark.set(step);
+                if result == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
             };
-            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
-            let space = libc::rlimit {
-                rlim_cur: ADDRESS_SPACE_BYTES,
-                rlim_max: ADDRESS_SPACE_BYTES,
-            };
-            libc::setrlimit(libc::RLIMIT_AS, &space);
+            step(
+                Step::DeathSignal,
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL),
+            )?;
+            for (resource, value) in [
+                (libc::RLIMIT_CORE, 0),
+                (libc::RLIMIT_AS, ADDRESS_SPACE_BYTES),
+                (libc::RLIMIT_FSIZE, FILE_SIZE_BYTES),
+                (libc::RLIMIT_NOFILE, OPEN_FILES),
+            ] {
+                let limit = libc::rlimit {
+                    rlim_cur: value,
+                    rlim_max: value,
+                };
+                step(Step::ResourceLimit, libc::setrlimit(resource, &limit))?;
+            }
             if let Some(core) = one_core {
                 let mut set: libc::cpu_set_t = std::mem::zeroed();
                 libc::CPU_SET(core, &mut set);
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+                step(
+                    Step::Affinity,
+                    libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set),
+                )?;
             }
+            if let Some(entry) = entry.as_mut() {
+                entry.enter().map_err(|(failed, e)| {
+                    child_mark.set(failed);
+                    e
+                })?;
+            }
+            child_mark.set(Step::None);
             Ok(())
         });
+    }
+    Ok(mark)
+}
+
+/// A byte shared between the runner and the child it is starting (an anonymous shared
+/// mapping): the child writes there the setup step it is at, so that when the spawn fails
+/// (std passes only the error number back) the runner can say which step failed.
+pub(super) struct StepMark {
+    page: *mut u8,
+}
+
+// SAFETY: the page is only read and written with volatile single-byte accesses; it lives
+// until the mark is dropped, after the child has started.
+unsafe impl Send for StepMark {}
+// SAFETY: as above.
+unsafe impl Sync for StepMark {}
+
+impl StepMark {
+    fn new() -> std::io::Result<StepMark> {
+        // SAFETY: a fresh anonymous shared mapping of one page; checked for failure.
+        let page = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if page == libc::MAP_FAILED {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(StepMark { page: page.cast() })
+    }
+
+    fn set(&self, step: Step) {
+        // SAFETY: `page` is a live mapping of at least one byte.
+        unsafe { self.page.write_volatile(step as u8) }
+    }
+
+    /// The step the child was at when its setup failed.
+    pub(super) fn failed_step(&self) -> Step {
+        // SAFETY: `page` is a live mapping of at least one byte.
+        Step::from_code(unsafe { self.page.read_volatile() })
+    }
+}
+
+impl Drop for StepMark {
+    fn drop(&mut self) {
+        // SAFETY: unmaps the page mapped in `new`, which nothing uses any more.
+        unsafe {
+            libc::munmap(self.page.cast(), 4096);
+        }
     }
 }
 

@@ -3,6 +3,9 @@
 //! and stop it (the whole tree) when it times out, goes quiet in a deadlock, floods its output,
 //! forks without end or eats memory.
 //!
+//! Every run is sandboxed (see `sandbox.rs`): a fresh working folder, a clean environment, no
+//! capabilities, and landlock and seccomp where the kernel has them.
+//!
 //! This module knows nothing of exercises or checks: it turns a [`RunRequest`] into a
 //! [`RunRecord`] of what happened.
 
@@ -14,21 +17,26 @@ mod observe;
 mod perturb;
 mod probe;
 mod reap;
+mod sandbox;
 mod sched;
 mod witness;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
-pub use limits::{Limits, WALL_BACKSTOP};
+pub use limits::{FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACKSTOP};
 pub use machine::wait_for_free_cores;
 pub use observe::{Affinity, ChildSeen, ProcessLog};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
+pub use sandbox::{
+    Protection, Protections, SandboxRequest, allow_shared_libraries,
+    configure as configure_sandbox, protections,
+};
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
 
 use capture::Capture;
@@ -50,10 +58,13 @@ pub struct RunRequest {
     pub program: PathBuf,
     /// Its arguments.
     pub args: Vec<String>,
-    /// Extra environment variables.
+    /// Its environment, besides what the sandbox sets (PATH, LANG, HOME, TMPDIR): nothing
+    /// else of the runner's environment reaches it.
     pub env: Vec<(String, String)>,
-    /// The working directory.
-    pub cwd: PathBuf,
+    /// What it may reach beyond its own fresh temporary folder, which is its working folder.
+    pub sandbox: SandboxRequest,
+    /// Bytes written to its stdin, which is then closed (`None`: stdin is /dev/null).
+    pub stdin: Option<Vec<u8>>,
     /// Time, output, process and memory limits.
     pub limits: Limits,
     /// The schedule the run is perturbed with.
@@ -201,22 +212,50 @@ pub const QUIET_STALL_SHARE: f64 = 0.02;
 pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     reap::become_subreaper();
     let probe = probe::ProbeFile::new()?;
+    let (probe_var, probe_path) = probe.env();
+    let mut confinement =
+        sandbox::Confinement::prepare(&request.program, &request.sandbox, Path::new(&probe_path))?;
     let mut command = Command::new(&request.program);
     command
         .args(&request.args)
+        .env_clear()
+        .envs(confinement.base_env())
         .envs(request.env.iter().map(|(k, v)| (k, v)))
-        .envs([probe.env()])
-        .current_dir(&request.cwd)
-        .stdin(Stdio::null())
+        .env(probe_var, &probe_path)
+        .current_dir(confinement.dir())
+        .stdin(if request.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    limits::apply_in_child(&mut command, &request.limits, request.perturbation);
+    let mark = limits::apply_in_child(
+        &mut command,
+        &request.limits,
+        request.perturbation,
+        confinement.take_entry(),
+    )?;
     let _load = perturb::start(request.perturbation);
     let busy_before = machine::busy_time();
     let stall_before = machine::stall_time();
     let start = Instant::now();
     let base_nanos = probe::monotonic_nanos();
-    let mut child = command.spawn()?;
+    let mut child = command.spawn().map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "learn could not start it: {} failed ({e}); this is an error of learn or of this machine, not of the program",
+                mark.failed_step().what()
+            ),
+        )
+    })?;
+    drop(command);
+    if let (Some(bytes), Some(mut stdin)) = (&request.stdin, child.stdin.take()) {
+        use std::io::Write;
+        // A program that exits without reading its input is no error of the runner's.
+        let _ = stdin.write_all(bytes);
+    }
     let pid = child.id();
     // Read at once, before the reaper can collect a quick program: its affinity proves the
     // pinning took.

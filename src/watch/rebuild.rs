@@ -120,6 +120,7 @@ fn is_env_name(word: &str) -> bool {
 pub(crate) struct Rebuilder {
     cargo: build::Cargo,
     root: PathBuf,
+    target_dir: PathBuf,
     out_dir: PathBuf,
     calls: Mutex<HashMap<String, RustcCall>>,
     /// Where the compiler's own libstd.so is (`None`: link the standard library statically).
@@ -138,6 +139,7 @@ impl Rebuilder {
                 target_dir: target_dir.to_path_buf(),
             },
             root: root.to_path_buf(),
+            target_dir: target_dir.to_path_buf(),
             out_dir: target_dir.join("watch"),
             calls: Mutex::new(HashMap::new()),
             std_dir: OnceLock::new(),
@@ -177,12 +179,29 @@ impl Rebuilder {
                 .unwrap_or_else(|e| e.into_inner())
                 .get(&unit.bin_name().replace('-', "_"))
                 .cloned();
-            let Some(call) = call else {
+            let Some(mut call) = call else {
                 return Rebuilt::Unknown;
             };
+            // The saved bytes, staged at their own content-addressed path: the crate root of
+            // the replayed command is that path, never the one cargo built last.
+            let Ok(staged) = build::stage(&self.target_dir, unit) else {
+                return Rebuilt::Unknown;
+            };
+            let Some(crate_root) = call
+                .args
+                .iter_mut()
+                .find(|a| a.ends_with(".rs") && !a.starts_with('-'))
+            else {
+                return Rebuilt::Unknown;
+            };
+            *crate_root = staged.crate_root.display().to_string();
             match self.replay(&call, cancel) {
                 Replay::Done(result) => {
-                    built.insert(unit.clone(), result);
+                    let root_prefix = format!("{}/", self.root.display());
+                    built.insert(
+                        unit.clone(),
+                        result.map_err(|e| staged.relabel(e, &root_prefix)),
+                    );
                 }
                 Replay::Cancelled => return Rebuilt::Cancelled,
                 Replay::Stale => {
@@ -203,6 +222,8 @@ impl Rebuilder {
             .as_ref()
             .filter(|_| !self.static_std.load(Ordering::Relaxed))
         {
+            // The rebuilt program loads libstd from there: its sandbox must let it read it.
+            crate::supervise::allow_shared_libraries(Path::new(std_dir));
             args.extend([
                 "-C".into(),
                 "prefer-dynamic".into(),
