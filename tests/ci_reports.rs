@@ -613,7 +613,7 @@ fn a_fork_that_edits_a_grading_harness_to_pass_a_wrong_solution_is_still_graded_
         "tests/fixtures/wrong/03_shared_state/bank_account/stale_balance_write.rs",
     );
     let harness = "course/harness/03_shared_state/bank_account.rs";
-    std::fs::write(fork.path().join(harness), "#[allow(unused_imports)]\nuse exercise::BankAccount;\n\nfn main() {\n    println!(\"ok: every rule\");\n}\n").unwrap();
+    std::fs::write(fork.path().join(harness), "#[allow(unused_imports)]\nuse exercise::BankAccount;\n\nfn main() {\n    let proof = learn_harness::Proof::take();\n    println!(\"ok: every rule\");\n    proof.confirm();\n}\n").unwrap();
     let inside = learn(fork.path(), &["verify", id]);
     assert_eq!(
         inside.status.code(),
