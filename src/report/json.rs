@@ -1,12 +1,16 @@
 //! `results.json`: Exercism's test-runner results, version 3 (per-exercise tests linked to a
 //! task, the chapter), with the fields GitHub Classroom's grading reporter reads besides
 //! (`max_score`, and per test `score`, `line_no`, `filename`, `duration`), so one document
-//! serves both. `learn grade` adds a top-level `protected_files_changed`.
+//! serves both. `learn grade` adds a top-level `protected_files_changed`. The document stays
+//! within a size budget (see [`budget`]) and carries no workflow commands (see
+//! [`neutral`](super::neutral)): the Classroom reporter prints its messages raw.
 //!
 //! Only the document's shape lives here; what each field says comes from [`Scored`].
 
 use serde::Serialize;
 
+use super::budget::{self, RESULTS_JSON_BUDGET};
+use super::neutral::neutralise;
 use super::scored::{Scored, ScoredExercise, TestStatus, cut, joined};
 
 /// Exercism's results format version with tests linked to tasks.
@@ -50,10 +54,12 @@ struct Change {
     change: &'static str,
 }
 
-/// The results.json document of `scored`, pretty-printed.
+/// The results.json document of `scored`, pretty-printed, within
+/// [`RESULTS_JSON_BUDGET`] bytes (the longest messages and outputs cut to fit, saying so),
+/// with no text that GitHub Actions would read as a workflow command.
 pub fn render(scored: &Scored) -> String {
     let status = scored.status();
-    let results = Results {
+    let mut results = Results {
         version: VERSION,
         status: status.as_str(),
         message: (status == TestStatus::Error).then(|| "no exercise could run: each one failed to build or to be graded (see each test's message)".to_string()),
@@ -61,6 +67,22 @@ pub fn render(scored: &Scored) -> String {
         tests: scored.exercises.iter().map(test).collect(),
         protected_files_changed: scored.changes.map(|changes| changes.iter().map(|c| Change { path: c.path.display().to_string(), change: c.kind.as_str() }).collect()),
     };
+    let texts: Vec<(Option<String>, Option<String>)> = results
+        .tests
+        .iter_mut()
+        .map(|t| (t.message.take(), t.output.take()))
+        .collect();
+    let rest = serde_json::to_string_pretty(&results).expect("the results serialise");
+    let mut fields: Vec<&mut Option<String>> = Vec::new();
+    for (test, (message, output)) in results.tests.iter_mut().zip(texts) {
+        (test.message, test.output) = (message, output);
+        fields.push(&mut test.message);
+        fields.push(&mut test.output);
+    }
+    budget::fit(
+        &mut fields,
+        RESULTS_JSON_BUDGET.saturating_sub(rest.len() + 1),
+    );
     let mut text = serde_json::to_string_pretty(&results).expect("the results serialise");
     text.push('\n');
     text
@@ -72,12 +94,12 @@ fn test(e: &ScoredExercise) -> Test {
         status: e.status().as_str(),
         score: e.score(),
         max_score: e.points(),
-        message: e.message(),
-        test_code: e.test_code(),
+        message: e.message().map(|m| neutralise(&m)),
+        test_code: neutralise(&e.test_code()),
         output: e
             .stdout()
             .filter(|lines| !lines.is_empty())
-            .map(|lines| cut(&joined(lines), OUTPUT_LIMIT, "output")),
+            .map(|lines| cut(&neutralise(&joined(lines)), OUTPUT_LIMIT, "output")),
         task_id: e.task_id,
         line_no: e.error_line().unwrap_or(0),
         filename: e.file().display().to_string(),

@@ -2,9 +2,11 @@
 //! Markdown for the job summary, GitHub annotations). The reporters know nothing of
 //! processes: they turn [`Verdict`](crate::grade::Verdict)s and the course into text.
 
+pub mod budget;
 pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod neutral;
 pub mod scored;
 pub mod terminal;
