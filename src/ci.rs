@@ -12,11 +12,14 @@ use std::time::Duration;
 use anstream::{eprintln, print, println};
 
 use crate::build::CompileError;
+use crate::class;
 use crate::commands::Exit;
 use crate::course::{Course, CourseError, Exercise};
 use crate::grade::{GradeOutcome, Grader, Source, Verdict};
-use crate::report::scored::{ChangeKind, ProtectedChange, Scored};
-use crate::report::{github, json, junit, markdown, terminal};
+use crate::gradebook::Gradebook;
+use crate::report::scored::{ChangeKind, ProtectedChange, Scored, missing_text};
+use crate::report::{github, gradescope, json, junit, markdown, terminal};
+use crate::template;
 
 /// The files of a course repository that a learner has no reason to change: the manifest,
 /// snapshots, starters and harnesses (`course/`), the solutions, the runner and its tests, its
@@ -39,7 +42,11 @@ pub const PROTECTED: [&str; 11] = [
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Options {
     /// Write a report, FORMAT=PATH (repeatable): `json` (results.json v3 for Exercism and
-    /// GitHub Classroom), `junit` (JUnit XML) or `markdown` (for $GITHUB_STEP_SUMMARY).
+    /// GitHub Classroom), `junit` (JUnit XML), `markdown` (for $GITHUB_STEP_SUMMARY),
+    /// `gradescope` (Gradescope's results.json) or `csv` (the gradebook: one row per
+    /// submission). Grading several submissions, PATH of json, junit, markdown and
+    /// gradescope is a folder that gets one report per submission (NAME.json, NAME.xml,
+    /// NAME.md, NAME.gradescope.json); markdown to $GITHUB_STEP_SUMMARY gets the class table.
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
     pub reports: Vec<ReportTarget>,
     /// Exit 0 whatever the verdict: the reports carry the score.
@@ -65,6 +72,10 @@ pub enum ReportFormat {
     Junit,
     /// A Markdown table.
     Markdown,
+    /// Gradescope's results.json.
+    Gradescope,
+    /// The gradebook, CSV.
+    Csv,
 }
 
 /// Parses `FORMAT=PATH`.
@@ -77,9 +88,11 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
         "json" => ReportFormat::Json,
         "junit" => ReportFormat::Junit,
         "markdown" => ReportFormat::Markdown,
+        "gradescope" => ReportFormat::Gradescope,
+        "csv" => ReportFormat::Csv,
         other => {
             return Err(format!(
-                "unknown report format `{other}`: json, junit or markdown"
+                "unknown report format `{other}`: json, junit, markdown, gradescope or csv"
             ));
         }
     };
@@ -93,6 +106,8 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
 pub struct Session<'o> {
     options: &'o Options,
     github: bool,
+    name: String,
+    missing: Vec<String>,
 }
 
 impl<'o> Session<'o> {
@@ -101,7 +116,17 @@ impl<'o> Session<'o> {
         Session {
             options,
             github: github::in_github_actions(),
+            name: "exercises".to_string(),
+            missing: Vec::new(),
         }
+    }
+
+    /// The same, for the submission `name` (its row in the gradebook), which lacks the files
+    /// of the exercises `missing` names.
+    pub fn of_submission(mut self, name: &str, missing: Vec<String>) -> Session<'o> {
+        self.name = name.to_string();
+        self.missing = missing;
+        self
     }
 
     /// Called with each verdict as soon as it is known: its line. Inside GitHub Actions the
@@ -109,7 +134,16 @@ impl<'o> Session<'o> {
     /// drawn only then, when no learner's program is running any more.
     pub fn progress(&self, verdict: &Verdict) {
         if !self.github {
-            println!("{}", terminal::verify_line(verdict));
+            println!("{}", self.line(verdict));
+        }
+    }
+
+    /// A verdict's line; a missing exercise's says so (its verdict has nothing compiled).
+    fn line(&self, verdict: &Verdict) -> String {
+        if self.missing.contains(&verdict.id) {
+            format!("✗ {}  missing: {}", verdict.id, missing_text(&verdict.file))
+        } else {
+            terminal::verify_line(verdict)
         }
     }
 
@@ -122,20 +156,16 @@ impl<'o> Session<'o> {
         verdicts: &[Verdict],
         changes: Option<&[ProtectedChange]>,
     ) -> Exit {
-        let scored = Scored::new(course, verdicts, changes);
+        let scored = Scored::new(course, verdicts, changes).with_missing(&self.missing);
         let mut shaped_by_learner = String::new();
         if self.github {
-            shaped_by_learner.extend(
-                verdicts
-                    .iter()
-                    .map(|v| format!("{}\n", terminal::verify_line(v))),
-            );
+            shaped_by_learner.extend(verdicts.iter().map(|v| format!("{}\n", self.line(v))));
         }
         if self.github || changes.is_some() {
             shaped_by_learner.extend(
                 verdicts
                     .iter()
-                    .filter(|v| !v.passed())
+                    .filter(|v| !v.passed() && !self.missing.contains(&v.id))
                     .map(|v| format!("\n{}", terminal::verdict(v))),
             );
         }
@@ -155,7 +185,7 @@ impl<'o> Session<'o> {
         );
         println!("Score: {}/{} points", scored.score(), scored.max_score());
         for target in &self.options.reports {
-            if let Err(e) = write_report(target, &scored) {
+            if let Err(e) = write_report(target, &self.name, &scored) {
                 eprintln!(
                     "error: cannot write the {:?} report to {}: {e}",
                     target.format,
@@ -189,98 +219,166 @@ fn protected_list(changes: &[ProtectedChange]) -> String {
     out
 }
 
-fn write_report(target: &ReportTarget, scored: &Scored) -> std::io::Result<()> {
+/// Writes the report `target` asks for of `scored`, the grading of submission `name`.
+pub(crate) fn write_report(
+    target: &ReportTarget,
+    name: &str,
+    scored: &Scored,
+) -> std::io::Result<()> {
     let text = match target.format {
         ReportFormat::Json => json::render(scored),
         ReportFormat::Junit => junit::render(scored),
         ReportFormat::Markdown => markdown::render(scored),
+        ReportFormat::Gradescope => gradescope::render(scored),
+        ReportFormat::Csv => Gradebook::of(name, scored).to_csv(),
     };
-    if let Some(folder) = target.path.parent().filter(|p| !p.as_os_str().is_empty()) {
+    write_text(&target.path, &text)
+}
+
+/// Writes `text` to `path`, its folder made if needed; appends when `path` is the job's step
+/// summary ($GITHUB_STEP_SUMMARY), which other steps write too.
+pub(crate) fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)?;
     }
-    let is_step_summary =
-        std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == target.path);
-    if is_step_summary {
+    if is_step_summary(path) {
         use std::io::Write;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&target.path)?
+            .open(path)?
             .write_all(text.as_bytes())
     } else {
-        std::fs::write(&target.path, text)
+        std::fs::write(path, text)
     }
 }
 
-/// `learn grade`: grades the submission's `exercises/CHAPTER/NAME.rs` (of the exercises `ids`
-/// name, or all), and nothing else of it, with `course` (manifest, snapshots, harnesses,
-/// runner), which must be a pristine checkout.
+/// Whether `path` is the job's step summary ($GITHUB_STEP_SUMMARY).
+pub(crate) fn is_step_summary(path: &Path) -> bool {
+    std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == path)
+}
+
+/// `learn grade`: grades each submission's `exercises/CHAPTER/NAME.rs` (of the exercises
+/// `ids` name, or all), and nothing else of it, with `course` (manifest, snapshots, harnesses,
+/// runner), which must be a pristine checkout. Every file of every submission is built in one
+/// cargo invocation and graded on one shared machine budget; one submission is concluded as
+/// `learn verify` would be, several as a class (see [`class`]).
 pub fn grade(
     course: &Course,
     target_dir: &Path,
     ids: &[String],
-    submission: &Path,
+    submissions: &[PathBuf],
     options: &Options,
 ) -> Exit {
-    let (submission, course, target_dir, options) =
-        match absolute_paths(submission, course, target_dir, options) {
+    let (submissions, course, target_dir, options) =
+        match absolute_paths(submissions, course, target_dir, options) {
             Ok(prepared) => prepared,
             Err(message) => return usage(&message),
         };
+    let names = match class::names(&submissions) {
+        Ok(names) => names,
+        Err(message) => return usage(&message),
+    };
     // cargo and rustup read their configuration (`.cargo/config.toml`, `rust-toolchain.toml`)
     // from the working directory upwards: from the pristine course's, never the submission's.
     if let Err(e) = std::env::set_current_dir(&course.root) {
         return usage(&format!("cannot work in {}: {e}", course.root.display()));
     }
-    let changes = match protected_changes(&course.root, &submission) {
-        Ok(changes) => changes,
-        Err(e) => {
-            return usage(&format!(
-                "cannot compare the submission with the course: {e}"
-            ));
-        }
-    };
-    eprintln!(
-        "Grading the exercises of {} with the course at {}",
-        submission.display(),
-        course.root.display()
-    );
     let chosen = match chosen(&course, ids) {
         Ok(chosen) => chosen,
         Err(e) => return usage(&e.to_string()),
     };
-    let session = Session::new(&options);
+    let baseline = match template::Baseline::of(&course, &submissions) {
+        Ok(baseline) => baseline,
+        Err(e) => return usage(&format!("cannot lay out the student template: {e}")),
+    };
+    let mut graded = Vec::new();
     let mut items = Vec::new();
-    for &exercise in &chosen {
-        let file = submission.join(exercise.path());
-        if file.is_file() {
-            items.push((exercise, Source::File(file)));
+    for (submission, name) in submissions.iter().zip(names) {
+        let changes = match protected_changes(baseline.for_submission(submission), submission) {
+            Ok(changes) => changes,
+            Err(e) => {
+                return usage(&format!(
+                    "cannot compare {} with the course: {e}",
+                    submission.display()
+                ));
+            }
+        };
+        let present: Vec<(&Exercise, Source)> = chosen
+            .iter()
+            .map(|&e| (e, Source::File(submission.join(e.path()))))
+            .filter(|(_, source)| matches!(source, Source::File(f) if f.is_file()))
+            .collect();
+        let missing = chosen
+            .iter()
+            .filter(|e| !present.iter().any(|(p, _)| p.id == e.id))
+            .map(|e| e.id.clone())
+            .collect();
+        graded.push(class::Graded {
+            name,
+            root: submission.clone(),
+            changes,
+            missing,
+            verdicts: Vec::new(),
+        });
+        items.extend(present);
+    }
+    let one = graded.len() == 1;
+    let session = match &graded[..] {
+        [submission] => {
+            Session::new(&options).of_submission(&submission.name, submission.missing.clone())
+        }
+        _ => Session::new(&options),
+    };
+    eprintln!(
+        "Grading the exercises of {} with the course at {}",
+        if one {
+            graded[0].root.display().to_string()
         } else {
+            format!("{} submissions", graded.len())
+        },
+        course.root.display()
+    );
+    if one {
+        for id in &graded[0].missing {
+            let exercise = course.exercise(id).expect("chosen from the course");
             session.progress(&missing(exercise));
         }
     }
-    let graded = if items.is_empty() {
+    let verdicts = if items.is_empty() {
         Vec::new()
     } else {
-        eprintln!("Building {} exercise(s)…", items.len());
-        match Grader::new(&course, target_dir).grade(&items, |v| session.progress(v)) {
+        eprintln!("Building {} exercise file(s)…", items.len());
+        let mut progress = class::Progress::new(&graded, chosen.len());
+        let each = |v: &Verdict| {
+            if one {
+                session.progress(v);
+            } else {
+                progress.graded();
+            }
+        };
+        match Grader::new(&course, target_dir).grade(&items, each) {
             Ok(verdicts) => verdicts,
             Err(e) => return usage(&e.to_string()),
         }
     };
-    let mut graded = graded
-        .into_iter()
-        .map(|v| relocated(v, &submission, &course.root))
-        .peekable();
-    let verdicts: Vec<Verdict> = chosen
-        .iter()
-        .map(|e| {
-            graded
-                .next_if(|v| v.id == e.id)
-                .unwrap_or_else(|| missing(e))
-        })
-        .collect();
-    session.conclude(&course, &verdicts, Some(&changes))
+    let mut verdicts = verdicts.into_iter();
+    for submission in &mut graded {
+        let mut own = verdicts
+            .by_ref()
+            .take(chosen.len() - submission.missing.len())
+            .map(|v| relocated(v, &submission.root, &course.root))
+            .peekable();
+        submission.verdicts = chosen
+            .iter()
+            .map(|e| own.next_if(|v| v.id == e.id).unwrap_or_else(|| missing(e)))
+            .collect();
+    }
+    if one {
+        session.conclude(&course, &graded[0].verdicts, Some(&graded[0].changes))
+    } else {
+        class::conclude(&course, &graded, &options)
+    }
 }
 
 /// The exercises `ids` name (all when none), in course order.
@@ -299,20 +397,20 @@ fn chosen<'c>(course: &'c Course, ids: &[String]) -> Result<Vec<&'c Exercise>, C
 
 /// Everything `grade` works with, its paths made absolute before it changes folder.
 fn absolute_paths(
-    submission: &Path,
+    submissions: &[PathBuf],
     course: &Course,
     target_dir: &Path,
     options: &Options,
-) -> Result<(PathBuf, Course, PathBuf, Options), String> {
+) -> Result<(Vec<PathBuf>, Course, PathBuf, Options), String> {
     let absolute =
         |path: &Path| std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()));
     let canonical = |path: &Path, what: &str| {
         std::fs::canonicalize(path).map_err(|e| format!("no {what} at {}: {e}", path.display()))
     };
-    let submission = canonical(
-        submission,
-        "submission (the folder of the learner's repository)",
-    )?;
+    let submissions = submissions
+        .iter()
+        .map(|s| canonical(s, "submission (the folder of the learner's repository)"))
+        .collect::<Result<Vec<_>, _>>()?;
     let course = Course {
         root: canonical(&course.root, "course")?,
         ..course.clone()
@@ -321,15 +419,13 @@ fn absolute_paths(
     for target in &mut options.reports {
         target.path = absolute(&target.path)?;
     }
-    Ok((submission, course, absolute(target_dir)?, options))
+    Ok((submissions, course, absolute(target_dir)?, options))
 }
 
-/// The verdict on an exercise whose file the submission lacks.
+/// The verdict on an exercise whose file the submission lacks (its reports say `missing`:
+/// see [`Scored::with_missing`]).
 fn missing(exercise: &Exercise) -> Verdict {
-    let headline = format!(
-        "{} is missing from the submission",
-        exercise.path().display()
-    );
+    let headline = missing_text(&exercise.path());
     let rendered = format!(
         "error: {headline}: restore its starter with `learn reset {}` and solve it\n",
         exercise.id
@@ -416,7 +512,13 @@ fn protected_files(root: &Path) -> std::io::Result<BTreeSet<PathBuf>> {
     Ok(files)
 }
 
-fn collect(root: &Path, relative: &Path, files: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
+/// Adds every file under `relative` (a file or a folder) of `root` to `files`, relative to
+/// `root`; nothing when it does not exist.
+pub(crate) fn collect(
+    root: &Path,
+    relative: &Path,
+    files: &mut BTreeSet<PathBuf>,
+) -> std::io::Result<()> {
     let metadata = match std::fs::symlink_metadata(root.join(relative)) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -466,7 +568,7 @@ mod tests {
         assert!(
             parse_report("xml=x")
                 .unwrap_err()
-                .contains("json, junit or markdown")
+                .contains("json, junit, markdown, gradescope or csv")
         );
         assert!(parse_report("json=").is_err());
         assert!(parse_report("results.json").is_err());

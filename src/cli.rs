@@ -7,9 +7,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use anstream::println;
+
 use crate::ci;
+use crate::class;
 use crate::commands::{self, App};
 use crate::grade::Source;
+use crate::gradebook;
+use crate::template;
 use crate::watch;
 
 /// A graded course on concurrency in Rust.
@@ -101,16 +106,46 @@ pub enum Command {
         ci: ci::Options,
     },
     /// Grade a learner's submission with a pristine course (`--course DIR`, required): only
-    /// the submission's exercises/ files are read; changed protected files are listed.
+    /// the submission's exercises/ files are read; changed protected files are listed. Several
+    /// submissions (a class) are built once and graded at once.
     Grade {
         /// Exercise ids; none means all.
         ids: Vec<String>,
-        /// The learner's repository (its exercises/CHAPTER/NAME.rs are graded).
-        #[arg(long)]
-        submission: PathBuf,
+        /// A learner's repository (its exercises/CHAPTER/NAME.rs are graded); repeat it to
+        /// grade a class, each submission named by its folder's name.
+        #[arg(long, value_name = "DIR", required_unless_present = "submissions")]
+        submission: Vec<PathBuf>,
+        /// A folder whose every subfolder (but those starting with `.`) is a submission.
+        #[arg(long, value_name = "DIR")]
+        submissions: Option<PathBuf>,
         /// Reports for CI, and the exit code.
         #[command(flatten)]
         ci: ci::Options,
+    },
+    /// Write the student template of this course into DIR (empty or new): the starters as
+    /// exercises, the runner and checks, the learner's workflows, no reference solutions.
+    Template {
+        /// Where to write it.
+        dir: PathBuf,
+    },
+    /// Work with gradebooks (`--report csv=PATH` of `learn grade`).
+    Gradebook {
+        /// What to do.
+        #[command(subcommand)]
+        action: GradebookAction,
+    },
+}
+
+/// What `learn gradebook` does.
+#[derive(Debug, Subcommand)]
+pub enum GradebookAction {
+    /// Join the gradebooks of a class graded in chunks into OUT (which must not exist).
+    Merge {
+        /// The merged gradebook.
+        out: PathBuf,
+        /// The chunks' gradebooks, in order.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
     },
 }
 
@@ -144,6 +179,18 @@ pub fn main() -> ExitCode {
         Color::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
+    if let Some(Command::Gradebook {
+        action: GradebookAction::Merge { out, inputs },
+    }) = &cli.command
+    {
+        return match gradebook::merge_files(out, inputs) {
+            Ok(rows) => {
+                println!("Wrote {} with {rows} submission(s)", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(message) => commands::fail_usage(&message),
+        };
+    }
     if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
         return commands::fail_usage(
             "learn grade needs --course DIR: the pristine course to grade with",
@@ -177,9 +224,20 @@ pub fn main() -> ExitCode {
         }) => app.verify(&ids, files.source(), runs, &ci),
         Some(Command::Grade {
             ids,
-            submission,
+            mut submission,
+            submissions,
             ci,
-        }) => app.grade(&ids, &submission, &ci),
+        }) => {
+            if let Some(dir) = submissions {
+                match class::submissions_in(&dir) {
+                    Ok(found) => submission.extend(found),
+                    Err(message) => return commands::fail_usage(&message),
+                }
+            }
+            app.grade(&ids, &submission, &ci)
+        }
+        Some(Command::Template { dir }) => template::command(app.course(), &dir),
+        Some(Command::Gradebook { .. }) => unreachable!("handled before the course is opened"),
     };
     ExitCode::from(exit as u8)
 }

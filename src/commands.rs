@@ -214,6 +214,13 @@ impl App {
             Ok(e) => e,
             Err(e) => return usage(&e.to_string()),
         };
+        if crate::course::is_student_template(&self.course.root) {
+            return usage(&format!(
+                "the reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `learn hint`",
+                crate::course::TEMPLATE_MARKER,
+                exercise.id
+            ));
+        }
         let Ok(progress) = self.progress() else {
             return Exit::Usage;
         };
@@ -277,10 +284,10 @@ impl App {
         session.conclude(&self.course, &verdicts, None)
     }
 
-    /// `learn grade --course DIR --submission DIR [IDS]`: this course, which must be pristine,
-    /// grades the submission's exercises (see [`ci::grade`]).
-    pub fn grade(&self, ids: &[String], submission: &Path, options: &ci::Options) -> Exit {
-        ci::grade(&self.course, &self.target_dir, ids, submission, options)
+    /// `learn grade --course DIR --submission DIR… [IDS]`: this course, which must be
+    /// pristine, grades the submissions' exercises (see [`ci::grade`]).
+    pub fn grade(&self, ids: &[String], submissions: &[PathBuf], options: &ci::Options) -> Exit {
+        ci::grade(&self.course, &self.target_dir, ids, submissions, options)
     }
 
     fn grade_one(

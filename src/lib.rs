@@ -5,20 +5,24 @@
 //! [`checks`] (what must hold) → [`grade`] (runs × perturbations × checks → verdict) →
 //! [`report`] (what the learner and CI read). [`progress`] remembers what is done, [`passed`]
 //! which unchanged files passed (for watch mode only); [`ci`]
-//! grades learners' forks in CI against a pristine course; [`watch`] re-checks the
+//! grades learners' forks in CI against a pristine course, [`class`] a whole class at once
+//! into a [`gradebook`]; [`template`] writes the student repository; [`watch`] re-checks the
 //! exercise on every save, drawn by [`tui`]; [`cli`] parses and dispatches.
 
 pub mod build;
 pub mod checks;
 pub mod ci;
+pub mod class;
 pub mod cli;
 pub mod commands;
 pub mod course;
 pub mod grade;
+pub mod gradebook;
 pub mod passed;
 pub mod progress;
 pub mod report;
 pub mod server;
 pub mod supervise;
+pub mod template;
 pub mod tui;
 pub mod watch;

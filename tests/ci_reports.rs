@@ -578,12 +578,16 @@ fn grading_a_submission_without_an_exercise_file_fails_it_and_says_so() {
     assert_eq!(run.status.code(), Some(1));
     let (out, _) = text(&run);
     assert!(
-        out.contains("exercises/01_threads/spawn_join.rs is missing from the submission"),
+        out.contains("✗ 01_threads/spawn_join  missing: exercises/01_threads/spawn_join.rs is not in the submission"),
         "{out}"
     );
     assert!(out.contains("No protected file was changed."), "{out}");
     let summary = read(&pristine.path().join("summary.md"));
-    assert!(summary.contains("| `01_threads/spawn_join` | ⛔ error | 0/1 | compile error: exercises/01_threads/spawn_join.rs is missing from the submission |"), "{summary}");
+    assert!(summary.contains("| `01_threads/spawn_join` | ⬜ missing | 0/1 | missing: exercises/01_threads/spawn_join.rs is not in the submission |"), "{summary}");
+    assert!(
+        !out.contains("does not compile"),
+        "a missing file is not a compile error: {out}"
+    );
 }
 
 #[test]

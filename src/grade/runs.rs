@@ -17,7 +17,7 @@ use super::{
 };
 use crate::checks::{CheckSpec, Evidence, Failure, Outcome, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
-use crate::course::{Exercise, expected_output};
+use crate::course::{Exercise, expected_output_kept};
 use crate::server::{DownloadReport, DownloadServer};
 use crate::supervise::{self, Ending, Limits, Perturbation, RunRecord, RunRequest, StopReason};
 
@@ -76,8 +76,8 @@ impl Grader<'_> {
                 .iter()
                 .any(|c| matches!(c, CheckSpec::Output(_)))
             {
-                match expected_output(&self.course.root, exercise, &args) {
-                    Ok(text) => Some(text),
+                match expected_output_kept(&self.course.root, exercise, &args) {
+                    Ok(text) => text,
                     Err(e) => return Err(GradeOutcome::CourseError(e.to_string())),
                 }
             } else {

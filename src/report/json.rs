@@ -61,7 +61,7 @@ pub fn render(scored: &Scored) -> String {
     let status = scored.status();
     let mut results = Results {
         version: VERSION,
-        status: status.as_str(),
+        status: status.as_exercism(),
         message: (status == TestStatus::Error).then(|| "no exercise could run: each one failed to build or to be graded (see each test's message)".to_string()),
         max_score: scored.max_score(),
         tests: scored.exercises.iter().map(test).collect(),
@@ -91,7 +91,7 @@ pub fn render(scored: &Scored) -> String {
 fn test(e: &ScoredExercise) -> Test {
     Test {
         name: e.verdict.id.clone(),
-        status: e.status().as_str(),
+        status: e.status().as_exercism(),
         score: e.score(),
         max_score: e.points(),
         message: e.message().map(|m| neutralise(&m)),

@@ -46,6 +46,7 @@ fn status_cell(e: &ScoredExercise) -> &'static str {
         TestStatus::Pass => "✅ pass",
         TestStatus::Fail => "❌ fail",
         TestStatus::Error => "⛔ error",
+        TestStatus::Missing => "⬜ missing",
     }
 }
 

@@ -27,8 +27,11 @@ pub enum TestStatus {
     Pass,
     /// A run broke a rule.
     Fail,
-    /// Nothing could run: a compile error, a missing file, a broken course, or grading cancelled.
+    /// Nothing could run: a compile error, a broken course, or grading cancelled.
     Error,
+    /// The submission lacks the exercise's file (`learn grade`): 0 points, and nothing to
+    /// compile.
+    Missing,
 }
 
 impl TestStatus {
@@ -38,6 +41,16 @@ impl TestStatus {
             TestStatus::Pass => "pass",
             TestStatus::Fail => "fail",
             TestStatus::Error => "error",
+            TestStatus::Missing => "missing",
+        }
+    }
+
+    /// The status in Exercism's results.json, whose statuses are only `pass`, `fail` and
+    /// `error`: a missing exercise is an `error` there (its message says `missing`).
+    pub fn as_exercism(self) -> &'static str {
+        match self {
+            TestStatus::Missing => "error",
+            other => other.as_str(),
         }
     }
 }
@@ -82,11 +95,16 @@ pub struct ScoredExercise<'a> {
     pub verdict: &'a Verdict,
     /// Its chapter's position in the course, from 1 (results.json's `task_id`).
     pub task_id: usize,
+    /// The submission lacks its file (see [`Scored::with_missing`]).
+    pub missing: bool,
 }
 
 impl ScoredExercise<'_> {
     /// Pass, fail or error.
     pub fn status(&self) -> TestStatus {
+        if self.missing {
+            return TestStatus::Missing;
+        }
         match self.verdict.outcome {
             GradeOutcome::Passed => TestStatus::Pass,
             GradeOutcome::Failed(_) => TestStatus::Fail,
@@ -117,6 +135,9 @@ impl ScoredExercise<'_> {
 
     /// What went wrong, in one line (none when it passed).
     pub fn headline(&self) -> Option<String> {
+        if self.missing {
+            return Some(format!("missing: {}", self.missing_text()));
+        }
         match &self.verdict.outcome {
             GradeOutcome::Passed => None,
             GradeOutcome::CompileError(e) => {
@@ -135,6 +156,13 @@ impl ScoredExercise<'_> {
     /// What went wrong in full, as plain text: the rule, what was seen and the hint, or the
     /// compiler's messages (none when it passed).
     pub fn message(&self) -> Option<String> {
+        if self.missing {
+            return Some(format!(
+                "missing: {}: restore its starter with `learn reset {}` and solve it",
+                self.missing_text(),
+                self.verdict.id
+            ));
+        }
         let text = match &self.verdict.outcome {
             GradeOutcome::Passed => return None,
             GradeOutcome::CompileError(e) => {
@@ -163,6 +191,10 @@ impl ScoredExercise<'_> {
             GradeOutcome::Cancelled => CANCELLED.to_string(),
         };
         Some(cut(&plain(&text), MESSAGE_LIMIT, "message"))
+    }
+
+    fn missing_text(&self) -> String {
+        missing_text(self.file())
     }
 
     /// What the program printed: the failing run's stdout, or a passing run's (none when
@@ -269,6 +301,7 @@ impl<'a> Scored<'a> {
                     exercise,
                     verdict,
                     task_id,
+                    missing: false,
                 }
             })
             .collect();
@@ -277,6 +310,14 @@ impl<'a> Scored<'a> {
             exercises,
             changes,
         }
+    }
+
+    /// The same, with the exercises `ids` names marked missing from the submission.
+    pub fn with_missing(mut self, ids: &[String]) -> Scored<'a> {
+        for e in &mut self.exercises {
+            e.missing = ids.contains(&e.verdict.id);
+        }
+        self
     }
 
     /// Points earned.
@@ -308,13 +349,18 @@ impl<'a> Scored<'a> {
         } else if self
             .exercises
             .iter()
-            .all(|e| e.status() == TestStatus::Error)
+            .all(|e| matches!(e.status(), TestStatus::Error | TestStatus::Missing))
         {
             TestStatus::Error
         } else {
             TestStatus::Fail
         }
     }
+}
+
+/// What is said of an exercise file a submission lacks.
+pub fn missing_text(file: &Path) -> String {
+    format!("{} is not in the submission", file.display())
 }
 
 /// `text` without ANSI styles.
