@@ -262,12 +262,13 @@ pub(crate) fn is_step_summary(path: &Path) -> bool {
 /// `ids` name, or all), and nothing else of it, with `course` (manifest, snapshots, harnesses,
 /// runner), which must be a pristine checkout. Every file of every submission is built in one
 /// cargo invocation and graded on one shared machine budget; one submission is concluded as
-/// `learn verify` would be, several as a class (see [`class`]).
+/// `learn verify` would be, a class (`as_class`, whatever its size) as [`class`] says.
 pub fn grade(
     course: &Course,
     target_dir: &Path,
     ids: &[String],
     submissions: &[PathBuf],
+    as_class: bool,
     options: &Options,
 ) -> Exit {
     let (submissions, course, target_dir, options) =
@@ -323,9 +324,9 @@ pub fn grade(
         });
         items.extend(present);
     }
-    let one = graded.len() == 1;
+    let one = !as_class && graded.len() == 1;
     let session = match &graded[..] {
-        [submission] => {
+        [submission] if one => {
             Session::new(&options).of_submission(&submission.name, submission.missing.clone())
         }
         _ => Session::new(&options),

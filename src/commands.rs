@@ -285,9 +285,23 @@ impl App {
     }
 
     /// `learn grade --course DIR --submission DIR… [IDS]`: this course, which must be
-    /// pristine, grades the submissions' exercises (see [`ci::grade`]).
-    pub fn grade(&self, ids: &[String], submissions: &[PathBuf], options: &ci::Options) -> Exit {
-        ci::grade(&self.course, &self.target_dir, ids, submissions, options)
+    /// pristine, grades the submissions' exercises, as a class when `as_class` (see
+    /// [`ci::grade`]).
+    pub fn grade(
+        &self,
+        ids: &[String],
+        submissions: &[PathBuf],
+        as_class: bool,
+        options: &ci::Options,
+    ) -> Exit {
+        ci::grade(
+            &self.course,
+            &self.target_dir,
+            ids,
+            submissions,
+            as_class,
+            options,
+        )
     }
 
     fn grade_one(
