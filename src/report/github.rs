@@ -6,7 +6,6 @@
 use std::collections::hash_map::RandomState;
 use std::fmt::Write;
 use std::hash::{BuildHasher, Hasher};
-use std::path::Path;
 
 use super::scored::{ProtectedChange, Scored, ScoredExercise, TestStatus};
 
@@ -45,7 +44,7 @@ pub fn annotations(scored: &Scored) -> String {
         ));
     }
     let mut changes: Vec<&ProtectedChange> = scored.changes.unwrap_or_default().iter().collect();
-    changes.sort_by_key(|c| (importance(&c.path), c.path.clone()));
+    changes.sort_by_key(|c| (c.importance(), c.path.clone()));
     let (shown, rest) = within_limit(&changes);
     for change in shown {
         let file = change.path.display().to_string();
@@ -86,28 +85,6 @@ fn within_limit<T>(items: &[T]) -> (&[T], &[T]) {
         (items, &[])
     } else {
         items.split_at(SHOWN_PER_LEVEL - 1)
-    }
-}
-
-/// How telling a changed protected file is, most telling first: a workflow (the grading
-/// itself may have been edited), then the checks and expected outputs, then the runner and
-/// its build configuration, then the rest.
-fn importance(path: &Path) -> u8 {
-    if path.starts_with(".github/workflows") {
-        0
-    } else if path.starts_with("course") {
-        1
-    } else if path.starts_with(".github") {
-        2
-    } else if ["src", "build.rs", "Cargo.toml", "Cargo.lock", ".cargo"]
-        .iter()
-        .any(|p| path.starts_with(p))
-        || path.starts_with("rust-toolchain")
-        || path.starts_with("rust-toolchain.toml")
-    {
-        3
-    } else {
-        4
     }
 }
 

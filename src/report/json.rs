@@ -11,12 +11,16 @@ use serde::Serialize;
 
 use super::budget::{self, RESULTS_JSON_BUDGET};
 use super::neutral::neutralise;
-use super::scored::{Scored, ScoredExercise, TestStatus, cut, joined};
+use super::scored::{ProtectedChange, Scored, ScoredExercise, TestStatus, cut, joined};
 
 /// Exercism's results format version with tests linked to tasks.
 pub const VERSION: u8 = 3;
 /// The most characters of a program's output a test carries.
 pub const OUTPUT_LIMIT: usize = 500;
+/// The most protected files `protected_files_changed` lists, most telling first (a
+/// submission that adds thousands must not push the document over its budget); the count
+/// of the others is `protected_files_changed_omitted`.
+pub const CHANGES_LIMIT: usize = 100;
 
 /// The whole document.
 #[derive(Serialize)]
@@ -29,6 +33,9 @@ struct Results {
     tests: Vec<Test>,
     #[serde(skip_serializing_if = "Option::is_none")]
     protected_files_changed: Option<Vec<Change>>,
+    /// How many more protected files changed than the list holds (see [`CHANGES_LIMIT`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    protected_files_changed_omitted: Option<usize>,
 }
 
 /// One exercise.
@@ -65,7 +72,8 @@ pub fn render(scored: &Scored) -> String {
         message: (status == TestStatus::Error).then(|| "no exercise could run: each one failed to build or to be graded (see each test's message)".to_string()),
         max_score: scored.max_score(),
         tests: scored.exercises.iter().map(test).collect(),
-        protected_files_changed: scored.changes.map(|changes| changes.iter().map(|c| Change { path: c.path.display().to_string(), change: c.kind.as_str() }).collect()),
+        protected_files_changed: scored.changes.map(listed_changes),
+        protected_files_changed_omitted: scored.changes.map(|c| c.len().saturating_sub(CHANGES_LIMIT)).filter(|&n| n > 0),
     };
     let texts: Vec<(Option<String>, Option<String>)> = results
         .tests
@@ -88,6 +96,24 @@ pub fn render(scored: &Scored) -> String {
     text
 }
 
+/// The changes listed: all of them in path order when they fit [`CHANGES_LIMIT`], else the
+/// most telling ones.
+fn listed_changes(changes: &[ProtectedChange]) -> Vec<Change> {
+    let mut listed: Vec<&ProtectedChange> = changes.iter().collect();
+    if listed.len() > CHANGES_LIMIT {
+        listed.sort_by_key(|c| c.importance());
+        listed.truncate(CHANGES_LIMIT);
+        listed.sort();
+    }
+    listed
+        .into_iter()
+        .map(|c| Change {
+            path: c.path.display().to_string(),
+            change: c.kind.as_str(),
+        })
+        .collect()
+}
+
 fn test(e: &ScoredExercise) -> Test {
     Test {
         name: e.verdict.id.clone(),
@@ -104,5 +130,49 @@ fn test(e: &ScoredExercise) -> Test {
         line_no: e.error_line().unwrap_or(0),
         filename: e.file().display().to_string(),
         duration: (e.duration().as_secs_f64() * 1000.0).round() / 1000.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::Course;
+    use crate::report::scored::ChangeKind;
+
+    #[test]
+    fn thousands_of_changed_files_keep_the_document_within_budget_and_the_workflow_listed() {
+        let mut changes: Vec<ProtectedChange> = (0..5000)
+            .map(|i| ProtectedChange {
+                path: format!(".cargo/a-rather-long-folder-name/file-{i:05}.toml").into(),
+                kind: ChangeKind::Added,
+            })
+            .collect();
+        changes.push(ProtectedChange {
+            path: ".github/workflows/classroom.yml".into(),
+            kind: ChangeKind::Changed,
+        });
+        changes.sort();
+        let course = Course {
+            root: "/nowhere".into(),
+            title: "t".into(),
+            chapters: Vec::new(),
+            exercises: Vec::new(),
+        };
+        let scored = Scored {
+            course: &course,
+            exercises: Vec::new(),
+            changes: Some(&changes),
+        };
+        let text = render(&scored);
+        assert!(text.len() <= RESULTS_JSON_BUDGET, "{} bytes", text.len());
+        let results: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let listed = results["protected_files_changed"].as_array().unwrap();
+        assert_eq!(listed.len(), CHANGES_LIMIT);
+        assert!(
+            listed
+                .iter()
+                .any(|c| c["path"] == ".github/workflows/classroom.yml")
+        );
+        assert_eq!(results["protected_files_changed_omitted"], 4901);
     }
 }

@@ -87,6 +87,29 @@ pub struct ProtectedChange {
     pub kind: ChangeKind,
 }
 
+impl ProtectedChange {
+    /// How telling the change is, most telling (0) first: a workflow (the grading itself may
+    /// have been edited), then the checks and expected outputs, then the rest of `.github/`,
+    /// then the runner and its build configuration, then the rest.
+    pub fn importance(&self) -> u8 {
+        let path = &self.path;
+        let runner = ["src", "build.rs", "Cargo.toml", "Cargo.lock", ".cargo"];
+        if path.starts_with(".github/workflows") {
+            0
+        } else if path.starts_with("course") {
+            1
+        } else if path.starts_with(".github") {
+            2
+        } else if runner.iter().any(|p| path.starts_with(p))
+            || path.to_string_lossy().starts_with("rust-toolchain")
+        {
+            3
+        } else {
+            4
+        }
+    }
+}
+
 /// One graded exercise, scored.
 pub struct ScoredExercise<'a> {
     /// The exercise, from the course that graded it.
