@@ -11,11 +11,15 @@ use std::path::{Path, PathBuf};
 use anstream::{eprintln, print, println};
 
 use crate::build::CompileError;
+use crate::class;
 use crate::course::{Course, CourseError, Exercise};
 use crate::exit::Exit;
 use crate::grade::{Event, GradeOutcome, Grader, Source, Verdict};
-use crate::report::scored::{ChangeKind, ProtectedChange, Scored};
-use crate::report::{github, json, junit, markdown, terminal};
+use crate::report::scored::{ChangeKind, ProtectedChange, Scored, missing_text};
+use crate::report::target::{Options, write_report};
+use crate::report::{github, terminal};
+use crate::template;
+use crate::tree;
 
 /// The files of a course repository that a learner has no reason to change: the manifest,
 /// snapshots, starters and harnesses (`course/`), the solutions, the runner and its tests, its
@@ -34,64 +38,12 @@ pub const PROTECTED: [&str; 11] = [
     "rust-toolchain.toml",
 ];
 
-/// The options `verify` and `grade` share for CI.
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct Options {
-    /// Write a report, FORMAT=PATH (repeatable): `json` (results.json v3 for Exercism and
-    /// GitHub Classroom), `junit` (JUnit XML) or `markdown` (for $GITHUB_STEP_SUMMARY).
-    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
-    pub reports: Vec<ReportTarget>,
-    /// Exit 0 whatever the verdict: the reports carry the score.
-    #[arg(long)]
-    pub exit_zero: bool,
-}
-
-/// One report to write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportTarget {
-    /// Its format.
-    pub format: ReportFormat,
-    /// Where to write it.
-    pub path: PathBuf,
-}
-
-/// A report format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportFormat {
-    /// results.json, version 3, with scores.
-    Json,
-    /// JUnit XML.
-    Junit,
-    /// A Markdown table.
-    Markdown,
-}
-
-/// Parses `FORMAT=PATH`.
-fn parse_report(text: &str) -> Result<ReportTarget, String> {
-    let (format, path) = text
-        .split_once('=')
-        .filter(|(_, path)| !path.is_empty())
-        .ok_or("expected FORMAT=PATH, e.g. json=results.json")?;
-    let format = match format {
-        "json" => ReportFormat::Json,
-        "junit" => ReportFormat::Junit,
-        "markdown" => ReportFormat::Markdown,
-        other => {
-            return Err(format!(
-                "unknown report format `{other}`: json, junit or markdown"
-            ));
-        }
-    };
-    Ok(ReportTarget {
-        format,
-        path: PathBuf::from(path),
-    })
-}
-
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
 pub struct Reporting<'o> {
     options: &'o Options,
     github: bool,
+    name: String,
+    missing: Vec<String>,
 }
 
 impl<'o> Reporting<'o> {
@@ -100,7 +52,17 @@ impl<'o> Reporting<'o> {
         Reporting {
             options,
             github: github::in_github_actions(),
+            name: "exercises".to_string(),
+            missing: Vec::new(),
         }
+    }
+
+    /// The same, for the submission `name` (its row in the gradebook), which lacks the files
+    /// of the exercises `missing` names.
+    pub fn of_submission(mut self, name: &str, missing: Vec<String>) -> Reporting<'o> {
+        self.name = name.to_string();
+        self.missing = missing;
+        self
     }
 
     /// Called with each verdict as soon as it is known: its line. Inside GitHub Actions the
@@ -108,7 +70,16 @@ impl<'o> Reporting<'o> {
     /// drawn only then, when no learner's program is running any more.
     pub fn progress(&self, verdict: &Verdict) {
         if !self.github {
-            println!("{}", terminal::verify_line(verdict));
+            println!("{}", self.line(verdict));
+        }
+    }
+
+    /// A verdict's line; a missing exercise's says so (its verdict has nothing compiled).
+    fn line(&self, verdict: &Verdict) -> String {
+        if self.missing.contains(&verdict.id) {
+            format!("✗ {}  missing: {}", verdict.id, missing_text(&verdict.file))
+        } else {
+            terminal::verify_line(verdict)
         }
     }
 
@@ -121,20 +92,16 @@ impl<'o> Reporting<'o> {
         verdicts: &[Verdict],
         changes: Option<&[ProtectedChange]>,
     ) -> Exit {
-        let scored = Scored::new(course, verdicts, changes);
+        let scored = Scored::new(course, verdicts, changes).with_missing(&self.missing);
         let mut shaped_by_learner = String::new();
         if self.github {
-            shaped_by_learner.extend(
-                verdicts
-                    .iter()
-                    .map(|v| format!("{}\n", terminal::verify_line(v))),
-            );
+            shaped_by_learner.extend(verdicts.iter().map(|v| format!("{}\n", self.line(v))));
         }
         if self.github || changes.is_some() {
             shaped_by_learner.extend(
                 verdicts
                     .iter()
-                    .filter(|v| !v.passed())
+                    .filter(|v| !v.passed() && !self.missing.contains(&v.id))
                     .map(|v| format!("\n{}", terminal::verdict(v))),
             );
         }
@@ -160,7 +127,7 @@ impl<'o> Reporting<'o> {
         );
         println!("Score: {}/{} points", scored.score(), scored.max_score());
         for target in &self.options.reports {
-            if let Err(e) = write_report(target, &scored) {
+            if let Err(e) = write_report(target, &self.name, &scored) {
                 eprintln!(
                     "error: cannot write the {:?} report to {}: {e}",
                     target.format,
@@ -194,88 +161,113 @@ fn protected_list(changes: &[ProtectedChange]) -> String {
     out
 }
 
-fn write_report(target: &ReportTarget, scored: &Scored) -> std::io::Result<()> {
-    let text = match target.format {
-        ReportFormat::Json => json::render(scored),
-        ReportFormat::Junit => junit::render(scored),
-        ReportFormat::Markdown => markdown::render(scored),
-    };
-    if let Some(folder) = target.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)?;
-    }
-    let is_step_summary =
-        std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == target.path);
-    if is_step_summary {
-        use std::io::Write;
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&target.path)?
-            .write_all(text.as_bytes())
-    } else {
-        std::fs::write(&target.path, text)
-    }
-}
-
-/// `learn grade`: grades the submission's `exercises/CHAPTER/NAME.rs` (of the exercises `ids`
-/// name, or all), and nothing else of it, with `course` (manifest, snapshots, harnesses,
-/// runner), which must be a pristine checkout.
+/// `learn grade`: grades each submission's `exercises/CHAPTER/NAME.rs` (of the exercises
+/// `ids` name, or all), and nothing else of it, with `course` (manifest, snapshots, harnesses,
+/// runner), which must be a pristine checkout. Every file of every submission is built in one
+/// cargo invocation and graded on one shared machine budget; one submission is concluded as
+/// `learn verify` would be, a class (`as_class`, whatever its size) as [`class`] says.
 pub fn grade(
     course: &Course,
     target_dir: &Path,
     ids: &[String],
-    submission: &Path,
+    submissions: &[PathBuf],
+    as_class: bool,
     options: &Options,
 ) -> Exit {
-    let (submission, course, target_dir, options) =
-        match absolute_paths(submission, course, target_dir, options) {
+    let (submissions, course, target_dir, options) =
+        match absolute_paths(submissions, course, target_dir, options) {
             Ok(prepared) => prepared,
             Err(message) => return usage(&message),
         };
+    let names = match class::names(&submissions) {
+        Ok(names) => names,
+        Err(message) => return usage(&message),
+    };
     // cargo and rustup read their configuration (`.cargo/config.toml`, `rust-toolchain.toml`)
     // from the working directory upwards: from the pristine course's, never the submission's.
     if let Err(e) = std::env::set_current_dir(&course.root) {
         return usage(&format!("cannot work in {}: {e}", course.root.display()));
     }
-    let changes = match protected_changes(&course.root, &submission) {
-        Ok(changes) => changes,
-        Err(e) => {
-            return usage(&format!(
-                "cannot compare the submission with the course: {e}"
-            ));
-        }
-    };
-    eprintln!(
-        "Grading the exercises of {} with the course at {}",
-        submission.display(),
-        course.root.display()
-    );
     let chosen = match chosen(&course, ids) {
         Ok(chosen) => chosen,
         Err(e) => return usage(&e.to_string()),
     };
-    let session = Reporting::new(&options);
+    let baseline = match template::Baseline::of(&course, &submissions) {
+        Ok(baseline) => baseline,
+        Err(e) => return usage(&format!("cannot lay out the student template: {e}")),
+    };
+    let mut graded = Vec::new();
+    let mut refusals: Vec<Vec<Verdict>> = Vec::new();
     let mut items = Vec::new();
-    let mut refusals = Vec::new();
-    for &exercise in &chosen {
-        let file = submission.join(exercise.path());
-        match refusal(&submission, &exercise.path()) {
-            Some(headline) => {
-                let verdict = refused(exercise, headline);
-                session.progress(&verdict);
-                refusals.push(verdict);
+    for (submission, name) in submissions.iter().zip(names) {
+        let changes = match protected_changes(baseline.for_submission(submission), submission) {
+            Ok(changes) => changes,
+            Err(e) => {
+                return usage(&format!(
+                    "cannot compare {} with the course: {e}",
+                    submission.display()
+                ));
             }
-            None if file.is_file() => items.push((exercise, Source::File(file))),
-            None => session.progress(&missing(exercise)),
+        };
+        let mut present: Vec<(&Exercise, Source)> = Vec::new();
+        let mut refused_here = Vec::new();
+        let mut missing = Vec::new();
+        for &exercise in &chosen {
+            let file = submission.join(exercise.path());
+            // Before `is_file`, which follows a symbolic link.
+            match refusal(submission, &exercise.path()) {
+                Some(headline) => refused_here.push(refused(exercise, headline)),
+                None if file.is_file() => present.push((exercise, Source::File(file))),
+                None => missing.push(exercise.id.clone()),
+            }
+        }
+        refusals.push(refused_here);
+        graded.push(class::Graded {
+            name,
+            root: submission.clone(),
+            changes,
+            missing,
+            verdicts: Vec::new(),
+        });
+        items.extend(present);
+    }
+    let one = !as_class && graded.len() == 1;
+    let session = match &graded[..] {
+        [submission] if one => {
+            Reporting::new(&options).of_submission(&submission.name, submission.missing.clone())
+        }
+        _ => Reporting::new(&options),
+    };
+    eprintln!(
+        "Grading the exercises of {} with the course at {}",
+        if one {
+            graded[0].root.display().to_string()
+        } else {
+            format!("{} submissions", graded.len())
+        },
+        course.root.display()
+    );
+    if one {
+        for id in &graded[0].missing {
+            let exercise = course.exercise(id).expect("chosen from the course");
+            session.progress(&missing(exercise));
+        }
+        for verdict in &refusals[0] {
+            session.progress(verdict);
         }
     }
-    let graded = if items.is_empty() {
+    let verdicts = if items.is_empty() {
         Vec::new()
     } else {
-        eprintln!("Building {} exercise(s)…", items.len());
+        eprintln!("Building {} exercise file(s)…", items.len());
+        let progress = std::sync::Mutex::new(class::Progress::new(&graded, chosen.len()));
         let events = |event: Event| {
             if let Event::Verdict(v) = event {
-                session.progress(v);
+                if one {
+                    session.progress(v);
+                } else {
+                    progress.lock().unwrap_or_else(|e| e.into_inner()).graded();
+                }
             }
         };
         match Grader::new(&course, target_dir)
@@ -286,23 +278,31 @@ pub fn grade(
             Err(e) => return usage(&e.to_string()),
         }
     };
-    let mut graded = graded
-        .into_iter()
-        .map(|v| relocated(v, &submission, &course.root))
-        .peekable();
-    let verdicts: Vec<Verdict> = chosen
-        .iter()
-        .map(|e| {
-            graded.next_if(|v| v.id == e.id).unwrap_or_else(|| {
-                refusals
-                    .iter()
-                    .find(|v| v.id == e.id)
-                    .cloned()
-                    .unwrap_or_else(|| missing(e))
+    let mut verdicts = verdicts.into_iter();
+    for (submission, refused) in graded.iter_mut().zip(&refusals) {
+        let mut own = verdicts
+            .by_ref()
+            .take(chosen.len() - submission.missing.len() - refused.len())
+            .map(|v| relocated(v, &submission.root, &course.root))
+            .peekable();
+        submission.verdicts = chosen
+            .iter()
+            .map(|e| {
+                own.next_if(|v| v.id == e.id).unwrap_or_else(|| {
+                    refused
+                        .iter()
+                        .find(|v| v.id == e.id)
+                        .cloned()
+                        .unwrap_or_else(|| missing(e))
+                })
             })
-        })
-        .collect();
-    session.conclude(&course, &verdicts, Some(&changes))
+            .collect();
+    }
+    if one {
+        session.conclude(&course, &graded[0].verdicts, Some(&graded[0].changes))
+    } else {
+        class::conclude(&course, &graded, &options)
+    }
 }
 
 /// The exercises `ids` name (all when none), in course order.
@@ -321,20 +321,20 @@ fn chosen<'c>(course: &'c Course, ids: &[String]) -> Result<Vec<&'c Exercise>, C
 
 /// Everything `grade` works with, its paths made absolute before it changes folder.
 fn absolute_paths(
-    submission: &Path,
+    submissions: &[PathBuf],
     course: &Course,
     target_dir: &Path,
     options: &Options,
-) -> Result<(PathBuf, Course, PathBuf, Options), String> {
+) -> Result<(Vec<PathBuf>, Course, PathBuf, Options), String> {
     let absolute =
         |path: &Path| std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()));
     let canonical = |path: &Path, what: &str| {
         std::fs::canonicalize(path).map_err(|e| format!("no {what} at {}: {e}", path.display()))
     };
-    let submission = canonical(
-        submission,
-        "submission (the folder of the learner's repository)",
-    )?;
+    let submissions = submissions
+        .iter()
+        .map(|s| canonical(s, "submission (the folder of the learner's repository)"))
+        .collect::<Result<Vec<_>, _>>()?;
     let course = Course {
         root: canonical(&course.root, "course")?,
         ..course.clone()
@@ -343,15 +343,13 @@ fn absolute_paths(
     for target in &mut options.reports {
         target.path = absolute(&target.path)?;
     }
-    Ok((submission, course, absolute(target_dir)?, options))
+    Ok((submissions, course, absolute(target_dir)?, options))
 }
 
-/// The verdict on an exercise whose file the submission lacks.
+/// The verdict on an exercise whose file the submission lacks (its reports say `missing`:
+/// see [`Scored::with_missing`]).
 fn missing(exercise: &Exercise) -> Verdict {
-    let headline = format!(
-        "{} is missing from the submission",
-        exercise.path().display()
-    );
+    let headline = missing_text(&exercise.path());
     let rendered = format!(
         "error: {headline}: restore its starter with `learn reset {}` and solve it\n",
         exercise.id
@@ -619,25 +617,9 @@ pub fn protected_changes(
 fn protected_files(root: &Path) -> std::io::Result<BTreeSet<PathBuf>> {
     let mut files = BTreeSet::new();
     for top in PROTECTED {
-        collect(root, Path::new(top), &mut files)?;
+        tree::collect(root, Path::new(top), &mut files)?;
     }
     Ok(files)
-}
-
-fn collect(root: &Path, relative: &Path, files: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
-    let metadata = match std::fs::symlink_metadata(root.join(relative)) {
-        Ok(metadata) => metadata,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    if !metadata.is_dir() {
-        files.insert(relative.to_path_buf());
-        return Ok(());
-    }
-    for entry in std::fs::read_dir(root.join(relative))? {
-        collect(root, &relative.join(entry?.file_name()), files)?;
-    }
-    Ok(())
 }
 
 /// A file's bytes, or a symbolic link's target.
@@ -748,28 +730,6 @@ mod tests {
         let why = refusal(dir.path(), Path::new("exercises/01_threads/x.rs")).unwrap();
         assert!(why.contains("is a symbolic link, not a file"), "{why}");
         assert_eq!(refusal(dir.path(), Path::new("real/01_threads/x.rs")), None);
-    }
-
-    #[test]
-    fn a_report_is_format_then_path() {
-        assert_eq!(
-            parse_report("json=out/results.json"),
-            Ok(ReportTarget {
-                format: ReportFormat::Json,
-                path: "out/results.json".into()
-            })
-        );
-        assert_eq!(
-            parse_report("markdown=a=b.md").map(|t| t.path),
-            Ok(PathBuf::from("a=b.md"))
-        );
-        assert!(
-            parse_report("xml=x")
-                .unwrap_err()
-                .contains("json, junit or markdown")
-        );
-        assert!(parse_report("json=").is_err());
-        assert!(parse_report("results.json").is_err());
     }
 
     #[test]

@@ -9,14 +9,20 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use anstream::println;
+
 use crate::ci;
+use crate::class;
 use crate::commands;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
 use crate::invocation;
+use crate::report::gradebook;
+use crate::report::target;
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::supervise;
+use crate::template;
 use crate::watch;
 
 /// A graded course on concurrency in Rust.
@@ -105,23 +111,54 @@ pub enum Command {
         runs: Option<u32>,
         /// Reports for CI, and the exit code.
         #[command(flatten)]
-        ci: ci::Options,
+        ci: target::Options,
     },
     /// Grade a learner's submission with a pristine course (`--course DIR`, required): only
-    /// the submission's exercises/ files are read; changed protected files are listed.
+    /// the submission's exercises/ files are read; changed protected files are listed. Several
+    /// submissions (a class) are built once and graded at once.
     Grade {
         /// Exercise ids; none means all.
         ids: Vec<String>,
-        /// The learner's repository (its exercises/CHAPTER/NAME.rs are graded).
-        #[arg(long)]
-        submission: PathBuf,
+        /// A learner's repository (its exercises/CHAPTER/NAME.rs are graded); repeat it to
+        /// grade a class, each submission named by its folder's name.
+        #[arg(long, value_name = "DIR", required_unless_present = "submissions")]
+        submission: Vec<PathBuf>,
+        /// A folder whose every subfolder (but those starting with `.`) is a submission: graded
+        /// as a class, even of one.
+        #[arg(long, value_name = "DIR")]
+        submissions: Option<PathBuf>,
         /// Refuse to grade (exit 2) unless every protection of the sandbox is in force
         /// (landlock files, network and signals, seccomp): for graders that must be sure.
         #[arg(long)]
         require_sandbox: bool,
         /// Reports for CI, and the exit code.
         #[command(flatten)]
-        ci: ci::Options,
+        ci: target::Options,
+    },
+    /// Write the student template of this course into DIR (empty or new): the starters as
+    /// exercises, the runner and checks, the learner's workflows, no reference solutions.
+    Template {
+        /// Where to write it.
+        dir: PathBuf,
+    },
+    /// Work with gradebooks (`--report csv=PATH` of `learn grade`).
+    Gradebook {
+        /// What to do.
+        #[command(subcommand)]
+        action: GradebookAction,
+    },
+}
+
+/// What `learn gradebook` does.
+#[derive(Debug, Subcommand)]
+pub enum GradebookAction {
+    /// Join the gradebooks of a class graded in chunks into OUT (which must not exist).
+    Merge {
+        /// The merged gradebook.
+        out: PathBuf,
+        /// The chunks' gradebooks, in order.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
     },
 }
 
@@ -190,6 +227,14 @@ fn dispatch(cli: Cli) -> Outcome {
     ) {
         supervise::protections();
     }
+    if let Some(Command::Gradebook {
+        action: GradebookAction::Merge { out, inputs },
+    }) = &cli.command
+    {
+        let rows = gradebook::merge_files(out, inputs)?;
+        println!("Wrote {} with {rows} submission(s)", out.display());
+        return Ok(Exit::Success);
+    }
     if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
         return Err(Error::new(
             "learn grade needs --course DIR: the pristine course to grade with",
@@ -207,7 +252,8 @@ fn dispatch(cli: Cli) -> Outcome {
         }
         Some(Command::Grade {
             ids,
-            submission,
+            mut submission,
+            submissions,
             require_sandbox,
             ci,
         }) => {
@@ -218,13 +264,22 @@ fn dispatch(cli: Cli) -> Outcome {
                     protections.summary()
                 )));
             }
+            // A class is graded as one whatever its size (a chunk of one, in CI).
+            let as_class = submissions.is_some() || submission.len() > 1;
+            if let Some(dir) = submissions {
+                submission.extend(class::submissions_in(&dir)?);
+            }
             return Ok(ci::grade(
                 &settings.course,
                 &settings.target_dir,
                 &ids,
                 &submission,
+                as_class,
                 &ci,
             ));
+        }
+        Some(Command::Template { dir }) => {
+            return Ok(template::command(&settings.course, &dir));
         }
         _ => {}
     }
@@ -247,7 +302,12 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::List) => commands::list(&session),
         Some(Command::Reset { id }) => commands::reset(&session, &id),
         Some(Command::Solution { id }) => commands::solution(&session, &id),
-        Some(Command::Verify { .. } | Command::Grade { .. }) => {
+        Some(
+            Command::Verify { .. }
+            | Command::Grade { .. }
+            | Command::Template { .. }
+            | Command::Gradebook { .. },
+        ) => {
             unreachable!("dispatched above")
         }
     }

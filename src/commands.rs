@@ -14,7 +14,7 @@ use crate::exit::{Error, Exit, Outcome};
 use crate::grade::{Event, Source, Verdict};
 use crate::invocation;
 use crate::progress::{Progress, Status};
-use crate::report::terminal;
+use crate::report::{target, terminal};
 use crate::session::{CorruptProgress, Session};
 use crate::settings::Settings;
 use crate::tui::{self, progress_line::ProgressLine, screen::Screen};
@@ -125,6 +125,14 @@ pub fn solution(session: &Session, id: &str) -> Outcome {
         .course()
         .exercise(id)
         .map_err(|e| Error(e.to_string()))?;
+    if crate::course::is_student_template(&session.course().root) {
+        return Err(Error(format!(
+            "the reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `{} hint`",
+            crate::course::TEMPLATE_MARKER,
+            exercise.id,
+            invocation::learn()
+        )));
+    }
     if !session.unlock_all() && !session.is_done(&exercise.id) {
         return Err(Error(format!(
             "finish {} first: its solution is shown once it passes",
@@ -144,7 +152,7 @@ pub fn verify(
     ids: &[String],
     source: Source,
     runs: Option<u32>,
-    options: &ci::Options,
+    options: &target::Options,
 ) -> Outcome {
     let course = &settings.course;
     if let Some(unknown) = ids.iter().find(|id| course.index_of(id).is_none()) {

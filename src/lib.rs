@@ -5,7 +5,8 @@
 //! [`checks`] (what must hold) → [`grade`] (runs × perturbations × checks → verdict) →
 //! [`report`] (what the learner and CI read). [`session`] owns the learner's course and
 //! progress ([`progress`] is its file); [`passed`] remembers which unchanged files passed (for
-//! watch mode only); [`ci`] grades learners' forks in CI against a pristine course; [`watch`]
+//! watch mode only); [`ci`] grades learners' forks in CI against a pristine course, [`class`] a whole class at
+//! once into a gradebook; [`template`] writes the student repository; [`watch`]
 //! re-checks the exercise on every save, drawn by [`tui`]; [`cli`] parses, builds the
 //! settings once and dispatches. The layers, and who may use whom, are in the README's
 //! Architecture section (kept so by `tests/layers.rs`).
@@ -14,6 +15,7 @@ pub mod atomic;
 pub mod build;
 pub mod checks;
 pub mod ci;
+pub mod class;
 pub mod cli;
 pub mod commands;
 pub mod course;
@@ -28,5 +30,7 @@ pub mod server;
 pub mod session;
 pub mod settings;
 pub mod supervise;
+pub mod template;
+pub mod tree;
 pub mod tui;
 pub mod watch;

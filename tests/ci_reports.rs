@@ -230,8 +230,8 @@ fn results_json_scores_every_exercise_and_exit_zero_leaves_the_verdict_to_it() {
     let flood = test_named(&results, "01_threads/worker_loop");
     let output = flood["output"].as_str().unwrap();
     assert!(
-        output.starts_with("::error::injected by the program\n"),
-        "{output}"
+        output.starts_with(":\u{200B}:error::injected by the program\n"),
+        "kept, but unable to issue a workflow command: {output}"
     );
     assert!(
         output.ends_with("(output cut at 500 characters)"),
@@ -587,12 +587,16 @@ fn grading_a_submission_without_an_exercise_file_fails_it_and_says_so() {
     assert_eq!(run.status.code(), Some(1));
     let (out, _) = text(&run);
     assert!(
-        out.contains("exercises/01_threads/spawn_join.rs is missing from the submission"),
+        out.contains("✗ 01_threads/spawn_join  missing: exercises/01_threads/spawn_join.rs is not in the submission"),
         "{out}"
     );
     assert!(out.contains("No protected file was changed."), "{out}");
     let summary = read(&pristine.path().join("summary.md"));
-    assert!(summary.contains("| `01_threads/spawn_join` | ⛔ error | 0/1 | compile error: exercises/01_threads/spawn_join.rs is missing from the submission |"), "{summary}");
+    assert!(summary.contains("| `01_threads/spawn_join` | ⬜ missing | 0/1 | missing: exercises/01_threads/spawn_join.rs is not in the submission |"), "{summary}");
+    assert!(
+        !out.contains("does not compile"),
+        "a missing file is not a compile error: {out}"
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 mod common;
 
 use clap::Parser;
-use learn::cli::{Cli, Command};
+use learn::cli::{Cli, Command, GradebookAction};
 
 /// The shell commands of every `run:` step of `workflow`: a folded block (`>-`) is one
 /// command, a literal block (`|`) one per line with `\` continuations joined.
@@ -90,4 +90,155 @@ fn every_learn_command_of_the_workflow_templates_parses_and_leaves_the_score_to_
             "{file}: results.json is written"
         );
     }
+}
+
+/// The script of the `run: |` block of the step named `name` in `workflow`, dedented.
+fn step_script(workflow: &str, name: &str) -> String {
+    let lines: Vec<&str> = workflow.lines().collect();
+    let step = lines
+        .iter()
+        .position(|l| l.trim() == format!("- name: {name}"))
+        .unwrap_or_else(|| panic!("no step {name}"));
+    let run = step
+        + lines[step..]
+            .iter()
+            .position(|l| l.trim() == "run: |")
+            .expect("a run block");
+    let indent = lines[run].len() - lines[run].trim_start().len();
+    let block: Vec<&str> = lines[run + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+        .copied()
+        .collect();
+    let inner = block
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    block
+        .iter()
+        .map(|l| l.get(inner..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs the roster-splitting step of grade-class.yml on `roster`, in chunks of `size`; the
+/// chunks it plans, each a list of repositories.
+fn planned_chunks(roster: &str, size: usize) -> Vec<Vec<String>> {
+    let workflow =
+        std::fs::read_to_string(common::root().join(".github/workflows/grade-class.yml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("roster.txt"), roster).unwrap();
+    let output = dir.path().join("output");
+    let run = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(step_script(&workflow, "Split the roster into chunks"))
+        .current_dir(dir.path())
+        .env("ROSTER", "roster.txt")
+        .env("CHUNK_SIZE", size.to_string())
+        .env("GITHUB_OUTPUT", &output)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let written = std::fs::read_to_string(output).unwrap();
+    let json = written.trim().strip_prefix("chunks=").expect("chunks=…");
+    let chunks: serde_json::Value = serde_json::from_str(json).expect("a JSON matrix");
+    chunks
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            assert_eq!(c["chunk"], i, "chunks numbered in order");
+            c["repos"]
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_class_workflow_splits_the_roster_within_the_matrix_limit_and_loses_no_repository() {
+    let small = "# the class\norg/ann\n\norg/bo\r\norg/cy  \n";
+    assert_eq!(
+        planned_chunks(small, 2),
+        [vec!["org/ann", "org/bo"], vec!["org/cy"]]
+    );
+    let roster: Vec<String> = (0..3000).map(|i| format!("org/student-{i}")).collect();
+    let chunks = planned_chunks(&roster.join("\n"), 10);
+    assert!(chunks.len() <= 256, "{} jobs", chunks.len());
+    assert_eq!(chunks.concat(), roster, "every repository once, in order");
+}
+
+#[test]
+fn the_class_workflow_grades_each_chunk_and_merges_the_gradebooks_with_real_learn_commands() {
+    let workflow =
+        std::fs::read_to_string(common::root().join(".github/workflows/grade-class.yml")).unwrap();
+    let calls: Vec<Vec<String>> = run_commands(&workflow)
+        .iter()
+        .filter_map(|c| learn_arguments(c))
+        .filter(|a| !a.is_empty())
+        .collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    let parse = |arguments: &[String]| {
+        Cli::try_parse_from(std::iter::once("learn".to_string()).chain(arguments.iter().cloned()))
+            .unwrap_or_else(|e| panic!("learn {arguments:?} does not parse:\n{e}"))
+    };
+    match parse(&calls[0]).command {
+        Some(Command::Grade {
+            submissions: Some(_),
+            ci,
+            ..
+        }) => {
+            assert!(ci.exit_zero);
+            assert!(
+                ci.reports
+                    .iter()
+                    .any(|r| r.format == learn::report::target::ReportFormat::Csv),
+                "the chunk's gradebook"
+            );
+        }
+        other => panic!("grade-class.yml grades with --submissions: {other:?}"),
+    }
+    assert!(
+        matches!(
+            parse(&calls[1]).command,
+            Some(Command::Gradebook {
+                action: GradebookAction::Merge { .. }
+            })
+        ),
+        "the last job merges: {:?}",
+        calls[1]
+    );
+    assert!(
+        workflow.contains("needs: grade"),
+        "the merge waits for every chunk"
+    );
+}
+
+/// actionlint, where it is installed (it is not part of the toolchain): every workflow
+/// template is clean.
+#[test]
+fn the_workflow_templates_are_actionlint_clean_where_actionlint_is_installed() {
+    let Ok(run) = std::process::Command::new("actionlint")
+        .current_dir(common::root())
+        .output()
+    else {
+        eprintln!("actionlint is not installed: skipped (see README, Teaching a class)");
+        return;
+    };
+    assert!(
+        run.status.success(),
+        "actionlint:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
 }

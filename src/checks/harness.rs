@@ -4,7 +4,7 @@
 //!
 //! The proof: the runner writes a fresh random secret on the harness's stdin, which the
 //! harness reads to its end first thing in `main`, before any learner code runs
-//! ([`PROOF_MODULE`], put in every harness wrapper by `src/build/`), and prints back on stdout
+//! ([`PROOF_MODULE`](crate::build::PROOF_MODULE), put in every harness wrapper by the build), and prints back on stdout
 //! after its last rule held. The learner's code, compiled with `unsafe_code` forbidden and run
 //! in the sandbox (which denies /proc/self/mem, ptrace and process_vm_readv), can neither read
 //! the secret nor print it: a `BankAccount` that calls `process::exit(0)` from the harness
@@ -13,37 +13,8 @@
 use serde::Deserialize;
 
 use super::{CheckKind, Evidence, Failure, Outcome};
+use crate::build::PROOF_PREFIX;
 use crate::supervise::RunRecord;
-
-/// What the harness prints before the secret.
-pub const PROOF_PREFIX: &str = "LEARN-HARNESS-PROOF ";
-
-/// The module every harness wrapper gets (after `mod exercise;`): a harness's `main` starts
-/// with `let proof = learn_harness::Proof::take();` and ends with `proof.confirm();`.
-pub const PROOF_MODULE: &str = r#"
-/// The harness's proof that it ran to its end (see learn's src/checks/harness.rs).
-mod learn_harness {
-    /// The secret the runner wrote on stdin; its field is private to this module.
-    pub struct Proof(String);
-
-    impl Proof {
-        /// Reads stdin to its end: call it first thing in `main`, before any learner code.
-        pub fn take() -> Proof {
-            let mut secret = String::new();
-            let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut secret);
-            Proof(secret.trim().to_string())
-        }
-
-        /// Prints the proof: call it last, once every rule held.
-        pub fn confirm(self) {
-            use std::io::Write;
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "LEARN-HARNESS-PROOF {}", self.0);
-            let _ = out.flush();
-        }
-    }
-}
-"#;
 
 /// The secret one harness run must print back.
 #[derive(Debug, Clone)]

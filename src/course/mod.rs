@@ -12,10 +12,20 @@ use thiserror::Error;
 
 use crate::supervise::Perturbation;
 use manifest::{ArgSet, ChapterFile, CourseFile, ExerciseSpec};
-pub use snapshot::expected_output;
+pub use snapshot::{expected_output, expected_output_kept};
 
 /// The manifest of the course, relative to its root.
 pub const MANIFEST: &str = "course/course.toml";
+
+/// The file that marks a student template made by `learn template` (relative to the course
+/// root): its reference solutions, and the expected outputs of its hidden argument sets,
+/// stay with the teacher.
+pub const TEMPLATE_MARKER: &str = "course/template.toml";
+
+/// Whether the course at `root` is a student template (see [`TEMPLATE_MARKER`]).
+pub fn is_student_template(root: &Path) -> bool {
+    root.join(TEMPLATE_MARKER).is_file()
+}
 
 /// A course that cannot be used, with the place to fix.
 #[derive(Debug, Error)]

@@ -18,7 +18,7 @@ use super::{
 use crate::checks::harness::HarnessProof;
 use crate::checks::{CheckSpec, Evidence, Failure, Failures, Outcome, Subject, judge_ending, secs};
 use crate::course::manifest::ArgSet;
-use crate::course::{Exercise, expected_output};
+use crate::course::{Exercise, expected_output_kept};
 use crate::server::{DownloadReport, DownloadServer};
 use crate::supervise::{
     self, Affinity, Ending, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest, StopReason,
@@ -86,8 +86,8 @@ impl Grader<'_> {
                 .iter()
                 .any(|c| matches!(c, CheckSpec::Output(_)))
             {
-                match expected_output(&self.course.root, exercise, &args) {
-                    Ok(text) => Some(text),
+                match expected_output_kept(&self.course.root, exercise, &args) {
+                    Ok(text) => text,
                     Err(e) => return Err(GradeOutcome::CourseError(e.to_string())),
                 }
             } else {

@@ -7,24 +7,46 @@ use std::collections::hash_map::RandomState;
 use std::fmt::Write;
 use std::hash::{BuildHasher, Hasher};
 
-use super::scored::{Scored, ScoredExercise, TestStatus};
+use super::scored::{ProtectedChange, Scored, ScoredExercise, TestStatus};
 
 /// Whether `learn` runs inside GitHub Actions (`GITHUB_ACTIONS=true`).
 pub fn in_github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
 }
 
-/// One annotation per exercise that did not pass, and one warning per protected file changed.
+/// GitHub shows at most this many annotations of one level (error, warning) per step.
+pub const SHOWN_PER_LEVEL: usize = 10;
+
+/// One annotation per exercise that did not pass, in course order, and one warning per
+/// protected file changed, the most telling first (a changed workflow file before all). Each
+/// level keeps within what GitHub shows ([`SHOWN_PER_LEVEL`]): past it, the last annotation
+/// shown summarises the rest.
 pub fn annotations(scored: &Scored) -> String {
-    let mut out = String::new();
-    for e in scored
+    let failed: Vec<&ScoredExercise> = scored
         .exercises
         .iter()
         .filter(|e| e.status() != TestStatus::Pass)
-    {
+        .collect();
+    let mut out = String::new();
+    let (shown, rest) = within_limit(&failed);
+    for e in shown {
         out.push_str(&exercise_annotation(e));
     }
-    for change in scored.changes.unwrap_or_default() {
+    if !rest.is_empty() {
+        let ids: Vec<&str> = rest.iter().map(|e| e.verdict.id.as_str()).collect();
+        out.push_str(&command(
+            "error",
+            &[(
+                "title",
+                format!("{} more exercises did not pass", rest.len()),
+            )],
+            &format!("Also not passed (see the job summary): {}", ids.join(", ")),
+        ));
+    }
+    let mut changes: Vec<&ProtectedChange> = scored.changes.unwrap_or_default().iter().collect();
+    changes.sort_by_key(|c| (c.importance(), c.path.clone()));
+    let (shown, rest) = within_limit(&changes);
+    for change in shown {
         let file = change.path.display().to_string();
         let message = format!(
             "{file} is {} in this submission; learn grade used the pristine course's version",
@@ -36,7 +58,34 @@ pub fn annotations(scored: &Scored) -> String {
             &message,
         ));
     }
+    if !rest.is_empty() {
+        let paths: Vec<String> = rest
+            .iter()
+            .map(|c| format!("{} {}", c.kind.as_str(), c.path.display()))
+            .collect();
+        out.push_str(&command(
+            "warning",
+            &[(
+                "title",
+                format!("{} more protected files changed", rest.len()),
+            )],
+            &format!(
+                "Also changed (learn grade used the pristine course's versions): {}",
+                paths.join(", ")
+            ),
+        ));
+    }
     out
+}
+
+/// The items shown one by one, and those summarised in one more annotation: all of them when
+/// they fit in [`SHOWN_PER_LEVEL`], else one fewer than it and the rest.
+fn within_limit<T>(items: &[T]) -> (&[T], &[T]) {
+    if items.len() <= SHOWN_PER_LEVEL {
+        (items, &[])
+    } else {
+        items.split_at(SHOWN_PER_LEVEL - 1)
+    }
 }
 
 fn exercise_annotation(e: &ScoredExercise) -> String {
@@ -114,6 +163,45 @@ fn fresh_token(avoid: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::Course;
+    use crate::report::scored::ChangeKind;
+
+    #[test]
+    fn a_changed_workflow_is_the_first_warning_and_the_rest_fit_in_ten() {
+        let mut changes: Vec<ProtectedChange> = (0..11)
+            .map(|i| ProtectedChange {
+                path: format!(".cargo/config-{i:02}.toml").into(),
+                kind: ChangeKind::Added,
+            })
+            .collect();
+        changes.push(ProtectedChange {
+            path: ".github/workflows/classroom.yml".into(),
+            kind: ChangeKind::Changed,
+        });
+        let course = Course {
+            root: "/nowhere".into(),
+            title: "t".into(),
+            chapters: Vec::new(),
+            exercises: Vec::new(),
+        };
+        let scored = Scored {
+            course: &course,
+            exercises: Vec::new(),
+            changes: Some(&changes),
+        };
+        let out = annotations(&scored);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), SHOWN_PER_LEVEL, "{out}");
+        assert!(
+            lines[0].starts_with("::warning file=.github/workflows/classroom.yml,"),
+            "{out}"
+        );
+        assert!(
+            lines[9].starts_with("::warning title=3 more protected files changed::"),
+            "{out}"
+        );
+        assert!(lines[9].contains("added .cargo/config-10.toml"), "{out}");
+    }
 
     #[test]
     fn messages_escape_percent_and_line_breaks() {

@@ -68,8 +68,11 @@ fn test_case(e: &ScoredExercise) -> TestCase {
     case
 }
 
-/// The failure's kind: the check that failed, `compile_error` or `course_error`.
+/// The failure's kind: the check that failed, `compile_error`, `missing` or `course_error`.
 fn failure_type(e: &ScoredExercise) -> String {
+    if e.status() == TestStatus::Missing {
+        return "missing".to_string();
+    }
     match &e.verdict.outcome {
         GradeOutcome::Failed(run) => run.failures.first().check.to_string(),
         GradeOutcome::CompileError(_) => "compile_error".to_string(),

@@ -48,6 +48,7 @@ fn status_cell(e: &ScoredExercise) -> &'static str {
         TestStatus::Fail => "❌ fail",
         TestStatus::Error => "⛔ error",
         TestStatus::NotJudged => "⏸ not judged",
+        TestStatus::Missing => "⬜ missing",
     }
 }
 

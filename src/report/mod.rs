@@ -1,10 +1,15 @@
 //! Reports: what the learner reads in the terminal, and what CI reads (results.json, JUnit,
-//! Markdown for the job summary, GitHub annotations). The reporters know nothing of
+//! Markdown for the job summary, GitHub annotations, Gradescope's results.json). The reporters know nothing of
 //! processes: they turn [`Verdict`](crate::grade::Verdict)s and the course into text.
 
+pub mod budget;
 pub mod github;
+pub mod gradebook;
+pub mod gradescope;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod neutral;
 pub mod scored;
+pub mod target;
 pub mod terminal;

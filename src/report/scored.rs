@@ -27,11 +27,14 @@ pub enum TestStatus {
     Pass,
     /// A run broke a rule.
     Fail,
-    /// Nothing could run: a compile error, a missing file, a broken course, or grading cancelled.
+    /// Nothing could run: a compile error, a broken course, or grading cancelled.
     Error,
     /// No rule was broken, but one could not be judged (the machine was too busy): no points
     /// until it is.
     NotJudged,
+    /// The submission lacks the exercise's file (`learn grade`): 0 points, and nothing to
+    /// compile.
+    Missing,
 }
 
 impl TestStatus {
@@ -42,6 +45,17 @@ impl TestStatus {
             TestStatus::Fail => "fail",
             TestStatus::Error => "error",
             TestStatus::NotJudged => "not_judged",
+            TestStatus::Missing => "missing",
+        }
+    }
+
+    /// The status in Exercism's results.json, whose statuses are only `pass`, `fail` and
+    /// `error`: a missing exercise is an `error` there (its message says `missing`).
+    pub fn as_exercism(self) -> &'static str {
+        match self {
+            TestStatus::Missing => "error",
+            TestStatus::NotJudged => "fail",
+            other => other.as_str(),
         }
     }
 }
@@ -78,6 +92,29 @@ pub struct ProtectedChange {
     pub kind: ChangeKind,
 }
 
+impl ProtectedChange {
+    /// How telling the change is, most telling (0) first: a workflow (the grading itself may
+    /// have been edited), then the checks and expected outputs, then the rest of `.github/`,
+    /// then the runner and its build configuration, then the rest.
+    pub fn importance(&self) -> u8 {
+        let path = &self.path;
+        let runner = ["src", "build.rs", "Cargo.toml", "Cargo.lock", ".cargo"];
+        if path.starts_with(".github/workflows") {
+            0
+        } else if path.starts_with("course") {
+            1
+        } else if path.starts_with(".github") {
+            2
+        } else if runner.iter().any(|p| path.starts_with(p))
+            || path.to_string_lossy().starts_with("rust-toolchain")
+        {
+            3
+        } else {
+            4
+        }
+    }
+}
+
 /// One graded exercise, scored.
 pub struct ScoredExercise<'a> {
     /// The exercise, from the course that graded it.
@@ -86,11 +123,16 @@ pub struct ScoredExercise<'a> {
     pub verdict: &'a Verdict,
     /// Its chapter's position in the course, from 1 (results.json's `task_id`).
     pub task_id: usize,
+    /// The submission lacks its file (see [`Scored::with_missing`]).
+    pub missing: bool,
 }
 
 impl ScoredExercise<'_> {
     /// Pass, fail or error.
     pub fn status(&self) -> TestStatus {
+        if self.missing {
+            return TestStatus::Missing;
+        }
         match self.verdict.outcome {
             GradeOutcome::Passed => TestStatus::Pass,
             GradeOutcome::Failed(_) => TestStatus::Fail,
@@ -123,6 +165,9 @@ impl ScoredExercise<'_> {
 
     /// What went wrong, in one line (none when it passed).
     pub fn headline(&self) -> Option<String> {
+        if self.missing {
+            return Some(format!("missing: {}", self.missing_text()));
+        }
         match &self.verdict.outcome {
             GradeOutcome::Passed => None,
             GradeOutcome::CompileError(e) => {
@@ -145,6 +190,13 @@ impl ScoredExercise<'_> {
     /// What went wrong in full, as plain text: the rule, what was seen and the hint, or the
     /// compiler's messages (none when it passed).
     pub fn message(&self) -> Option<String> {
+        if self.missing {
+            return Some(format!(
+                "missing: {}: restore its starter with `learn reset {}` and solve it",
+                self.missing_text(),
+                self.verdict.id
+            ));
+        }
         let text = match &self.verdict.outcome {
             GradeOutcome::Passed => return None,
             GradeOutcome::CompileError(e) => {
@@ -174,6 +226,10 @@ impl ScoredExercise<'_> {
             GradeOutcome::NotJudged => terminal::not_judged_text(self.verdict),
         };
         Some(cut(&plain(&text), MESSAGE_LIMIT, "message"))
+    }
+
+    fn missing_text(&self) -> String {
+        missing_text(self.file())
     }
 
     /// What the program printed: the failing run's stdout, or a passing run's (none when
@@ -275,6 +331,7 @@ impl<'a> Scored<'a> {
                     exercise,
                     verdict,
                     task_id,
+                    missing: false,
                 }
             })
             .collect();
@@ -283,6 +340,14 @@ impl<'a> Scored<'a> {
             exercises,
             changes,
         }
+    }
+
+    /// The same, with the exercises `ids` names marked missing from the submission.
+    pub fn with_missing(mut self, ids: &[String]) -> Scored<'a> {
+        for e in &mut self.exercises {
+            e.missing = ids.contains(&e.verdict.id);
+        }
+        self
     }
 
     /// Points earned.
@@ -322,13 +387,18 @@ impl<'a> Scored<'a> {
         } else if self
             .exercises
             .iter()
-            .all(|e| e.status() == TestStatus::Error)
+            .all(|e| matches!(e.status(), TestStatus::Error | TestStatus::Missing))
         {
             TestStatus::Error
         } else {
             TestStatus::Fail
         }
     }
+}
+
+/// What is said of an exercise file a submission lacks.
+pub fn missing_text(file: &Path) -> String {
+    format!("{} is not in the submission", file.display())
 }
 
 /// `text` without ANSI styles.

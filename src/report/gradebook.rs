@@ -1,0 +1,242 @@
+//! The gradebook of a class: one row per submission (its name, total, maximum, then the
+//! points of each exercise), the header naming the exercises by id, as CSV: what Otter's
+//! `final_grades.csv` and GitHub Classroom's export look like, so a spreadsheet or an LMS
+//! import reads it. And `learn gradebook merge`, which joins the gradebooks of a class
+//! graded in chunks (one per job of a CI matrix) into one.
+//!
+//! Written and read with the `csv` crate (RFC 4180 quoting: a submission named with a comma
+//! or a quote stays one cell). Not here: grading, or the per-submission reports.
+
+use std::path::{Path, PathBuf};
+
+use crate::report::scored::Scored;
+
+/// The first columns, before one column per exercise.
+const FIXED: [&str; 3] = ["submission", "total", "max"];
+
+/// One submission's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The submission's name (its folder's name).
+    pub submission: String,
+    /// Points earned.
+    pub total: u32,
+    /// Points possible.
+    pub max: u32,
+    /// Points earned on each exercise, in the gradebook's exercise order.
+    pub points: Vec<u32>,
+}
+
+/// A gradebook: the exercises graded, and one row per submission.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gradebook {
+    /// Exercise ids, in course order: the columns after `submission,total,max`.
+    pub exercises: Vec<String>,
+    /// One row per submission, in the order they were added.
+    pub rows: Vec<Row>,
+}
+
+impl Gradebook {
+    /// The gradebook of one submission, `name`, graded as `scored`.
+    pub fn of(name: &str, scored: &Scored) -> Gradebook {
+        let mut book = Gradebook {
+            exercises: scored
+                .exercises
+                .iter()
+                .map(|e| e.verdict.id.clone())
+                .collect(),
+            rows: Vec::new(),
+        };
+        book.add(name, scored);
+        book
+    }
+
+    /// Adds the row of submission `name`, graded as `scored` (the same exercises as the
+    /// gradebook's).
+    pub fn add(&mut self, name: &str, scored: &Scored) {
+        let points = self
+            .exercises
+            .iter()
+            .map(|id| {
+                scored
+                    .exercises
+                    .iter()
+                    .find(|e| &e.verdict.id == id)
+                    .map_or(0, |e| e.score())
+            })
+            .collect();
+        self.rows.push(Row {
+            submission: name.to_string(),
+            total: scored.score(),
+            max: scored.max_score(),
+            points,
+        });
+    }
+
+    /// The gradebook as CSV: a header, then one row per submission.
+    pub fn to_csv(&self) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let header = FIXED
+            .iter()
+            .copied()
+            .chain(self.exercises.iter().map(String::as_str));
+        writer.write_record(header).expect("writes to memory");
+        for row in &self.rows {
+            let mut record = vec![
+                row.submission.clone(),
+                row.total.to_string(),
+                row.max.to_string(),
+            ];
+            record.extend(row.points.iter().map(u32::to_string));
+            writer.write_record(&record).expect("writes to memory");
+        }
+        String::from_utf8(writer.into_inner().expect("writes to memory"))
+            .expect("the cells are text")
+    }
+
+    /// Reads a gradebook written by [`Gradebook::to_csv`]; `origin` names it in errors.
+    pub fn from_csv(text: &str, origin: &str) -> Result<Gradebook, String> {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|e| format!("{origin}: not a CSV gradebook: {e}"))?
+            .clone();
+        if header.len() < FIXED.len() || header.iter().take(3).ne(FIXED) {
+            return Err(format!(
+                "{origin}: not a learn gradebook: its header must start with {}",
+                FIXED.join(",")
+            ));
+        }
+        let mut book = Gradebook {
+            exercises: header.iter().skip(3).map(str::to_string).collect(),
+            rows: Vec::new(),
+        };
+        for (i, record) in reader.records().enumerate() {
+            let line = i + 2;
+            let record = record.map_err(|e| format!("{origin}:{line}: {e}"))?;
+            let number = |cell: &str, column: &str| {
+                cell.parse::<u32>().map_err(|_| {
+                    format!(
+                        "{origin}:{line}: `{cell}` in column {column} is not a number of points"
+                    )
+                })
+            };
+            let mut points = Vec::new();
+            for (cell, id) in record.iter().skip(3).zip(&book.exercises) {
+                points.push(number(cell, id)?);
+            }
+            book.rows.push(Row {
+                submission: record[0].to_string(),
+                total: number(&record[1], "total")?,
+                max: number(&record[2], "max")?,
+                points,
+            });
+        }
+        Ok(book)
+    }
+
+    /// The gradebooks of chunks of one class, joined in order; refuses chunks graded on other
+    /// exercises, or a submission graded twice.
+    pub fn merge(books: &[(String, Gradebook)]) -> Result<Gradebook, String> {
+        let mut merged = Gradebook::default();
+        let mut first: Option<&str> = None;
+        for (origin, book) in books {
+            match first {
+                None => {
+                    merged.exercises = book.exercises.clone();
+                    first = Some(origin);
+                }
+                Some(first) if book.exercises != merged.exercises => {
+                    return Err(format!(
+                        "{origin} grades other exercises than {first}: every chunk of a class must be graded on the same ones"
+                    ));
+                }
+                Some(_) => {}
+            }
+            for row in &book.rows {
+                if merged.rows.iter().any(|r| r.submission == row.submission) {
+                    return Err(format!(
+                        "{origin}: submission `{}` is already in another gradebook",
+                        row.submission
+                    ));
+                }
+                merged.rows.push(row.clone());
+            }
+        }
+        Ok(merged)
+    }
+}
+
+/// `learn gradebook merge OUT IN…`: writes the merged gradebook to `out` (which must not
+/// exist: nothing is overwritten), returning how many submissions it holds.
+pub fn merge_files(out: &Path, inputs: &[PathBuf]) -> Result<usize, String> {
+    if out.exists() {
+        return Err(format!(
+            "{} exists: learn does not overwrite it; remove it or name another file",
+            out.display()
+        ));
+    }
+    let mut books = Vec::new();
+    for input in inputs {
+        let origin = input.display().to_string();
+        let text =
+            std::fs::read_to_string(input).map_err(|e| format!("cannot read {origin}: {e}"))?;
+        books.push((origin.clone(), Gradebook::from_csv(&text, &origin)?));
+    }
+    let merged = Gradebook::merge(&books)?;
+    crate::report::target::write_text(out, &merged.to_csv())
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(merged.rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book(exercises: &[&str], rows: &[(&str, &[u32])]) -> Gradebook {
+        Gradebook {
+            exercises: exercises.iter().map(|e| e.to_string()).collect(),
+            rows: rows
+                .iter()
+                .map(|(name, points)| Row {
+                    submission: name.to_string(),
+                    total: points.iter().sum(),
+                    max: 9,
+                    points: points.to_vec(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_gradebook_survives_csv_with_awkward_names() {
+        let original = book(
+            &["a/x", "a/y"],
+            &[("doe, \"jane\"", &[1, 0]), ("bo", &[1, 2])],
+        );
+        let csv = original.to_csv();
+        assert!(
+            csv.starts_with("submission,total,max,a/x,a/y\n\"doe, \"\"jane\"\"\",1,9,1,0\n"),
+            "{csv}"
+        );
+        assert_eq!(Gradebook::from_csv(&csv, "t.csv").unwrap(), original);
+    }
+
+    #[test]
+    fn merging_refuses_other_exercises_and_a_submission_twice() {
+        let a = book(&["a/x"], &[("ann", &[1])]);
+        let b = book(&["a/x"], &[("bo", &[0])]);
+        let merged = Gradebook::merge(&[("a".into(), a.clone()), ("b".into(), b)]).unwrap();
+        assert_eq!(merged.rows.len(), 2);
+        let other = book(&["a/y"], &[("cy", &[1])]);
+        let err = Gradebook::merge(&[("a".into(), a.clone()), ("c".into(), other)]).unwrap_err();
+        assert!(err.contains("c grades other exercises than a"), "{err}");
+        let err = Gradebook::merge(&[("a".into(), a.clone()), ("a2".into(), a)]).unwrap_err();
+        assert!(err.contains("`ann` is already"), "{err}");
+        let err = Gradebook::from_csv("name,score\nx,1\n", "bad.csv").unwrap_err();
+        assert!(
+            err.contains("must start with submission,total,max"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Where reports go: the `--report FORMAT=PATH` options `verify` and `grade` share, and
+//! writing one report (or any text) to its path. A report is written whole, and appended to
+//! when the path is the job's step summary.
+//!
+//! Not here: what each report says (the other modules of [`report`](super)).
+
+use std::path::{Path, PathBuf};
+
+use super::gradebook::Gradebook;
+use super::scored::Scored;
+use super::{gradescope, json, junit, markdown};
+
+/// The options `verify` and `grade` share for CI.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Options {
+    /// Write a report, FORMAT=PATH (repeatable): `json` (results.json v3 for Exercism and
+    /// GitHub Classroom), `junit` (JUnit XML), `markdown` (for $GITHUB_STEP_SUMMARY),
+    /// `gradescope` (Gradescope's results.json) or `csv` (the gradebook: one row per
+    /// submission). Grading several submissions, PATH of json, junit, markdown and
+    /// gradescope is a folder that gets one report per submission (NAME.json, NAME.xml,
+    /// NAME.md, NAME.gradescope.json); markdown to $GITHUB_STEP_SUMMARY gets the class table.
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportTarget>,
+    /// Exit 0 whatever the verdict: the reports carry the score.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// One report to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    /// Its format.
+    pub format: ReportFormat,
+    /// Where to write it.
+    pub path: PathBuf,
+}
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// results.json, version 3, with scores.
+    Json,
+    /// JUnit XML.
+    Junit,
+    /// A Markdown table.
+    Markdown,
+    /// Gradescope's results.json.
+    Gradescope,
+    /// The gradebook, CSV.
+    Csv,
+}
+
+/// Parses `FORMAT=PATH`.
+fn parse_report(text: &str) -> Result<ReportTarget, String> {
+    let (format, path) = text
+        .split_once('=')
+        .filter(|(_, path)| !path.is_empty())
+        .ok_or("expected FORMAT=PATH, e.g. json=results.json")?;
+    let format = match format {
+        "json" => ReportFormat::Json,
+        "junit" => ReportFormat::Junit,
+        "markdown" => ReportFormat::Markdown,
+        "gradescope" => ReportFormat::Gradescope,
+        "csv" => ReportFormat::Csv,
+        other => {
+            return Err(format!(
+                "unknown report format `{other}`: json, junit, markdown, gradescope or csv"
+            ));
+        }
+    };
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
+}
+
+/// Writes the report `target` asks for of `scored`, the grading of submission `name`.
+pub fn write_report(target: &ReportTarget, name: &str, scored: &Scored) -> std::io::Result<()> {
+    let text = match target.format {
+        ReportFormat::Json => json::render(scored),
+        ReportFormat::Junit => junit::render(scored),
+        ReportFormat::Markdown => markdown::render(scored),
+        ReportFormat::Gradescope => gradescope::render(scored),
+        ReportFormat::Csv => Gradebook::of(name, scored).to_csv(),
+    };
+    write_text(&target.path, &text)
+}
+
+/// Writes `text` to `path`, its folder made if needed; appends when `path` is the job's step
+/// summary ($GITHUB_STEP_SUMMARY), which other steps write too.
+pub fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)?;
+    }
+    if is_step_summary(path) {
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?
+            .write_all(text.as_bytes())
+    } else {
+        std::fs::write(path, text)
+    }
+}
+
+/// Whether `path` is the job's step summary ($GITHUB_STEP_SUMMARY).
+pub fn is_step_summary(path: &Path) -> bool {
+    std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_format_then_path() {
+        assert_eq!(
+            parse_report("json=out/results.json"),
+            Ok(ReportTarget {
+                format: ReportFormat::Json,
+                path: "out/results.json".into()
+            })
+        );
+        assert_eq!(
+            parse_report("markdown=a=b.md").map(|t| t.path),
+            Ok(PathBuf::from("a=b.md"))
+        );
+        assert!(
+            parse_report("xml=x")
+                .unwrap_err()
+                .contains("json, junit, markdown, gradescope or csv")
+        );
+        assert!(parse_report("json=").is_err());
+        assert!(parse_report("results.json").is_err());
+    }
+}

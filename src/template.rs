@@ -1,0 +1,289 @@
+//! `learn template DIR`: the student repository a teacher hands out. It holds the starters as
+//! the exercises, everything `learn` needs to run and check them locally (the runner, the
+//! manifest, the starters, the harnesses, the expected outputs the learner may see), the
+//! learner's workflows, and a marker ([`TEMPLATE_MARKER`]); it leaves out the reference
+//! solutions, the expected outputs of hidden argument sets (a learner who could read them
+//! could print them), the runner's own tests and benches, and the teacher's own workflows.
+//!
+//! [`Baseline`] is what `learn grade` compares a submission's protected files with: the
+//! template of the pristine course when the submission was made from one, so that what the
+//! template leaves out is not listed as removed.
+//!
+//! Not here: what a template changes in the learner's commands (`learn solution` in
+//! `commands.rs`; validation and withheld outputs in `course/`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anstream::{eprintln, println};
+
+use crate::course::{Course, TEMPLATE_MARKER, is_student_template};
+use crate::exit::Exit;
+
+/// Files and folders of the course repository copied as they are, where they exist.
+const COPIED: [&str; 12] = [
+    "course",
+    "src",
+    "build.rs",
+    "Cargo.lock",
+    "README.md",
+    ".gitignore",
+    ".vscode",
+    "rust-analyzer.toml",
+    ".cargo",
+    "rust-toolchain",
+    "rust-toolchain.toml",
+    "LICENSE",
+];
+
+/// The workflows a learner's repository runs (the teacher's own, such as grade-class.yml,
+/// stay with the teacher).
+const WORKFLOWS: [&str; 2] = [
+    ".github/workflows/learn.yml",
+    ".github/workflows/classroom.yml",
+];
+
+/// Where a file of the template comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// A copy of this file of the course.
+    Copy(PathBuf),
+    /// Text made for the template.
+    Text(String),
+}
+
+/// Every file of the template, by path relative to its root.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The files.
+    pub files: BTreeMap<PathBuf, Content>,
+    /// What is left out: the solutions' folder and each withheld expected output.
+    pub withheld: Vec<String>,
+}
+
+impl Layout {
+    /// The template of `course`.
+    pub fn of(course: &Course) -> std::io::Result<Layout> {
+        let root = &course.root;
+        let hidden: BTreeSet<PathBuf> = course
+            .exercises
+            .iter()
+            .flat_map(|e| {
+                e.arg_sets()
+                    .into_iter()
+                    .filter(|a| a.hidden)
+                    .map(|a| e.snapshot_path(&a))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let generated = [Path::new("course/Cargo.toml"), Path::new(TEMPLATE_MARKER)];
+        let mut relative = BTreeSet::new();
+        for top in COPIED.iter().chain(&WORKFLOWS) {
+            crate::tree::collect(root, Path::new(top), &mut relative)?;
+        }
+        let mut files = BTreeMap::new();
+        for path in relative {
+            if !hidden.contains(&path) && !generated.contains(&path.as_path()) {
+                files.insert(path.clone(), Content::Copy(root.join(&path)));
+            }
+        }
+        for exercise in &course.exercises {
+            files.insert(
+                exercise.path(),
+                Content::Copy(root.join(exercise.starter_path())),
+            );
+        }
+        let manifests: [(&str, &KeepTable); 2] = [
+            // The runner's benches need the solutions and its tests.
+            ("Cargo.toml", &|header, _| header != "[[bench]]"),
+            // The solutions' binaries, listed for rust-analyzer.
+            ("course/Cargo.toml", &|header, body| {
+                header != "[[bin]]" || !body.contains("../solutions/")
+            }),
+        ];
+        for (path, keep) in manifests {
+            match std::fs::read_to_string(root.join(path)) {
+                Ok(text) => {
+                    files.insert(path.into(), Content::Text(drop_tables(&text, keep)));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut withheld = vec!["solutions/".to_string()];
+        withheld.extend(hidden.iter().map(|p| p.display().to_string()));
+        files.insert(
+            TEMPLATE_MARKER.into(),
+            Content::Text(marker(course, &withheld)),
+        );
+        Ok(Layout { files, withheld })
+    }
+
+    /// Writes every file under `dir`.
+    pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
+        for (path, content) in &self.files {
+            let target = dir.join(path);
+            std::fs::create_dir_all(target.parent().expect("files are in a folder"))?;
+            match content {
+                Content::Copy(from) => std::fs::copy(from, &target).map(drop)?,
+                Content::Text(text) => std::fs::write(&target, text)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The marker's text: what the template is and what it leaves out.
+fn marker(course: &Course, withheld: &[String]) -> String {
+    let mut out = format!(
+        "# A student template of \"{}\", made by `learn template`.\n\
+         # The reference solutions and the expected outputs of hidden argument sets stay with\n\
+         # the teacher: `learn solution` says so, and those outputs are checked when the teacher\n\
+         # grades (`learn grade`), not here. Every other check runs here as in the course.\n\
+         withheld = [\n",
+        course.title.replace('"', "'")
+    );
+    for path in withheld {
+        out.push_str(&format!("  \"{path}\",\n"));
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// Whether to keep a table of a TOML file, given its header line and its text.
+type KeepTable = dyn Fn(&str, &str) -> bool;
+
+/// `text` (a TOML file) without the tables `keep` refuses, given each table's header line and
+/// its text; the comment lines just above a header go with its table.
+fn drop_tables(text: &str, keep: impl Fn(&str, &str) -> bool) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut starts = vec![0];
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with('[') && i > 0 {
+            let mut start = i;
+            while start > 0 && lines[start - 1].starts_with('#') {
+                start -= 1;
+            }
+            starts.push(start.max(*starts.last().expect("not empty")));
+        }
+    }
+    starts.push(lines.len());
+    let mut out = String::new();
+    for window in starts.windows(2) {
+        let block = &lines[window[0]..window[1]];
+        if block.is_empty() {
+            continue;
+        }
+        let header = block
+            .iter()
+            .find(|l| l.starts_with('['))
+            .map_or("", |l| l.trim());
+        let body = block.join("\n");
+        if header.is_empty() || keep(header, &body) {
+            out.push_str(&body);
+            out.push('\n');
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+/// `learn template DIR`: writes the student template of `course` into `dir`, which must be
+/// empty or not exist (nothing is overwritten).
+pub fn command(course: &Course, dir: &Path) -> Exit {
+    let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
+    if occupied || dir.is_file() {
+        eprintln!(
+            "error: {} is not empty: learn template writes a new repository into an empty or new folder, and overwrites nothing",
+            dir.display()
+        );
+        return Exit::Usage;
+    }
+    if is_student_template(&course.root) {
+        eprintln!(
+            "error: {} is itself a student template: make the template from the teacher's course",
+            course.root.display()
+        );
+        return Exit::Usage;
+    }
+    let layout = match Layout::of(course) {
+        Ok(layout) => layout,
+        Err(e) => {
+            eprintln!("error: cannot read the course: {e}");
+            return Exit::Usage;
+        }
+    };
+    if let Err(e) = layout.write_to(dir) {
+        eprintln!(
+            "error: cannot write the template into {}: {e}",
+            dir.display()
+        );
+        return Exit::Usage;
+    }
+    println!(
+        "Wrote the student template of {} into {}: {} files, the starters as exercises.",
+        course.title,
+        dir.display(),
+        layout.files.len()
+    );
+    println!("Left with you (see {TEMPLATE_MARKER}):");
+    for path in &layout.withheld {
+        println!("  {path}");
+    }
+    println!(
+        "Next: push it as the assignment's template repository (see \"Teaching a class\" in README.md)."
+    );
+    Exit::Success
+}
+
+/// What `learn grade` compares a submission's protected files with: the pristine course, or
+/// for a submission made from a student template, that template of the pristine course.
+pub struct Baseline {
+    pristine: PathBuf,
+    template: Option<tempfile::TempDir>,
+}
+
+impl Baseline {
+    /// The baseline of `course` for `submissions` (the template is laid out only when one of
+    /// them is a student template).
+    pub fn of(course: &Course, submissions: &[PathBuf]) -> std::io::Result<Baseline> {
+        let template = if submissions.iter().any(|s| is_student_template(s)) {
+            let dir = tempfile::tempdir()?;
+            Layout::of(course)?.write_to(dir.path())?;
+            Some(dir)
+        } else {
+            None
+        };
+        Ok(Baseline {
+            pristine: course.root.clone(),
+            template,
+        })
+    }
+
+    /// The folder to compare `submission`'s protected files with.
+    pub fn for_submission(&self, submission: &Path) -> &Path {
+        match &self.template {
+            Some(dir) if is_student_template(submission) => dir.path(),
+            _ => &self.pristine,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_tables;
+
+    #[test]
+    fn tables_are_dropped_with_their_comments() {
+        let text = "[package]\nname = \"x\"\n\n# a bench\n[[bench]]\nname = \"b\"\n\n[[bin]]\nname = \"s\"\npath = \"../solutions/s.rs\"\n\n[[bin]]\nname = \"e\"\npath = \"../exercises/e.rs\"\n";
+        let out = drop_tables(text, |h, body| {
+            h != "[[bench]]" && !body.contains("solutions/")
+        });
+        assert_eq!(
+            out,
+            "[package]\nname = \"x\"\n\n[[bin]]\nname = \"e\"\npath = \"../exercises/e.rs\"\n"
+        );
+    }
+}

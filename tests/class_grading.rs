@@ -1,0 +1,214 @@
+//! A class graded at once: `learn grade --submissions DIR` (or `--submission` repeated) builds
+//! every submission's files in one cargo invocation and grades them together; the gradebook
+//! (`--report csv=PATH`) has a row per submission; the other reports go one per submission
+//! into a folder; a missing file is its own status; `learn gradebook merge` joins the
+//! gradebooks of a class graded in chunks.
+
+mod common;
+
+use std::path::Path;
+
+use common::{course_copy, learn, root, text};
+use serde_json::Value;
+
+/// The exercises graded: cheap ones of chapter 1.
+const GRADED: [&str; 2] = ["01_threads/spawn_join", "01_threads/join_results"];
+
+/// Writes submission `name` in `class`: the files of `exercises` (id, source relative to
+/// the repository, or `None` for a missing file).
+fn submission(class: &Path, name: &str, exercises: &[(&str, Option<&str>)]) {
+    for (id, source) in exercises {
+        let target = class.join(name).join(format!("exercises/{id}.rs"));
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        if let Some(source) = source {
+            std::fs::copy(root().join(source), &target).unwrap();
+        }
+    }
+}
+
+/// A class of three: one passes everything, one fails join_results, one lacks its file.
+fn class() -> tempfile::TempDir {
+    let class = tempfile::tempdir().unwrap();
+    let (spawn_join, join_results) = (GRADED[0], GRADED[1]);
+    submission(
+        class.path(),
+        "ann",
+        &[
+            (spawn_join, Some("solutions/01_threads/spawn_join.rs")),
+            (join_results, Some("solutions/01_threads/join_results.rs")),
+        ],
+    );
+    submission(
+        class.path(),
+        "bo",
+        &[
+            (spawn_join, Some("solutions/01_threads/spawn_join.rs")),
+            (
+                join_results,
+                Some("tests/fixtures/reports/join_results_off_by_one.rs"),
+            ),
+        ],
+    );
+    submission(
+        class.path(),
+        "cy",
+        &[
+            (spawn_join, Some("course/starters/01_threads/spawn_join.rs")),
+            (join_results, None),
+        ],
+    );
+    std::fs::create_dir(class.path().join(".git")).unwrap();
+    class
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn a_class_is_built_once_and_graded_into_one_gradebook_and_a_report_per_submission() {
+    let (pristine, class) = (course_copy(), class());
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("grades.csv");
+    let per = out.path().join("per");
+    let mut args = vec!["grade", "--course", ".", "--submissions"];
+    args.push(class.path().to_str().unwrap());
+    args.extend(GRADED);
+    let csv_arg = format!("csv={}", csv.display());
+    let json_arg = format!("json={}", per.display());
+    let md_arg = format!("markdown={}", per.display());
+    args.extend([
+        "--report", &csv_arg, "--report", &json_arg, "--report", &md_arg,
+    ]);
+    let run = learn(pristine.path(), &args);
+    let (stdout, stderr) = text(&run);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "not everyone passed:\n{stdout}{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("Building 5 exercise file(s)").count(),
+        1,
+        "one build for the whole class (cy lacks a file):\n{stderr}"
+    );
+    for name in ["ann", "bo", "cy"] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(name)),
+            "a line for {name}:\n{stdout}"
+        );
+    }
+    assert!(
+        !stdout.contains(".git"),
+        "hidden folders are not submissions"
+    );
+    insta::assert_snapshot!(read(&csv));
+
+    let cy: Value = serde_json::from_str(&read(&per.join("cy.json"))).unwrap();
+    let missing = &cy["tests"][1];
+    assert_eq!(missing["name"], "01_threads/join_results");
+    assert_eq!(
+        missing["status"], "error",
+        "Exercism's statuses are pass, fail, error"
+    );
+    assert!(
+        missing["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("missing: exercises/01_threads/join_results.rs is not in the submission"),
+        "{missing}"
+    );
+    let bo: Value = serde_json::from_str(&read(&per.join("bo.json"))).unwrap();
+    assert_eq!(
+        (
+            bo["tests"][0]["status"].as_str(),
+            bo["tests"][1]["status"].as_str()
+        ),
+        (Some("pass"), Some("fail"))
+    );
+    let summary = read(&per.join("cy.md"));
+    assert!(
+        summary.contains("| `01_threads/join_results` | ⬜ missing | 0/2 |"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn submissions_given_one_by_one_need_distinct_names() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for dir in [a.path(), b.path()] {
+        submission(
+            dir,
+            "same",
+            &[(GRADED[0], Some("solutions/01_threads/spawn_join.rs"))],
+        );
+    }
+    let run = learn(
+        &root(),
+        &[
+            "grade",
+            "--course",
+            ".",
+            "--submission",
+            a.path().join("same").to_str().unwrap(),
+            "--submission",
+            b.path().join("same").to_str().unwrap(),
+            GRADED[0],
+        ],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run).1.contains("two submissions are named `same`"),
+        "{}",
+        text(&run).1
+    );
+}
+
+#[test]
+fn gradebooks_of_chunks_merge_into_one_and_an_existing_file_is_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "submission,total,max,01_threads/spawn_join,01_threads/join_results\n";
+    std::fs::write(dir.path().join("a.csv"), format!("{header}ann,3,3,1,2\n")).unwrap();
+    std::fs::write(
+        dir.path().join("b.csv"),
+        format!("{header}\"doe, jo\",1,3,1,0\n"),
+    )
+    .unwrap();
+    let merge = |out: &str, inputs: &[&str]| {
+        let mut args = vec!["gradebook", "merge", out];
+        args.extend(inputs);
+        learn(dir.path(), &args)
+    };
+    let run = merge("class.csv", &["a.csv", "b.csv"]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "no course needed: {}",
+        text(&run).1
+    );
+    assert_eq!(
+        read(&dir.path().join("class.csv")),
+        format!("{header}ann,3,3,1,2\n\"doe, jo\",1,3,1,0\n")
+    );
+    let again = merge("class.csv", &["a.csv"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again).1.contains("class.csv exists"),
+        "{}",
+        text(&again).1
+    );
+    assert!(
+        read(&dir.path().join("class.csv")).contains("doe, jo"),
+        "untouched"
+    );
+
+    std::fs::write(
+        dir.path().join("c.csv"),
+        "submission,total,max,x/y\ncy,0,1,0\n",
+    )
+    .unwrap();
+    let mismatch = merge("other.csv", &["a.csv", "c.csv"]);
+    assert_eq!(mismatch.status.code(), Some(2));
+    assert!(text(&mismatch).1.contains("grades other exercises"));
+    assert!(!dir.path().join("other.csv").exists());
+}
