@@ -206,7 +206,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
             continue;
         }
         observer.sample(capture.last_output());
-        witness.sample(&observer.known_pids());
+        witness.sample(&observer.known_pids(), start.elapsed());
         stop = if request
             .cancel
             .as_ref()
