@@ -3,28 +3,20 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use learn::grade::{GradeOutcome, Grader, Source};
-use learn::supervise::{
-    self, Ending, Limits, Perturbation, RunRequest, SandboxRequest, StopReason,
-};
+use learn::supervise::{self, Ending, RunRequest, SandboxRequest, StopReason};
 
 #[test]
 fn a_raised_cancel_flag_stops_a_running_program_and_its_children() {
     let cancel = Arc::new(AtomicBool::new(false));
     let request = RunRequest {
-        program: PathBuf::from("/bin/sh"),
-        args: vec!["-c".into(), "sleep 30 & sleep 30".into()],
-        env: Vec::new(),
         sandbox: SandboxRequest::system_programs(),
-        stdin: None,
-        limits: Limits::default(),
-        perturbation: Perturbation::None,
         cancel: Some(Arc::clone(&cancel)),
+        ..RunRequest::new("/bin/sh", vec!["-c".into(), "sleep 30 & sleep 30".into()])
     };
     let raiser = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));

@@ -16,7 +16,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use learn::supervise::{self, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest};
+use learn::supervise::{self, Perturbation, RunRecord, RunRequest, SandboxRequest};
 
 /// Compiles `tests/fixtures/hostile/NAME.rs` with rustc (once per test process and source).
 fn hostile(name: &str) -> PathBuf {
@@ -57,14 +57,10 @@ fn run(
         protections.summary()
     );
     let request = RunRequest {
-        program: exe.to_path_buf(),
-        args: args.to_vec(),
         env: vec![("LEARN_COURSE_SAYS".into(), "hello".into())],
         sandbox,
-        stdin: None,
-        limits: Limits::default(),
         perturbation,
-        cancel: None,
+        ..RunRequest::new(exe, args.to_vec())
     };
     supervise::run(&request).expect("the program starts")
 }

@@ -6,19 +6,14 @@ use std::time::{Duration, Instant};
 
 use learn::checks::judge_ending;
 use learn::supervise::{
-    self, Ending, HangKind, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest, StopReason,
+    self, Ending, HangKind, Limits, RunRecord, RunRequest, SandboxRequest, StopReason,
 };
 
 fn sh(script: &str, limits: Limits) -> RunRecord {
     let request = RunRequest {
-        program: PathBuf::from("/bin/sh"),
-        args: vec!["-c".into(), script.into()],
-        env: Vec::new(),
         sandbox: SandboxRequest::system_programs(),
-        stdin: None,
         limits,
-        perturbation: Perturbation::None,
-        cancel: None,
+        ..RunRequest::new("/bin/sh", vec!["-c".into(), script.into()])
     };
     supervise::run(&request).expect("sh starts")
 }
@@ -193,14 +188,8 @@ fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
     .expect("cargo runs");
     let exe = built[&unit].clone().expect("the fixture compiles");
     let request = RunRequest {
-        program: exe,
-        args: Vec::new(),
-        env: Vec::new(),
-        sandbox: SandboxRequest::default(),
-        stdin: None,
         limits,
-        perturbation: Perturbation::None,
-        cancel: None,
+        ..RunRequest::new(exe, Vec::new())
     };
     supervise::run(&request).unwrap()
 }

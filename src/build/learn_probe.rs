@@ -19,7 +19,8 @@
 //   alive TID CPU_NS                      at exit: a thread still running (blocked, or still
 //                                         runnable 500 ms after the exit began), its CPU time
 //   exit PID NANOS CPU_NS RCHAR WCHAR     the program exits: the process's CPU time, and the
-//                                         bytes it read and wrote (/proc/self/io)
+//                                         bytes it read and wrote (/proc/self/io), the
+//                                         probe's own reads and writes left out
 //
 // NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep and clock_nanosleep are
 // wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
@@ -34,7 +35,7 @@
 #![no_std]
 #![allow(non_camel_case_types)]
 
-use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 type c_char = u8;
 type c_void = u8;
@@ -80,6 +81,10 @@ extern "C" {
 
 /// The path from LEARN_PROBE, read once by the constructor; null: record nothing.
 static PATH: AtomicPtr<c_char> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Bytes the probe itself read and wrote, left out of the process's I/O in its exit record.
+static OWN_READ: AtomicU64 = AtomicU64::new(0);
+static OWN_WRITTEN: AtomicU64 = AtomicU64::new(0);
 
 /// Tids of the threads started through the wrapper that are still running (0: a free slot),
 /// so that the exit record can list those that never ended.
@@ -155,7 +160,8 @@ impl Line {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644);
             if fd >= 0 {
                 let bytes = self.bytes();
-                write(fd, bytes.as_ptr(), bytes.len());
+                let n = write(fd, bytes.as_ptr(), bytes.len());
+                OWN_WRITTEN.fetch_add(n.max(0) as u64, Ordering::Relaxed);
                 close(fd);
             }
         }
@@ -201,6 +207,7 @@ fn read_file(path: &[u8], buf: &mut [u8]) -> usize {
         }
         let n = read(fd, buf.as_mut_ptr(), buf.len());
         close(fd);
+        OWN_READ.fetch_add(n.max(0) as u64, Ordering::Relaxed);
         if n > 0 { n as usize } else { 0 }
     }
 }
@@ -320,8 +327,10 @@ extern "C" fn learn_probe_exit() {
     line.number(pid as u64);
     line.number(at);
     line.number(clock_nanos(CLOCK_PROCESS_CPUTIME_ID));
-    line.number(field(io, b"rchar:"));
-    line.number(field(io, b"wchar:"));
+    let own_read = OWN_READ.load(Ordering::Relaxed);
+    let own_written = OWN_WRITTEN.load(Ordering::Relaxed);
+    line.number(field(io, b"rchar:").saturating_sub(own_read));
+    line.number(field(io, b"wchar:").saturating_sub(own_written));
     line.append();
 }
 

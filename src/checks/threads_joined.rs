@@ -26,13 +26,19 @@ use crate::supervise::{ProbeRecords, ThreadSeen};
 const END_RECORD_GRACE: Duration = Duration::from_millis(500);
 
 /// `threads_joined`: each thread the main process started was waited for before the first
-/// line matching `before`, or, without `before`, before its process exited.
+/// line matching `before`, or, without `before`, before its process exited; with `explicit`,
+/// each one was joined with `join` (where the result must come back through it), not only
+/// waited for.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThreadsJoined {
     /// The line by which every thread must have been joined; none: the program's exit.
     #[serde(default)]
     pub before: Option<Pattern>,
+    /// Every thread joined with `join`: a thread that ended on its own (its result sent over
+    /// a channel, say) does not count.
+    #[serde(default)]
+    pub explicit: bool,
 }
 
 /// Why a thread was not waited for.
@@ -82,6 +88,13 @@ impl ThreadsJoined {
         let unwaited: Vec<Unwaited> = threads
             .iter()
             .filter_map(|t| waited_for(records, t, deadline, grace))
+            .chain(
+                threads
+                    .iter()
+                    .filter(|t| self.explicit && t.joined.is_none_or(|(at, _)| at > deadline))
+                    .filter(|t| waited_for(records, t, deadline, grace).is_none())
+                    .map(|t| Unwaited::NeverJoined(t)),
+            )
             .collect();
         let Some(first) = unwaited.first() else {
             return Outcome::Pass;
@@ -114,6 +127,9 @@ impl ThreadsJoined {
             }
             Unwaited::SleptInstead(_) => {
                 "Sleeping \"long enough\" is not waiting: on a busy machine the thread runs late. Keep the JoinHandle and call .join() on it."
+            }
+            Unwaited::NeverJoined(_) if self.explicit => {
+                "Keep every JoinHandle that thread::spawn returns and call .join() on each one: the thread's result comes back through its join, not over a channel or a shared variable."
             }
             Unwaited::NeverJoined(_) => {
                 "Keep every JoinHandle that thread::spawn returns and call .join() on each one; a dropped handle leaves its thread unwaited for."

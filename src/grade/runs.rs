@@ -277,6 +277,7 @@ impl Grader<'_> {
             None => None,
         };
         let proof = (subject == Subject::Harness).then(HarnessProof::new);
+        sandbox.secret_in_memory = proof.is_some();
         let limits = Limits {
             timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)),
             ..Limits::default()

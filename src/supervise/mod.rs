@@ -74,6 +74,23 @@ pub struct RunRequest {
     pub cancel: Option<Arc<AtomicBool>>,
 }
 
+impl RunRequest {
+    /// A run of `program` with `args` and nothing else: no environment of its own, the
+    /// default sandbox and limits, unperturbed, stdin empty, never cancelled.
+    pub fn new(program: impl Into<PathBuf>, args: Vec<String>) -> RunRequest {
+        RunRequest {
+            program: program.into(),
+            args,
+            env: Vec::new(),
+            sandbox: SandboxRequest::default(),
+            stdin: None,
+            limits: Limits::default(),
+            perturbation: Perturbation::None,
+            cancel: None,
+        }
+    }
+}
+
 /// Why the runner stopped a program before it ended by itself.
 #[derive(Debug, Clone)]
 pub enum StopReason {
@@ -283,7 +300,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
             continue;
         }
         observer.sample(capture.last_output());
-        witness.sample(&observer.known_pids());
+        witness.sample(&observer.known_pids(), start.elapsed());
         stop = if request
             .cancel
             .as_ref()

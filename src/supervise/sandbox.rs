@@ -318,6 +318,10 @@ pub struct SandboxRequest {
     /// Whether it may execute the system's programs (`/usr/bin`, `/bin`): only for tests of
     /// the supervisor that run shell scripts, never for a learner's program.
     pub system_programs: bool,
+    /// Whether it holds a secret in its memory (a grading harness's proof): then its threads'
+    /// own /proc files stay closed (among them each thread's `mem`). Otherwise the process
+    /// probe reads its threads' `stat` and `schedstat` there, for the evidence of the work.
+    pub secret_in_memory: bool,
 }
 
 impl SandboxRequest {
@@ -343,6 +347,8 @@ pub(super) struct Entry {
     ruleset: Option<OwnedFd>,
     /// Whether `ruleset` handles files, so that [`PROC_SELF`] must be granted.
     files: bool,
+    /// Whether the threads' own files ([`PROC_SELF_THREADS`]) are granted too.
+    threads: bool,
     seccomp: Option<&'static seccompiler::BpfProgram>,
     drop_root: Option<RootCaps>,
 }
@@ -384,6 +390,7 @@ impl Confinement {
             entry: Some(Entry {
                 ruleset,
                 files: protections.filesystem,
+                threads: !request.secret_in_memory,
                 seccomp,
                 drop_root: root_caps(),
             }),
@@ -428,7 +435,7 @@ impl Entry {
             return Err((Step::NoNewPrivs, io::Error::last_os_error()));
         }
         if let Some(ruleset) = self.ruleset.take() {
-            restrict(ruleset, self.files).map_err(|e| (Step::Landlock, e))?;
+            restrict(ruleset, self.files, self.threads).map_err(|e| (Step::Landlock, e))?;
         }
         if let Some(program) = self.seccomp {
             seccompiler::apply_filter(program).map_err(|e| {
@@ -506,16 +513,25 @@ impl Step {
 /// The files of the program's own /proc/PID a program may read, granted in the child itself
 /// (the runner cannot name its /proc/PID before the fork): its status and memory map (which
 /// std and glibc read), its cgroup and mounts (for `available_parallelism`) and the list of
-/// its threads (which a harness counts). Not `mem`, `environ`, `fd` or a thread's files: so
-/// not even the program's own memory can be read through /proc.
-const PROC_SELF: [(&CStr, u64); 6] = [
+/// its threads (which a harness counts), and its I/O counts (which the probe records). Not
+/// `mem`, `environ`, `fd` or a thread's files: so not even the program's own memory can be
+/// read through /proc.
+const PROC_SELF: [(&CStr, u64); 7] = [
     (c"/proc/self/stat", LANDLOCK_ACCESS_FS_READ_FILE),
     (c"/proc/self/status", LANDLOCK_ACCESS_FS_READ_FILE),
     (c"/proc/self/maps", LANDLOCK_ACCESS_FS_READ_FILE),
     (c"/proc/self/cgroup", LANDLOCK_ACCESS_FS_READ_FILE),
     (c"/proc/self/mountinfo", LANDLOCK_ACCESS_FS_READ_FILE),
     (c"/proc/self/task", LANDLOCK_ACCESS_FS_READ_DIR),
+    (c"/proc/self/io", LANDLOCK_ACCESS_FS_READ_FILE),
 ];
+
+/// Beyond [`PROC_SELF`], for a program that holds no secret: its threads' own files, where the
+/// process probe reads each thread's state and CPU time (`task/TID/stat`, `schedstat`).
+const PROC_SELF_THREADS: [(&CStr, u64); 1] = [(
+    c"/proc/self/task",
+    LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_READ_FILE,
+)];
 
 const LANDLOCK_ACCESS_FS_READ_FILE: u64 = 1 << 2;
 const LANDLOCK_ACCESS_FS_READ_DIR: u64 = 1 << 3;
@@ -528,12 +544,14 @@ struct PathBeneathAttr {
     parent_fd: libc::c_int,
 }
 
-/// In the child: grants [`PROC_SELF`] (when `files`), then enters the landlock domain of
-/// `ruleset`. Only system calls; a /proc file that does not exist is skipped.
-fn restrict(ruleset: OwnedFd, files: bool) -> io::Result<()> {
+/// In the child: grants [`PROC_SELF`] (when `files`; with [`PROC_SELF_THREADS`] when
+/// `threads`), then enters the landlock domain of `ruleset`. Only system calls; a /proc file
+/// that does not exist is skipped.
+fn restrict(ruleset: OwnedFd, files: bool, threads: bool) -> io::Result<()> {
     let fd = ruleset.as_raw_fd();
     if files {
-        for (path, access) in PROC_SELF {
+        let extra: &[(&CStr, u64)] = if threads { &PROC_SELF_THREADS } else { &[] };
+        for &(path, access) in PROC_SELF.iter().chain(extra) {
             // SAFETY: open with a NUL-terminated path; the descriptor is closed below.
             let parent = unsafe { libc::open(path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
             if parent < 0 {
