@@ -1,5 +1,7 @@
 //! Reading a program's stdout and stderr: line by line, each stamped with its arrival time,
-//! with a cap on the bytes kept so a flood cannot exhaust the runner's memory.
+//! with a cap on the bytes and on the lines kept so a flood cannot exhaust the runner's memory.
+//!
+//! It does not decide what a flood means for a verdict: it only says that one happened.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -12,10 +14,18 @@ use super::Line;
 /// A line longer than this is cut into pieces, so one endless line is bounded too.
 const MAX_LINE_BYTES: usize = 8 * 1024;
 
+/// Lines of stdout and stderr together kept before the output counts as a flood, whatever
+/// their length: every line kept costs the runner far more than its bytes (its text, its
+/// arrival time, and the copies checks and reports make), so a million empty lines, well
+/// under the byte limit, took the runner to 374 MB. 20 000 is ten times the longest
+/// expected output of the course (2005 lines, `02_coordination/ping_pong@r1000`).
+pub const MAX_OUTPUT_LINES: usize = 20_000;
+
 struct Shared {
     start: Instant,
     limit: usize,
     bytes: AtomicUsize,
+    lines: AtomicUsize,
     flooded: AtomicBool,
     last_output_nanos: AtomicU64,
     stdout: Mutex<Vec<Line>>,
@@ -40,6 +50,7 @@ impl Capture {
             start,
             limit,
             bytes: AtomicUsize::new(0),
+            lines: AtomicUsize::new(0),
             flooded: AtomicBool::new(false),
             last_output_nanos: AtomicU64::new(0),
             stdout: Mutex::new(Vec::new()),
@@ -51,7 +62,7 @@ impl Capture {
         Capture { shared, done }
     }
 
-    /// Whether more than the limit was printed.
+    /// Whether more than the byte limit, or more than [`MAX_OUTPUT_LINES`] lines, was printed.
     pub(super) fn flooded(&self) -> bool {
         self.shared.flooded.load(Ordering::Relaxed)
     }
@@ -96,7 +107,7 @@ fn spawn_reader(
                 .last_output_nanos
                 .store(at.as_nanos() as u64, Ordering::Relaxed);
             let total = shared.bytes.fetch_add(n, Ordering::Relaxed) + n;
-            if total > shared.limit {
+            if total > shared.limit || shared.flooded.load(Ordering::Relaxed) {
                 shared.flooded.store(true, Ordering::Relaxed);
                 continue; // keep draining so the writer is not blocked, keep nothing more
             }
@@ -110,9 +121,16 @@ fn spawn_reader(
 }
 
 impl Shared {
-    fn store(&self, is_stdout: bool, texts: Vec<String>, at: Duration) {
+    /// Keeps `texts`, or as many as fit under [`MAX_OUTPUT_LINES`] (the rest marks a flood).
+    fn store(&self, is_stdout: bool, mut texts: Vec<String>, at: Duration) {
         if texts.is_empty() {
             return;
+        }
+        let before = self.lines.fetch_add(texts.len(), Ordering::Relaxed);
+        let room = MAX_OUTPUT_LINES.saturating_sub(before);
+        if texts.len() > room {
+            self.flooded.store(true, Ordering::Relaxed);
+            texts.truncate(room);
         }
         let target = if is_stdout {
             &self.stdout
@@ -167,6 +185,39 @@ mod tests {
         assert_eq!(s.push(b"ab"), Vec::<String>::new());
         assert_eq!(s.push(b"c\nd\r\ne"), vec!["abc", "d"]);
         assert_eq!(s.rest().as_deref(), Some("e"));
+    }
+
+    #[test]
+    fn a_flood_of_empty_lines_keeps_at_most_the_line_cap_and_counts_as_a_flood() {
+        let newlines = vec![b'\n'; MAX_OUTPUT_LINES + 10];
+        let capture = Capture::start(
+            std::io::Cursor::new(newlines),
+            std::io::empty(),
+            Instant::now(),
+            1 << 20,
+        );
+        let shared = Arc::clone(&capture.shared);
+        let (stdout, stderr) = capture.finish(Duration::from_secs(5));
+        assert!(
+            shared.flooded.load(Ordering::Relaxed),
+            "more lines than the cap is a flood"
+        );
+        assert_eq!(stdout.len(), MAX_OUTPUT_LINES);
+        assert!(stderr.is_empty());
+    }
+
+    #[test]
+    fn output_under_both_caps_is_kept_whole_and_is_no_flood() {
+        let capture = Capture::start(
+            std::io::Cursor::new(vec![b'\n'; 1000]),
+            std::io::Cursor::new(b"a\nb".to_vec()),
+            Instant::now(),
+            1 << 20,
+        );
+        let shared = Arc::clone(&capture.shared);
+        let (stdout, stderr) = capture.finish(Duration::from_secs(5));
+        assert!(!shared.flooded.load(Ordering::Relaxed));
+        assert_eq!((stdout.len(), stderr.len()), (1000, 2));
     }
 
     #[test]

@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+pub use capture::MAX_OUTPUT_LINES;
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
 pub use limits::Limits;
 pub use observe::{ChildSeen, ProcessLog};
@@ -71,7 +72,7 @@ pub enum StopReason {
     /// Every thread waited on a lock, condvar, channel or join, with no CPU used and nothing
     /// printed for a while: it can never wake up.
     Deadlock(HangDiagnosis),
-    /// It printed more than the output limit.
+    /// It printed more than the output limit, in bytes, or more than [`MAX_OUTPUT_LINES`].
     OutputFlood {
         /// The limit in bytes.
         limit: usize,
