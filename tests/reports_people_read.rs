@@ -100,3 +100,28 @@ fn manifest_errors_name_the_file_line_and_column() {
         .join("\n")
     );
 }
+
+#[test]
+fn escape_sequences_a_program_prints_are_shown_not_obeyed() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "tests/fixtures/reports/prints_escapes.rs",
+    );
+    let run = learn(
+        dir.path(),
+        &["--color", "always", "run", "01_threads/spawn_join"],
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let (out, _) = text(&run);
+    // learn's own colours are real escapes; the program's must arrive as visible text.
+    assert!(
+        !out.contains("\x1b[1A") && !out.contains("\x1b[2K") && !out.contains('\x07'),
+        "a cursor move, an erase or a bell reached the terminal:\n{out}"
+    );
+    assert!(!out.contains('\r') && !out.contains('\u{202e}'));
+    assert!(out.contains("\\x1b[1A\\x1b[2K"), "{out}");
+    // Real escapes (learn's styles) written as ␛ so the snapshot can be read.
+    insta::assert_snapshot!(stable(&out, dir.path()).replace('\x1b', "␛"));
+}

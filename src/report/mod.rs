@@ -7,4 +7,5 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod scored;
+pub mod shown;
 pub mod terminal;

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::course::Exercise;
 use crate::course::pattern::Pattern;
 use crate::grade::{GradeOutcome, Verdict};
+use crate::report::shown::shown;
 use crate::supervise::RunRecord;
 
 /// Lanes drawn at most; the rest are counted.
@@ -83,7 +84,7 @@ fn lane_of(pattern: &Pattern, line: &str) -> Option<String> {
     captures
         .get(1)
         .or_else(|| captures.get(0))
-        .map(|m| m.as_str().to_string())
+        .map(|m| shown(m.as_str()).into_owned())
 }
 
 /// The run a verdict's timeline shows, with a title: the failing run, or the sample of a pass.

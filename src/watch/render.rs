@@ -11,6 +11,7 @@ use super::Mode;
 use super::state::{Check, View, WatchState};
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
+use crate::report::shown::shown;
 use crate::report::terminal::{self, Status};
 use crate::tui::{text, timeline};
 
@@ -183,7 +184,7 @@ fn first_look(first: &Verdict) -> String {
         let mut out =
             format!("{DIM}── Output of the first run (the other runs are still going) ──{DIM:#}\n");
         for line in first.sample.iter().flat_map(|s| &s.stdout) {
-            let _ = writeln!(out, "   {}", line.text);
+            let _ = writeln!(out, "   {}", shown(&line.text));
         }
         return out;
     }
