@@ -83,10 +83,10 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
             ));
         }
     };
-    Ok(ReportTarget {
-        format,
-        path: PathBuf::from(path),
-    })
+    let path = PathBuf::from(path);
+    // Refused before grading, not after it: writing to a FIFO would block forever.
+    crate::report::file::check_target(&path)?;
+    Ok(ReportTarget { format, path })
 }
 
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
@@ -202,13 +202,14 @@ fn write_report(target: &ReportTarget, scored: &Scored) -> std::io::Result<()> {
         std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == target.path);
     if is_step_summary {
         use std::io::Write;
+        crate::report::file::check_target(&target.path).map_err(std::io::Error::other)?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(&target.path)?
             .write_all(text.as_bytes())
     } else {
-        std::fs::write(&target.path, text)
+        crate::report::file::write_atomically(&target.path, &text)
     }
 }
 
@@ -470,6 +471,8 @@ mod tests {
         );
         assert!(parse_report("json=").is_err());
         assert!(parse_report("results.json").is_err());
+        let device = parse_report("json=/dev/null").unwrap_err();
+        assert!(device.contains("not a regular file"), "{device}");
     }
 
     #[test]

@@ -63,8 +63,11 @@ impl PassedCache {
         let temp = self
             .path
             .with_extension(format!("tmp{}", std::process::id()));
-        std::fs::write(&temp, text)?;
-        std::fs::rename(temp, &self.path)
+        let written = std::fs::write(&temp, text).and_then(|()| std::fs::rename(&temp, &self.path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        written
     }
 
     /// The entries on disk; none when the file is missing or unreadable.

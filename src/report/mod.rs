@@ -2,6 +2,7 @@
 //! Markdown for the job summary, GitHub annotations). The reporters know nothing of
 //! processes: they turn [`Verdict`](crate::grade::Verdict)s and the course into text.
 
+pub mod file;
 pub mod github;
 pub mod json;
 pub mod junit;
