@@ -263,7 +263,10 @@ pub fn grade(
     let graded = if items.is_empty() {
         Vec::new()
     } else {
-        eprintln!("Building {} exercise(s)…", items.len());
+        eprintln!(
+            "Building {}…",
+            crate::plural::of(items.len(), "exercise", "exercises")
+        );
         match Grader::new(&course, target_dir).grade(&items, |v| session.progress(v)) {
             Ok(verdicts) => verdicts,
             Err(e) => return usage(&e.to_string()),

@@ -254,7 +254,10 @@ impl App {
                 "no exercise `{unknown}` in this course (see `learn list`)"
             ));
         }
-        eprintln!("Building {} exercise(s)…", chosen.len());
+        eprintln!(
+            "Building {}…",
+            crate::plural::of(chosen.len(), "exercise", "exercises")
+        );
         let progress = ProgressLine::start("building the exercises");
         let cargo = |line: &str| progress.cargo_line(line);
         let grader = Grader::new(&self.course, self.target_dir.clone())
@@ -391,8 +394,8 @@ impl App {
                     .save(&progress)
                     .map_err(|e| eprintln!("error: cannot save progress: {e}"))?;
                 eprintln!(
-                    "Progress rebuilt: {} exercise(s) done.",
-                    progress.done.len()
+                    "Progress rebuilt: {} done.",
+                    crate::plural::of(progress.done.len(), "exercise", "exercises")
                 );
                 Ok(progress)
             }

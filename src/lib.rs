@@ -16,6 +16,7 @@ pub mod commands;
 pub mod course;
 pub mod grade;
 pub mod passed;
+pub mod plural;
 pub mod progress;
 pub mod report;
 pub mod server;

@@ -117,8 +117,9 @@ impl Period {
             return Outcome::Fail(Failure::logic(
                 "period",
                 format!(
-                    "there must be exactly {} lines matching {}",
-                    self.count, self.pattern
+                    "there must be exactly {} matching {}",
+                    crate::plural::of(self.count, "line", "lines"),
+                    self.pattern
                 ),
                 vec![format!("there were {}", ticks.len())],
                 "Stop the ticker when told, and not before.",

@@ -199,11 +199,15 @@ impl ScoredExercise<'_> {
             .map(|p| p.name())
             .collect();
         format!(
-            "learn grades {}: checks {} on {} run(s) per argument set ({} argument set(s), schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
+            "learn grades {}: checks {} on {} per argument set ({}, schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
             self.verdict.file.display(),
             kinds.join(", "),
-            spec.runs.unwrap_or(DEFAULT_RUNS),
-            self.exercise.arg_sets().len(),
+            crate::plural::count(spec.runs.unwrap_or(DEFAULT_RUNS), "run", "runs"),
+            crate::plural::of(
+                self.exercise.arg_sets().len(),
+                "argument set",
+                "argument sets"
+            ),
             perturb.join(", ")
         )
     }

@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Style};
 use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
 use crate::grade::{FailedRun, GradeOutcome, Verdict};
+use crate::plural;
 use crate::progress::Progress;
 use crate::report::shown::shown;
 use crate::supervise::{Line, Perturbation};
@@ -218,14 +219,24 @@ fn output_block(title: &str, lines: &[Line], max: usize) -> String {
         let _ = writeln!(
             out,
             "{}",
-            paint(DIM, format!("   … {} more lines", lines.len() - max))
+            paint(
+                DIM,
+                format!(
+                    "   … {} more",
+                    plural::of(lines.len() - max, "line", "lines")
+                )
+            )
         );
     }
     out
 }
 
 fn runs_summary(v: &Verdict) -> String {
-    format!("({} runs, {:.1} s)", v.runs, v.elapsed.as_secs_f64())
+    format!(
+        "({}, {:.1} s)",
+        plural::of(v.runs, "run", "runs"),
+        v.elapsed.as_secs_f64()
+    )
 }
 
 fn perturbation_words(p: Perturbation) -> &'static str {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::course::Exercise;
 use crate::course::pattern::Pattern;
 use crate::grade::{GradeOutcome, Verdict};
+use crate::plural;
 use crate::report::shown::shown;
 use crate::supervise::RunRecord;
 
@@ -142,8 +143,8 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
         .clamp(4, MAX_NAME);
     let cells = width.saturating_sub(name_width + 3).max(10);
     let mut out = format!(
-        "Timeline of {title}: {} lane(s), time across (ms)\n",
-        lanes.len()
+        "Timeline of {title}: {}, time across (ms)\n",
+        plural::of(lanes.len(), "lane", "lanes")
     );
     let _ = writeln!(out, "{:name_width$} {}", "", axis(end, cells + 2));
     for lane in lanes.iter().take(MAX_LANES) {
@@ -155,7 +156,8 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
         );
     }
     if lanes.len() > MAX_LANES {
-        let _ = writeln!(out, "… and {} more lanes", lanes.len() - MAX_LANES);
+        let more = plural::of(lanes.len() - MAX_LANES, "lane", "lanes");
+        let _ = writeln!(out, "… and {more} more");
     }
     if lanes.is_empty() {
         out.push_str("(nothing was printed and no child process was seen)\n");

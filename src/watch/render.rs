@@ -11,6 +11,7 @@ use super::Mode;
 use super::state::{Check, View, WatchState};
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
+use crate::plural;
 use crate::report::shown::shown;
 use crate::report::terminal::{self, Status};
 use crate::tui::{text, timeline};
@@ -51,7 +52,7 @@ pub(crate) fn frame(state: &mut WatchState, width: usize, height: usize) -> Vec<
     lines.push(rule(
         width,
         &if below > 0 {
-            format!(" {below} more lines: ↓ PgDn ")
+            format!(" {} more: ↓ PgDn ", plural::of(below, "line", "lines"))
         } else {
             String::new()
         },
@@ -109,8 +110,8 @@ fn status_line(state: &WatchState) -> String {
 
 fn verdict_line(verdict: &Verdict) -> String {
     let time = format!(
-        "{DIM}({} runs, {:.1} s){DIM:#}",
-        verdict.runs,
+        "{DIM}({}, {:.1} s){DIM:#}",
+        plural::of(verdict.runs, "run", "runs"),
         verdict.elapsed.as_secs_f64()
     );
     match &verdict.outcome {
