@@ -8,9 +8,11 @@
 //! grades learners' forks in CI against a pristine course; [`watch`] re-checks the
 //! exercise on every save, drawn by [`tui`]; [`cli`] parses and dispatches.
 
+pub mod backup;
 pub mod build;
 pub mod checks;
 pub mod ci;
+pub mod civil_time;
 pub mod cli;
 pub mod commands;
 pub mod course;

@@ -75,6 +75,8 @@ fn reset_restores_the_starter_and_keeps_the_learners_version() {
         .lines()
         .find_map(|l| l.strip_prefix("Your version is kept at "))
         .expect("backup path printed");
+    let named = regex::Regex::new(r"/spawn_join\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.rs$").unwrap();
+    assert!(named.is_match(backup.trim()), "named by its time: {backup}");
     assert_eq!(
         std::fs::read_to_string(backup.trim()).unwrap(),
         "// my attempt\nfn main() {}\n"
