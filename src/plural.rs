@@ -9,6 +9,11 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// `one` when `n` is 1, else `many`: for a count said apart from its noun ("3 more lines").
+pub fn noun<'w>(n: usize, one: &'w str, many: &'w str) -> &'w str {
+    if n == 1 { one } else { many }
+}
+
 /// [`count`] of a `usize` (lengths of collections).
 pub fn of(n: usize, one: &str, many: &str) -> String {
     count(n as u64, one, many)
@@ -23,6 +28,8 @@ mod tests {
         assert_eq!(count(1u32, "run", "runs"), "1 run");
         assert_eq!(count(0u32, "run", "runs"), "0 runs");
         assert_eq!(of(6, "run", "runs"), "6 runs");
+        assert_eq!(noun(1, "line", "lines"), "line");
+        assert_eq!(noun(2, "line", "lines"), "lines");
         assert_eq!(of(1, "child process", "child processes"), "1 child process");
     }
 }

@@ -216,17 +216,9 @@ fn output_block(title: &str, lines: &[Line], max: usize) -> String {
         let _ = writeln!(out, "   {}", shown(&line.text));
     }
     if lines.len() > max {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                DIM,
-                format!(
-                    "   … {} more",
-                    plural::of(lines.len() - max, "line", "lines")
-                )
-            )
-        );
+        let more = lines.len() - max;
+        let noun = plural::noun(more, "line", "lines");
+        let _ = writeln!(out, "{}", paint(DIM, format!("   … {more} more {noun}")));
     }
     out
 }

@@ -156,8 +156,9 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
         );
     }
     if lanes.len() > MAX_LANES {
-        let more = plural::of(lanes.len() - MAX_LANES, "lane", "lanes");
-        let _ = writeln!(out, "… and {more} more");
+        let more = lanes.len() - MAX_LANES;
+        let noun = plural::noun(more, "lane", "lanes");
+        let _ = writeln!(out, "… and {more} more {noun}");
     }
     if lanes.is_empty() {
         out.push_str("(nothing was printed and no child process was seen)\n");
