@@ -243,16 +243,19 @@ impl App {
         runs: Option<u32>,
         options: &ci::Options,
     ) -> Exit {
+        let wanted = match ids
+            .iter()
+            .map(|id| self.course.exercise(id).map(|e| e.id.as_str()))
+            .collect::<Result<Vec<&str>, _>>()
+        {
+            Ok(wanted) => wanted,
+            Err(e) => return usage(&e.to_string()),
+        };
         let mut chosen = Vec::new();
         for exercise in &self.course.exercises {
-            if ids.is_empty() || ids.contains(&exercise.id) {
+            if ids.is_empty() || wanted.contains(&exercise.id.as_str()) {
                 chosen.push((exercise, source.clone()));
             }
-        }
-        if let Some(unknown) = ids.iter().find(|id| self.course.index_of(id).is_none()) {
-            return usage(&format!(
-                "no exercise `{unknown}` in this course (see `learn list`)"
-            ));
         }
         eprintln!(
             "Building {}…",

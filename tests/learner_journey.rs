@@ -164,3 +164,20 @@ fn two_concurrent_next_leave_a_valid_progress_file() {
     let parsed: learn::progress::Progress = toml::from_str(&progress).expect("valid progress file");
     assert_eq!(parsed.done, vec!["01_threads/spawn_join".to_string()]);
 }
+
+#[test]
+fn an_exercise_can_be_named_alone_and_a_typo_gets_the_nearest_id() {
+    let dir = course_copy();
+    let by_name = learn(dir.path(), &["hint", "spawn_join"]);
+    assert_eq!(by_name.status.code(), Some(0));
+    assert!(text(&by_name).0.contains("01_threads/spawn_join"));
+    let typo = learn(dir.path(), &["hint", "spawn_jion"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo)
+            .1
+            .contains("did you mean `01_threads/spawn_join`?"),
+        "{}",
+        text(&typo).1
+    );
+}
