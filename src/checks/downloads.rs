@@ -69,7 +69,10 @@ impl ServerConcurrency {
         if report.max_in_flight < self.reach {
             return Outcome::Fail(Failure::timing(
                 "server_concurrency",
-                format!("{} downloads must run at once at some moment", self.reach),
+                format!(
+                    "{} must run at once at some moment",
+                    crate::plural::of(self.reach, "download", "downloads")
+                ),
                 seen,
                 "Start as many downloads as the bound allows before waiting for any of them.",
             ));
