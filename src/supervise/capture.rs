@@ -15,11 +15,17 @@ use super::Line;
 const MAX_LINE_BYTES: usize = 8 * 1024;
 
 /// Lines of stdout and stderr together kept before the output counts as a flood, whatever
-/// their length: every line kept costs the runner far more than its bytes (its text, its
-/// arrival time, and the copies checks and reports make), so a million empty lines, well
-/// under the byte limit, took the runner to 374 MB. 20 000 is ten times the longest
-/// expected output of the course (2005 lines, `02_coordination/ping_pong@r1000`).
-pub const MAX_OUTPUT_LINES: usize = 20_000;
+/// their length: every line kept costs the runner far more than its bytes (a 40-byte `Line`
+/// with its text and arrival time, and the copies checks and reports make), so a million
+/// empty lines, well under the byte limit, took the runner to 374 MB, and several such runs
+/// at once add up. 10 000 is five times the longest expected output of the course (2005
+/// lines, `02_coordination/ping_pong@r1000`).
+pub const MAX_OUTPUT_LINES: usize = 10_000;
+
+/// Lines of each stream still kept once a run has flooded: it fails whatever it printed, and
+/// this is plenty for its report (which shows 40) and its timeline; the rest would only be
+/// held until the end of grading.
+const LINES_KEPT_OF_A_FLOOD: usize = 1000;
 
 struct Shared {
     start: Instant,
@@ -72,8 +78,10 @@ impl Capture {
         Duration::from_nanos(self.shared.last_output_nanos.load(Ordering::Relaxed))
     }
 
-    /// Waits (at most `grace`) for both streams to close and returns the lines read.
-    pub(super) fn finish(self, grace: Duration) -> (Vec<Line>, Vec<Line>) {
+    /// Waits (at most `grace`) for both streams to close and returns the lines read, and
+    /// whether the output flooded (then only the first [`LINES_KEPT_OF_A_FLOOD`] lines of each
+    /// stream are returned).
+    pub(super) fn finish(self, grace: Duration) -> (Vec<Line>, Vec<Line>, bool) {
         let deadline = Instant::now() + grace;
         for _ in 0..2 {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -81,10 +89,20 @@ impl Capture {
                 break;
             }
         }
+        let flooded = self.flooded();
         let take = |lines: &Mutex<Vec<Line>>| {
-            std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()))
+            let mut lines = std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()));
+            if flooded {
+                lines.truncate(LINES_KEPT_OF_A_FLOOD);
+                lines.shrink_to_fit();
+            }
+            lines
         };
-        (take(&self.shared.stdout), take(&self.shared.stderr))
+        (
+            take(&self.shared.stdout),
+            take(&self.shared.stderr),
+            flooded,
+        )
     }
 }
 
@@ -188,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn a_flood_of_empty_lines_keeps_at_most_the_line_cap_and_counts_as_a_flood() {
+    fn a_flood_of_empty_lines_is_a_flood_and_keeps_only_its_start() {
         let newlines = vec![b'\n'; MAX_OUTPUT_LINES + 10];
         let capture = Capture::start(
             std::io::Cursor::new(newlines),
@@ -196,14 +214,38 @@ mod tests {
             Instant::now(),
             1 << 20,
         );
-        let shared = Arc::clone(&capture.shared);
-        let (stdout, stderr) = capture.finish(Duration::from_secs(5));
-        assert!(
-            shared.flooded.load(Ordering::Relaxed),
-            "more lines than the cap is a flood"
+        let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(5));
+        assert!(flooded, "more lines than the cap is a flood");
+        assert_eq!(
+            stdout.len(),
+            LINES_KEPT_OF_A_FLOOD,
+            "a flood keeps only its start"
         );
-        assert_eq!(stdout.len(), MAX_OUTPUT_LINES);
         assert!(stderr.is_empty());
+    }
+
+    #[test]
+    fn no_more_lines_than_the_cap_are_ever_held() {
+        let shared = Shared {
+            start: Instant::now(),
+            limit: 1 << 20,
+            bytes: AtomicUsize::new(0),
+            lines: AtomicUsize::new(0),
+            flooded: AtomicBool::new(false),
+            last_output_nanos: AtomicU64::new(0),
+            stdout: Mutex::new(Vec::new()),
+            stderr: Mutex::new(Vec::new()),
+        };
+        shared.store(
+            true,
+            vec![String::new(); MAX_OUTPUT_LINES - 1],
+            Duration::ZERO,
+        );
+        assert!(!shared.flooded.load(Ordering::Relaxed));
+        shared.store(false, vec![String::new(); 5], Duration::ZERO);
+        assert!(shared.flooded.load(Ordering::Relaxed));
+        let held = shared.stdout.lock().unwrap().len() + shared.stderr.lock().unwrap().len();
+        assert_eq!(held, MAX_OUTPUT_LINES);
     }
 
     #[test]
@@ -214,9 +256,8 @@ mod tests {
             Instant::now(),
             1 << 20,
         );
-        let shared = Arc::clone(&capture.shared);
-        let (stdout, stderr) = capture.finish(Duration::from_secs(5));
-        assert!(!shared.flooded.load(Ordering::Relaxed));
+        let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(5));
+        assert!(!flooded);
         assert_eq!((stdout.len(), stderr.len()), (1000, 2));
     }
 

@@ -227,11 +227,16 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         reap::kill_tree(pid, &orphans);
         reap::reap_orphans(&orphans);
     }
-    let (stdout, stderr) = capture.finish(Duration::from_secs(2));
+    let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(2));
     let mut processes = observer.into_log();
     probe.merge_into(&mut processes, wall);
     let ending = match stop {
         Some(reason) => Ending::Stopped(reason),
+        // A program that floods and exits before the next look is a flood all the same: its
+        // output was not all kept, so it cannot be judged on it.
+        None if flooded => Ending::Stopped(StopReason::OutputFlood {
+            limit: request.limits.max_output_bytes,
+        }),
         None => exit.ending(),
     };
     Ok(RunRecord {
