@@ -134,11 +134,22 @@ impl ProgressStore {
         written
     }
 
+    /// Renames the file at `path` to `.learn-progress.toml.corrupt-TIME` (numbered if that
+    /// name is taken: an earlier copy is never replaced).
     fn keep_aside(&self, path: &Path, reason: String) -> std::io::Result<Loaded> {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let kept_at = self.root.join(format!("{PROGRESS_FILE}.corrupt-{stamp}"));
+        let stamp = crate::civil_time::file_stamp(std::time::SystemTime::now());
+        let kept_at = (1..)
+            .map(|n: u32| {
+                let suffix = if n == 1 {
+                    String::new()
+                } else {
+                    format!("-{n}")
+                };
+                self.root
+                    .join(format!("{PROGRESS_FILE}.corrupt-{stamp}{suffix}"))
+            })
+            .find(|candidate| std::fs::symlink_metadata(candidate).is_err())
+            .expect("some numbered name is free");
         std::fs::rename(path, &kept_at)?;
         Ok(Loaded::Corrupt { kept_at, reason })
     }
@@ -169,10 +180,23 @@ mod tests {
             panic!("corrupt file accepted")
         };
         assert_eq!(
-            std::fs::read_to_string(kept_at).unwrap(),
+            std::fs::read_to_string(&kept_at).unwrap(),
             "done = [unclosed"
         );
         assert!(!dir.path().join(PROGRESS_FILE).exists());
+        std::fs::write(dir.path().join(PROGRESS_FILE), "done = [again").unwrap();
+        let Loaded::Corrupt {
+            kept_at: second, ..
+        } = store.load().unwrap()
+        else {
+            panic!("corrupt file accepted")
+        };
+        assert_ne!(second, kept_at, "the first copy is not replaced");
+        assert_eq!(
+            std::fs::read_to_string(&kept_at).unwrap(),
+            "done = [unclosed"
+        );
+        assert_eq!(std::fs::read_to_string(second).unwrap(), "done = [again");
     }
 
     #[test]
