@@ -91,7 +91,7 @@ impl ProgressStore {
             }
             Ok(meta) if meta.len() > MAX_PROGRESS_BYTES => {
                 let reason = format!(
-                    "it is {} KiB, far larger than any course needs (at most {} KiB)",
+                    "it is {} KiB, and no course needs more than {} KiB",
                     meta.len() / 1024,
                     MAX_PROGRESS_BYTES / 1024
                 );
@@ -238,7 +238,7 @@ mod tests {
             panic!("an oversized file was read")
         };
         assert!(
-            reason.contains("far larger than any course needs"),
+            reason.contains("no course needs more than 1024 KiB"),
             "{reason}"
         );
         assert_eq!(std::fs::read_to_string(kept_at).unwrap(), huge);
