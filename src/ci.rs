@@ -259,7 +259,10 @@ pub fn grade(
     let verdicts = if items.is_empty() {
         Vec::new()
     } else {
-        eprintln!("Building {} exercise file(s)…", items.len());
+        eprintln!(
+            "Building {}…",
+            crate::plural::of(items.len(), "exercise file", "exercise files")
+        );
         let progress = std::sync::Mutex::new(class::Progress::new(&graded, chosen.len()));
         let events = |event: Event| {
             if let Event::Verdict(v) = event {

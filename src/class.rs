@@ -147,7 +147,10 @@ pub fn conclude(course: &Course, graded: &[Graded], options: &Options) -> Exit {
             }
         }
     }
-    println!("\n{} submission(s) graded", graded.len());
+    println!(
+        "\n{} graded",
+        crate::plural::of(graded.len(), "submission", "submissions")
+    );
     for target in options.reports.iter().filter(|t| !per_submission(t)) {
         let text = match target.format {
             ReportFormat::Csv => book.to_csv(),
@@ -205,8 +208,8 @@ fn line(name: &str, width: usize, scored: &Scored, g: &Graded) -> String {
             .any(|c| c.path.starts_with(".github/workflows"));
         let _ = write!(
             out,
-            "; {} protected file(s) changed{}",
-            g.changes.len(),
+            "; {} changed{}",
+            crate::plural::of(g.changes.len(), "protected file", "protected files"),
             if workflow {
                 ", a workflow among them"
             } else {
@@ -220,9 +223,9 @@ fn line(name: &str, width: usize, scored: &Scored, g: &Graded) -> String {
 /// The class as a Markdown table, for the job's summary.
 fn class_table(course: &Course, book: &Gradebook) -> String {
     let mut out = format!(
-        "## {}: {} submission(s)\n\n| Submission | Points |\n|---|---:|\n",
+        "## {}: {}\n\n| Submission | Points |\n|---|---:|\n",
         course.title,
-        book.rows.len()
+        crate::plural::of(book.rows.len(), "submission", "submissions")
     );
     for row in &book.rows {
         let name = row.submission.replace('|', "\\|").replace('`', "'");

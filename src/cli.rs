@@ -232,7 +232,11 @@ fn dispatch(cli: Cli) -> Outcome {
     }) = &cli.command
     {
         let rows = gradebook::merge_files(out, inputs)?;
-        println!("Wrote {} with {rows} submission(s)", out.display());
+        println!(
+            "Wrote {} with {}",
+            out.display(),
+            crate::plural::of(rows, "submission", "submissions")
+        );
         return Ok(Exit::Success);
     }
     if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {

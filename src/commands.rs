@@ -155,19 +155,21 @@ pub fn verify(
     options: &target::Options,
 ) -> Outcome {
     let course = &settings.course;
-    if let Some(unknown) = ids.iter().find(|id| course.index_of(id).is_none()) {
-        return Err(Error(format!(
-            "no exercise `{unknown}` in this course (see `{} list`)",
-            invocation::learn()
-        )));
-    }
+    let wanted = ids
+        .iter()
+        .map(|id| course.exercise(id).map(|e| e.id.as_str()))
+        .collect::<Result<Vec<&str>, _>>()
+        .map_err(|e| Error(e.to_string()))?;
     let chosen: Vec<(&Exercise, Source)> = course
         .exercises
         .iter()
-        .filter(|e| ids.is_empty() || ids.contains(&e.id))
+        .filter(|e| ids.is_empty() || wanted.contains(&e.id.as_str()))
         .map(|e| (e, source.clone()))
         .collect();
-    eprintln!("Building {} exercise(s)…", chosen.len());
+    eprintln!(
+        "Building {}…",
+        crate::plural::of(chosen.len(), "exercise", "exercises")
+    );
     let progress = ProgressLine::start("building the exercises", settings.progress_lines);
     let reporting = ci::Reporting::new(options);
     let graded = AtomicUsize::new(0);
@@ -215,7 +217,10 @@ pub fn recover_progress(session: &Session, corrupt: &CorruptProgress) -> Result<
     session
         .replace_progress(progress)
         .map_err(|e| Error(format!("cannot save progress: {e}")))?;
-    eprintln!("Progress rebuilt: {done} exercise(s) done.");
+    eprintln!(
+        "Progress rebuilt: {} done.",
+        crate::plural::of(done, "exercise", "exercises")
+    );
     Ok(())
 }
 

@@ -12,9 +12,11 @@
 //! Architecture section (kept so by `tests/layers.rs`).
 
 pub mod atomic;
+pub mod backup;
 pub mod build;
 pub mod checks;
 pub mod ci;
+pub mod civil_time;
 pub mod class;
 pub mod cli;
 pub mod commands;
@@ -24,6 +26,7 @@ pub mod grade;
 pub mod invocation;
 pub mod lines;
 pub mod passed;
+pub mod plural;
 pub mod progress;
 pub mod report;
 pub mod server;

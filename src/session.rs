@@ -177,19 +177,7 @@ impl Session {
     }
 
     fn back_up(&self, exercise: &Exercise, path: &Path) -> std::io::Result<PathBuf> {
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis());
-        let backup = self
-            .settings
-            .course
-            .root
-            .join(".learn-backups")
-            .join(&exercise.chapter)
-            .join(format!("{}-{stamp}.rs", exercise.spec.name));
-        std::fs::create_dir_all(backup.parent().expect("has a folder"))?;
-        std::fs::copy(path, &backup)?;
-        Ok(backup)
+        crate::backup::keep_copy(&self.settings.course.root, exercise, path)
     }
 }
 

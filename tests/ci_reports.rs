@@ -664,5 +664,5 @@ fn the_report_says_how_many_runs_were_made_not_the_manifests_default() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(code.contains("on 2 run(s) per argument set"), "{code}");
+    assert!(code.contains("on 2 runs per argument set"), "{code}");
 }

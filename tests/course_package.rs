@@ -38,3 +38,26 @@ fn course_package_lists_every_exercise() {
         }
     }
 }
+
+#[test]
+fn cargo_run_inside_course_says_where_learn_is_run_from() {
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(common::root().join("course/Cargo.toml")).unwrap())
+            .unwrap();
+    let default = manifest["package"]["default-run"]
+        .as_str()
+        .expect("course/Cargo.toml sets default-run, or `cargo run` there asks which binary");
+    let bin = manifest["bin"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"].as_str() == Some(default))
+        .expect("default-run names one of the [[bin]]s");
+    let source = std::fs::read_to_string(
+        common::root()
+            .join("course")
+            .join(bin["path"].as_str().unwrap()),
+    )
+    .unwrap();
+    assert!(source.contains("cargo run -- next"), "{source}");
+}

@@ -75,6 +75,8 @@ fn reset_restores_the_starter_and_keeps_the_learners_version() {
         .lines()
         .find_map(|l| l.strip_prefix("Your version is kept at "))
         .expect("backup path printed");
+    let named = regex::Regex::new(r"/spawn_join\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.rs$").unwrap();
+    assert!(named.is_match(backup.trim()), "named by its time: {backup}");
     assert_eq!(
         std::fs::read_to_string(backup.trim()).unwrap(),
         "// my attempt\nfn main() {}\n"
@@ -213,4 +215,21 @@ fn messages_name_the_command_the_learner_types() {
         .unwrap();
     let (out, err) = text(&through_cargo);
     assert!(out.contains("then run `cargo run -- next`"), "{out}{err}");
+}
+
+#[test]
+fn an_exercise_can_be_named_alone_and_a_typo_gets_the_nearest_id() {
+    let dir = course_copy();
+    let by_name = learn(dir.path(), &["hint", "spawn_join"]);
+    assert_eq!(by_name.status.code(), Some(0));
+    assert!(text(&by_name).0.contains("01_threads/spawn_join"));
+    let typo = learn(dir.path(), &["hint", "spawn_jion"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        text(&typo)
+            .1
+            .contains("did you mean `01_threads/spawn_join`?"),
+        "{}",
+        text(&typo).1
+    );
 }

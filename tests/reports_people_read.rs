@@ -100,3 +100,112 @@ fn manifest_errors_name_the_file_line_and_column() {
         .join("\n")
     );
 }
+
+#[test]
+fn escape_sequences_a_program_prints_are_shown_not_obeyed() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "tests/fixtures/reports/prints_escapes.rs",
+    );
+    let run = learn(
+        dir.path(),
+        &["--color", "always", "run", "01_threads/spawn_join"],
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let (out, _) = text(&run);
+    // learn's own colours are real escapes; the program's must arrive as visible text.
+    assert!(
+        !out.contains("\x1b[1A") && !out.contains("\x1b[2K") && !out.contains('\x07'),
+        "a cursor move, an erase or a bell reached the terminal:\n{out}"
+    );
+    assert!(!out.contains('\r') && !out.contains('\u{202e}'));
+    assert!(out.contains("\\x1b[1A\\x1b[2K"), "{out}");
+    // Real escapes (learn's styles) written as ␛ so the snapshot can be read.
+    insta::assert_snapshot!(stable(&out, dir.path()).replace('\x1b', "␛"));
+}
+
+/// [`manifest_error`] with `line` added after the first exercise's `points = 1`.
+fn manifest_error_with(line: &str) -> String {
+    manifest_error(|t| t.replacen("points = 1\n", &format!("points = 1\n{line}\n"), 1))
+}
+
+/// The error `learn list` gives after `edit` changes the course's `course/course.toml`.
+fn course_file_error(edit: impl FnOnce(&str) -> String) -> String {
+    let dir = course_copy();
+    let path = dir.path().join("course/course.toml");
+    let original = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, edit(&original)).unwrap();
+    let listed = learn(dir.path(), &["list"]);
+    assert_eq!(listed.status.code(), Some(2));
+    stable(&text(&listed).1, dir.path())
+}
+
+/// `course.toml` with its chapter list replaced by `chapters`.
+fn with_chapters(text: &str, chapters: &str) -> String {
+    let list = regex::Regex::new(r"(?m)^chapters = .*$").unwrap();
+    list.replace(text, format!("chapters = {chapters}"))
+        .into_owned()
+}
+
+#[test]
+fn zero_runs_are_refused_at_their_place() {
+    insta::assert_snapshot!(manifest_error_with("runs = 0"));
+}
+
+#[test]
+fn a_negative_nan_or_enormous_timeout_is_refused_at_its_place() {
+    insta::assert_snapshot!(
+        [
+            manifest_error_with("timeout_secs = -1"),
+            manifest_error_with("timeout_secs = nan"),
+            manifest_error_with("timeout_secs = 1e30"),
+        ]
+        .join("\n")
+    );
+}
+
+#[test]
+fn an_empty_perturb_list_is_refused_at_its_place() {
+    insta::assert_snapshot!(manifest_error_with("perturb = []"));
+}
+
+#[test]
+fn an_empty_chapter_list_is_refused_at_its_place() {
+    insta::assert_snapshot!(course_file_error(|t| with_chapters(t, "[]")));
+}
+
+#[test]
+fn a_course_without_exercises_is_refused() {
+    let dir = course_copy();
+    std::fs::write(
+        dir.path().join("course/chapters/01_threads.toml"),
+        "title = \"Threads\"\n",
+    )
+    .unwrap();
+    let path = dir.path().join("course/course.toml");
+    let original = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, with_chapters(&original, r#"["01_threads"]"#)).unwrap();
+    let listed = learn(dir.path(), &["list"]);
+    assert_eq!(listed.status.code(), Some(2));
+    insta::assert_snapshot!(stable(&text(&listed).1, dir.path()));
+}
+
+#[test]
+fn a_chapter_listed_twice_is_blamed_on_course_toml() {
+    insta::assert_snapshot!(course_file_error(|t| with_chapters(
+        t,
+        r#"["01_threads", "02_coordination", "01_threads"]"#
+    )));
+}
+
+#[test]
+fn a_folder_where_the_progress_file_goes_is_named() {
+    let dir = course_copy();
+    std::fs::create_dir(dir.path().join(".learn-progress.toml")).unwrap();
+    let listed = learn(dir.path(), &["list"]);
+    assert_eq!(listed.status.code(), Some(2));
+    assert!(dir.path().join(".learn-progress.toml").is_dir());
+    insta::assert_snapshot!(stable(&text(&listed).1, dir.path()));
+}

@@ -24,10 +24,7 @@ fn run_with_timeline_draws_one_lane_per_worker_of_a_passing_run() {
     );
     let (out, err) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}{err}");
-    assert!(
-        out.contains("Timeline of the first run: 6 lane(s)"),
-        "{out}"
-    );
+    assert!(out.contains("Timeline of the first run: 6 lanes"), "{out}");
     let lane = |name: &str| {
         out.lines()
             .find(|l| l.starts_with(name))

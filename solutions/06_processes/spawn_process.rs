@@ -9,7 +9,7 @@ use std::process::{self, Command};
 use std::thread;
 use std::time::Duration;
 
-/// The work of one child process (the Python seed's `cpu_task`).
+/// The work of one child process (the Python lesson's `cpu_task`).
 fn cpu_task(n: u64) {
     println!("Processing {n}... (pid {})", process::id());
     // Pretend this is heavy work (it also keeps the child alive long enough to see in `ps`).

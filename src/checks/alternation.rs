@@ -31,9 +31,10 @@ impl Alternation {
             };
             if which != turn {
                 let seen = vec![format!(
-                    "line {}: `{line}` came when a line matching {} was due (after {count} correct turns)",
+                    "line {}: `{line}` came when a line matching {} was due (after {})",
                     index + 1,
-                    self.patterns[turn]
+                    self.patterns[turn],
+                    crate::plural::of(count, "correct turn", "correct turns")
                 )];
                 return Outcome::Fail(Failure::logic(CheckKind::Alternation, rule, seen, hint));
             }
@@ -42,7 +43,8 @@ impl Alternation {
         }
         if count == 0 || turn != 0 {
             let seen = vec![format!(
-                "{count} turns, ending in the middle of a cycle or with none at all"
+                "{}, ending in the middle of a cycle or with none at all",
+                crate::plural::of(count, "turn", "turns")
             )];
             return Outcome::Fail(Failure::logic(CheckKind::Alternation, rule, seen, hint));
         }

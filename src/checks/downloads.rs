@@ -51,13 +51,17 @@ impl ServerConcurrency {
             return Outcome::NotJudged("no download server for this exercise".into());
         };
         let seen = vec![format!(
-            "the server saw at most {} download(s) at once, {} in all",
-            report.max_in_flight, report.requests
+            "the server saw at most {} at once, {} in all",
+            crate::plural::of(report.max_in_flight, "download", "downloads"),
+            report.requests
         )];
         if report.max_in_flight > self.max {
             return Outcome::Fail(Failure::logic(
                 CheckKind::ServerConcurrency,
-                format!("at most {} downloads may run at once", self.max),
+                format!(
+                    "at most {} may run at once",
+                    crate::plural::of(self.max, "download", "downloads")
+                ),
                 seen,
                 "Bound the concurrency: a fixed number of worker threads taking names from a shared queue, or a counting semaphore.",
             ));
@@ -65,7 +69,10 @@ impl ServerConcurrency {
         if report.max_in_flight < self.reach {
             return Outcome::Fail(Failure::timing(
                 CheckKind::ServerConcurrency,
-                format!("{} downloads must run at once at some moment", self.reach),
+                format!(
+                    "{} must run at once at some moment",
+                    crate::plural::of(self.reach, "download", "downloads")
+                ),
                 seen,
                 "Start as many downloads as the bound allows before waiting for any of them.",
             ));

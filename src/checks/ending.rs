@@ -110,7 +110,11 @@ fn stopped(reason: &StopReason) -> Failure {
         ),
         StopReason::OutputFlood { limit } => Failure::logic(
             CheckKind::OutputFlood,
-            format!("the program must not print more than {} KiB", limit / 1024),
+            format!(
+                "the program must not print more than {} KiB or {} lines",
+                limit / 1024,
+                crate::supervise::MAX_OUTPUT_LINES
+            ),
             vec!["it kept printing and was stopped".into()],
             "A loop that never ends prints forever: check the loop's exit condition.",
         ),

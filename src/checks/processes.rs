@@ -39,29 +39,27 @@ impl ChildProcesses {
                 )
             })
             .chain([format!(
-                "main process pid {}, {} thread(s) at most",
-                log.root, log.max_threads
+                "main process pid {}, {} at most",
+                log.root,
+                crate::plural::of(log.max_threads, "thread", "threads")
             )])
             .collect();
         if seen < self.min {
             return Outcome::Fail(Failure::logic(
                 CheckKind::ChildProcesses,
                 format!(
-                    "the program must start at least {} child process(es) (copies of itself)",
-                    self.min
+                    "the program must start at least {} (copies of itself)",
+                    children(self.min)
                 ),
-                [vec![format!("{seen} child process(es) observed")], listing].concat(),
+                [vec![format!("{} observed", children(seen))], listing].concat(),
                 "Threads share one process: start workers with std::process::Command::new(std::env::current_exe()?) and wait for them.",
             ));
         }
         if seen > self.max {
             return Outcome::Fail(Failure::logic(
                 CheckKind::ChildProcesses,
-                format!(
-                    "the program must start at most {} child process(es)",
-                    self.max
-                ),
-                [vec![format!("{seen} child process(es) observed")], listing].concat(),
+                format!("the program must start at most {}", children(self.max)),
+                [vec![format!("{} observed", children(seen))], listing].concat(),
                 "Start the workers once and reuse them, instead of one process per item.",
             ));
         }
@@ -237,13 +235,18 @@ impl Threads {
         Outcome::Fail(Failure::logic(
             CheckKind::Threads,
             format!(
-                "the program must run on at most {} thread(s), the main thread included",
-                self.max
+                "the program must run on at most {}, the main thread included",
+                crate::plural::of(self.max, "thread", "threads")
             ),
             vec![format!("{seen} threads were alive at one moment")],
             "A single-threaded runtime (tokio's current_thread flavour) runs every task on the main thread: no worker threads, no spawn_blocking.",
         ))
     }
+}
+
+/// "1 child process", "3 child processes".
+fn children(n: usize) -> String {
+    crate::plural::of(n, "child process", "child processes")
 }
 
 #[cfg(test)]

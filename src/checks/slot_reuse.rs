@@ -37,8 +37,9 @@ impl SlotReuse {
             return Outcome::Pass;
         };
         let mut seen = vec![format!(
-            "at {}: a download ended and left a slot free, with {waiting} file(s) not yet requested",
-            ms(freed)
+            "at {}: a download ended and left a slot free, with {} not yet requested",
+            ms(freed),
+            crate::plural::of(waiting, "file", "files")
         )];
         seen.push(match next {
             Some(at) => format!(

@@ -100,9 +100,9 @@ impl ThreadsJoined {
             return Outcome::Pass;
         };
         let mut seen = vec![format!(
-            "{} of {} thread(s) not joined by {moment}",
+            "{} of {} not joined by {moment}",
             unwaited.len(),
-            threads.len()
+            crate::plural::of(threads.len(), "thread", "threads")
         )];
         seen.extend(excerpt_of(
             unwaited

@@ -33,7 +33,9 @@ impl ThreadsStarted {
         let processes = records.starts.len();
         let seen = || {
             let mut seen = vec![format!(
-                "{count} thread(s) started, in {processes} process(es)"
+                "{} started, in {}",
+                crate::plural::of(count, "thread", "threads"),
+                crate::plural::of(processes, "process", "processes")
             )];
             seen.extend(excerpt_of(started.clone(), 12));
             seen
@@ -47,8 +49,8 @@ impl ThreadsStarted {
             return Outcome::Fail(Failure::logic(
                 CheckKind::ThreadsStarted,
                 format!(
-                    "the program must start at least {} thread(s) besides the main thread",
-                    self.min
+                    "the program must start at least {} besides the main thread",
+                    crate::plural::of(self.min, "thread", "threads")
                 ),
                 seen(),
                 hint,
@@ -58,7 +60,8 @@ impl ThreadsStarted {
             return Outcome::Fail(Failure::logic(
                 CheckKind::ThreadsStarted,
                 format!(
-                    "the program, child processes included, must start at most {max} thread(s) besides the main thread"
+                    "the program, child processes included, must start at most {} besides the main thread",
+                    crate::plural::of(max, "thread", "threads")
                 ),
                 seen(),
                 "A single-threaded runtime (tokio's current_thread flavour) runs every task on the main thread: no worker threads, no spawn_blocking, no child process running a runtime of its own.",

@@ -56,10 +56,11 @@ impl WorkSpread {
             return Outcome::Pass;
         }
         let mut seen = vec![format!(
-            "{working} thread(s) did at least {:.0}% of the {} of CPU time; {} thread(s) in all",
+            "{} did at least {:.0}% of the {} of CPU time; {} in all",
+            crate::plural::of(working, "thread", "threads"),
             self.min_share * 100.0,
             ms(total),
-            threads.len()
+            crate::plural::of(threads.len(), "thread", "threads")
         )];
         seen.extend(excerpt_of(
             threads

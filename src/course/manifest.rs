@@ -3,7 +3,8 @@
 //! Only the shape of the files lives here (serde types, `deny_unknown_fields` everywhere);
 //! checking that the files agree with each other and with the disk is `validate.rs`'s job.
 
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 
 use crate::checks::CheckSpec;
 use crate::lines::normalize::Normalize;
@@ -16,7 +17,8 @@ use crate::supervise::Perturbation;
 pub struct CourseFile {
     /// Shown at the top of `learn list`.
     pub title: String,
-    /// Chapter names; each is a file `course/chapters/NAME.toml`.
+    /// Chapter names; each is a file `course/chapters/NAME.toml`. At least one, none twice.
+    #[serde(deserialize_with = "chapter_list")]
     pub chapters: Vec<String>,
 }
 
@@ -52,11 +54,14 @@ pub struct ExerciseSpec {
     pub lesson: String,
     /// What `learn hint` shows.
     pub hint: String,
-    /// Time limit of one run, in seconds.
+    /// Time limit of one run, in seconds: more than 0, at most [`MAX_TIMEOUT_SECS`].
+    #[serde(default, deserialize_with = "timeout")]
     pub timeout_secs: Option<f64>,
-    /// How many runs per argument set.
+    /// How many runs per argument set: 1 to [`MAX_RUNS`].
+    #[serde(default, deserialize_with = "run_count")]
     pub runs: Option<u32>,
-    /// The schedules the runs cycle through.
+    /// The schedules the runs cycle through (at least one).
+    #[serde(default, deserialize_with = "schedules")]
     pub perturb: Option<Vec<Perturbation>>,
     /// An API exercise graded by `course/harness/CHAPTER/NAME.rs`.
     #[serde(default)]
@@ -115,4 +120,59 @@ impl ArgSet {
 
 fn one_point() -> u32 {
     1
+}
+
+/// The longest time limit a run may have: an exercise is a small program, and a learner
+/// waits for every run of it; longer is a typo (and past `u64::MAX` seconds it cannot even
+/// be a `Duration`).
+pub const MAX_TIMEOUT_SECS: f64 = 600.0;
+
+/// The most runs per argument set: each run is a program the learner waits for.
+pub const MAX_RUNS: u32 = 1000;
+
+fn chapter_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let chapters = Vec::<String>::deserialize(d)?;
+    if chapters.is_empty() {
+        return Err(D::Error::custom(
+            "`chapters` is empty: a course needs at least one chapter",
+        ));
+    }
+    for (i, name) in chapters.iter().enumerate() {
+        if chapters[..i].contains(name) {
+            return Err(D::Error::custom(format!(
+                "chapter `{name}` is listed twice in `chapters`"
+            )));
+        }
+    }
+    Ok(chapters)
+}
+
+fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let secs = f64::deserialize(d)?;
+    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS) {
+        return Err(D::Error::custom(format!(
+            "`timeout_secs = {secs:?}`: a time limit is a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}"
+        )));
+    }
+    Ok(Some(secs))
+}
+
+fn run_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let runs = i64::deserialize(d)?;
+    if !(1..=i64::from(MAX_RUNS)).contains(&runs) {
+        return Err(D::Error::custom(format!(
+            "`runs = {runs}`: an exercise is run 1 to {MAX_RUNS} times per argument set (with 0 runs, any program would pass)"
+        )));
+    }
+    Ok(Some(runs as u32))
+}
+
+fn schedules<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Perturbation>>, D::Error> {
+    let schedules = Vec::<Perturbation>::deserialize(d)?;
+    if schedules.is_empty() {
+        return Err(D::Error::custom(
+            "`perturb = []`: name at least one schedule (\"none\", \"one_core\", \"busy\"), or leave `perturb` out for all three",
+        ));
+    }
+    Ok(Some(schedules))
 }

@@ -1,6 +1,7 @@
 //! The course: its manifest loaded and validated, its exercises with their ids and paths, and
 //! the starters embedded in the binary.
 
+mod ids;
 pub mod manifest;
 mod snapshot;
 pub mod starters;
@@ -63,9 +64,22 @@ pub enum CourseError {
         /// What is wrong.
         message: String,
     },
-    /// No exercise with that id.
-    #[error("no exercise `{0}` in this course (see `learn list`)")]
-    UnknownExercise(String),
+    /// No exercise with that id (nor that name alone).
+    #[error("no exercise `{id}` in this course{} (see `learn list`)", nearest.as_ref().map_or(String::new(), |n| format!(": did you mean `{n}`?")))]
+    UnknownExercise {
+        /// What was typed.
+        id: String,
+        /// The nearest id, when one is near enough to be a typo.
+        nearest: Option<String>,
+    },
+    /// An exercise name without its chapter that several chapters have.
+    #[error("`{name}` is the name of several exercises: {}; give the whole id", ids.join(", "))]
+    AmbiguousExercise {
+        /// What was typed.
+        name: String,
+        /// The ids it could mean.
+        ids: Vec<String>,
+    },
 }
 
 /// A chapter's heading and what it teaches.
@@ -217,12 +231,10 @@ impl Course {
         Ok(course)
     }
 
-    /// The exercise with this id.
+    /// The exercise with this id, or with this name alone when only one chapter has it; an
+    /// unknown id's error suggests the nearest.
     pub fn exercise(&self, id: &str) -> Result<&Exercise, CourseError> {
-        self.exercises
-            .iter()
-            .find(|e| e.id == id)
-            .ok_or_else(|| CourseError::UnknownExercise(id.to_string()))
+        ids::resolve(&self.exercises, id)
     }
 
     /// The position of an exercise in course order.

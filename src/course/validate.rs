@@ -14,6 +14,12 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
         path: course.root.join(path),
         message,
     };
+    if course.exercises.is_empty() {
+        return Err(inconsistent(
+            Path::new(super::MANIFEST),
+            "the course has no exercise: its chapters list none".to_string(),
+        ));
+    }
     let mut ids = HashSet::new();
     for exercise in &course.exercises {
         let chapter_file = Path::new("course/chapters").join(format!("{}.toml", exercise.chapter));

@@ -3,6 +3,7 @@
 //! processes: they turn [`Verdict`](crate::grade::Verdict)s and the course into text.
 
 pub mod budget;
+pub mod file;
 pub mod github;
 pub mod gradebook;
 pub mod gradescope;
@@ -11,5 +12,6 @@ pub mod junit;
 pub mod markdown;
 pub mod neutral;
 pub mod scored;
+pub mod shown;
 pub mod target;
 pub mod terminal;

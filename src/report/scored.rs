@@ -261,11 +261,11 @@ impl ScoredExercise<'_> {
         let plan = &self.verdict.plan;
         let perturb: Vec<&str> = plan.perturbations.iter().map(|p| p.name()).collect();
         format!(
-            "learn grades {}: checks {} on {} run(s) per argument set ({} argument set(s), schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
+            "learn grades {}: checks {} on {} per argument set ({}, schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
             self.verdict.file.display(),
             kinds.join(", "),
-            plan.runs_per_set,
-            plan.arg_sets,
+            crate::plural::count(plan.runs_per_set as u64, "run", "runs"),
+            crate::plural::of(plan.arg_sets, "argument set", "argument sets"),
             perturb.join(", ")
         )
     }

@@ -68,10 +68,10 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
             ));
         }
     };
-    Ok(ReportTarget {
-        format,
-        path: PathBuf::from(path),
-    })
+    let path = PathBuf::from(path);
+    // Refused before grading, not after it: writing to a FIFO would block forever.
+    super::file::check_target(&path)?;
+    Ok(ReportTarget { format, path })
 }
 
 /// Writes the report `target` asks for of `scored`, the grading of submission `name`.
@@ -94,13 +94,14 @@ pub fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
     }
     if is_step_summary(path) {
         use std::io::Write;
+        super::file::check_target(path).map_err(std::io::Error::other)?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)?
             .write_all(text.as_bytes())
     } else {
-        std::fs::write(path, text)
+        super::file::write_atomically(path, text)
     }
 }
 
@@ -133,5 +134,7 @@ mod tests {
         );
         assert!(parse_report("json=").is_err());
         assert!(parse_report("results.json").is_err());
+        let device = parse_report("json=/dev/null").unwrap_err();
+        assert!(device.contains("not a regular file"), "{device}");
     }
 }

@@ -10,7 +10,9 @@ use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
 use crate::grade::{FailedRun, GradeOutcome, Verdict};
 use crate::invocation;
+use crate::plural;
 use crate::progress::Status;
+use crate::report::shown::shown;
 use crate::supervise::{Line, Perturbation};
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();
@@ -201,14 +203,14 @@ fn retry_words(run: &FailedRun) -> String {
 /// The rule, what was seen, the diff and the hint of one failure.
 pub fn failure_text(failure: &Failure) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "  {} {}", paint(BOLD, "rule:"), failure.rule);
+    let _ = writeln!(out, "  {} {}", paint(BOLD, "rule:"), shown(&failure.rule));
     for (i, seen) in failure.seen.iter().enumerate() {
         let label = if i == 0 {
             paint(BOLD, "seen:")
         } else {
             "     ".to_string()
         };
-        let _ = writeln!(out, "  {label} {seen}");
+        let _ = writeln!(out, "  {label} {}", shown(seen));
     }
     if let Some((expected, actual)) = &failure.diff {
         out.push_str(&diff(expected, actual));
@@ -220,7 +222,11 @@ pub fn failure_text(failure: &Failure) -> String {
 /// A line diff of expected against actual, `-` expected, `+` yours.
 pub fn diff(expected: &str, actual: &str) -> String {
     let mut out = String::from("  diff (- expected, + yours):\n");
-    let (expected, actual) = (format!("{expected}\n"), format!("{actual}\n"));
+    // Sanitised first: a carriage return inside a line would otherwise split it in two.
+    let (expected, actual) = (
+        format!("{}\n", shown(expected)),
+        format!("{}\n", shown(actual)),
+    );
     let changes = similar::TextDiff::from_lines(&expected, &actual);
     for change in changes.iter_all_changes() {
         let line = change.value().trim_end_matches('\n');
@@ -239,20 +245,22 @@ fn output_block(title: &str, lines: &[Line], max: usize) -> String {
         out.push_str(&paint(DIM, "   (nothing printed)\n"));
     }
     for line in lines.iter().take(max) {
-        let _ = writeln!(out, "   {}", line.text);
+        let _ = writeln!(out, "   {}", shown(&line.text));
     }
     if lines.len() > max {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(DIM, format!("   … {} more lines", lines.len() - max))
-        );
+        let more = lines.len() - max;
+        let noun = plural::noun(more, "line", "lines");
+        let _ = writeln!(out, "{}", paint(DIM, format!("   … {more} more {noun}")));
     }
     out
 }
 
 fn runs_summary(v: &Verdict) -> String {
-    format!("({} runs, {:.1} s)", v.runs, v.elapsed.as_secs_f64())
+    format!(
+        "({}, {:.1} s)",
+        plural::of(v.runs, "run", "runs"),
+        v.elapsed.as_secs_f64()
+    )
 }
 
 fn perturbation_words(p: Perturbation) -> &'static str {

@@ -1,5 +1,7 @@
 //! Reading a program's stdout and stderr: line by line, each stamped with its arrival time,
-//! with a cap on the bytes kept so a flood cannot exhaust the runner's memory.
+//! with a cap on the bytes and on the lines kept so a flood cannot exhaust the runner's memory.
+//!
+//! It does not decide what a flood means for a verdict: it only says that one happened.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -12,10 +14,24 @@ use super::Line;
 /// A line longer than this is cut into pieces, so one endless line is bounded too.
 const MAX_LINE_BYTES: usize = 8 * 1024;
 
+/// Lines of stdout and stderr together kept before the output counts as a flood, whatever
+/// their length: every line kept costs the runner far more than its bytes (a 40-byte `Line`
+/// with its text and arrival time, and the copies checks and reports make), so a million
+/// empty lines, well under the byte limit, took the runner to 374 MB, and several such runs
+/// at once add up. 10 000 is five times the longest expected output of the course (2005
+/// lines, `02_coordination/ping_pong@r1000`).
+pub const MAX_OUTPUT_LINES: usize = 10_000;
+
+/// Lines of each stream still kept once a run has flooded: it fails whatever it printed, and
+/// this is plenty for its report (which shows 40) and its timeline; the rest would only be
+/// held until the end of grading.
+const LINES_KEPT_OF_A_FLOOD: usize = 1000;
+
 struct Shared {
     start: Instant,
     limit: usize,
     bytes: AtomicUsize,
+    lines: AtomicUsize,
     flooded: AtomicBool,
     last_output_nanos: AtomicU64,
     stdout: Mutex<Vec<Line>>,
@@ -40,6 +56,7 @@ impl Capture {
             start,
             limit,
             bytes: AtomicUsize::new(0),
+            lines: AtomicUsize::new(0),
             flooded: AtomicBool::new(false),
             last_output_nanos: AtomicU64::new(0),
             stdout: Mutex::new(Vec::new()),
@@ -51,7 +68,7 @@ impl Capture {
         Capture { shared, done }
     }
 
-    /// Whether more than the limit was printed.
+    /// Whether more than the byte limit, or more than [`MAX_OUTPUT_LINES`] lines, was printed.
     pub(super) fn flooded(&self) -> bool {
         self.shared.flooded.load(Ordering::Relaxed)
     }
@@ -61,8 +78,10 @@ impl Capture {
         Duration::from_nanos(self.shared.last_output_nanos.load(Ordering::Relaxed))
     }
 
-    /// Waits (at most `grace`) for both streams to close and returns the lines read.
-    pub(super) fn finish(self, grace: Duration) -> (Vec<Line>, Vec<Line>) {
+    /// Waits (at most `grace`) for both streams to close and returns the lines read, and
+    /// whether the output flooded (then only the first [`LINES_KEPT_OF_A_FLOOD`] lines of each
+    /// stream are returned).
+    pub(super) fn finish(self, grace: Duration) -> (Vec<Line>, Vec<Line>, bool) {
         let deadline = Instant::now() + grace;
         for _ in 0..2 {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -70,10 +89,20 @@ impl Capture {
                 break;
             }
         }
+        let flooded = self.flooded();
         let take = |lines: &Mutex<Vec<Line>>| {
-            std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()))
+            let mut lines = std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()));
+            if flooded {
+                lines.truncate(LINES_KEPT_OF_A_FLOOD);
+                lines.shrink_to_fit();
+            }
+            lines
         };
-        (take(&self.shared.stdout), take(&self.shared.stderr))
+        (
+            take(&self.shared.stdout),
+            take(&self.shared.stderr),
+            flooded,
+        )
     }
 }
 
@@ -96,7 +125,7 @@ fn spawn_reader(
                 .last_output_nanos
                 .store(at.as_nanos() as u64, Ordering::Relaxed);
             let total = shared.bytes.fetch_add(n, Ordering::Relaxed) + n;
-            if total > shared.limit {
+            if total > shared.limit || shared.flooded.load(Ordering::Relaxed) {
                 shared.flooded.store(true, Ordering::Relaxed);
                 continue; // keep draining so the writer is not blocked, keep nothing more
             }
@@ -110,9 +139,16 @@ fn spawn_reader(
 }
 
 impl Shared {
-    fn store(&self, is_stdout: bool, texts: Vec<String>, at: Duration) {
+    /// Keeps `texts`, or as many as fit under [`MAX_OUTPUT_LINES`] (the rest marks a flood).
+    fn store(&self, is_stdout: bool, mut texts: Vec<String>, at: Duration) {
         if texts.is_empty() {
             return;
+        }
+        let before = self.lines.fetch_add(texts.len(), Ordering::Relaxed);
+        let room = MAX_OUTPUT_LINES.saturating_sub(before);
+        if texts.len() > room {
+            self.flooded.store(true, Ordering::Relaxed);
+            texts.truncate(room);
         }
         let target = if is_stdout {
             &self.stdout
@@ -167,6 +203,62 @@ mod tests {
         assert_eq!(s.push(b"ab"), Vec::<String>::new());
         assert_eq!(s.push(b"c\nd\r\ne"), vec!["abc", "d"]);
         assert_eq!(s.rest().as_deref(), Some("e"));
+    }
+
+    #[test]
+    fn a_flood_of_empty_lines_is_a_flood_and_keeps_only_its_start() {
+        let newlines = vec![b'\n'; MAX_OUTPUT_LINES + 10];
+        let capture = Capture::start(
+            std::io::Cursor::new(newlines),
+            std::io::empty(),
+            Instant::now(),
+            1 << 20,
+        );
+        let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(5));
+        assert!(flooded, "more lines than the cap is a flood");
+        assert_eq!(
+            stdout.len(),
+            LINES_KEPT_OF_A_FLOOD,
+            "a flood keeps only its start"
+        );
+        assert!(stderr.is_empty());
+    }
+
+    #[test]
+    fn no_more_lines_than_the_cap_are_ever_held() {
+        let shared = Shared {
+            start: Instant::now(),
+            limit: 1 << 20,
+            bytes: AtomicUsize::new(0),
+            lines: AtomicUsize::new(0),
+            flooded: AtomicBool::new(false),
+            last_output_nanos: AtomicU64::new(0),
+            stdout: Mutex::new(Vec::new()),
+            stderr: Mutex::new(Vec::new()),
+        };
+        shared.store(
+            true,
+            vec![String::new(); MAX_OUTPUT_LINES - 1],
+            Duration::ZERO,
+        );
+        assert!(!shared.flooded.load(Ordering::Relaxed));
+        shared.store(false, vec![String::new(); 5], Duration::ZERO);
+        assert!(shared.flooded.load(Ordering::Relaxed));
+        let held = shared.stdout.lock().unwrap().len() + shared.stderr.lock().unwrap().len();
+        assert_eq!(held, MAX_OUTPUT_LINES);
+    }
+
+    #[test]
+    fn output_under_both_caps_is_kept_whole_and_is_no_flood() {
+        let capture = Capture::start(
+            std::io::Cursor::new(vec![b'\n'; 1000]),
+            std::io::Cursor::new(b"a\nb".to_vec()),
+            Instant::now(),
+            1 << 20,
+        );
+        let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(5));
+        assert!(!flooded);
+        assert_eq!((stdout.len(), stderr.len()), (1000, 2));
     }
 
     #[test]

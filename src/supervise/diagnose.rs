@@ -72,28 +72,80 @@ impl HangDiagnosis {
                 .all(|t| matches!(t.activity, Activity::FutexWait(_)))
     }
 
-    /// One line per thread, for a person.
+    /// One line per thread, for a person; past [`LISTED_THREADS`] threads, a count of each
+    /// activity and then the first few threads, so 5000 threads make a dozen lines.
     pub fn thread_lines(&self) -> Vec<String> {
-        self.threads
+        let line = |t: &ThreadState| {
+            format!(
+                "pid {} thread {} '{}': {}",
+                t.pid,
+                t.tid,
+                t.name,
+                t.activity.describe()
+            )
+        };
+        if self.threads.len() <= LISTED_THREADS {
+            return self.threads.iter().map(line).collect();
+        }
+        // Counted by kind of activity, in order of first appearance (futex addresses aside).
+        let mut counts: Vec<(&'static str, usize)> = Vec::new();
+        for thread in &self.threads {
+            let kind = thread.activity.kind();
+            match counts.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((kind, 1)),
+            }
+        }
+        let counted: Vec<String> = counts
             .iter()
-            .map(|t| {
-                let what = match &t.activity {
-                    Activity::FutexWait(addr) => {
-                        format!("blocked on a lock, condvar, channel or join (futex {addr})")
-                    }
-                    Activity::TimedFutexWait(addr) => format!(
-                        "waiting with a timeout on a lock, condvar or channel (futex {addr})"
-                    ),
-                    Activity::Sleeping => "sleeping".to_string(),
-                    Activity::WaitingForChild => "waiting for a child process".to_string(),
-                    Activity::WaitingForIo => "waiting for input (read/poll)".to_string(),
-                    Activity::Running => "running".to_string(),
-                    Activity::Syscall(n) => format!("in system call {n}"),
-                    Activity::Unknown => "state unknown".to_string(),
-                };
-                format!("pid {} thread {} '{}': {what}", t.pid, t.tid, t.name)
-            })
-            .collect()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect();
+        let mut lines = vec![format!(
+            "{} threads: {}",
+            self.threads.len(),
+            counted.join(", ")
+        )];
+        lines.extend(self.threads.iter().take(SHOWN_OF_MANY).map(line));
+        lines.push(format!(
+            "… and {} more threads",
+            self.threads.len() - SHOWN_OF_MANY
+        ));
+        lines
+    }
+}
+
+/// Threads listed one per line in a hang report; more are counted instead.
+const LISTED_THREADS: usize = 16;
+/// Threads still listed, after the counts, when there are more than [`LISTED_THREADS`].
+const SHOWN_OF_MANY: usize = 8;
+
+impl Activity {
+    /// What the thread is doing, in words.
+    fn describe(&self) -> String {
+        match self {
+            Activity::FutexWait(addr) => {
+                format!("blocked on a lock, condvar, channel or join (futex {addr})")
+            }
+            Activity::TimedFutexWait(addr) => {
+                format!("waiting with a timeout on a lock, condvar or channel (futex {addr})")
+            }
+            Activity::Syscall(n) => format!("in system call {n}"),
+            other => other.kind().to_string(),
+        }
+    }
+
+    /// The kind of activity, without its details, as counted in a long report.
+    fn kind(&self) -> &'static str {
+        match self {
+            Activity::FutexWait(_) => "blocked on a lock, condvar, channel or join",
+            Activity::TimedFutexWait(_) => "waiting with a timeout",
+            Activity::Sleeping => "sleeping",
+            Activity::WaitingForChild => "waiting for a child process",
+            Activity::WaitingForIo => "waiting for input (read/poll)",
+            Activity::Running => "running",
+            Activity::Syscall(_) => "in another system call",
+            Activity::Unknown => "state unknown",
+        }
     }
 }
 
@@ -214,6 +266,60 @@ impl Syscalls {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn thread(tid: u32, activity: Activity) -> ThreadState {
+        ThreadState {
+            pid: 1,
+            tid,
+            name: "worker".into(),
+            activity,
+        }
+    }
+
+    #[test]
+    fn a_few_threads_are_listed_one_per_line() {
+        let diagnosis = HangDiagnosis {
+            kind: HangKind::Blocked,
+            quiet_for: Duration::from_secs(3),
+            threads: vec![
+                thread(1, Activity::FutexWait("0x10".into())),
+                thread(2, Activity::Sleeping),
+            ],
+        };
+        assert_eq!(
+            diagnosis.thread_lines(),
+            [
+                "pid 1 thread 1 'worker': blocked on a lock, condvar, channel or join (futex 0x10)",
+                "pid 1 thread 2 'worker': sleeping"
+            ]
+        );
+    }
+
+    #[test]
+    fn five_thousand_threads_are_counted_by_state_and_a_few_shown() {
+        let threads = (0..5000)
+            .map(|i| {
+                let activity = if i % 1000 == 0 {
+                    Activity::Sleeping
+                } else {
+                    Activity::FutexWait(format!("0x{i:x}"))
+                };
+                thread(i, activity)
+            })
+            .collect();
+        let diagnosis = HangDiagnosis {
+            kind: HangKind::Blocked,
+            quiet_for: Duration::from_secs(3),
+            threads,
+        };
+        let lines = diagnosis.thread_lines();
+        assert_eq!(lines.len(), 1 + SHOWN_OF_MANY + 1, "{lines:#?}");
+        assert_eq!(
+            lines[0],
+            "5000 threads: 5 sleeping, 4995 blocked on a lock, condvar, channel or join"
+        );
+        assert_eq!(lines.last().unwrap(), "… and 4992 more threads");
+    }
 
     #[test]
     fn reads_futex_waits_and_sleeps() {

@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
+pub use capture::MAX_OUTPUT_LINES;
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
 pub use limits::{FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACKSTOP};
 pub use machine::wait_for_free_cores;
@@ -108,7 +109,7 @@ pub enum StopReason {
     /// Every thread waited on a lock, condvar, channel or join, with no CPU used and nothing
     /// printed for a while: it can never wake up.
     Deadlock(HangDiagnosis),
-    /// It printed more than the output limit.
+    /// It printed more than the output limit, in bytes, or more than [`MAX_OUTPUT_LINES`].
     OutputFlood {
         /// The limit in bytes.
         limit: usize,
@@ -325,7 +326,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         reap::kill_tree(pid, &orphans);
         reap::reap_orphans(&orphans);
     }
-    let (stdout, stderr) = capture.finish(Duration::from_secs(2));
+    let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(2));
     let (mut processes, sched, affinity) = observer.into_logs();
     let mut records = probe.read(base_nanos);
     records.tampered = witness.contradiction(&records, pid, wall);
@@ -333,6 +334,11 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     processes.probe = records;
     let ending = match stop {
         Some(reason) => Ending::Stopped(reason),
+        // A program that floods and exits before the next look is a flood all the same: its
+        // output was not all kept, so it cannot be judged on it.
+        None if flooded => Ending::Stopped(StopReason::OutputFlood {
+            limit: request.limits.max_output_bytes,
+        }),
         None => exit.ending(),
     };
     Ok(RunRecord {

@@ -41,26 +41,41 @@ impl Screen {
     /// Draws `lines` from the top, each cut to the width, and clears the rest.
     pub fn draw(&mut self, lines: &[String]) -> io::Result<()> {
         let (width, height) = Screen::size();
-        self.out.queue(terminal::BeginSynchronizedUpdate)?;
-        for (row, line) in lines.iter().take(height).enumerate() {
-            let line = if self.colors {
-                line.clone()
-            } else {
-                text::strip_styles(line)
-            };
-            self.out.queue(cursor::MoveTo(0, row as u16))?;
-            write!(self.out, "{}", text::fit(&line, width))?;
-            self.out
-                .queue(terminal::Clear(terminal::ClearType::UntilNewLine))?;
-        }
-        if lines.len() < height {
-            self.out.queue(cursor::MoveTo(0, lines.len() as u16))?;
-            self.out
-                .queue(terminal::Clear(terminal::ClearType::FromCursorDown))?;
-        }
-        self.out.queue(terminal::EndSynchronizedUpdate)?;
+        draw_frame(&mut self.out, lines, width, height, self.colors)?;
         self.out.flush()
     }
+}
+
+/// Writes the commands that draw `lines` on a `width` × `height` terminal to `out`.
+fn draw_frame(
+    out: &mut impl Write,
+    lines: &[String],
+    width: usize,
+    height: usize,
+    colors: bool,
+) -> io::Result<()> {
+    out.queue(terminal::BeginSynchronizedUpdate)?;
+    for (row, line) in lines.iter().take(height).enumerate() {
+        let line = if colors {
+            line.clone()
+        } else {
+            text::strip_styles(line)
+        };
+        let fitted = text::fit(&line, width);
+        out.queue(cursor::MoveTo(0, row as u16))?;
+        write!(out, "{fitted}")?;
+        // With line wrap off, the cursor stays on the last column once it is written, and
+        // clearing from there would erase that column's character.
+        if text::width(&fitted) < width {
+            out.queue(terminal::Clear(terminal::ClearType::UntilNewLine))?;
+        }
+    }
+    if lines.len() < height {
+        out.queue(cursor::MoveTo(0, lines.len() as u16))?;
+        out.queue(terminal::Clear(terminal::ClearType::FromCursorDown))?;
+    }
+    out.queue(terminal::EndSynchronizedUpdate)?;
+    Ok(())
 }
 
 impl Drop for Screen {
@@ -89,4 +104,29 @@ fn install_panic_hook() {
             previous(info);
         }));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ESC [ K`: erase from the cursor to the end of the line.
+    const CLEAR_TO_END: &str = "\x1b[K";
+
+    #[test]
+    fn a_line_as_wide_as_the_terminal_keeps_its_last_character() {
+        let mut out = Vec::new();
+        let full = format!("{};", "x".repeat(39));
+        draw_frame(&mut out, &[full.clone(), "short".into()], 40, 3, true).unwrap();
+        let drawn = String::from_utf8(out).unwrap();
+        assert!(drawn.contains(&full), "{drawn:?}");
+        assert!(
+            !drawn.contains(&format!("{full}{CLEAR_TO_END}")),
+            "the last column would be erased: {drawn:?}"
+        );
+        assert!(
+            drawn.contains(&format!("short{CLEAR_TO_END}")),
+            "a shorter line clears what was there: {drawn:?}"
+        );
+    }
 }

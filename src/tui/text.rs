@@ -75,54 +75,137 @@ fn cell_width(c: char) -> usize {
     if c == '\t' { 4 } else { c.width().unwrap_or(0) }
 }
 
-/// `text` wrapped into lines of at most `cells` cells; each line carries the styles active
-/// where it starts, and ends with a reset when any style was seen.
+/// `text` wrapped into lines of at most `cells` cells, between words where it can (a word
+/// longer than a line is cut), no character but the spaces at a break lost; a continuation
+/// line is indented like the start of its line (up to half the width). A line that fits is
+/// kept as it is. Each line carries the styles active where it starts, and ends with a reset
+/// when any style was seen.
 pub fn wrap(text: &str, cells: usize) -> Vec<String> {
     let cells = cells.max(1);
     let mut lines = Vec::new();
     for source in text.split('\n') {
-        let mut line = String::new();
-        let mut used = 0;
-        let mut active: Vec<&str> = Vec::new();
-        for piece in pieces(source) {
-            match piece {
-                Piece::Escape(escape) => {
-                    track_style(&mut active, escape);
-                    line.push_str(escape);
-                }
-                Piece::Char(c) => {
-                    let w = cell_width(c);
-                    if used + w > cells {
-                        lines.push(close(std::mem::take(&mut line), &active));
-                        line = active.concat();
-                        used = 0;
-                    }
-                    push_char(&mut line, c);
-                    used += w;
-                }
-            }
+        if width(source) <= cells {
+            lines.push(close(source.to_string(), &[]));
+        } else {
+            Wrapper::new(source, cells, &mut lines).run(source);
         }
-        lines.push(close(line, &active));
     }
     lines
 }
 
-/// `text` cut to at most `cells` cells, on one line.
+/// The state of wrapping one source line too wide for its `cells`.
+struct Wrapper<'a, 'l> {
+    cells: usize,
+    /// The indentation of continuation lines.
+    indent: usize,
+    line: String,
+    used: usize,
+    /// Spaces seen after the last word, written only if a word follows on the same line.
+    spaces: usize,
+    active: Vec<&'a str>,
+    lines: &'l mut Vec<String>,
+}
+
+impl<'a, 'l> Wrapper<'a, 'l> {
+    fn new(source: &str, cells: usize, lines: &'l mut Vec<String>) -> Wrapper<'a, 'l> {
+        let leading = source.chars().take_while(|&c| c == ' ').count();
+        Wrapper {
+            cells,
+            indent: leading.min(cells / 2),
+            line: String::new(),
+            used: 0,
+            spaces: 0,
+            active: Vec::new(),
+            lines,
+        }
+    }
+
+    fn run(mut self, source: &'a str) {
+        let mut word: Vec<Piece<'a>> = Vec::new();
+        let mut word_cells = 0;
+        for piece in pieces(source) {
+            match piece {
+                Piece::Char(' ') => {
+                    self.put_word(std::mem::take(&mut word), word_cells);
+                    word_cells = 0;
+                    self.spaces += 1;
+                }
+                Piece::Char(c) => {
+                    word_cells += cell_width(c);
+                    word.push(Piece::Char(c));
+                }
+                escape @ Piece::Escape(_) => word.push(escape),
+            }
+        }
+        self.put_word(word, word_cells);
+        self.lines.push(close(self.line, &self.active));
+    }
+
+    /// Puts a word, after the pending spaces, on this line, or on the next when it does not
+    /// fit there; a word wider than a whole line is then cut wherever the line is full.
+    fn put_word(&mut self, word: Vec<Piece<'a>>, cells: usize) {
+        if word.is_empty() {
+            return;
+        }
+        if self.used == 0 {
+            // The source line's own indentation.
+            self.spaces = self.indent;
+        } else if self.used + self.spaces + cells > self.cells && self.used > self.indent {
+            self.break_line();
+        }
+        let spaces = self.spaces.min(self.cells.saturating_sub(self.used + 1));
+        self.line.push_str(&" ".repeat(spaces));
+        self.used += spaces;
+        self.spaces = 0;
+        for piece in word {
+            match piece {
+                Piece::Escape(escape) => {
+                    track_style(&mut self.active, escape);
+                    self.line.push_str(escape);
+                }
+                Piece::Char(c) => {
+                    let w = cell_width(c);
+                    if self.used + w > self.cells && self.used > self.indent {
+                        self.break_line();
+                    }
+                    push_char(&mut self.line, c);
+                    self.used += w;
+                }
+            }
+        }
+    }
+
+    fn break_line(&mut self) {
+        let line = std::mem::take(&mut self.line);
+        self.lines.push(close(line, &self.active));
+        self.line = format!("{}{}", " ".repeat(self.indent), self.active.concat());
+        self.used = self.indent;
+        self.spaces = 0;
+    }
+}
+
+/// `text` cut to at most `cells` cells, on one line. Escape sequences after the cut are kept
+/// (they take no cells), so a hyperlink or a style is always closed.
 pub fn fit(text: &str, cells: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     let mut styled = false;
+    let mut full = false;
     for piece in pieces(text) {
         match piece {
+            // After the cut, styles are dropped (a reset ends the text) but links are closed.
+            Piece::Escape(escape) if full && escape.starts_with("\x1b[") => {}
             Piece::Escape(escape) => {
                 styled = true;
                 out.push_str(escape);
             }
             Piece::Char('\n') => break,
+            Piece::Char(_) if full => {}
             Piece::Char(c) => {
                 let w = cell_width(c);
                 if used + w > cells {
-                    break;
+                    full = true;
+                    continue;
                 }
                 push_char(&mut out, c);
                 used += w;
@@ -133,6 +216,18 @@ pub fn fit(text: &str, cells: usize) -> String {
         out.push_str(RESET);
     }
     out
+}
+
+/// `text` on one line of at most `cells` cells, ending in `…` when it had to be cut.
+pub fn fit_or_ellipsis(text: &str, cells: usize) -> String {
+    let first_line = text.split('\n').next().unwrap_or("");
+    if width(first_line) <= cells {
+        return fit(first_line, cells);
+    }
+    if cells == 0 {
+        return String::new();
+    }
+    format!("{}…", fit(first_line, cells - 1))
 }
 
 /// `text` padded with spaces to `cells` cells (cut if longer).
@@ -214,6 +309,48 @@ mod tests {
             ]
         );
         assert_eq!(wrap("a\nb", 10), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn wrap_breaks_between_words_and_loses_no_character() {
+        let lesson = "  Python has no atomic integers for you; the seed shares a counter under a threading.Lock.";
+        let lines = wrap(lesson, 40);
+        assert_eq!(
+            lines,
+            [
+                "  Python has no atomic integers for you;",
+                "  the seed shares a counter under a",
+                "  threading.Lock."
+            ]
+        );
+        for cells in [5, 9, 13, 40, 80] {
+            let lines = wrap(lesson, cells);
+            assert!(lines.iter().all(|l| width(l) <= cells), "{lines:?}");
+            let kept: String = lines.concat().split_whitespace().collect();
+            let all: String = lesson.split_whitespace().collect();
+            assert_eq!(kept, all, "at {cells} columns: {lines:?}");
+        }
+    }
+
+    #[test]
+    fn a_word_longer_than_a_line_is_cut_and_a_line_that_fits_is_kept_as_it_is() {
+        assert_eq!(
+            wrap("kept at .learn-backups/01_threads/spawn_join.rs", 20),
+            ["kept at", ".learn-backups/01_th", "reads/spawn_join.rs"]
+        );
+        assert_eq!(wrap("  a    b  ", 10), ["  a    b  "]);
+    }
+
+    #[test]
+    fn fit_or_ellipsis_marks_a_cut_and_fit_closes_a_cut_link() {
+        assert_eq!(fit_or_ellipsis("abcdef", 4), "abc…");
+        assert_eq!(fit_or_ellipsis("abcd", 4), "abcd");
+        let link = hyperlink("file:///x", "abcdef");
+        assert_eq!(width(&fit(&link, 3)), 3);
+        assert!(
+            fit(&link, 3).contains("\x1b]8;;\x1b\\"),
+            "the link is closed"
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ use std::time::Duration;
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
 use crate::lines::pattern::Pattern;
+use crate::plural;
+use crate::report::shown::shown;
 use crate::supervise::RunRecord;
 
 /// Lanes drawn at most; the rest are counted.
@@ -73,7 +75,7 @@ fn lane_of(pattern: &Pattern, line: &str) -> Option<String> {
     captures
         .get(1)
         .or_else(|| captures.get(0))
-        .map(|m| m.as_str().to_string())
+        .map(|m| shown(m.as_str()).into_owned())
 }
 
 /// The run a verdict's timeline shows, with a title: the failing run, or the sample of a pass.
@@ -131,8 +133,8 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
         .clamp(4, MAX_NAME);
     let cells = width.saturating_sub(name_width + 3).max(10);
     let mut out = format!(
-        "Timeline of {title}: {} lane(s), time across (ms)\n",
-        lanes.len()
+        "Timeline of {title}: {}, time across (ms)\n",
+        plural::of(lanes.len(), "lane", "lanes")
     );
     let _ = writeln!(out, "{:name_width$} {}", "", axis(end, cells + 2));
     for lane in lanes.iter().take(MAX_LANES) {
@@ -144,7 +146,9 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
         );
     }
     if lanes.len() > MAX_LANES {
-        let _ = writeln!(out, "… and {} more lanes", lanes.len() - MAX_LANES);
+        let more = lanes.len() - MAX_LANES;
+        let noun = plural::noun(more, "lane", "lanes");
+        let _ = writeln!(out, "… and {more} more {noun}");
     }
     if lanes.is_empty() {
         out.push_str("(nothing was printed and no child process was seen)\n");

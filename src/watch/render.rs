@@ -11,7 +11,9 @@ use super::Mode;
 use super::state::{Check, View, WatchState};
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
+use crate::plural;
 use crate::progress::Status;
+use crate::report::shown::shown;
 use crate::report::terminal;
 use crate::tui::{SPINNER, text, timeline};
 
@@ -30,7 +32,11 @@ pub(crate) fn frame(state: &mut WatchState, width: usize, height: usize) -> Vec<
         lines.extend(footer);
         return lines;
     }
-    let header = header(state);
+    // Cut with an ellipsis, so a cut header or key line shows that it is cut.
+    let header: Vec<String> = header(state)
+        .iter()
+        .map(|l| text::fit_or_ellipsis(l, width))
+        .collect();
     if height < header.len() + footer.len() + 3 {
         let mut lines: Vec<String> = header.into_iter().chain(footer).collect();
         lines.drain(..lines.len().saturating_sub(height));
@@ -50,7 +56,10 @@ pub(crate) fn frame(state: &mut WatchState, width: usize, height: usize) -> Vec<
     lines.push(rule(
         width,
         &if below > 0 {
-            format!(" {below} more lines: ↓ PgDn ")
+            format!(
+                " {below} more {}: ↓ PgDn ",
+                plural::noun(below, "line", "lines")
+            )
         } else {
             String::new()
         },
@@ -111,8 +120,8 @@ fn status_line(state: &WatchState) -> String {
 
 fn verdict_line(verdict: &Verdict) -> String {
     let time = format!(
-        "{DIM}({} runs, {:.1} s){DIM:#}",
-        verdict.runs,
+        "{DIM}({}, {:.1} s){DIM:#}",
+        plural::of(verdict.runs, "run", "runs"),
         verdict.elapsed.as_secs_f64()
     );
     match &verdict.outcome {
@@ -190,7 +199,7 @@ fn first_look(first: &Verdict) -> String {
         let mut out =
             format!("{DIM}── Output of the first run (the other runs are still going) ──{DIM:#}\n");
         for line in first.sample.iter().flat_map(|s| &s.stdout) {
-            let _ = writeln!(out, "   {}", line.text);
+            let _ = writeln!(out, "   {}", shown(&line.text));
         }
         return out;
     }
@@ -244,15 +253,17 @@ fn footer(state: &WatchState, width: usize) -> Vec<String> {
         }
         _ => format!("q quit · n next · h hint · l list · t timeline · {check} · x reset"),
     };
-    let mut lines = vec![
-        state
-            .notice
-            .as_ref()
-            .map_or_else(String::new, |n| format!("{NOTE}{n}{NOTE:#}")),
-        format!("Progress {bar}{label}"),
-    ];
+    // The notice is wrapped, never cut: it may end with what matters (a backup's file name).
+    let mut lines = match &state.notice {
+        Some(notice) => text::wrap(&format!("{NOTE}{notice}{NOTE:#}"), width),
+        None => vec![String::new()],
+    };
+    lines.push(text::fit_or_ellipsis(
+        &format!("Progress {bar}{label}"),
+        width,
+    ));
     if !keys.is_empty() {
-        lines.push(format!("{DIM}{keys}{DIM:#}"));
+        lines.push(text::fit_or_ellipsis(&format!("{DIM}{keys}{DIM:#}"), width));
     }
     lines
 }
@@ -458,5 +469,104 @@ mod tests {
         for width in [1, 5, 20] {
             frame(&mut state(&session, Check::Untouched), width, 3);
         }
+    }
+
+    /// The frame as the eye sees it: no styles, links as their text, one `|` at each edge
+    /// of the terminal so that the last column shows.
+    fn seen(state: &mut WatchState, width: usize, height: usize) -> String {
+        let link = regex::Regex::new(r"\x1b\]8;;[^\x1b]*\x1b\\").unwrap();
+        let lines = frame(state, width, height);
+        assert!(lines.len() <= height, "{lines:#?}");
+        lines
+            .iter()
+            .map(|line| {
+                let plain = link.replace_all(&text::strip_styles(line), "").into_owned();
+                assert!(
+                    text::width(&plain) <= width,
+                    "wider than {width}: {plain:?}"
+                );
+                format!("|{}|", text::pad(&plain, width))
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Watching `id`, its lesson on screen.
+    fn watching<'a>(session: &'a Session, id: &str) -> WatchState<'a> {
+        let mut state = WatchState::new(session, Mode::Notify);
+        state.watched = session.course().index_of(id);
+        state.check = Check::Untouched;
+        state
+    }
+
+    #[test]
+    fn a_lesson_wraps_between_words_and_a_long_title_ends_in_an_ellipsis() {
+        let session = session(&[]);
+        let mut state = watching(&session, "03_shared_state/lost_update");
+        state.scroll = 0;
+        let frames: Vec<String> = [40, 80, 120]
+            .iter()
+            .map(|&w| format!("{w} × 10\n{}", seen(&mut state, w, 10)))
+            .collect();
+        insta::assert_snapshot!(frames.join("\n\n"));
+    }
+
+    #[test]
+    fn a_reset_notice_is_wrapped_to_the_backups_file_name() {
+        let session = session(&[]);
+        let mut state = watching(&session, "01_threads/spawn_join");
+        state.notice = Some(
+            "Restored the starter of 01_threads/spawn_join; your version is kept at .learn-backups/01_threads/spawn_join.2026-12-01T18-42-03.rs".into(),
+        );
+        let frames: Vec<String> = [40, 80, 120]
+            .iter()
+            .map(|&w| format!("{w} × 10\n{}", seen(&mut state, w, 10)))
+            .collect();
+        let text = frames.join("\n\n");
+        assert!(
+            text.contains("18-42-03.rs"),
+            "the file name is shown:\n{text}"
+        );
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn the_timeline_fills_the_width_with_its_scale_and_lanes_closed() {
+        let session = session(&[]);
+        let mut state = watching(&session, "01_threads/worker_loop");
+        let sample = run(
+            &[
+                ("Worker 0 started", 0),
+                ("Worker 1 started", 5),
+                ("Worker 0 finished", 700),
+                ("Worker 1 finished", 1200),
+            ],
+            1200,
+        );
+        let exercise = state.session().course().exercises[state.watched.unwrap()].clone();
+        state.check = Check::Done(Verdict {
+            runs: 1,
+            sample: Some(sample),
+            elapsed: Duration::from_millis(1300),
+            ..Verdict::new(&exercise.id, exercise.path(), GradeOutcome::Passed)
+        });
+        state.view = View::Timeline;
+        let frames: Vec<String> = [40, 80, 120]
+            .iter()
+            .map(|&w| {
+                // 16 rows: room for the title, the scale and both lanes at 40 columns.
+                let frame = seen(&mut state, w, 16);
+                assert!(
+                    frame.contains(" ms|"),
+                    "the scale ends in ms at {w}:\n{frame}"
+                );
+                assert!(
+                    frame.contains("=F||"),
+                    "the last lane is closed in the last column at {w}:\n{frame}"
+                );
+                format!("{w} × 16\n{frame}")
+            })
+            .collect();
+        insta::assert_snapshot!(frames.join("\n\n"));
     }
 }

@@ -1,0 +1,122 @@
+//! Finding an exercise by what a person types: its id (`01_threads/spawn_join`), or its name
+//! alone (`spawn_join`) when only one chapter has it; for anything else, the nearest id by
+//! edit distance, to suggest.
+//!
+//! Not here: what an exercise is (`course`), nor the error's wording (`CourseError`).
+
+use super::{CourseError, Exercise};
+
+/// The exercise `typed` names, or the error: an unknown id (with the nearest one, when one
+/// is near) or a name that several chapters have.
+pub(super) fn resolve<'c>(
+    exercises: &'c [Exercise],
+    typed: &str,
+) -> Result<&'c Exercise, CourseError> {
+    if let Some(exact) = exercises.iter().find(|e| e.id == typed) {
+        return Ok(exact);
+    }
+    let by_name: Vec<&Exercise> = exercises.iter().filter(|e| e.spec.name == typed).collect();
+    match by_name[..] {
+        [only] => return Ok(only),
+        [_, _, ..] => {
+            return Err(CourseError::AmbiguousExercise {
+                name: typed.to_string(),
+                ids: by_name.iter().map(|e| e.id.clone()).collect(),
+            });
+        }
+        [] => {}
+    }
+    let nearest = exercises
+        .iter()
+        .map(|e| {
+            let distance = edit_distance(typed, &e.id).min(edit_distance(typed, &e.spec.name));
+            (distance, e)
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .filter(|(distance, _)| *distance <= (typed.chars().count() / 3).max(2));
+    Err(CourseError::UnknownExercise {
+        id: typed.to_string(),
+        nearest: nearest.map(|(_, e)| e.id.clone()),
+    })
+}
+
+/// The Levenshtein distance: insertions, deletions and substitutions of characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::manifest::ExerciseSpec;
+
+    fn exercise(chapter: &str, name: &str) -> Exercise {
+        let spec: ExerciseSpec = toml::from_str(&format!(
+            "name = \"{name}\"\ntitle = \"t\"\nlesson = \"l\"\nhint = \"h\"\n"
+        ))
+        .unwrap();
+        Exercise {
+            id: format!("{chapter}/{name}"),
+            chapter: chapter.into(),
+            spec,
+        }
+    }
+
+    fn course() -> Vec<Exercise> {
+        vec![
+            exercise("01_threads", "spawn_join"),
+            exercise("01_threads", "thread_args"),
+            exercise("02_coordination", "ping_pong"),
+            exercise("09_async", "ping_pong"),
+        ]
+    }
+
+    #[test]
+    fn an_id_or_a_unique_name_finds_the_exercise() {
+        let course = course();
+        assert_eq!(
+            resolve(&course, "01_threads/spawn_join").unwrap().id,
+            "01_threads/spawn_join"
+        );
+        assert_eq!(
+            resolve(&course, "thread_args").unwrap().id,
+            "01_threads/thread_args"
+        );
+    }
+
+    #[test]
+    fn a_name_two_chapters_share_asks_for_the_whole_id() {
+        let why = resolve(&course(), "ping_pong").unwrap_err().to_string();
+        assert_eq!(
+            why,
+            "`ping_pong` is the name of several exercises: 02_coordination/ping_pong, 09_async/ping_pong; give the whole id"
+        );
+    }
+
+    #[test]
+    fn a_typo_gets_the_nearest_id_and_nonsense_gets_none() {
+        let course = course();
+        let said = |typed| resolve(&course, typed).unwrap_err().to_string();
+        assert_eq!(
+            said("spawn_jion"),
+            "no exercise `spawn_jion` in this course: did you mean `01_threads/spawn_join`? (see `learn list`)"
+        );
+        assert!(said("01_thread/thread_arg").contains("did you mean `01_threads/thread_args`?"));
+        assert_eq!(
+            said("xyz"),
+            "no exercise `xyz` in this course (see `learn list`)"
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+}
