@@ -136,8 +136,14 @@ impl<'o> Reporting<'o> {
                 return Exit::Usage;
             }
         }
+        let course_error = verdicts
+            .iter()
+            .any(|v| matches!(v.outcome, GradeOutcome::CourseError(_)));
         if self.options.exit_zero || scored.passed() == verdicts.len() {
             Exit::Success
+        } else if course_error {
+            // Not the program's fault: a missing snapshot, a broken manifest entry.
+            Exit::Usage
         } else {
             Exit::Failed
         }

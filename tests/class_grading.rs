@@ -88,7 +88,7 @@ fn a_class_is_built_once_and_graded_into_one_gradebook_and_a_report_per_submissi
         "not everyone passed:\n{stdout}{stderr}"
     );
     assert_eq!(
-        stderr.matches("Building 5 exercise file(s)").count(),
+        stderr.matches("Building 5 exercise files").count(),
         1,
         "one build for the whole class (cy lacks a file):\n{stderr}"
     );

@@ -233,3 +233,20 @@ fn an_exercise_can_be_named_alone_and_a_typo_gets_the_nearest_id() {
         text(&typo).1
     );
 }
+
+#[test]
+fn verify_with_a_missing_snapshot_is_a_course_error_not_a_failed_check() {
+    let dir = course_copy();
+    std::fs::remove_file(
+        dir.path()
+            .join("course/snapshots/01_threads__spawn_join@default.snap"),
+    )
+    .unwrap();
+    let verify = learn(
+        dir.path(),
+        &["verify", "--files", "solutions", "01_threads/spawn_join"],
+    );
+    let (out, err) = text(&verify);
+    assert_eq!(verify.status.code(), Some(2), "{out}{err}");
+    assert!(out.contains("course error"), "{out}{err}");
+}

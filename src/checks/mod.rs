@@ -204,6 +204,10 @@ pub enum Outcome {
     /// figures it needs. Never a pass: the grader runs it again, and an exercise with a rule
     /// still not judged is *not judged*, worth no points and not recorded done.
     NotJudged(String),
+    /// The rule is judged by the teacher's grading, not by this copy of the course: the
+    /// expected output of a hidden argument set stays with the teacher in a student template.
+    /// Neither a pass nor a failure here; `learn grade` with the pristine course judges it.
+    ByTheTeacher,
 }
 
 impl CheckSpec {

@@ -125,6 +125,9 @@ pub struct Plan {
     pub arg_sets: usize,
     /// The schedules the runs cycle through.
     pub perturbations: Vec<Perturbation>,
+    /// Argument sets whose expected output this copy of the course does not have (a student
+    /// template): their output is judged by the teacher's grading, their other checks here.
+    pub withheld_outputs: Vec<String>,
 }
 
 /// The verdict on one exercise.
@@ -352,6 +355,17 @@ impl<'c> Grader<'c> {
             runs_per_set: self.runs.or(exercise.spec.runs).unwrap_or(DEFAULT_RUNS) as usize,
             arg_sets: exercise.arg_sets().len(),
             perturbations: exercise.perturbations(),
+            withheld_outputs: exercise
+                .arg_sets()
+                .into_iter()
+                .filter(|args| {
+                    matches!(
+                        crate::course::expected_output_kept(&self.course.root, exercise, args),
+                        Ok(None)
+                    )
+                })
+                .map(|args| args.name)
+                .collect(),
         }
     }
 

@@ -104,6 +104,19 @@ pub fn verdict(v: &Verdict) -> String {
             )
         );
     }
+    if !v.plan.withheld_outputs.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                NOTE,
+                format!(
+                    "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
+                    v.plan.withheld_outputs.join(", ")
+                )
+            )
+        );
+    }
     if !matches!(v.outcome, GradeOutcome::NotJudged) {
         for skipped in &v.skipped {
             let _ = writeln!(
