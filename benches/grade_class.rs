@@ -65,7 +65,8 @@ fn main() {
             }
         }
         let gradebook = class.path().join("gradebook.csv");
-        let (wall, first_graded) = grade(&root, &target, class.path(), &gradebook);
+        let reports = class.path().join(".reports");
+        let (wall, first_graded) = grade(&root, &target, class.path(), &gradebook, &reports);
         let text = std::fs::read_to_string(&gradebook).expect("the gradebook");
         let full = text
             .lines()
@@ -81,6 +82,9 @@ fn main() {
             first_graded.as_secs_f64(),
             load()
         );
+        for failure in failures(&reports) {
+            eprintln!("  not passed: {failure}");
+        }
         measured.push((n as f64, wall.as_secs_f64()));
     }
     let estimate = match &measured[..] {
@@ -111,13 +115,21 @@ fn main() {
 
 /// Runs `learn grade --submissions class`; its wall time, and when the first submission was
 /// concluded (its `graded …` line).
-fn grade(root: &Path, target: &Path, class: &Path, gradebook: &Path) -> (Duration, Duration) {
+fn grade(
+    root: &Path,
+    target: &Path,
+    class: &Path,
+    gradebook: &Path,
+    reports: &Path,
+) -> (Duration, Duration) {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_learn"))
         .args(["grade", "--course", ".", "--submissions"])
         .arg(class)
         .arg("--report")
         .arg(format!("csv={}", gradebook.display()))
+        .arg("--report")
+        .arg(format!("json={}", reports.display()))
         .arg("--exit-zero")
         .current_dir(root)
         .env("LEARN_TARGET_DIR", target)
@@ -137,6 +149,38 @@ fn grade(root: &Path, target: &Path, class: &Path, gradebook: &Path) -> (Duratio
     assert!(child.wait().unwrap().success(), "learn grade ran");
     let wall = started.elapsed();
     (wall, first.unwrap_or(wall))
+}
+
+/// `SUBMISSION ID: headline` of every exercise not passed, from the per-submission
+/// results.json files in `reports`.
+fn failures(reports: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(reports)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let Ok(results) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        for test in results["tests"].as_array().into_iter().flatten() {
+            if test["status"] != "pass" {
+                let message = test["message"].as_str().unwrap_or_default();
+                let first = message.lines().take(2).collect::<Vec<_>>().join(" / ");
+                out.push(format!(
+                    "{name} {}: {first}",
+                    test["name"].as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// Least squares: time = fixed + per × submissions.

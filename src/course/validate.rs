@@ -38,10 +38,10 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
                 ),
             ));
         }
-        let mut files = vec![exercise.starter_path()];
+        let mut files = vec![exercise.solution_path(), exercise.starter_path()];
         // A student template's solutions stay with the teacher.
-        if !super::is_student_template(&course.root) {
-            files.push(exercise.solution_path());
+        if super::is_student_template(&course.root) {
+            files.remove(0);
         }
         files.extend(exercise.harness_path());
         for file in files {
