@@ -526,10 +526,15 @@ const PROC_SELF: [(&CStr, u64); 7] = [
     (c"/proc/self/io", LANDLOCK_ACCESS_FS_READ_FILE),
 ];
 
-/// Beyond [`PROC_SELF`], for a program that holds no secret: its threads' own files, where the
-/// process probe reads each thread's state and CPU time (`task/TID/stat`, `schedstat`).
+/// Beyond [`PROC_SELF`], for a program that holds no secret: /proc, where the process probe
+/// of every copy of the program reads its own threads' state and CPU time and its I/O
+/// (`/proc/self/task/TID/stat`, `schedstat`, `/proc/self/io`). A child process's /proc/PID is
+/// not the parent's, so the parent's own files would not do. What another process's files
+/// reveal beyond that is guarded by the kernel's ptrace check, which landlock extends: a
+/// process outside the run's domain (the runner, the CI job) is refused (`environ`, `mem`,
+/// `fd`); its `stat` and `cmdline` stay readable, as for any unprivileged program.
 const PROC_SELF_THREADS: [(&CStr, u64); 1] = [(
-    c"/proc/self/task",
+    c"/proc",
     LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_READ_FILE,
 )];
 
