@@ -111,3 +111,66 @@ impl ChildrenWork {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::run;
+    use crate::course::normalize::Normalize;
+    use crate::supervise::ProbeRecords;
+
+    /// Judges main process 10 (`parent` ms of CPU) with children 20 and 21, each `(CPU ms,
+    /// bytes written)`.
+    fn judge(measure: WorkMeasure, parent: u64, children: [(u64, u64); 2]) -> Outcome {
+        let ms = 1_000_000;
+        let mut text = "start 10 1 0\nstart 20 10 1\nstart 21 10 1\n".to_string();
+        for (pid, (cpu, written)) in [20, 21].into_iter().zip(children) {
+            text.push_str(&format!("exit {pid} 900 {} 0 {written}\n", cpu * ms));
+        }
+        text.push_str(&format!("exit 10 1000 {} 0 0\n", parent * ms));
+        let mut record = run(&[], 1000);
+        record.processes.root = 10;
+        record.processes.probed = true;
+        record.processes.probe = ProbeRecords::parse(&text, 0);
+        ChildrenWork {
+            measure,
+            min_share: 0.1,
+        }
+        .judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
+    }
+
+    #[test]
+    fn children_that_work_pass_and_children_that_echo_or_idle_are_named() {
+        assert_eq!(
+            judge(WorkMeasure::Cpu, 5, [(60, 9), (90, 9)]),
+            Outcome::Pass
+        );
+        let Outcome::Fail(echo) = judge(WorkMeasure::Cpu, 170, [(1, 9), (1, 9)]) else {
+            panic!("children echoing the parent's answers passed")
+        };
+        assert!(
+            echo.hint.starts_with("The parent did the work"),
+            "{}",
+            echo.hint
+        );
+        assert_eq!(
+            judge(WorkMeasure::Written, 5, [(1, 20), (1, 15)]),
+            Outcome::Pass
+        );
+        let Outcome::Fail(idle) = judge(WorkMeasure::Written, 5, [(1, 35), (1, 0)]) else {
+            panic!("an idle worker passed")
+        };
+        assert!(
+            idle.seen
+                .contains(&"child pid 21: 0 bytes written (0%)".to_string()),
+            "{:?}",
+            idle.seen
+        );
+    }
+}

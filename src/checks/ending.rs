@@ -149,17 +149,20 @@ fn hang(check: CheckKind, what: String, diagnosis: &HangDiagnosis) -> Failure {
         ),
         HangKind::BusyLoop => (
             "the program must finish",
-            "A thread keeps running without finishing: check the exit condition of its loop.",
+            "A thread keeps running without finishing (busy-waiting in a loop?): check the exit condition of its loop, and wait with join, a channel or a Condvar instead of spinning.",
         ),
         HangKind::Blocked => (
             "the program must finish in time",
             "Threads are sleeping or waiting for input: something they wait for never comes.",
         ),
     };
-    let mut seen = vec![format!(
-        "{what}; nothing printed and no CPU used for {}",
-        secs(diagnosis.quiet_for.as_secs_f64())
-    )];
+    let mut seen = vec![match diagnosis.kind {
+        HangKind::BusyLoop => format!("{what}; still using CPU (busy) when it was stopped"),
+        _ => format!(
+            "{what}; nothing printed and no CPU used for {}",
+            secs(diagnosis.quiet_for.as_secs_f64())
+        ),
+    }];
     seen.extend(diagnosis.thread_lines());
     Failure::logic(check, rule, seen, hint)
 }

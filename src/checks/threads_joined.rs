@@ -191,3 +191,125 @@ fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
             .windows(2)
             .all(|w| w[0].joined.is_some_and(|(at, _)| at <= w[1].started))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::run;
+    use crate::course::normalize::Normalize;
+
+    const MS: u64 = 1_000_000;
+
+    /// Judges `check` on a run of main process 10 whose probe wrote `records` (times in ms)
+    /// and that printed `Done` at 500 ms.
+    fn judge(check: &ThreadsJoined, records: &str) -> Outcome {
+        let text: String = records
+            .lines()
+            .map(|line| {
+                let mut words = line.split_whitespace();
+                let tag = words.next().unwrap_or("");
+                let fields: Vec<String> = words.map(String::from).collect();
+                // Times are the fields named in ms; scale them to the probe's nanoseconds.
+                let times: &[usize] = match tag {
+                    "start" => &[2],
+                    "thread" => &[4],
+                    "tend" => &[1],
+                    "join" => &[2, 3],
+                    "sleep" => &[1, 2],
+                    "exit" => &[1],
+                    _ => &[],
+                };
+                let fields: Vec<String> = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        if times.contains(&i) {
+                            (f.parse::<u64>().unwrap() * MS).to_string()
+                        } else {
+                            f.clone()
+                        }
+                    })
+                    .collect();
+                format!("{tag} {}\n", fields.join(" "))
+            })
+            .collect();
+        let mut record = run(&[("Done", 500)], 600);
+        record.processes.root = 10;
+        record.processes.probed = true;
+        record.processes.probe = ProbeRecords::parse(&text, 0);
+        check.judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
+    }
+
+    fn before_done() -> ThreadsJoined {
+        ThreadsJoined {
+            before: Some(Pattern::new("^Done$").unwrap()),
+            explicit: false,
+        }
+    }
+
+    fn hint(outcome: Outcome) -> String {
+        match outcome {
+            Outcome::Fail(f) => f.hint,
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_joined_thread_and_a_thread_scope_waited_for_pass() {
+        let joined =
+            "start 10 1 0\nthread 11 10 10 7 1\ntend 11 300 1\njoin 7 10 2 300\nexit 10 550 1 0 0";
+        assert_eq!(judge(&before_done(), joined), Outcome::Pass);
+        // thread::scope: no join, main blocked (not asleep) when the thread ended, and the
+        // end recorded a moment after main printed.
+        let scoped = "start 10 1 0\nthread 11 10 10 7 1\ntend 11 520 1\nexit 10 550 1 0 0";
+        assert_eq!(judge(&before_done(), scoped), Outcome::Pass);
+    }
+
+    #[test]
+    fn sleeping_instead_of_joining_and_a_thread_left_to_end_alone_are_named() {
+        let slept =
+            "start 10 1 0\nthread 11 10 10 7 1\ntend 11 300 1\nsleep 10 1 490\nexit 10 550 1 0 0";
+        assert!(hint(judge(&before_done(), slept)).starts_with("Sleeping \"long enough\""));
+        let left = "start 10 1 0\nthread 11 10 10 7 1\nthread 12 10 10 8 1\ntend 12 200 1\ntend 11 400 1\njoin 7 10 2 400\nexit 10 550 1 0 0";
+        assert!(hint(judge(&before_done(), left)).contains("dropped handle"));
+        let explicit = ThreadsJoined {
+            before: None,
+            explicit: true,
+        };
+        let scoped = "start 10 1 0\nthread 11 10 10 7 1\ntend 11 520 1\nexit 10 550 1 0 0";
+        assert!(hint(judge(&explicit, scoped)).contains("comes back through its join"));
+    }
+
+    #[test]
+    fn a_thread_still_blocked_at_exit_is_a_hidden_deadlock() {
+        let exit = ThreadsJoined {
+            before: None,
+            explicit: false,
+        };
+        let deadlocked = "start 10 1 0\nthread 11 10 10 7 1\nthread 12 10 10 8 1\nthread 13 10 10 9 1\ntend 13 400 1\nalive 11 5000\nalive 12 5000\nexit 10 1000 1 0 0";
+        let Outcome::Fail(failure) = judge(&exit, deadlocked) else {
+            panic!("a deadlock hidden by a watchdog passed")
+        };
+        assert_eq!(
+            failure.seen[0],
+            "2 of 3 thread(s) not joined by the program's exit (1000 ms)"
+        );
+        assert!(failure.hint.starts_with("These threads never finished"));
+    }
+
+    #[test]
+    fn threads_joined_before_the_next_was_created_are_named_as_joined_too_early() {
+        let one_by_one = "start 10 1 0\nthread 11 10 10 7 1\ntend 11 300 1\njoin 7 10 2 300\nthread 12 10 10 8 301\ntend 12 600 1\njoin 8 10 302 600";
+        let overlapping = "start 10 1 0\nthread 11 10 10 7 1\nthread 12 10 10 8 2\ntend 11 300 1\njoin 7 10 3 300\ntend 12 301 1\njoin 8 10 300 301";
+        for (text, expected) in [(one_by_one, true), (overlapping, false)] {
+            let parsed = ProbeRecords::parse(text, 0);
+            assert_eq!(joined_one_by_one(&parsed, 10), expected, "{text}");
+        }
+    }
+}

@@ -88,3 +88,57 @@ impl WorkSpread {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::test_support::run;
+    use crate::course::normalize::Normalize;
+    use crate::supervise::ProbeRecords;
+
+    /// Judges a run of main process 10 whose two threads used `a` and `b` ms of CPU.
+    fn judge(a: u64, b: u64, perturbation: Perturbation) -> Outcome {
+        let ms = 1_000_000;
+        let text = format!(
+            "start 10 1 0\nthread 11 10 10 7 1\nthread 12 10 10 8 1\ntend 11 900 {}\ntend 12 900 {}\nalive 10 {}\nexit 10 1000 0 0 0\n",
+            a * ms,
+            b * ms,
+            ms
+        );
+        let mut record = run(&[], 1000);
+        record.perturbation = perturbation;
+        record.processes.root = 10;
+        record.processes.probed = true;
+        record.processes.probe = ProbeRecords::parse(&text, 0);
+        WorkSpread {
+            min_threads: 2,
+            min_share: 0.2,
+        }
+        .judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
+    }
+
+    #[test]
+    fn work_shared_unevenly_passes_and_one_thread_beside_a_starved_spinner_fails() {
+        assert_eq!(judge(380, 620, Perturbation::None), Outcome::Pass);
+        let Outcome::Fail(failure) = judge(900, 15, Perturbation::Busy) else {
+            panic!("one thread did the work")
+        };
+        assert!(failure.timing);
+        assert!(
+            failure.seen[0].starts_with("1 thread(s) did at least 20%"),
+            "{:?}",
+            failure.seen
+        );
+        assert_eq!(
+            judge(900, 15, Perturbation::OneCore),
+            Outcome::Pass,
+            "pinned to one core, the program sees one core"
+        );
+    }
+}

@@ -107,7 +107,7 @@ impl ProbeRecords {
 
     /// Parses the probe's lines; times are made relative to `base_nanos` (CLOCK_MONOTONIC
     /// at the run's start). Lines that do not parse are ignored.
-    pub(super) fn parse(text: &str, base_nanos: u64) -> ProbeRecords {
+    pub(crate) fn parse(text: &str, base_nanos: u64) -> ProbeRecords {
         let since = |nanos: u64| Duration::from_nanos(nanos.saturating_sub(base_nanos));
         let mut records = ProbeRecords::default();
         let mut ends: Vec<(u32, Duration, Duration)> = Vec::new();
