@@ -380,6 +380,57 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_not_judged_earns_nothing_and_every_report_says_so() {
+        let course = Course::load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let id = "08_parallelism/cpu_threads";
+        let note = "cpu_parallelism: only 1 core available: parallelism cannot be judged here";
+        let verdict = Verdict {
+            id: id.into(),
+            file: PathBuf::from("exercises/08_parallelism/cpu_threads.rs"),
+            outcome: GradeOutcome::NotJudged,
+            runs: 6,
+            retries: Vec::new(),
+            skipped: vec![note.into()],
+            sample: None,
+            elapsed: Duration::from_secs(3),
+        };
+        let verdicts = [verdict];
+        let scored = Scored::new(&course, &verdicts, None);
+        assert_eq!(scored.score(), 0);
+        assert_eq!(
+            scored.status(),
+            TestStatus::Fail,
+            "not every exercise passed"
+        );
+
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&scored)).unwrap();
+        let test = &json["tests"][0];
+        assert_eq!(test["status"], "not_judged");
+        assert_eq!(test["score"], 0);
+        let message = test["message"].as_str().unwrap();
+        assert!(
+            message.contains(note) && message.contains("no points"),
+            "{message}"
+        );
+
+        let junit = crate::report::junit::render(&scored);
+        assert!(junit.contains("<skipped"), "{junit}");
+        assert!(junit.contains("not judged: cpu_parallelism"), "{junit}");
+
+        let markdown = crate::report::markdown::render(&scored);
+        assert!(
+            markdown.contains(
+                "| `08_parallelism/cpu_threads` | ⏸ not judged | 0/2 | not judged: cpu_parallelism"
+            ),
+            "{markdown}"
+        );
+
+        let line = plain(&terminal::verify_line(&verdicts[0]));
+        assert!(line.contains("not judged: cpu_parallelism"), "{line}");
+    }
+
+    #[test]
     fn plain_text_has_no_ansi_styles() {
         assert_eq!(plain("\x1b[1mrule:\x1b[0m x"), "rule: x");
     }
