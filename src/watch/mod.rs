@@ -178,7 +178,7 @@ impl Session<'_> {
             };
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
-                state.on_tick();
+                effects.extend(state.on_tick(Instant::now()));
                 effects.extend(self.look_for_missed_events(state));
             }
         }
