@@ -168,14 +168,21 @@ impl RunRecord {
         self.wall.saturating_sub(self.sched.stalled())
     }
 
-    /// For a run stopped at its time limit that spent more than [`MACHINE_TIMEOUT_SHARE`] of
-    /// its life waiting for a CPU: `(waited, elapsed)`. Such a timeout is the machine's doing,
-    /// and proves nothing of the program.
+    /// For a run stopped by the wall-clock backstop before its own time reached the limit,
+    /// having spent more than [`MACHINE_TIMEOUT_SHARE`] of its life waiting for a CPU:
+    /// `(waited, elapsed)`. Such a timeout is the machine's doing, and proves nothing of the
+    /// program. (A run whose own time reached the limit timed out by itself, however long
+    /// the machine also kept it waiting.)
     pub fn timed_out_waiting(&self) -> Option<(Duration, Duration)> {
         match &self.ending {
             Ending::Stopped(StopReason::TimedOut {
-                elapsed, waited, ..
-            }) if waited.as_secs_f64() > elapsed.as_secs_f64() * MACHINE_TIMEOUT_SHARE => {
+                limit,
+                elapsed,
+                waited,
+                ..
+            }) if elapsed.saturating_sub(*waited) < *limit
+                && waited.as_secs_f64() > elapsed.as_secs_f64() * MACHINE_TIMEOUT_SHARE =>
+            {
                 Some((*waited, *elapsed))
             }
             _ => None,
@@ -291,7 +298,37 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
 mod tests {
     use std::time::Duration;
 
+    use super::{Ending, HangDiagnosis, HangKind, StopReason};
     use crate::checks::test_support::run;
+
+    #[test]
+    fn only_a_timeout_that_the_program_did_not_reach_by_itself_is_the_machines() {
+        let timed_out = |elapsed_s: u64, waited_s: u64| {
+            let mut record = run(&[], elapsed_s * 1000);
+            record.ending = Ending::Stopped(StopReason::TimedOut {
+                limit: Duration::from_secs(10),
+                elapsed: Duration::from_secs(elapsed_s),
+                waited: Duration::from_secs(waited_s),
+                diagnosis: HangDiagnosis {
+                    kind: HangKind::BusyLoop,
+                    quiet_for: Duration::ZERO,
+                    threads: Vec::new(),
+                },
+            });
+            record.timed_out_waiting()
+        };
+        assert_eq!(
+            timed_out(100, 95),
+            Some((Duration::from_secs(95), Duration::from_secs(100))),
+            "the backstop, 5 s of its own"
+        );
+        assert_eq!(
+            timed_out(25, 15),
+            None,
+            "10 s of its own: a loop that never ends, on a busy machine"
+        );
+        assert_eq!(timed_out(100, 20), None, "mostly its own");
+    }
 
     #[test]
     fn a_machine_is_quiet_only_when_its_stall_is_known_and_a_sliver_of_the_run() {
