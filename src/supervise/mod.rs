@@ -162,10 +162,16 @@ impl RunRecord {
             .is_some_and(|stall| stall.as_secs_f64() <= self.wall.as_secs_f64() * QUIET_STALL_SHARE)
     }
 
-    /// The run's own time: its wall time less the time the machine kept it waiting for a CPU
-    /// with nothing of it running.
-    pub fn own_time(&self) -> Duration {
-        self.wall.saturating_sub(self.sched.stalled())
+    /// Its wall time less the time the machine kept it waiting for a CPU with nothing of it
+    /// running *after* `limit`: had it ended by `limit` on an idle machine, that waiting is
+    /// what pushed its end past it. Waiting before `limit` is not discounted: a program that
+    /// times itself from its start (deadlines, a ticker) ends when it ends whatever the
+    /// machine made it wait before, so discounting that would let a late program pass.
+    pub fn wall_less_waiting_after(&self, limit: Duration) -> Duration {
+        self.wall.saturating_sub(
+            self.sched
+                .stalled_between(limit, self.wall + STALL_SAMPLE_SLACK),
+        )
     }
 
     /// For a run stopped by the wall-clock backstop before its own time reached the limit,
@@ -189,6 +195,10 @@ impl RunRecord {
         }
     }
 }
+
+/// How long after the main process's end the last scheduling sample may come (the runner
+/// samples once more after the exit).
+const STALL_SAMPLE_SLACK: Duration = Duration::from_millis(50);
 
 /// The share of a timed-out run's life spent waiting for a CPU above which the timeout is
 /// blamed on the machine: more than half, so that the program's own time alone could not
