@@ -13,12 +13,16 @@
 //!   everything verify ran (runs, busy threads of perturbed runs, the runner; not the build)
 //!   divided by the cores.
 //!
+//! - (d) the warm verify of (a) once more, beside [`LOAD_PER_CORE`] busy processes per core:
+//!   how long it took, and that every verdict is still a pass (none failed, none *not judged*).
+//!
 //! Also: the runner's peak RSS during (a) (`VmHWM` of the learn process alone, polled), and the
 //! cold first verify from an empty target folder (it compiles rayon, tokio, ureq…), which is
 //! where (a) then runs. Runs are seen by polling the learn process's children every
 //! [`POLL`]; the longest run is the longest a child was seen alive (± one poll).
 //!
-//! `cargo bench --bench verify_speed` (`REPS=5` for more runs of (a)). A benchmark rather than
+//! `cargo bench --bench verify_speed` (`REPS=5` for more runs of (a); `ONLY_LOAD=1` for the
+//! cold verify and (d) alone). A benchmark rather than
 //! a test: it asserts nothing; it takes a few minutes. Watch mode's save → verdict latency is
 //! measured by `cargo bench --bench watch_latency`.
 
@@ -35,6 +39,9 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// `LEARN_SANDBOX_DISABLE` for the row without the kernel's confinement.
 const UNCONFINED: &str = "filesystem,network,signals,seccomp";
+/// Busy processes per core beside the verify of (d), the load the grader promises to judge
+/// at as an idle machine would.
+const LOAD_PER_CORE: usize = 4;
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -62,6 +69,17 @@ fn main() {
     );
     let cold = verify(target.path(), &[], &[]);
     eprintln!("  {:.1} s", cold.wall.as_secs_f64());
+    if std::env::var_os("ONLY_LOAD").is_some_and(|v| v == "1") {
+        let idle = verify(target.path(), &[], &[]);
+        println!(
+            "(a) learn verify, warm, once: {:.1} s ({} of {} passed, load {load_before} before)",
+            idle.wall.as_secs_f64(),
+            idle.passed.0,
+            idle.passed.1
+        );
+        print_loaded(target.path());
+        return;
+    }
 
     let warm: Vec<Verify> = (1..=reps)
         .map(|i| {
@@ -168,7 +186,44 @@ fn main() {
         "cold first verify, empty target folder: {:.1} s   (target ≤ 90 s)",
         cold.wall.as_secs_f64()
     );
+    print_loaded(target.path());
     println!("watch save → verdict beside cargo build + run: cargo bench --bench watch_latency");
+}
+
+/// Row (d): the warm verify beside [`LOAD_PER_CORE`] busy processes per core.
+fn print_loaded(target: &Path) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let busy: Vec<Busy> = (0..cores * LOAD_PER_CORE).map(|_| Busy::start()).collect();
+    let loaded = verify(target, &[], &[]);
+    let load_during = load();
+    drop(busy);
+    let (passed, total) = loaded.passed;
+    println!(
+        "(d) learn verify, warm, beside {LOAD_PER_CORE} busy processes per core: {:>7.1} s ({passed} of {total} passed, {} not judged; load {load_during} at the end)",
+        loaded.wall.as_secs_f64(),
+        loaded.not_judged
+    );
+}
+
+/// A process spinning until dropped.
+struct Busy(std::process::Child);
+
+impl Busy {
+    fn start() -> Busy {
+        Busy(
+            Command::new("sh")
+                .args(["-c", "while :; do :; done"])
+                .spawn()
+                .expect("sh starts"),
+        )
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// What one `learn verify` cost.
@@ -184,6 +239,8 @@ struct Verify {
     longest_exercise: Duration,
     /// `(passed, graded)` exercises.
     passed: (usize, usize),
+    /// Exercises *not judged*.
+    not_judged: usize,
 }
 
 /// Runs `learn verify --files solutions IDS` building into `target`, watching it.
@@ -234,6 +291,7 @@ fn verify(target: &Path, ids: &[&str], env: &[(&str, &str)]) -> Verify {
         longest_run,
         longest_exercise: Duration::from_secs_f64(longest_exercise),
         passed: (passed, tests.len()),
+        not_judged: tests.iter().filter(|t| t["status"] == "not_judged").count(),
     }
 }
 

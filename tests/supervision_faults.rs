@@ -1,18 +1,26 @@
 //! Programs that misbehave, under the real supervisor: each ends within its limit with the
 //! right verdict, and no process is left behind.
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use learn::checks::judge_ending;
 use learn::supervise::{
-    self, Ending, HangKind, Limits, RunRecord, RunRequest, SandboxRequest, StopReason,
+    self, Affinity, Ending, HangKind, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest,
+    StopReason,
 };
 
 fn sh(script: &str, limits: Limits) -> RunRecord {
+    sh_perturbed(script, limits, Perturbation::None)
+}
+
+fn sh_perturbed(script: &str, limits: Limits, perturbation: Perturbation) -> RunRecord {
     let request = RunRequest {
         sandbox: SandboxRequest::system_programs(),
         limits,
+        perturbation,
         ..RunRequest::new("/bin/sh", vec!["-c".into(), script.into()])
     };
     supervise::run(&request).expect("sh starts")
@@ -267,4 +275,96 @@ fn a_quiet_wait_with_a_timeout_is_not_called_a_deadlock() {
         record.ending
     );
     assert_eq!(record.stdout[0].text, "woke after the timeout: true");
+}
+
+/// Busy processes per core beside the runs of the tests about load.
+const LOAD_PER_CORE: usize = 4;
+
+#[test]
+fn children_run_one_after_another_are_never_counted_at_once_beside_busy_processes() {
+    let load = common::Load::per_core(LOAD_PER_CORE);
+    let started = Instant::now();
+    for _ in 0..10 {
+        let record = rust_fixture("instant_children", quick(30_000));
+        assert_eq!(record.processes.children.len(), 2, "{:?}", record.processes);
+        assert_eq!(
+            record.processes.max_alive_children, 1,
+            "probed children that ran one after the other: {:?}",
+            record.processes
+        );
+        // Not probed: /proc's stamps alone must not make them overlap.
+        let record = sh("for i in 1 2 3 4 5 6; do sleep 0.03; done", quick(30_000));
+        assert_eq!(record.processes.children.len(), 6, "{:?}", record.processes);
+        assert!(
+            record.processes.max_alive_children <= 1,
+            "sleeps one after the other: {:?}",
+            record.processes
+        );
+    }
+    let record = sh("sleep 0.3 & sleep 0.3 & wait", quick(30_000));
+    assert_eq!(
+        record.processes.max_alive_children, 2,
+        "children alive together are still seen together under load"
+    );
+    load.assert_it_loaded(started.elapsed());
+}
+
+#[test]
+fn a_pinned_run_is_verified_to_run_on_its_core() {
+    let record = sh_perturbed("sleep 0.1", quick(10_000), Perturbation::OneCore);
+    assert_eq!(record.affinity, Affinity::Held, "{:?}", record.affinity);
+    assert!(judge_ending(&record).is_none());
+}
+
+#[test]
+fn a_program_that_widens_its_own_affinity_fails() {
+    // Tries to allow itself every core, then says what it got: refused (a sandbox may forbid
+    // it) or done, the verdict must follow what really happened.
+    let record = sh_perturbed(
+        "taskset -pc 0-1023 $$ >/dev/null 2>&1; grep Cpus_allowed_list /proc/$$/status; sleep 0.2",
+        quick(10_000),
+        Perturbation::OneCore,
+    );
+    let got = record.stdout[0]
+        .text
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .to_string();
+    let pinned = got.parse::<usize>().is_ok();
+    if pinned {
+        assert_eq!(record.affinity, Affinity::Held, "refused: {got}");
+        assert!(judge_ending(&record).is_none());
+    } else {
+        assert!(
+            matches!(&record.affinity, Affinity::Widened { seen, .. } if *seen == got),
+            "widened to {got}: {:?}",
+            record.affinity
+        );
+        let failure = judge_ending(&record).expect("a failure");
+        assert_eq!(failure.check, "affinity");
+        assert!(failure.seen[0].contains(&got), "{failure:?}");
+    }
+}
+
+#[test]
+fn a_time_limit_counts_the_programs_own_time_not_its_wait_for_a_cpu() {
+    // Pinned to one core beside busy processes pinned there too, a thread that computes for
+    // about 1 s of CPU waits for most of its life; a 2 s limit of its own time lets it finish.
+    let load = common::Load::per_core(LOAD_PER_CORE);
+    let started = Instant::now();
+    let record = sh_perturbed(
+        "i=0; while [ $i -lt 600000 ]; do i=$((i+1)); done; echo done",
+        quick(2_000),
+        Perturbation::OneCore,
+    );
+    load.assert_it_loaded(started.elapsed());
+    assert!(
+        matches!(record.ending, Ending::Exited(0)),
+        "{:?} after {:?}, {:?} of it stalled",
+        record.ending,
+        record.wall,
+        record.sched.stalled()
+    );
+    assert!(record.sched.stalled() > Duration::ZERO);
 }

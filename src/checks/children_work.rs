@@ -115,9 +115,9 @@ impl ChildrenWork {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
     use crate::supervise::ProbeRecords;
+    use crate::supervise::test_support::run;
 
     /// Judges main process 10 (`parent` ms of CPU) with children 20 and 21, each `(CPU ms,
     /// bytes written)`.

@@ -195,8 +195,8 @@ fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
+    use crate::supervise::test_support::run;
 
     const MS: u64 = 1_000_000;
 
@@ -298,7 +298,7 @@ mod tests {
         };
         assert_eq!(
             failure.seen[0],
-            "2 of 3 thread(s) not joined by the program's exit (1000 ms)"
+            "2 of 3 threads not joined by the program's exit (1000 ms)"
         );
         assert!(failure.hint.starts_with("These threads never finished"));
     }

@@ -73,22 +73,26 @@ pub struct WallTime {
 
 impl WallTime {
     /// Judges the run's duration, less the time the machine kept it waiting for a CPU with
-    /// nothing of it running.
+    /// nothing of it running after the bound (see [`RunRecord::wall_less_waiting_after`]).
+    ///
+    /// [`RunRecord::wall_less_waiting_after`]: crate::supervise::RunRecord::wall_less_waiting_after
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let limit = Duration::from_millis(self.max_ms);
         let run = evidence.run;
-        if run.own_time() <= limit {
+        let own = run.wall_less_waiting_after(limit);
+        if own <= limit {
             return Outcome::Pass;
         }
-        let stalled = run.sched.stalled();
-        let seen = if stalled.is_zero() {
+        let waited = run.wall.saturating_sub(own);
+        let seen = if waited.is_zero() {
             format!("it took {}", ms(run.wall))
         } else {
             format!(
-                "it took {}, of which {} waiting for a CPU with nothing of it running (not counted): {} of its own",
+                "it took {}, of which {} after {} waiting for a CPU with nothing of it running (the machine was busy; not counted): {} of its own",
                 ms(run.wall),
-                ms(stalled),
-                ms(run.own_time())
+                ms(waited),
+                ms(limit),
+                ms(own)
             )
         };
         Outcome::Fail(Failure::timing(
@@ -210,9 +214,9 @@ impl Period {
         }
         let off = ticks.iter().enumerate().any(|(k, &at)| {
             let ideal = self.ideal(k);
-            let waited = run
-                .sched
-                .stalled_between(ideal.saturating_sub(tolerance), at);
+            // Only the waiting after the tick was due: a clock that keeps its deadlines is
+            // not late for what the machine made it wait before.
+            let waited = run.sched.stalled_between(ideal, at);
             let own = at.saturating_sub(waited).max(ideal.min(at));
             own.abs_diff(ideal) > tolerance
         });
@@ -328,6 +332,32 @@ mod tests {
             evidence_judge(|e| check.judge(e), &jittery, 5300),
             Outcome::Pass
         );
+    }
+
+    #[test]
+    fn wall_time_discounts_only_the_waiting_that_pushed_the_end_past_the_bound() {
+        use crate::supervise::SchedSample;
+        let check = WallTime { max_ms: 500 };
+        let judge = |wall_ms: u64, stalled: &[(u64, u64)]| {
+            let mut record = run(&[], wall_ms);
+            record.sched.available = true;
+            record.sched.samples = stalled
+                .iter()
+                .map(|&(at, total)| SchedSample {
+                    at: Duration::from_millis(at),
+                    stalled: Duration::from_millis(total),
+                    ..SchedSample::default()
+                })
+                .collect();
+            Evidence::judge_alone(&record, |e| check.judge(e))
+        };
+        // 300 ms of its own, then kept waiting from 500 to 760 ms: the machine's.
+        assert_eq!(judge(760, &[(0, 0), (500, 0), (760, 260)]), Outcome::Pass);
+        // Waiting early on does not excuse a program that ends by its own clock at 550 ms.
+        let Outcome::Fail(failure) = judge(550, &[(0, 0), (100, 80), (550, 80)]) else {
+            panic!("a late end is late")
+        };
+        assert_eq!(failure.seen, ["it took 550 ms"]);
     }
 
     #[test]

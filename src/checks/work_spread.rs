@@ -92,9 +92,9 @@ impl WorkSpread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::test_support::run;
-    use crate::course::normalize::Normalize;
+    use crate::lines::normalize::Normalize;
     use crate::supervise::ProbeRecords;
+    use crate::supervise::test_support::run;
 
     /// Judges a run of main process 10 whose two threads used `a` and `b` ms of CPU.
     fn judge(a: u64, b: u64, perturbation: Perturbation) -> Outcome {
@@ -131,7 +131,7 @@ mod tests {
         };
         assert!(failure.timing);
         assert!(
-            failure.seen[0].starts_with("1 thread(s) did at least 20%"),
+            failure.seen[0].starts_with("1 thread did at least 20%"),
             "{:?}",
             failure.seen
         );

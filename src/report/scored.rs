@@ -49,12 +49,12 @@ impl TestStatus {
         }
     }
 
-    /// The status in Exercism's results.json, whose statuses are only `pass`, `fail` and
-    /// `error`: a missing exercise is an `error` there (its message says `missing`).
+    /// The status in Exercism's results.json, whose statuses are `pass`, `fail` and `error`:
+    /// a missing exercise is an `error` there (its message says `missing`); a verdict not
+    /// judged keeps its own `not_judged` (score 0), as [load] asks every report to say.
     pub fn as_exercism(self) -> &'static str {
         match self {
             TestStatus::Missing => "error",
-            TestStatus::NotJudged => "fail",
             other => other.as_str(),
         }
     }
@@ -442,6 +442,54 @@ mod tests {
         assert_eq!(out.chars().count(), 500);
         assert!(out.ends_with("(output cut at 500 characters)"), "{out}");
         assert_eq!(cut("short", 500, "output"), "short");
+    }
+
+    #[test]
+    fn a_rule_not_judged_earns_nothing_and_every_report_says_so() {
+        let course = Course::load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let id = "08_parallelism/cpu_threads";
+        let note = "cpu_parallelism: only 1 core available: parallelism cannot be judged here";
+        let file = PathBuf::from("exercises/08_parallelism/cpu_threads.rs");
+        let verdict = Verdict {
+            runs: 6,
+            skipped: vec![note.into()],
+            elapsed: Duration::from_secs(3),
+            ..Verdict::new(id, file, GradeOutcome::NotJudged)
+        };
+        let verdicts = [verdict];
+        let scored = Scored::new(&course, &verdicts, None);
+        assert_eq!(scored.score(), 0);
+        assert_eq!(
+            scored.status(),
+            TestStatus::Fail,
+            "not every exercise passed"
+        );
+
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&scored)).unwrap();
+        let test = &json["tests"][0];
+        assert_eq!(test["status"], "not_judged");
+        assert_eq!(test["score"], 0);
+        let message = test["message"].as_str().unwrap();
+        assert!(
+            message.contains(note) && message.contains("no points"),
+            "{message}"
+        );
+
+        let junit = crate::report::junit::render(&scored);
+        assert!(junit.contains("<skipped"), "{junit}");
+        assert!(junit.contains("not judged: cpu_parallelism"), "{junit}");
+
+        let markdown = crate::report::markdown::render(&scored);
+        assert!(
+            markdown.contains(
+                "| `08_parallelism/cpu_threads` | ⏸ not judged | 0/2 | not judged: cpu_parallelism"
+            ),
+            "{markdown}"
+        );
+
+        let line = plain(&terminal::verify_line(&verdicts[0]));
+        assert!(line.contains("not judged: cpu_parallelism"), "{line}");
     }
 
     #[test]

@@ -193,26 +193,43 @@ impl RunRecord {
             .is_some_and(|stall| stall.as_secs_f64() <= self.wall.as_secs_f64() * QUIET_STALL_SHARE)
     }
 
-    /// The run's own time: its wall time less the time the machine kept it waiting for a CPU
-    /// with nothing of it running.
-    pub fn own_time(&self) -> Duration {
-        self.wall.saturating_sub(self.sched.stalled())
+    /// Its wall time less the time the machine kept it waiting for a CPU with nothing of it
+    /// running *after* `limit`: had it ended by `limit` on an idle machine, that waiting is
+    /// what pushed its end past it. Waiting before `limit` is not discounted: a program that
+    /// times itself from its start (deadlines, a ticker) ends when it ends whatever the
+    /// machine made it wait before, so discounting that would let a late program pass.
+    pub fn wall_less_waiting_after(&self, limit: Duration) -> Duration {
+        self.wall.saturating_sub(
+            self.sched
+                .stalled_between(limit, self.wall + STALL_SAMPLE_SLACK),
+        )
     }
 
-    /// For a run stopped at its time limit that spent more than [`MACHINE_TIMEOUT_SHARE`] of
-    /// its life waiting for a CPU: `(waited, elapsed)`. Such a timeout is the machine's doing,
-    /// and proves nothing of the program.
+    /// For a run stopped by the wall-clock backstop before its own time reached the limit,
+    /// having spent more than [`MACHINE_TIMEOUT_SHARE`] of its life waiting for a CPU:
+    /// `(waited, elapsed)`. Such a timeout is the machine's doing, and proves nothing of the
+    /// program. (A run whose own time reached the limit timed out by itself, however long
+    /// the machine also kept it waiting.)
     pub fn timed_out_waiting(&self) -> Option<(Duration, Duration)> {
         match &self.ending {
             Ending::Stopped(StopReason::TimedOut {
-                elapsed, waited, ..
-            }) if waited.as_secs_f64() > elapsed.as_secs_f64() * MACHINE_TIMEOUT_SHARE => {
+                limit,
+                elapsed,
+                waited,
+                ..
+            }) if elapsed.saturating_sub(*waited) < *limit
+                && waited.as_secs_f64() > elapsed.as_secs_f64() * MACHINE_TIMEOUT_SHARE =>
+            {
                 Some((*waited, *elapsed))
             }
             _ => None,
         }
     }
 }
+
+/// How long after the main process's end the last scheduling sample may come (the runner
+/// samples once more after the exit).
+const STALL_SAMPLE_SLACK: Duration = Duration::from_millis(50);
 
 /// The share of a timed-out run's life spent waiting for a CPU above which the timeout is
 /// blamed on the machine: more than half, so that the program's own time alone could not
@@ -393,7 +410,37 @@ pub(crate) mod test_support {
 mod tests {
     use std::time::Duration;
 
+    use super::{Ending, HangDiagnosis, HangKind, StopReason};
     use crate::supervise::test_support::run;
+
+    #[test]
+    fn only_a_timeout_that_the_program_did_not_reach_by_itself_is_the_machines() {
+        let timed_out = |elapsed_s: u64, waited_s: u64| {
+            let mut record = run(&[], elapsed_s * 1000);
+            record.ending = Ending::Stopped(StopReason::TimedOut {
+                limit: Duration::from_secs(10),
+                elapsed: Duration::from_secs(elapsed_s),
+                waited: Duration::from_secs(waited_s),
+                diagnosis: HangDiagnosis {
+                    kind: HangKind::BusyLoop,
+                    quiet_for: Duration::ZERO,
+                    threads: Vec::new(),
+                },
+            });
+            record.timed_out_waiting()
+        };
+        assert_eq!(
+            timed_out(100, 95),
+            Some((Duration::from_secs(95), Duration::from_secs(100))),
+            "the backstop, 5 s of its own"
+        );
+        assert_eq!(
+            timed_out(25, 15),
+            None,
+            "10 s of its own: a loop that never ends, on a busy machine"
+        );
+        assert_eq!(timed_out(100, 20), None, "mostly its own");
+    }
 
     #[test]
     fn a_machine_is_quiet_only_when_its_stall_is_known_and_a_sliver_of_the_run() {

@@ -431,6 +431,22 @@ mod tests {
     }
 
     #[test]
+    fn a_pinning_that_did_not_take_is_seen_at_once() {
+        let me = std::process::id();
+        let allowed = cpus_allowed(me, me).expect("this process's status");
+        let observer = Observer::new(me, std::time::Instant::now(), Some(0));
+        let expected = if allowed == "0" {
+            Affinity::Held
+        } else {
+            Affinity::NotApplied {
+                wanted: "0".into(),
+                seen: allowed,
+            }
+        };
+        assert_eq!(observer.affinity, expected);
+    }
+
+    #[test]
     fn children_seen_once_each_in_one_slow_scan_are_not_proven_concurrent() {
         // One scan from 10 to 40 ms saw both: each was alive at some moment of it, maybe
         // one after the other.

@@ -167,7 +167,7 @@ impl Loop<'_> {
             };
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
-                state.on_tick();
+                effects.extend(state.on_tick(Instant::now()));
                 effects.extend(self.look_for_missed_events(state));
             }
         }

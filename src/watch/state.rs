@@ -4,13 +4,13 @@
 //! No I/O here: every decision that needs the outside world comes back as an [`Effect`]
 //! for the loop in `mod.rs` to carry out, so the rules can be read (and tested) alone.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Mode;
 use super::grading::{Report, Stage};
-use crate::grade::Verdict;
+use crate::grade::{GradeOutcome, Verdict};
 use crate::progress::Status;
 use crate::session::Session;
 use crate::tui::list::ListView;
@@ -88,7 +88,13 @@ pub(crate) struct WatchState<'a> {
     /// Ticks so far (the spinner).
     pub(crate) ticks: usize,
     generation: u64,
+    /// When the verdict shown came *not judged*: it is checked again [`RECHECK_NOT_JUDGED`]
+    /// later, when the machine may be freer.
+    not_judged_at: Option<Instant>,
 }
+
+/// How long a verdict *not judged* stays before watch mode checks the file again by itself.
+pub(crate) const RECHECK_NOT_JUDGED: Duration = Duration::from_secs(30);
 
 impl<'a> WatchState<'a> {
     /// Watching the current exercise (the first not done).
@@ -107,6 +113,7 @@ impl<'a> WatchState<'a> {
             mode,
             ticks: 0,
             generation: 0,
+            not_judged_at: None,
         }
     }
 
@@ -209,6 +216,8 @@ impl<'a> WatchState<'a> {
             Stage::Final(verdict) => {
                 let passed = verdict.passed();
                 let id = verdict.id.clone();
+                self.not_judged_at =
+                    matches!(verdict.outcome, GradeOutcome::NotJudged).then(Instant::now);
                 self.check = Check::Done(*verdict);
                 self.scroll = 0;
                 if passed {
@@ -240,9 +249,24 @@ impl<'a> WatchState<'a> {
         }
     }
 
-    /// Time passed (the spinner turns).
-    pub(crate) fn on_tick(&mut self) {
+    /// Time passed (the spinner turns); `now`, it is. A verdict *not judged* shown for
+    /// [`RECHECK_NOT_JUDGED`] is checked again.
+    pub(crate) fn on_tick(&mut self, now: Instant) -> Vec<Effect> {
         self.ticks += 1;
+        let due = self
+            .not_judged_at
+            .is_some_and(|at| now.saturating_duration_since(at) >= RECHECK_NOT_JUDGED);
+        match self.watched {
+            Some(index) if due && matches!(self.check, Check::Done(_)) => {
+                self.not_judged_at = None;
+                self.notice = Some(
+                    "A rule could not be judged: checking again, now that the machine may be less busy."
+                        .into(),
+                );
+                self.check_now(index)
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// The status of exercise `index`.
@@ -419,7 +443,6 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::grade::GradeOutcome;
 
     fn session() -> Session {
         Session::of_this_course(&[])
@@ -459,6 +482,31 @@ mod tests {
             stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::Passed))),
         };
         assert_eq!(state.on_report(last), vec![Effect::MarkDone(id)]);
+    }
+
+    #[test]
+    fn a_verdict_not_judged_is_not_recorded_and_is_checked_again_later() {
+        let session = session();
+        let mut state = WatchState::new(&session, Mode::Notify);
+        let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
+            panic!("a save checks")
+        };
+        let id = session.course().exercises[0].id.clone();
+        let not_judged = Report {
+            generation,
+            stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::NotJudged))),
+        };
+        assert!(state.on_report(not_judged).is_empty(), "not recorded done");
+        let now = Instant::now();
+        assert!(state.on_tick(now).is_empty(), "not at once");
+        assert!(matches!(
+            state.on_tick(now + RECHECK_NOT_JUDGED)[..],
+            [Effect::Check { index: 0, .. }]
+        ));
+        assert!(
+            state.on_tick(now + RECHECK_NOT_JUDGED * 2).is_empty(),
+            "once per verdict"
+        );
     }
 
     #[test]
