@@ -611,11 +611,17 @@ fn grade_needs_the_pristine_course_named() {
 fn a_fork_that_edits_a_grading_harness_to_pass_a_wrong_solution_is_still_graded_failing() {
     let (fork, pristine) = (course_copy(), pristine());
     let id = "03_shared_state/bank_account";
-    put_exercise(
-        fork.path(),
-        id,
-        "tests/fixtures/wrong/03_shared_state/bank_account/stale_balance_write.rs",
+    // Wrong where only the harness looks, so that the fork's own verify passes every time: a
+    // deposit that is lost (the program's main only withdraws).
+    let solution =
+        std::fs::read_to_string(common::root().join("solutions/03_shared_state/bank_account.rs"))
+            .unwrap();
+    let lost_deposit = solution.replace(
+        "*self.balance.lock().unwrap() += amount;",
+        "let _ = amount;",
     );
+    assert_ne!(lost_deposit, solution);
+    std::fs::write(fork.path().join(format!("exercises/{id}.rs")), lost_deposit).unwrap();
     let harness = "course/harness/03_shared_state/bank_account.rs";
     std::fs::write(fork.path().join(harness), "#[allow(unused_imports)]\nuse exercise::BankAccount;\n\nfn main() {\n    let proof = learn_harness::Proof::take();\n    println!(\"ok: every rule\");\n    proof.confirm();\n}\n").unwrap();
     let inside = learn(fork.path(), &["verify", id]);
