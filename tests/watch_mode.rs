@@ -433,7 +433,26 @@ fn polling_finds_a_saved_fix_where_file_events_do_not_arrive() {
 }
 
 /// A program that writes its pid to `pid` in its working folder, then sleeps for a minute.
-const SLEEPS_A_MINUTE: &str = "fn main() {\n    std::fs::write(\"pid\", std::process::id().to_string()).unwrap();\n    std::thread::sleep(std::time::Duration::from_secs(60));\n}\n";
+const SLEEPS_A_MINUTE: &str = "fn main() {\n    std::hint::black_box(\"learn-sleeps-a-minute\");\n    std::thread::sleep(std::time::Duration::from_secs(60));\n}\n";
+
+/// The pid of a running program built from [`SLEEPS_A_MINUTE`]: the sandbox gives it a
+/// temporary working folder of its own, so it is found in /proc by its binary's name.
+fn sleeping_program() -> Option<u32> {
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let comm = std::fs::read_to_string(entry.path().join("comm")).ok()?;
+            let exe = std::fs::read_link(entry.path().join("exe")).ok()?;
+            let binary = std::fs::read(&exe).ok()?;
+            (comm.starts_with("01_threads-spaw")
+                && binary
+                    .windows(b"learn-sleeps-a-minute".len())
+                    .any(|w| w == b"learn-sleeps-a-minute"))
+            .then_some(pid)
+        })
+}
 
 #[test]
 fn sigterm_during_a_check_gives_the_terminal_back_and_leaves_no_run_behind() {
@@ -446,20 +465,15 @@ fn sigterm_during_a_check_gives_the_terminal_back_and_leaves_no_run_behind() {
         SLEEPS_A_MINUTE,
     )
     .unwrap();
-    let pid_file = dir.path().join("pid");
     eventually(FIRST_CHECK, || {
-        pid_file.exists().then_some(()).ok_or_else(|| {
+        sleeping_program().map(|_| ()).ok_or_else(|| {
             format!(
                 "the program to run; the screen shows:\n{}",
                 terminal.screen()
             )
         })
     });
-    let program: u32 = std::fs::read_to_string(&pid_file)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let program = sleeping_program().expect("it runs");
 
     let shell = terminal.tmux(&["display", "-p", "-t", "0", "#{pane_pid}"]);
     let killed = Command::new("pkill")

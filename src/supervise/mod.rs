@@ -35,8 +35,7 @@ pub use observe::{Affinity, ChildSeen, ProcessLog};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
 pub use sandbox::{
-    Protection, Protections, SandboxRequest, allow_shared_libraries,
-    configure as configure_sandbox, protections,
+    Protection, Protections, SandboxRequest, configure as configure_sandbox, protections,
 };
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
 

@@ -295,19 +295,6 @@ fn kernel_has_seccomp() -> bool {
     unsafe { libc::prctl(libc::PR_GET_SECCOMP) >= 0 }
 }
 
-/// Folders of shared libraries every program may read besides the system's: the toolchain's
-/// own libstd, when watch mode links programs against it (`-C prefer-dynamic`).
-static SHARED_LIBRARIES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// Lets every program started from now on read (not write, not execute) the shared libraries
-/// in `dir`: for watch mode, whose rebuilt programs load the toolchain's libstd at run time.
-pub fn allow_shared_libraries(dir: &Path) {
-    let mut dirs = SHARED_LIBRARIES.lock().unwrap_or_else(|e| e.into_inner());
-    if !dirs.iter().any(|d| d == dir) {
-        dirs.push(dir.to_path_buf());
-    }
-}
-
 /// What one run may reach beyond its own temporary folder.
 #[derive(Debug, Clone, Default)]
 pub struct SandboxRequest {
@@ -618,13 +605,6 @@ fn ruleset(
         let device = AccessFs::ReadFile | AccessFs::WriteFile | AccessFs::IoctlDev;
         created = created
             .add_rules(path_beneath_rules(SYSTEM_READ, read))?
-            .add_rules(path_beneath_rules(
-                SHARED_LIBRARIES
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .iter(),
-                read,
-            ))?
             .add_rules(path_beneath_rules(DEVICES_RW, device))?
             .add_rules(path_beneath_rules(LOADERS, exec))?
             .add_rules(path_beneath_rules([program], exec))?

@@ -3,9 +3,10 @@
 //! every save, so it replays the rustc command cargo ran for it (read from cargo's very
 //! verbose output, `Running `ENV=… rustc …``: the same environment, folder and arguments)
 //! with the output folders moved into `target/learn/watch/`.
-//! Same compiler, same flags, same dependencies: the same diagnostics and the same program,
-//! except that the standard library is linked dynamically (`-C prefer-dynamic`, found again
-//! at run time through an rpath), which takes a third off the link.
+//! Same compiler, same flags, same dependencies: the same diagnostics and the same program.
+//! The standard library stays linked statically, as cargo links it: linked dynamically (which
+//! took a third off the link), libstd's own calls to `pthread_create` would bypass the
+//! process probe's `--wrap`, and the program's threads would go unrecorded.
 //!
 //! When no command is known yet (the first check of a binary in a session, when cargo found
 //! it fresh), or a replay fails for a reason outside the learner's file (a dependency
@@ -15,8 +16,8 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use cargo_metadata::diagnostic::{Diagnostic, DiagnosticLevel};
@@ -123,11 +124,6 @@ pub(crate) struct Rebuilder {
     target_dir: PathBuf,
     out_dir: PathBuf,
     calls: Mutex<HashMap<String, RustcCall>>,
-    /// Where the compiler's own libstd.so is (`None`: link the standard library statically).
-    std_dir: OnceLock<Option<String>>,
-    /// Set when a replay failed for no reason in the learner's code: link statically, as
-    /// cargo does, from then on.
-    static_std: AtomicBool,
 }
 
 impl Rebuilder {
@@ -142,8 +138,6 @@ impl Rebuilder {
             target_dir: target_dir.to_path_buf(),
             out_dir: target_dir.join("watch"),
             calls: Mutex::new(HashMap::new()),
-            std_dir: OnceLock::new(),
-            static_std: AtomicBool::new(false),
         }
     }
 
@@ -205,7 +199,6 @@ impl Rebuilder {
                 }
                 Replay::Cancelled => return Rebuilt::Cancelled,
                 Replay::Stale => {
-                    self.static_std.store(true, Ordering::Relaxed);
                     self.calls.lock().unwrap_or_else(|e| e.into_inner()).clear();
                     return Rebuilt::Unknown;
                 }
@@ -215,22 +208,7 @@ impl Rebuilder {
     }
 
     fn replay(&self, call: &RustcCall, cancel: &AtomicBool) -> Replay {
-        let mut args = self.redirected(&call.args);
-        if let Some(std_dir) = self
-            .std_dir
-            .get_or_init(|| target_libdir(&call.program))
-            .as_ref()
-            .filter(|_| !self.static_std.load(Ordering::Relaxed))
-        {
-            // The rebuilt program loads libstd from there: its sandbox must let it read it.
-            crate::supervise::allow_shared_libraries(Path::new(std_dir));
-            args.extend([
-                "-C".into(),
-                "prefer-dynamic".into(),
-                "-C".into(),
-                format!("link-arg=-Wl,-rpath,{std_dir}"),
-            ]);
-        }
+        let args = self.redirected(&call.args);
         if std::fs::create_dir_all(&self.out_dir).is_err() {
             return Replay::Stale;
         }
@@ -296,21 +274,6 @@ enum Replay {
     Done(Result<PathBuf, build::CompileError>),
     Cancelled,
     Stale,
-}
-
-/// The folder of the standard library's shared object of `rustc`, if it has one.
-fn target_libdir(rustc: &str) -> Option<String> {
-    let output = Command::new(rustc)
-        .args(["--print", "target-libdir"])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let dir = String::from_utf8(output.stdout).ok()?.trim().to_string();
-    let has_std = std::fs::read_dir(&dir).ok()?.flatten().any(|f| {
-        f.file_name().to_string_lossy().starts_with("libstd-")
-            && f.file_name().to_string_lossy().ends_with(".so")
-    });
-    (output.status.success() && has_std).then_some(dir)
 }
 
 /// The linked executable and the diagnostics among rustc's JSON messages.
