@@ -73,7 +73,7 @@ pub(super) fn apply_in_child(
     let child_mark = Arc::clone(&mark);
     let mut entry = entry;
     // SAFETY: the closure runs between fork and exec and only makes async-signal-safe
-    // system calls (prctl, setrlimit, sched_setaffinity, capset, landlock, seccomp) and writes
+    // system calls (prctl, getrlimit, setrlimit, sched_setaffinity, capset, landlock, seccomp) and writes
     // to the shared page of the mark; it allocates nothing.
     unsafe {
         command.pre_exec(move || {
@@ -95,6 +95,13 @@ pub(super) fn apply_in_child(
                 (libc::RLIMIT_FSIZE, FILE_SIZE_BYTES),
                 (libc::RLIMIT_NOFILE, OPEN_FILES),
             ] {
+                // Never above the hard limit the runner has: raising it needs a privilege.
+                let mut current = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: libc::RLIM_INFINITY,
+                };
+                step(Step::ResourceLimit, libc::getrlimit(resource, &mut current))?;
+                let value = value.min(current.rlim_max);
                 let limit = libc::rlimit {
                     rlim_cur: value,
                     rlim_max: value,
