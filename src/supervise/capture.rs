@@ -52,16 +52,7 @@ impl Capture {
         start: Instant,
         limit: usize,
     ) -> Capture {
-        let shared = Arc::new(Shared {
-            start,
-            limit,
-            bytes: AtomicUsize::new(0),
-            lines: AtomicUsize::new(0),
-            flooded: AtomicBool::new(false),
-            last_output_nanos: AtomicU64::new(0),
-            stdout: Mutex::new(Vec::new()),
-            stderr: Mutex::new(Vec::new()),
-        });
+        let shared = Arc::new(Shared::new(start, limit));
         let (done_tx, done) = mpsc::channel();
         spawn_reader(stdout, Arc::clone(&shared), true, done_tx.clone());
         spawn_reader(stderr, Arc::clone(&shared), false, done_tx);
@@ -139,6 +130,20 @@ fn spawn_reader(
 }
 
 impl Shared {
+    /// Nothing captured yet, from a program started at `start`, kept up to `limit` bytes.
+    fn new(start: Instant, limit: usize) -> Shared {
+        Shared {
+            start,
+            limit,
+            bytes: AtomicUsize::new(0),
+            lines: AtomicUsize::new(0),
+            flooded: AtomicBool::new(false),
+            last_output_nanos: AtomicU64::new(0),
+            stdout: Mutex::new(Vec::new()),
+            stderr: Mutex::new(Vec::new()),
+        }
+    }
+
     /// Keeps `texts`, or as many as fit under [`MAX_OUTPUT_LINES`] (the rest marks a flood).
     fn store(&self, is_stdout: bool, mut texts: Vec<String>, at: Duration) {
         if texts.is_empty() {
@@ -226,16 +231,7 @@ mod tests {
 
     #[test]
     fn no_more_lines_than_the_cap_are_ever_held() {
-        let shared = Shared {
-            start: Instant::now(),
-            limit: 1 << 20,
-            bytes: AtomicUsize::new(0),
-            lines: AtomicUsize::new(0),
-            flooded: AtomicBool::new(false),
-            last_output_nanos: AtomicU64::new(0),
-            stdout: Mutex::new(Vec::new()),
-            stderr: Mutex::new(Vec::new()),
-        };
+        let shared = Shared::new(Instant::now(), 1 << 20);
         shared.store(
             true,
             vec![String::new(); MAX_OUTPUT_LINES - 1],
