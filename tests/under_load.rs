@@ -90,9 +90,9 @@ struct Item<'c> {
 }
 
 /// Every solution (expected to pass, with [`runs_for`] runs) and alternative (with
-/// [`OTHER_RUNS`]), every
-/// wrong fixture and the sequential starter of cpu_threads (each graded once as the manifest
-/// says, expected rejected by the rule it names).
+/// [`OTHER_RUNS`]), every wrong fixture and the sequential starter of cpu_threads (each
+/// graded once as the manifest says, expected rejected by the rule it names), the later
+/// chapters first.
 fn plan(course: &Course) -> Vec<Item<'_>> {
     let mut items = Vec::new();
     for exercise in &course.exercises {
@@ -134,6 +134,9 @@ fn plan(course: &Course) -> Vec<Item<'_>> {
         expect: Expect::RejectedBy(vec!["cpu_parallelism".into()]),
         name: format!("the starter of {CPU_THREADS}"),
     });
+    // The later chapters first: their programs download, compute and fail by time (each
+    // failure retried), so they take longest; the short ones fill the lanes at the end.
+    items.sort_by_key(|item| std::cmp::Reverse(course.index_of(&item.exercise.id)));
     items
 }
 
@@ -143,8 +146,11 @@ const SLOW_VERDICT: std::time::Duration = std::time::Duration::from_secs(60);
 /// The exercise whose sequential starter must fail from structure at load.
 const CPU_THREADS: &str = "08_parallelism/cpu_threads";
 
-/// Programs graded at once (each with its runs at once, as the grader admits them).
+/// Programs graded at once, each by a grader of its own lane (so that one program's retries,
+/// which a grader makes alone, hold back only its own lane).
 const PROGRAMS_AT_ONCE: usize = 6;
+/// Runs at once in each lane's grader.
+const JOBS_PER_LANE: usize = 4;
 
 /// Builds `items` (all in one cargo invocation, before any load), then grades them beside
 /// `per_core` busy processes per core, and returns every verdict in the order of `items`.
@@ -156,10 +162,6 @@ fn grade_beside(course: &Course, items: &[Item], per_core: usize) -> Vec<Verdict
     let built = Grader::new(course, common::target_dir())
         .build(&all)
         .expect("cargo runs");
-    let graders: Vec<(Option<u32>, Grader)> = [Some(TIMING_RUNS), Some(OTHER_RUNS), None]
-        .into_iter()
-        .map(|runs| (runs, Grader::new(course, common::target_dir()).runs(runs)))
-        .collect();
     let load = Load::per_core(per_core);
     let started = Instant::now();
     let next = AtomicUsize::new(0);
@@ -170,11 +172,9 @@ fn grade_beside(course: &Course, items: &[Item], per_core: usize) -> Vec<Verdict
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(item) = items.get(i) else { break };
-                    let grader = &graders
-                        .iter()
-                        .find(|(runs, _)| *runs == item.runs)
-                        .expect("a grader for every number of runs")
-                        .1;
+                    let grader = Grader::new(course, common::target_dir())
+                        .jobs(JOBS_PER_LANE)
+                        .runs(item.runs);
                     let verdict = grader.grade_built(item.exercise, &item.source, &built);
                     *verdicts[i].lock().unwrap() = Some(verdict);
                 }

@@ -141,6 +141,9 @@ impl Grader<'_> {
         let (subject, config, expected) = planned;
         let mut skipped = Vec::new();
         let mut retried = 0;
+        // Held from this run's first retry to its end: the exercise's retries go one at a
+        // time, so the first to fail for good ends the others before they take the machine.
+        let mut retry_turn = None;
         let end = loop {
             if self.cancelled() {
                 break Some(GradeOutcome::Cancelled);
@@ -148,6 +151,9 @@ impl Grader<'_> {
             tally.runs.fetch_add(1, Ordering::SeqCst);
             // Only unperturbed runs can show parallelism (the checks pass the others).
             let alone = (measures_cpu && config.perturbation == Perturbation::None) || retried > 0;
+            if retried > 0 && retry_turn.is_none() {
+                retry_turn = Some(tally.retrying.lock().unwrap_or_else(|e| e.into_inner()));
+            }
             let hold = self.gate.hold(alone);
             if retried > 0 && tally.stop.load(Ordering::SeqCst) {
                 // Another run has failed the exercise meanwhile: confirming this one's timing
@@ -379,6 +385,8 @@ struct Tally {
     retries: Mutex<Vec<(usize, RunConfig, String)>>,
     /// Checks that could not be judged, even on a retry.
     skipped: Mutex<Vec<(usize, String)>>,
+    /// Taken by a run for its retries: one run of the exercise retries at a time.
+    retrying: Mutex<()>,
 }
 
 impl Tally {
