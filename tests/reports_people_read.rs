@@ -1,5 +1,5 @@
 //! insta snapshots of what a person reads: the list, a failing output diff, a compile error
-//! report, and the errors of broken manifests.
+//! report, a pass with rustc's warnings, and the errors of broken manifests.
 
 mod common;
 
@@ -50,6 +50,43 @@ fn a_compile_error_is_shown_as_rustc_renders_it() {
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+}
+
+#[test]
+fn a_pass_with_an_unused_variable_says_with_1_warning_and_shows_it_as_rustc_renders_it() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "tests/fixtures/reports/spawn_join_unused_variable.rs",
+    );
+    let run = learn(
+        dir.path(),
+        &["--unlock-all", "run", "01_threads/spawn_join"],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+}
+
+#[test]
+fn a_pass_without_warnings_says_nothing_of_warnings() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
+    let run = learn(
+        dir.path(),
+        &["--unlock-all", "run", "01_threads/spawn_join"],
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let (out, _) = text(&run);
+    assert!(
+        out.contains("✓ 01_threads/spawn_join passed ("),
+        "the pass line ends with the runs:\n{out}"
+    );
+    assert!(!out.contains("warning"), "{out}");
 }
 
 /// The error `learn list` gives after `edit` breaks a fixed chapter file put in the copy.

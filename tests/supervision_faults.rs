@@ -194,7 +194,7 @@ fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
         std::slice::from_ref(&unit),
     )
     .expect("cargo runs");
-    let exe = built[&unit].clone().expect("the fixture compiles");
+    let exe = built[&unit].clone().expect("the fixture compiles").exe;
     let request = RunRequest {
         limits,
         ..RunRequest::new(exe, Vec::new())
