@@ -335,6 +335,34 @@ mod tests {
     }
 
     #[test]
+    fn the_starters_ticks_too_few_and_ever_later_are_named_as_a_drift_per_tick() {
+        let check = Period {
+            pattern: Pattern::new("^Tick$").unwrap(),
+            every_ms: 500,
+            count: 10,
+            tolerance_ms: 200,
+            max_drift_ms: Some(6.0),
+        };
+        // The starter: a full period after each tick's 100 ms of work, 8 ticks by 5.25 s.
+        let late: Vec<(&str, u64)> = (1..=8).map(|k| ("Tick", k * 600 - 100)).collect();
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &late, 5260) else {
+            panic!("8 ticks passed")
+        };
+        assert_eq!(f.seen[0], "there were 8");
+        assert!(
+            f.hint.starts_with("The ticks drift by +100 ms per tick"),
+            "{}",
+            f.hint
+        );
+        // Too few ticks on time (stopped early) are no drift.
+        let early: Vec<(&str, u64)> = (1..=8).map(|k| ("Tick", k * 500)).collect();
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &early, 4100) else {
+            panic!("8 ticks passed")
+        };
+        assert_eq!(f.hint, "Stop the ticker when told, and not before.");
+    }
+
+    #[test]
     fn wall_time_discounts_only_the_waiting_that_pushed_the_end_past_the_bound() {
         use crate::supervise::SchedSample;
         let check = WallTime { max_ms: 500 };
