@@ -25,17 +25,20 @@ fn list_shows_chapters_marks_and_progress() {
     insta::assert_snapshot!(out);
 }
 
+/// `learn run ID` in a fresh copy of the course with `source` (a path relative to the
+/// repository) as the learner's file of `id`: the copy and the run.
+fn run_with(id: &str, source: &str) -> (tempfile::TempDir, std::process::Output) {
+    let dir = course_copy();
+    put_exercise(dir.path(), id, source);
+    let run = learn(dir.path(), &["--unlock-all", "run", id]);
+    (dir, run)
+}
+
 #[test]
 fn a_wrong_output_shows_a_diff_and_the_replay_command() {
-    let dir = course_copy();
-    put_exercise(
-        dir.path(),
+    let (dir, run) = run_with(
         "01_threads/join_results",
         "tests/fixtures/reports/join_results_off_by_one.rs",
-    );
-    let run = learn(
-        dir.path(),
-        &["--unlock-all", "run", "01_threads/join_results"],
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
@@ -54,31 +57,27 @@ fn a_compile_error_is_shown_as_rustc_renders_it() {
 
 #[test]
 fn a_pass_with_an_unused_variable_says_with_1_warning_and_shows_it_as_rustc_renders_it() {
-    let dir = course_copy();
-    put_exercise(
-        dir.path(),
+    let (dir, run) = run_with(
         "01_threads/spawn_join",
         "tests/fixtures/reports/spawn_join_unused_variable.rs",
     );
-    let run = learn(
-        dir.path(),
-        &["--unlock-all", "run", "01_threads/spawn_join"],
-    );
     assert_eq!(run.status.code(), Some(0));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+    // `verify` counts them only.
+    let (out, _) = text(&learn(dir.path(), &["verify", "01_threads/spawn_join"]));
+    assert!(
+        out.contains("✓ 01_threads/spawn_join, with 1 warning (")
+            && out.contains("1 passed, 0 failed; 1 warning from rustc in 1 exercise")
+            && !out.contains("unused variable"),
+        "{out}"
+    );
 }
 
 #[test]
 fn a_pass_without_warnings_says_nothing_of_warnings() {
-    let dir = course_copy();
-    put_exercise(
-        dir.path(),
+    let (_dir, run) = run_with(
         "01_threads/spawn_join",
         "solutions/01_threads/spawn_join.rs",
-    );
-    let run = learn(
-        dir.path(),
-        &["--unlock-all", "run", "01_threads/spawn_join"],
     );
     assert_eq!(run.status.code(), Some(0));
     let (out, _) = text(&run);

@@ -98,41 +98,28 @@ pub fn verdict(v: &Verdict) -> String {
         }
     }
     for (config, what) in &v.retries {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
-                    config.replay_key()
-                )
-            )
-        );
+        out.push_str(&note(format!(
+            "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
+            config.replay_key()
+        )));
     }
     if !v.plan.withheld_outputs.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
-                    v.plan.withheld_outputs.join(", ")
-                )
-            )
-        );
+        out.push_str(&note(format!(
+            "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
+            v.plan.withheld_outputs.join(", ")
+        )));
     }
     if !matches!(v.outcome, GradeOutcome::NotJudged) {
         for skipped in &v.skipped {
-            let _ = writeln!(
-                out,
-                "{}",
-                paint(NOTE, format!("  note: not judged here: {skipped}"))
-            );
+            out.push_str(&note(format!("  note: not judged here: {skipped}")));
         }
     }
     out
+}
+
+/// One line of `text` in the style of notes.
+fn note(text: String) -> String {
+    format!("{}\n", paint(NOTE, text))
 }
 
 /// `, with 2 warnings` when rustc warned of the file graded, else nothing.
@@ -152,17 +139,10 @@ fn warnings_block(v: &Verdict) -> String {
     }
     let mut out = String::from("\n");
     if !v.passed() {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "rustc warned of your file ({}): it may point at the cause",
-                    plural::of(v.warnings.len(), "warning", "warnings")
-                )
-            )
-        );
+        out.push_str(&note(format!(
+            "rustc warned of your file ({}): it may point at the cause",
+            plural::of(v.warnings.len(), "warning", "warnings")
+        )));
     }
     let rendered: Vec<&str> = v.warnings.iter().map(|w| w.trim_end()).collect();
     out.push_str(&rendered.join("\n\n"));
