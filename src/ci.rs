@@ -120,8 +120,21 @@ impl<'o> Reporting<'o> {
                 " ({n} of them not judged: no rule broken, but the machine was too busy to judge one; no points until judged)"
             ),
         };
+        let warned: Vec<usize> = verdicts
+            .iter()
+            .map(|v| v.warnings.len())
+            .filter(|&n| n > 0)
+            .collect();
+        let warnings = match warned.len() {
+            0 => String::new(),
+            n => format!(
+                "; {} from rustc in {}",
+                crate::plural::of(warned.iter().sum(), "warning", "warnings"),
+                crate::plural::of(n, "exercise", "exercises")
+            ),
+        };
         println!(
-            "\n{} passed, {} failed{not_judged}",
+            "\n{} passed, {} failed{not_judged}{warnings}",
             scored.passed(),
             verdicts.len() - scored.passed()
         );

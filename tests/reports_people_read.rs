@@ -1,5 +1,5 @@
 //! insta snapshots of what a person reads: the list, a failing output diff, a compile error
-//! report, and the errors of broken manifests.
+//! report, a pass with rustc's warnings, and the errors of broken manifests.
 
 mod common;
 
@@ -25,17 +25,20 @@ fn list_shows_chapters_marks_and_progress() {
     insta::assert_snapshot!(out);
 }
 
+/// `learn run ID` in a fresh copy of the course with `source` (a path relative to the
+/// repository) as the learner's file of `id`: the copy and the run.
+fn run_with(id: &str, source: &str) -> (tempfile::TempDir, std::process::Output) {
+    let dir = course_copy();
+    put_exercise(dir.path(), id, source);
+    let run = learn(dir.path(), &["--unlock-all", "run", id]);
+    (dir, run)
+}
+
 #[test]
 fn a_wrong_output_shows_a_diff_and_the_replay_command() {
-    let dir = course_copy();
-    put_exercise(
-        dir.path(),
+    let (dir, run) = run_with(
         "01_threads/join_results",
         "tests/fixtures/reports/join_results_off_by_one.rs",
-    );
-    let run = learn(
-        dir.path(),
-        &["--unlock-all", "run", "01_threads/join_results"],
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
@@ -50,6 +53,39 @@ fn a_compile_error_is_shown_as_rustc_renders_it() {
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+}
+
+#[test]
+fn a_pass_with_an_unused_variable_says_with_1_warning_and_shows_it_as_rustc_renders_it() {
+    let (dir, run) = run_with(
+        "01_threads/spawn_join",
+        "tests/fixtures/reports/spawn_join_unused_variable.rs",
+    );
+    assert_eq!(run.status.code(), Some(0));
+    insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+    // `verify` counts them only.
+    let (out, _) = text(&learn(dir.path(), &["verify", "01_threads/spawn_join"]));
+    assert!(
+        out.contains("✓ 01_threads/spawn_join, with 1 warning (")
+            && out.contains("1 passed, 0 failed; 1 warning from rustc in 1 exercise")
+            && !out.contains("unused variable"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_pass_without_warnings_says_nothing_of_warnings() {
+    let (_dir, run) = run_with(
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
+    assert_eq!(run.status.code(), Some(0));
+    let (out, _) = text(&run);
+    assert!(
+        out.contains("✓ 01_threads/spawn_join passed ("),
+        "the pass line ends with the runs:\n{out}"
+    );
+    assert!(!out.contains("warning"), "{out}");
 }
 
 /// The error `learn list` gives after `edit` breaks a fixed chapter file put in the copy.

@@ -74,6 +74,30 @@ fn a_busy_loop_is_stopped_and_called_one() {
 }
 
 #[test]
+fn a_thread_spinning_on_a_flag_is_reported_as_busy_waiting_not_as_quiet() {
+    let record = rust_fixture("spins_on_a_flag", quick(1500));
+    let Ending::Stopped(StopReason::TimedOut { diagnosis, .. }) = &record.ending else {
+        panic!("{:?}", record.ending)
+    };
+    assert_eq!(diagnosis.kind, HangKind::BusyLoop);
+    let failure = judge_ending(&record).unwrap();
+    assert!(
+        failure.seen[0].contains("still using CPU (busy)") && !failure.seen[0].contains("no CPU"),
+        "{:?}",
+        failure.seen
+    );
+    assert!(
+        failure
+            .seen
+            .iter()
+            .any(|l| l.contains("'spinner': running")),
+        "the spinning thread is listed as running: {:?}",
+        failure.seen
+    );
+    assert!(failure.hint.contains("busy-waiting"), "{}", failure.hint);
+}
+
+#[test]
 fn a_program_that_prints_forever_is_cut_and_the_runner_keeps_little() {
     let limits = Limits {
         max_output_bytes: 64 * 1024,
@@ -194,7 +218,7 @@ fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
         std::slice::from_ref(&unit),
     )
     .expect("cargo runs");
-    let exe = built[&unit].clone().expect("the fixture compiles");
+    let exe = built[&unit].clone().expect("the fixture compiles").exe;
     let request = RunRequest {
         limits,
         ..RunRequest::new(exe, Vec::new())

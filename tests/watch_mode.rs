@@ -224,6 +224,21 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
         screen.contains("mismatched types"),
         "rustc's error is shown:\n{screen}"
     );
+    // Rebuilt by the replay of rustc, whose warnings are shown too, on a pass.
+    let warned = std::fs::read_to_string(
+        common::root().join("tests/fixtures/reports/spawn_join_unused_variable.rs"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("exercises/01_threads/spawn_join.rs"),
+        format!("{warned}// saved at {:?}\n", Instant::now()),
+    )
+    .unwrap();
+    let screen = terminal.wait_for("passed every run, with 1 warning", SOON);
+    assert!(
+        screen.contains("warning: unused variable: `started`"),
+        "rustc's warning is shown:\n{screen}"
+    );
     put_exercise(
         dir.path(),
         "01_threads/spawn_join",

@@ -95,6 +95,16 @@ pub struct CompileError {
     pub headline: String,
 }
 
+/// A binary that built, with what rustc said of the learner's own file on the way.
+#[derive(Debug, Clone)]
+pub struct Binary {
+    /// The executable.
+    pub exe: PathBuf,
+    /// The warnings rustc gave on the learner's file (not on the harness, the probe or a
+    /// dependency), each as rustc renders it (with ANSI colours), under the file's own name.
+    pub warnings: Vec<String>,
+}
+
 /// A build that could not run at all.
 #[derive(Debug, Error)]
 pub enum BuildError {
@@ -109,8 +119,8 @@ pub enum BuildError {
     Cancelled,
 }
 
-/// The result of building some units: each one's executable or compile error.
-pub type Built = HashMap<Unit, Result<PathBuf, CompileError>>;
+/// The result of building some units: each one's binary or compile error.
+pub type Built = HashMap<Unit, Result<Binary, CompileError>>;
 
 /// A way of building units: [`Cargo`], or watch mode's replay of the rustc commands cargo
 /// ran (which falls back to cargo). The grader builds through one, whichever it is given.
@@ -218,14 +228,16 @@ fn cargo_build(
         Ok(by_name
             .into_iter()
             .map(|(name, unit)| {
+                let diagnostics = diagnostics.remove(&name).unwrap_or_default();
                 let result = match executables.remove(&name) {
-                    Some(exe) => Ok(exe),
+                    Some(exe) => Ok(Binary {
+                        exe,
+                        warnings: staged.get(unit).map_or_else(Vec::new, |staged| {
+                            staged.learner_warnings(&diagnostics, &root_prefix)
+                        }),
+                    }),
                     None => {
-                        let error = compile_error(
-                            diagnostics.remove(&name).unwrap_or_default(),
-                            &cargo_stderr,
-                            &root_prefix,
-                        );
+                        let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
                         Err(match staged.get(unit) {
                             Some(staged) => staged.relabel(error, &root_prefix),
                             None => error,
@@ -359,21 +371,70 @@ pub(crate) struct Staged {
 impl Staged {
     /// `error` with the copies' paths replaced by the originals' (relative to `root_prefix`).
     pub(crate) fn relabel(&self, mut error: CompileError, root_prefix: &str) -> CompileError {
-        for (copy, original) in &self.copies {
-            let absolute = copy.display().to_string();
-            let relative = absolute.trim_start_matches(root_prefix).to_string();
-            let original = original.display().to_string();
-            let original = original.trim_start_matches(root_prefix);
-            for copy in [&absolute, &relative] {
-                error.rendered = error.rendered.replace(copy.as_str(), original);
-                if let Some((file, _, _)) = error.location.as_mut()
-                    && file == copy
-                {
-                    *file = original.to_string();
-                }
+        error.rendered = self.relabel_text(&error.rendered, root_prefix);
+        for (copy, original) in self.names(root_prefix) {
+            if let Some((file, _, _)) = error.location.as_mut()
+                && *file == copy
+            {
+                *file = original;
             }
         }
         error
+    }
+
+    /// `text` with the copies' paths (absolute, or relative to `root_prefix`) replaced by the
+    /// originals' (relative to `root_prefix`).
+    fn relabel_text(&self, text: &str, root_prefix: &str) -> String {
+        self.names(root_prefix)
+            .fold(text.to_string(), |text, (copy, original)| {
+                text.replace(&copy, &original)
+            })
+    }
+
+    /// `(copy, original)` names as they may appear in a message: each copy's absolute path,
+    /// then its path relative to `root_prefix`, each with the original's relative path.
+    fn names(&self, root_prefix: &str) -> impl Iterator<Item = (String, String)> {
+        self.copies.iter().flat_map(move |(copy, original)| {
+            let absolute = copy.display().to_string();
+            let relative = absolute.trim_start_matches(root_prefix).to_string();
+            let original = original.display().to_string();
+            let original = original.trim_start_matches(root_prefix).to_string();
+            [(absolute, original.clone()), (relative, original)]
+        })
+    }
+
+    /// The warnings among `diagnostics` that point into the learner's file (the first copy),
+    /// as rustc renders them, under the file's own name: not those of the harness wrapped
+    /// around it, nor rustc's count of them (`1 warning emitted`, which points nowhere).
+    pub(crate) fn learner_warnings(
+        &self,
+        diagnostics: &[cargo_metadata::diagnostic::Diagnostic],
+        root_prefix: &str,
+    ) -> Vec<String> {
+        use cargo_metadata::diagnostic::DiagnosticLevel;
+        let Some((learner, _)) = self.copies.first() else {
+            return Vec::new();
+        };
+        let in_learner_file = |name: &str| {
+            let name = Path::new(name);
+            name == learner || (name.is_relative() && learner.ends_with(name))
+        };
+        diagnostics
+            .iter()
+            .filter(|d| d.level == DiagnosticLevel::Warning)
+            .filter(|d| {
+                d.spans
+                    .iter()
+                    .find(|s| s.is_primary)
+                    .or(d.spans.first())
+                    .is_some_and(|span| in_learner_file(&span.file_name))
+            })
+            .filter_map(|d| d.rendered.as_deref())
+            .map(|rendered| {
+                self.relabel_text(rendered, root_prefix)
+                    .replace(root_prefix, "")
+            })
+            .collect()
     }
 }
 
@@ -505,6 +566,52 @@ mod tests {
             generated.len(),
             1,
             "nothing but [dependencies]: {generated:?}"
+        );
+    }
+
+    /// A warning rustc gave at `file`, or pointing nowhere (its count of them) without one.
+    fn warning(message: &str, file: Option<&str>) -> cargo_metadata::diagnostic::Diagnostic {
+        let spans = file.map_or(String::new(), |file| {
+            format!(r#"{{"file_name":"{file}","byte_start":0,"byte_end":1,"line_start":3,"line_end":3,"column_start":9,"column_end":15,"is_primary":true,"text":[],"label":null,"suggested_replacement":null,"suggestion_applicability":null,"expansion":null}}"#)
+        });
+        let rendered = format!("warning: {message}\n  --> {}:3:9\n\n", file.unwrap_or("-"));
+        serde_json::from_value(serde_json::json!({
+            "message": message, "code": null, "level": "warning", "children": [],
+            "spans": serde_json::from_str::<serde_json::Value>(&format!("[{spans}]")).unwrap(),
+            "rendered": rendered,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_the_warnings_of_the_learners_own_file_are_kept_under_its_name() {
+        let staged = Staged {
+            crate_root: "/c/target/learn/sources/ab/wrapper.rs".into(),
+            copies: vec![
+                (
+                    "/c/target/learn/sources/12/spawn_join.rs".into(),
+                    "/c/exercises/01_threads/spawn_join.rs".into(),
+                ),
+                (
+                    "/c/target/learn/sources/34/harness.rs".into(),
+                    "/c/course/harnesses/h.rs".into(),
+                ),
+            ],
+        };
+        let diagnostics = [
+            warning(
+                "unused variable: `x`",
+                Some("/c/target/learn/sources/12/spawn_join.rs"),
+            ),
+            warning(
+                "unused import",
+                Some("/c/target/learn/sources/34/harness.rs"),
+            ),
+            warning("1 warning emitted", None),
+        ];
+        assert_eq!(
+            staged.learner_warnings(&diagnostics, "/c/"),
+            ["warning: unused variable: `x`\n  --> exercises/01_threads/spawn_join.rs:3:9\n\n"]
         );
     }
 

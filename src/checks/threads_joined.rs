@@ -203,6 +203,19 @@ mod tests {
     /// Judges `check` on a run of main process 10 whose probe wrote `records` (times in ms)
     /// and that printed `Done` at 500 ms.
     fn judge(check: &ThreadsJoined, records: &str) -> Outcome {
+        let record = probed(records, &[("Done", 500)], 600);
+        check.judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
+    }
+
+    /// A run of main process 10 that printed `lines` and whose probe wrote `records` (times
+    /// in ms).
+    fn probed(records: &str, lines: &[(&str, u64)], wall: u64) -> crate::supervise::RunRecord {
         let text: String = records
             .lines()
             .map(|line| {
@@ -233,17 +246,11 @@ mod tests {
                 format!("{tag} {}\n", fields.join(" "))
             })
             .collect();
-        let mut record = run(&[("Done", 500)], 600);
+        let mut record = run(lines, wall);
         record.processes.root = 10;
         record.processes.probed = true;
         record.processes.probe = ProbeRecords::parse(&text, 0);
-        check.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        record
     }
 
     fn before_done() -> ThreadsJoined {
@@ -301,6 +308,61 @@ mod tests {
             "2 of 3 threads not joined by the program's exit (1000 ms)"
         );
         assert!(failure.hint.starts_with("These threads never finished"));
+    }
+
+    #[test]
+    fn work_one_piece_at_a_time_is_named_joined_too_early_by_before_overlap_and_wall_time() {
+        use crate::checks::order::Before;
+        use crate::checks::timing::{Overlap, WallTime};
+        let pattern = |p: &str| Pattern::new(p).unwrap();
+        // Worker 0 joined at 300 ms, before worker 1 was created: one at a time.
+        let one_by_one = "start 10 1 0\nthread 11 10 10 7 1\ntend 11 300 1\njoin 7 10 2 300\nthread 12 10 10 8 301\ntend 12 600 1\njoin 8 10 302 600\nexit 10 610 1 0 0";
+        let lines = [
+            ("Worker 0 started", 1),
+            ("Worker 0 finished", 300),
+            ("Worker 1 started", 301),
+            ("Main done", 302),
+            ("Worker 1 finished", 600),
+        ];
+        let record = probed(one_by_one, &lines, 610);
+        let normalize = Normalize::default();
+        let evidence = Evidence {
+            run: &record,
+            downloads: None,
+            expected: None,
+            normalize: &normalize,
+            cores: 2,
+        };
+        let outcomes = [
+            Before {
+                first: pattern("finished"),
+                then: pattern("^Main done"),
+            }
+            .judge(&evidence),
+            Overlap {
+                start: pattern("started"),
+                end: pattern("finished"),
+            }
+            .judge(&evidence),
+            WallTime { max_ms: 400 }.judge(&evidence),
+        ];
+        for outcome in outcomes {
+            assert!(
+                hint(outcome.clone()).starts_with(
+                    "Joined too early: each thread was joined before the next one was created"
+                ),
+                "{outcome:?}"
+            );
+        }
+        // The same lines without the probe's evidence of the joins: the general hint.
+        let mut unprobed = record.clone();
+        unprobed.processes.probe = ProbeRecords::default();
+        let evidence = Evidence {
+            run: &unprobed,
+            ..evidence
+        };
+        let general = hint(WallTime { max_ms: 400 }.judge(&evidence));
+        assert!(!general.starts_with("Joined too early"), "{general}");
     }
 
     #[test]

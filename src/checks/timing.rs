@@ -309,15 +309,20 @@ mod tests {
         assert!(f.timing);
     }
 
-    #[test]
-    fn a_drift_within_the_tolerance_of_each_tick_is_caught_by_the_trend() {
-        let check = Period {
+    /// The ticker of `tick`: ten ticks every 500 ms ± 200 ms, drifting at most `max_drift_ms`.
+    fn ten_ticks(max_drift_ms: f64) -> Period {
+        Period {
             pattern: Pattern::new("^Tick$").unwrap(),
             every_ms: 500,
             count: 10,
             tolerance_ms: 200,
-            max_drift_ms: Some(5.0),
-        };
+            max_drift_ms: Some(max_drift_ms),
+        }
+    }
+
+    #[test]
+    fn a_drift_within_the_tolerance_of_each_tick_is_caught_by_the_trend() {
+        let check = ten_ticks(5.0);
         let ticks = |at: &dyn Fn(u64) -> u64| -> Vec<(&'static str, u64)> {
             (1..=10).map(|k| ("Tick", at(k))).collect()
         };
@@ -332,6 +337,28 @@ mod tests {
             evidence_judge(|e| check.judge(e), &jittery, 5300),
             Outcome::Pass
         );
+    }
+
+    #[test]
+    fn the_starters_ticks_too_few_and_ever_later_are_named_as_a_drift_per_tick() {
+        let check = ten_ticks(6.0);
+        // The starter: a full period after each tick's 100 ms of work, 8 ticks by 5.25 s.
+        let late: Vec<(&str, u64)> = (1..=8).map(|k| ("Tick", k * 600 - 100)).collect();
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &late, 5260) else {
+            panic!("8 ticks passed")
+        };
+        assert_eq!(f.seen[0], "there were 8");
+        assert!(
+            f.hint.starts_with("The ticks drift by +100 ms per tick"),
+            "{}",
+            f.hint
+        );
+        // Too few ticks on time (stopped early) are no drift.
+        let early: Vec<(&str, u64)> = (1..=8).map(|k| ("Tick", k * 500)).collect();
+        let Outcome::Fail(f) = evidence_judge(|e| check.judge(e), &early, 4100) else {
+            panic!("8 ticks passed")
+        };
+        assert_eq!(f.hint, "Stop the ticker when told, and not before.");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! `work_spread`: CPU-bound work really shared by several threads, judged on the CPU time the
 //! probe measured for each thread of the main process (CLOCK_THREAD_CPUTIME_ID). A job done
-//! by one thread beside helpers that only wait, or beside a thread that burns CPU spinning
-//! (whose share collapses when other work competes for the cores, as in the runs beside busy
-//! threads), does not spread its work. Not a judge of speed (`cpu_parallelism`, `speedup`).
+//! by one thread beside helpers that only wait, or beside a thread that spins at a lower
+//! priority (whose share collapses when other work competes for the cores, as in the runs
+//! beside busy threads), does not spread its work. A spinner at the same priority keeps its
+//! share, and CPU time cannot tell it from a worker (README: "What the evidence cannot
+//! tell"). Not a judge of speed (`cpu_parallelism`, `speedup`).
 
 use std::time::Duration;
 

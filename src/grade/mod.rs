@@ -150,6 +150,9 @@ pub struct Verdict {
     pub skipped: Vec<String>,
     /// The first run of the program, to show its output when everything passed.
     pub sample: Option<RunRecord>,
+    /// The warnings rustc gave on the file graded, as it renders them (an unused
+    /// `JoinHandle` is a thread never joined): shown on a pass too.
+    pub warnings: Vec<String>,
     /// Wall time spent grading.
     pub elapsed: Duration,
 }
@@ -166,6 +169,7 @@ impl Verdict {
             retries: Vec::new(),
             skipped: Vec::new(),
             sample: None,
+            warnings: Vec::new(),
             elapsed: Duration::ZERO,
         }
     }
@@ -400,8 +404,10 @@ impl<'c> Grader<'c> {
         });
         verdict.outcome = match (program_exe, harness_exe.transpose()) {
             (Err(e), _) | (_, Err(e)) => GradeOutcome::CompileError(e),
-            (Ok(exe), Ok(harness_exe)) => {
-                self.grade_runs(exercise, &exe, harness_exe.as_deref(), &mut verdict)
+            (Ok(program), Ok(harness)) => {
+                verdict.warnings = program.warnings;
+                let harness_exe = harness.as_ref().map(|h| h.exe.as_path());
+                self.grade_runs(exercise, &program.exe, harness_exe, &mut verdict)
             }
         };
         verdict.elapsed = started.elapsed();
@@ -429,9 +435,9 @@ impl<'c> Grader<'c> {
                 };
                 match &built[&units[i]] {
                     Err(e) => Err(format!("does not compile: {}", e.headline)),
-                    Ok(exe) => match self.run_once(
+                    Ok(binary) => match self.run_once(
                         exercise,
-                        exe,
+                        &binary.exe,
                         &config,
                         Subject::Program,
                         server.as_ref(),

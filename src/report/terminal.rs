@@ -40,11 +40,13 @@ pub fn verdict(v: &Verdict) -> String {
             }
             let _ = writeln!(
                 out,
-                "{} {} passed {}",
+                "{} {} passed{} {}",
                 paint(GOOD, "✓"),
                 paint(BOLD, &v.id),
+                with_warnings(v),
                 paint(DIM, runs_summary(v))
             );
+            out.push_str(&warnings_block(v));
         }
         GradeOutcome::CompileError(e) => {
             out.push_str(&e.rendered);
@@ -60,7 +62,10 @@ pub fn verdict(v: &Verdict) -> String {
                 e.headline
             );
         }
-        GradeOutcome::Failed(run) => out.push_str(&failed_run(v, run)),
+        GradeOutcome::Failed(run) => {
+            out.push_str(&failed_run(v, run));
+            out.push_str(&warnings_block(v));
+        }
         GradeOutcome::CourseError(message) => {
             let _ = writeln!(
                 out,
@@ -89,43 +94,59 @@ pub fn verdict(v: &Verdict) -> String {
                 paint(DIM, runs_summary(v))
             );
             out.push_str(&not_judged_text(v));
+            out.push_str(&warnings_block(v));
         }
     }
     for (config, what) in &v.retries {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
-                    config.replay_key()
-                )
-            )
-        );
+        out.push_str(&note(format!(
+            "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
+            config.replay_key()
+        )));
     }
     if !v.plan.withheld_outputs.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
-                    v.plan.withheld_outputs.join(", ")
-                )
-            )
-        );
+        out.push_str(&note(format!(
+            "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
+            v.plan.withheld_outputs.join(", ")
+        )));
     }
     if !matches!(v.outcome, GradeOutcome::NotJudged) {
         for skipped in &v.skipped {
-            let _ = writeln!(
-                out,
-                "{}",
-                paint(NOTE, format!("  note: not judged here: {skipped}"))
-            );
+            out.push_str(&note(format!("  note: not judged here: {skipped}")));
         }
     }
+    out
+}
+
+/// One line of `text` in the style of notes.
+fn note(text: String) -> String {
+    format!("{}\n", paint(NOTE, text))
+}
+
+/// `, with 2 warnings` when rustc warned of the file graded, else nothing.
+pub fn with_warnings(v: &Verdict) -> String {
+    match v.warnings.len() {
+        0 => String::new(),
+        n => format!(", with {}", plural::of(n, "warning", "warnings")),
+    }
+}
+
+/// The warnings rustc gave on the file, as it renders them, under the verdict (a pass's
+/// too: an unused `JoinHandle` is a thread nobody waits for); on a failure, introduced as a
+/// likely lead.
+fn warnings_block(v: &Verdict) -> String {
+    if v.warnings.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n");
+    if !v.passed() {
+        out.push_str(&note(format!(
+            "rustc warned of your file ({}): it may point at the cause",
+            plural::of(v.warnings.len(), "warning", "warnings")
+        )));
+    }
+    let rendered: Vec<&str> = v.warnings.iter().map(|w| w.trim_end()).collect();
+    out.push_str(&rendered.join("\n\n"));
+    out.push('\n');
     out
 }
 
@@ -288,9 +309,10 @@ fn perturbation_words(p: Perturbation) -> &'static str {
 pub fn verify_line(v: &Verdict) -> String {
     match &v.outcome {
         GradeOutcome::Passed => format!(
-            "{} {} {}",
+            "{} {}{} {}",
             paint(GOOD, "✓"),
             v.id,
+            with_warnings(v),
             paint(DIM, runs_summary(v))
         ),
         GradeOutcome::CompileError(e) => format!(
@@ -300,11 +322,12 @@ pub fn verify_line(v: &Verdict) -> String {
             e.headline
         ),
         GradeOutcome::Failed(run) => format!(
-            "{} {}  {}: {}",
+            "{} {}  {}: {}{}",
             paint(BAD, "✗"),
             v.id,
             run.failures.first().check,
-            run.failures.first().rule
+            run.failures.first().rule,
+            with_warnings(v)
         ),
         GradeOutcome::CourseError(m) => format!("{} {}  course error: {m}", paint(BAD, "✗"), v.id),
         GradeOutcome::Cancelled => format!("{} {}  cancelled", paint(NOTE, "…"), v.id),
@@ -385,4 +408,40 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
         learn = invocation::learn()
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(text: &str) -> String {
+        regex::Regex::new(r"\x1b\[[0-9;]*m")
+            .unwrap()
+            .replace_all(text, "")
+            .into_owned()
+    }
+
+    #[test]
+    fn a_verify_line_counts_the_warnings_and_says_nothing_without_any() {
+        let mut verdict = Verdict::new(
+            "01_threads/spawn_join",
+            "exercises/01_threads/spawn_join.rs".into(),
+            GradeOutcome::Passed,
+        );
+        verdict.runs = 6;
+        assert_eq!(
+            plain(&verify_line(&verdict)),
+            "✓ 01_threads/spawn_join (6 runs, 0.0 s)"
+        );
+        verdict.warnings = vec!["warning: unused variable: `a`\n".into(); 2];
+        assert_eq!(
+            plain(&verify_line(&verdict)),
+            "✓ 01_threads/spawn_join, with 2 warnings (6 runs, 0.0 s)"
+        );
+        let report = plain(&super::verdict(&verdict));
+        assert!(
+            report.starts_with("✓ 01_threads/spawn_join passed, with 2 warnings (6 runs, 0.0 s)\n\nwarning: unused variable: `a`\n\nwarning: unused variable: `a`\n"),
+            "{report}"
+        );
+    }
 }

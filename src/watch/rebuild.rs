@@ -192,10 +192,14 @@ impl Rebuilder {
             match self.replay(&call, cancel) {
                 Replay::Done(result) => {
                     let root_prefix = format!("{}/", self.root.display());
-                    built.insert(
-                        unit.clone(),
-                        result.map_err(|e| staged.relabel(e, &root_prefix)),
-                    );
+                    let result = match result {
+                        Ok((exe, diagnostics)) => Ok(build::Binary {
+                            exe,
+                            warnings: staged.learner_warnings(&diagnostics, &root_prefix),
+                        }),
+                        Err(e) => Err(staged.relabel(e, &root_prefix)),
+                    };
+                    built.insert(unit.clone(), result);
                 }
                 Replay::Cancelled => return Rebuilt::Cancelled,
                 Replay::Stale => {
@@ -246,7 +250,7 @@ impl Rebuilder {
         let messages = reader.join().unwrap_or_default();
         let (executable, diagnostics) = read_messages(&messages);
         match executable {
-            Some(exe) if status.success() => Replay::Done(Ok(exe)),
+            Some(exe) if status.success() => Replay::Done(Ok((exe, diagnostics))),
             _ if stale(&diagnostics) => Replay::Stale,
             _ => Replay::Done(Err(build::compile_error(
                 diagnostics,
@@ -271,7 +275,8 @@ impl Rebuilder {
 }
 
 enum Replay {
-    Done(Result<PathBuf, build::CompileError>),
+    /// rustc ended: the executable with every diagnostic (warnings among them), or why not.
+    Done(Result<(PathBuf, Vec<Diagnostic>), build::CompileError>),
     Cancelled,
     Stale,
 }

@@ -128,9 +128,10 @@ fn verdict_line(verdict: &Verdict) -> String {
         GradeOutcome::Passed if verdict.runs == 0 => format!(
             "  {GOOD}✓ passed every run{GOOD:#} {DIM}(unchanged since it passed){DIM:#} · n: the next exercise"
         ),
-        GradeOutcome::Passed => {
-            format!("  {GOOD}✓ passed every run{GOOD:#} {time} · n: the next exercise")
-        }
+        GradeOutcome::Passed => format!(
+            "  {GOOD}✓ passed every run{GOOD:#}{} {time} · n: the next exercise",
+            terminal::with_warnings(verdict)
+        ),
         GradeOutcome::CompileError(_) => {
             format!("  {BAD}✗ does not compile{BAD:#} · fix it and save")
         }
@@ -200,6 +201,9 @@ fn first_look(first: &Verdict) -> String {
             format!("{DIM}── Output of the first run (the other runs are still going) ──{DIM:#}\n");
         for line in first.sample.iter().flat_map(|s| &s.stdout) {
             let _ = writeln!(out, "   {}", shown(&line.text));
+        }
+        for warning in &first.warnings {
+            let _ = write!(out, "\n{}\n", warning.trim_end());
         }
         return out;
     }
@@ -396,6 +400,18 @@ mod tests {
     fn a_pass_offers_the_next_exercise() {
         let session = session(&[]);
         let done = Check::Done(verdict(GradeOutcome::Passed, 6));
+        insta::assert_snapshot!(drawn(&mut state(&session, done)));
+    }
+
+    #[test]
+    fn a_pass_with_warnings_says_how_many_and_shows_them_as_rustc_renders_them() {
+        let session = session(&[]);
+        let done = Check::Done(Verdict {
+            warnings: vec![
+                "warning: unused variable: `started`\n  --> exercises/01_threads/spawn_join.rs:13:9\n   |\n13 |     let started = \"the thread\";\n   |         ^^^^^^^\n\n".into(),
+            ],
+            ..verdict(GradeOutcome::Passed, 6)
+        });
         insta::assert_snapshot!(drawn(&mut state(&session, done)));
     }
 
