@@ -18,6 +18,7 @@ use crate::grade::{Event, GradeOutcome, Grader, Source, Verdict};
 use crate::report::scored::{ChangeKind, ProtectedChange, Scored, missing_text};
 use crate::report::target::{Options, write_report};
 use crate::report::{github, terminal};
+use crate::settings::{CiEnvironment, Settings};
 use crate::template;
 use crate::tree;
 
@@ -41,17 +42,17 @@ pub const PROTECTED: [&str; 11] = [
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
 pub struct Reporting<'o> {
     options: &'o Options,
-    github: bool,
+    ci: &'o CiEnvironment,
     name: String,
     missing: Vec<String>,
 }
 
 impl<'o> Reporting<'o> {
-    /// A session writing the reports `options` asks for.
-    pub fn new(options: &'o Options) -> Reporting<'o> {
+    /// A grading writing the reports `options` asks for, in the CI job `ci`.
+    pub fn new(options: &'o Options, ci: &'o CiEnvironment) -> Reporting<'o> {
         Reporting {
             options,
-            github: github::in_github_actions(),
+            ci,
             name: "exercises".to_string(),
             missing: Vec::new(),
         }
@@ -69,7 +70,7 @@ impl<'o> Reporting<'o> {
     /// lines wait for [`Reporting::conclude`], which prints them between stop-commands markers
     /// drawn only then, when no learner's program is running any more.
     pub fn progress(&self, verdict: &Verdict) {
-        if !self.github {
+        if !self.ci.github_actions {
             println!("{}", self.line(verdict));
         }
     }
@@ -94,10 +95,10 @@ impl<'o> Reporting<'o> {
     ) -> Exit {
         let scored = Scored::new(course, verdicts, changes).with_missing(&self.missing);
         let mut shaped_by_learner = String::new();
-        if self.github {
+        if self.ci.github_actions {
             shaped_by_learner.extend(verdicts.iter().map(|v| format!("{}\n", self.line(v))));
         }
-        if self.github || changes.is_some() {
+        if self.ci.github_actions || changes.is_some() {
             shaped_by_learner.extend(
                 verdicts
                     .iter()
@@ -105,7 +106,7 @@ impl<'o> Reporting<'o> {
                     .map(|v| format!("\n{}", terminal::verdict(v))),
             );
         }
-        if self.github {
+        if self.ci.github_actions {
             print!("{}", github::stop_commands(&shaped_by_learner));
             print!("{}", github::annotations(&scored));
         } else {
@@ -127,12 +128,8 @@ impl<'o> Reporting<'o> {
         );
         println!("Score: {}/{} points", scored.score(), scored.max_score());
         for target in &self.options.reports {
-            if let Err(e) = write_report(target, &self.name, &scored) {
-                eprintln!(
-                    "error: cannot write the {:?} report to {}: {e}",
-                    target.format,
-                    target.path.display()
-                );
+            if let Err(e) = write_report(target, &self.name, &scored, self.ci.step_summary()) {
+                eprintln!("error: {e}");
                 return Exit::Usage;
             }
         }
@@ -173,15 +170,14 @@ fn protected_list(changes: &[ProtectedChange]) -> String {
 /// cargo invocation and graded on one shared machine budget; one submission is concluded as
 /// `learn verify` would be, a class (`as_class`, whatever its size) as [`class`] says.
 pub fn grade(
-    course: &Course,
-    target_dir: &Path,
+    settings: &Settings,
     ids: &[String],
     submissions: &[PathBuf],
     as_class: bool,
     options: &Options,
 ) -> Exit {
     let (submissions, course, target_dir, options) =
-        match absolute_paths(submissions, course, target_dir, options) {
+        match absolute_paths(submissions, &settings.course, &settings.target_dir, options) {
             Ok(prepared) => prepared,
             Err(message) => return usage(&message),
         };
@@ -239,10 +235,9 @@ pub fn grade(
     }
     let one = !as_class && graded.len() == 1;
     let session = match &graded[..] {
-        [submission] if one => {
-            Reporting::new(&options).of_submission(&submission.name, submission.missing.clone())
-        }
-        _ => Reporting::new(&options),
+        [submission] if one => Reporting::new(&options, &settings.ci)
+            .of_submission(&submission.name, submission.missing.clone()),
+        _ => Reporting::new(&options, &settings.ci),
     };
     eprintln!(
         "Grading the exercises of {} with the course at {}",
@@ -310,7 +305,7 @@ pub fn grade(
     if one {
         session.conclude(&course, &graded[0].verdicts, Some(&graded[0].changes))
     } else {
-        class::conclude(&course, &graded, &options)
+        class::conclude(&course, &graded, &options, settings.ci.step_summary())
     }
 }
 

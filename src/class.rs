@@ -118,7 +118,12 @@ impl Progress {
 
 /// Concludes the grading of a class: a line per submission, the reports, and the exit code
 /// (success when every submission passed everything, or with `--exit-zero`).
-pub fn conclude(course: &Course, graded: &[Graded], options: &Options) -> Exit {
+pub fn conclude(
+    course: &Course,
+    graded: &[Graded],
+    options: &Options,
+    step_summary: Option<&Path>,
+) -> Exit {
     let mut book = Gradebook::default();
     let width = graded
         .iter()
@@ -136,14 +141,18 @@ pub fn conclude(course: &Course, graded: &[Graded], options: &Options) -> Exit {
         }
         all_passed &= scored.passed() == g.verdicts.len();
         println!("{}", neutralise(&line(&g.name, width, &scored, g)));
-        for target in options.reports.iter().filter(|t| per_submission(t)) {
+        for target in options
+            .reports
+            .iter()
+            .filter(|t| per_submission(t, step_summary))
+        {
             let path = target.path.join(file_name(&g.name, target.format));
             let one = ReportTarget {
                 format: target.format,
                 path,
             };
-            if let Err(e) = target::write_report(&one, &g.name, &scored) {
-                return cannot_write(&one, &e);
+            if let Err(e) = target::write_report(&one, &g.name, &scored, step_summary) {
+                return cannot_write(&e);
             }
         }
     }
@@ -151,13 +160,17 @@ pub fn conclude(course: &Course, graded: &[Graded], options: &Options) -> Exit {
         "\n{} graded",
         crate::plural::of(graded.len(), "submission", "submissions")
     );
-    for target in options.reports.iter().filter(|t| !per_submission(t)) {
+    for target in options
+        .reports
+        .iter()
+        .filter(|t| !per_submission(t, step_summary))
+    {
         let text = match target.format {
             ReportFormat::Csv => book.to_csv(),
             _ => class_table(course, &book),
         };
-        if let Err(e) = target::write_text(&target.path, &text) {
-            return cannot_write(target, &e);
+        if let Err(e) = target.write(&text, step_summary) {
+            return cannot_write(&e);
         }
     }
     if options.exit_zero || all_passed {
@@ -168,11 +181,11 @@ pub fn conclude(course: &Course, graded: &[Graded], options: &Options) -> Exit {
 }
 
 /// Whether `target` gets one report per submission (in a folder) rather than one for all:
-/// the gradebook and the job's step summary are one for all.
-fn per_submission(target: &ReportTarget) -> bool {
+/// the gradebook and the job's step summary (`step_summary`) are one for all.
+fn per_submission(target: &ReportTarget, step_summary: Option<&Path>) -> bool {
     match target.format {
         ReportFormat::Csv => false,
-        ReportFormat::Markdown => !target::is_step_summary(&target.path),
+        ReportFormat::Markdown => step_summary != Some(target.path.as_path()),
         _ => true,
     }
 }
@@ -234,11 +247,7 @@ fn class_table(course: &Course, book: &Gradebook) -> String {
     out
 }
 
-fn cannot_write(target: &ReportTarget, e: &std::io::Error) -> Exit {
-    eprintln!(
-        "error: cannot write the {:?} report to {}: {e}",
-        target.format,
-        target.path.display()
-    );
+fn cannot_write(e: &crate::exit::Error) -> Exit {
+    eprintln!("error: {e}");
     Exit::Usage
 }

@@ -1,6 +1,7 @@
 //! The settings every command shares, built once at the edge from the command line and the
-//! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`): nothing below reads the environment for
-//! them. A bad value is an [`Error`] here, before anything runs.
+//! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`, and the CI job's `GITHUB_ACTIONS` and
+//! `GITHUB_STEP_SUMMARY`): nothing below reads the environment for them. A bad value is an
+//! [`Error`] here, before anything runs.
 //!
 //! Not here: the learner's progress (see [`session`](crate::session)), what each subcommand
 //! takes on its own command line.
@@ -23,6 +24,34 @@ pub struct Settings {
     pub jobs: usize,
     /// Whether a progress line may turn on stderr: it is a terminal and `CI` is not set.
     pub progress_lines: bool,
+    /// The CI job `learn` runs in, if any.
+    pub ci: CiEnvironment,
+}
+
+/// What the reports need to know of the CI job `learn` runs in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CiEnvironment {
+    /// Inside GitHub Actions (`GITHUB_ACTIONS=true`): annotations, and the text a learner's
+    /// program shaped printed between stop-commands markers.
+    pub github_actions: bool,
+    /// The job's step summary (`GITHUB_STEP_SUMMARY`), which other steps write too: a report
+    /// written there is appended to it.
+    pub step_summary: Option<PathBuf>,
+}
+
+impl CiEnvironment {
+    /// Reads `GITHUB_ACTIONS` and `GITHUB_STEP_SUMMARY`.
+    pub fn from_env() -> CiEnvironment {
+        CiEnvironment {
+            github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+            step_summary: std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+        }
+    }
+
+    /// The step summary, if the job has one.
+    pub fn step_summary(&self) -> Option<&Path> {
+        self.step_summary.as_deref()
+    }
 }
 
 impl Settings {
@@ -60,16 +89,18 @@ impl Settings {
             target_dir,
             jobs,
             progress_lines: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+            ci: CiEnvironment::from_env(),
         })
     }
 
-    /// Settings for `course` with the default jobs (tests, benchmarks).
+    /// Settings for `course` with the default jobs, outside CI (tests, benchmarks).
     pub fn new(course: Course, target_dir: &Path) -> Settings {
         Settings {
             course,
             target_dir: target_dir.to_path_buf(),
             jobs: default_jobs(),
             progress_lines: false,
+            ci: CiEnvironment::default(),
         }
     }
 

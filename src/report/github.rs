@@ -9,11 +9,6 @@ use std::hash::{BuildHasher, Hasher};
 
 use super::scored::{ProtectedChange, Scored, ScoredExercise, TestStatus};
 
-/// Whether `learn` runs inside GitHub Actions (`GITHUB_ACTIONS=true`).
-pub fn in_github_actions() -> bool {
-    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
-}
-
 /// GitHub shows at most this many annotations of one level (error, warning) per step.
 pub const SHOWN_PER_LEVEL: usize = 10;
 
