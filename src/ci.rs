@@ -275,6 +275,7 @@ pub fn grade(
             }
         };
         match Grader::new(&course, target_dir)
+            .toolchain(settings.toolchain.clone())
             .events(&events, false)
             .grade(&items)
         {

@@ -1,7 +1,7 @@
 //! The settings every command shares, built once at the edge from the command line and the
-//! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`, and the CI job's `GITHUB_ACTIONS` and
-//! `GITHUB_STEP_SUMMARY`): nothing below reads the environment for them. A bad value is an
-//! [`Error`] here, before anything runs.
+//! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`, the CI job's `GITHUB_ACTIONS` and
+//! `GITHUB_STEP_SUMMARY`, the toolchain's `CARGO` and `RUSTC`): nothing below reads the
+//! environment for them. A bad value is an [`Error`] here, before anything runs.
 //!
 //! Not here: the learner's progress (see [`session`](crate::session)), what each subcommand
 //! takes on its own command line.
@@ -9,6 +9,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use crate::build::{Cargo, Toolchain};
 use crate::course::Course;
 use crate::exit::Error;
 use crate::grade::{Grader, JOBS_PER_CORE};
@@ -26,6 +27,8 @@ pub struct Settings {
     pub progress_lines: bool,
     /// The CI job `learn` runs in, if any.
     pub ci: CiEnvironment,
+    /// The cargo and rustc builds run.
+    pub toolchain: Toolchain,
 }
 
 /// What the reports need to know of the CI job `learn` runs in.
@@ -90,6 +93,7 @@ impl Settings {
             jobs,
             progress_lines: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
             ci: CiEnvironment::from_env(),
+            toolchain: toolchain_from_env(),
         })
     }
 
@@ -101,12 +105,35 @@ impl Settings {
             jobs: default_jobs(),
             progress_lines: false,
             ci: CiEnvironment::default(),
+            toolchain: Toolchain::default(),
         }
     }
 
     /// A grader of this course with these settings.
     pub fn grader(&self) -> Grader<'_> {
-        Grader::new(&self.course, self.target_dir.clone()).jobs(self.jobs)
+        Grader::new(&self.course, self.target_dir.clone())
+            .jobs(self.jobs)
+            .toolchain(self.toolchain.clone())
+    }
+
+    /// cargo on this course and build folder.
+    pub fn cargo(&self) -> Cargo {
+        Cargo {
+            root: self.course.root.clone(),
+            target_dir: self.target_dir.clone(),
+            toolchain: self.toolchain.clone(),
+        }
+    }
+}
+
+/// The cargo and rustc to build with: `CARGO` and `RUSTC` where set (cargo sets `CARGO` for
+/// the programs it starts, `cargo run -- next` and the tests, so that learn builds with the
+/// toolchain that built it), else those `PATH` finds.
+fn toolchain_from_env() -> Toolchain {
+    let default = Toolchain::default();
+    Toolchain {
+        cargo: std::env::var_os("CARGO").map_or(default.cargo, PathBuf::from),
+        rustc: std::env::var_os("RUSTC").map_or(default.rustc, PathBuf::from),
     }
 }
 

@@ -97,7 +97,7 @@ impl Worker {
 }
 
 fn work(settings: &Settings, queue: &Receiver<Job>, events: &Sender<Event>) {
-    let rebuilder = Rebuilder::new(&settings.course.root, &settings.target_dir);
+    let rebuilder = Rebuilder::new(settings.cargo());
     while let Ok(mut job) = queue.recv() {
         while let Ok(newer) = queue.try_recv() {
             job = newer;
@@ -176,12 +176,8 @@ mod tests {
             exercise,
             cancel: Arc::new(AtomicBool::new(false)),
         };
-        check(
-            &Settings::new(course, target.path()),
-            &Rebuilder::new(root, target.path()),
-            &job,
-            &events,
-        );
+        let settings = Settings::new(course, target.path());
+        check(&settings, &Rebuilder::new(settings.cargo()), &job, &events);
         let Ok(Event::Grading(Report {
             generation: 7,
             stage: Stage::Final(verdict),

@@ -127,16 +127,14 @@ pub(crate) struct Rebuilder {
 }
 
 impl Rebuilder {
-    /// A rebuilder for the course at `root`, writing under `target_dir/watch/`.
-    pub(crate) fn new(root: &Path, target_dir: &Path) -> Rebuilder {
+    /// A rebuilder of what `cargo` builds (the fallback), writing under its build folder's
+    /// `watch/`.
+    pub(crate) fn new(cargo: build::Cargo) -> Rebuilder {
         Rebuilder {
-            cargo: build::Cargo {
-                root: root.to_path_buf(),
-                target_dir: target_dir.to_path_buf(),
-            },
-            root: root.to_path_buf(),
-            target_dir: target_dir.to_path_buf(),
-            out_dir: target_dir.join("watch"),
+            root: cargo.root.clone(),
+            target_dir: cargo.target_dir.clone(),
+            out_dir: cargo.target_dir.join("watch"),
+            cargo,
             calls: Mutex::new(HashMap::new()),
         }
     }
@@ -373,7 +371,11 @@ mod tests {
 
     #[test]
     fn keeps_the_commands_of_binaries_only_and_moves_their_outputs() {
-        let rebuilder = Rebuilder::new(Path::new("/course"), Path::new("/t"));
+        let rebuilder = Rebuilder::new(build::Cargo {
+            root: "/course".into(),
+            target_dir: "/t".into(),
+            toolchain: build::Toolchain::default(),
+        });
         rebuilder.observe(
             "     Running `/bin/rustc --crate-name build_script_build --crate-type bin b.rs`",
         );
