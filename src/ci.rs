@@ -13,7 +13,7 @@ use anstream::{eprintln, print, println};
 use crate::build::CompileError;
 use crate::class;
 use crate::course::{Course, CourseError, Exercise};
-use crate::exit::Exit;
+use crate::exit::{Error, Exit, Outcome};
 use crate::grade::{Event, GradeOutcome, Grader, Source, Verdict};
 use crate::report::scored::{ChangeKind, ProtectedChange, Scored, missing_text};
 use crate::report::target::{Options, write_report};
@@ -86,13 +86,14 @@ impl<'o> Reporting<'o> {
 
     /// Prints the conclusion (with each failure explained for `grade`, given `changes`, and
     /// inside GitHub Actions, where nobody can `learn run` it), writes the reports, and tells
-    /// how to exit: success when everything passed or `--exit-zero` was given.
+    /// how to exit: success when everything passed or `--exit-zero` was given; an error when
+    /// a report cannot be written.
     pub fn conclude(
         &self,
         course: &Course,
         verdicts: &[Verdict],
         changes: Option<&[ProtectedChange]>,
-    ) -> Exit {
+    ) -> Outcome {
         let scored = Scored::new(course, verdicts, changes).with_missing(&self.missing);
         let mut shaped_by_learner = String::new();
         if self.ci.github_actions {
@@ -128,22 +129,21 @@ impl<'o> Reporting<'o> {
         );
         println!("Score: {}/{} points", scored.score(), scored.max_score());
         for target in &self.options.reports {
-            if let Err(e) = write_report(target, &self.name, &scored, self.ci.step_summary()) {
-                eprintln!("error: {e}");
-                return Exit::Usage;
-            }
+            write_report(target, &self.name, &scored, self.ci.step_summary())?;
         }
         let course_error = verdicts
             .iter()
             .any(|v| matches!(v.outcome, GradeOutcome::CourseError(_)));
-        if self.options.exit_zero || scored.passed() == verdicts.len() {
-            Exit::Success
-        } else if course_error {
-            // Not the program's fault: a missing snapshot, a broken manifest entry.
-            Exit::Usage
-        } else {
-            Exit::Failed
-        }
+        Ok(
+            if self.options.exit_zero || scored.passed() == verdicts.len() {
+                Exit::Success
+            } else if course_error {
+                // Not the program's fault: a missing snapshot, a broken manifest entry.
+                Exit::Usage
+            } else {
+                Exit::Failed
+            },
+        )
     }
 }
 
@@ -175,42 +175,28 @@ pub fn grade(
     submissions: &[PathBuf],
     as_class: bool,
     options: &Options,
-) -> Exit {
+) -> Outcome {
     let (submissions, course, target_dir, options) =
-        match absolute_paths(submissions, &settings.course, &settings.target_dir, options) {
-            Ok(prepared) => prepared,
-            Err(message) => return usage(&message),
-        };
-    let names = match class::names(&submissions) {
-        Ok(names) => names,
-        Err(message) => return usage(&message),
-    };
+        absolute_paths(submissions, &settings.course, &settings.target_dir, options)?;
+    let names = class::names(&submissions)?;
     // cargo and rustup read their configuration (`.cargo/config.toml`, `rust-toolchain.toml`)
     // from the working directory upwards: from the pristine course's, never the submission's.
-    if let Err(e) = std::env::set_current_dir(&course.root) {
-        return usage(&format!("cannot work in {}: {e}", course.root.display()));
-    }
-    let chosen = match chosen(&course, ids) {
-        Ok(chosen) => chosen,
-        Err(e) => return usage(&e.to_string()),
-    };
-    let baseline = match template::Baseline::of(&course, &submissions) {
-        Ok(baseline) => baseline,
-        Err(e) => return usage(&format!("cannot lay out the student template: {e}")),
-    };
+    std::env::set_current_dir(&course.root)
+        .map_err(|e| Error(format!("cannot work in {}: {e}", course.root.display())))?;
+    let chosen = chosen(&course, ids).map_err(|e| Error(e.to_string()))?;
+    let baseline = template::Baseline::of(&course, &submissions)
+        .map_err(|e| Error(format!("cannot lay out the student template: {e}")))?;
     let mut graded = Vec::new();
     let mut refusals: Vec<Vec<Verdict>> = Vec::new();
     let mut items = Vec::new();
     for (submission, name) in submissions.iter().zip(names) {
-        let changes = match protected_changes(baseline.for_submission(submission), submission) {
-            Ok(changes) => changes,
-            Err(e) => {
-                return usage(&format!(
+        let changes =
+            protected_changes(baseline.for_submission(submission), submission).map_err(|e| {
+                Error(format!(
                     "cannot compare {} with the course: {e}",
                     submission.display()
-                ));
-            }
-        };
+                ))
+            })?;
         let mut present: Vec<(&Exercise, Source)> = Vec::new();
         let mut refused_here = Vec::new();
         let mut missing = Vec::new();
@@ -280,7 +266,7 @@ pub fn grade(
             .grade(&items)
         {
             Ok(verdicts) => verdicts,
-            Err(e) => return usage(&e.to_string()),
+            Err(e) => return Err(Error(e.to_string())),
         }
     };
     let mut verdicts = verdicts.into_iter();
@@ -634,11 +620,6 @@ fn content(path: &Path) -> Option<Vec<u8>> {
             .ok()
             .map(|target| target.into_os_string().into_encoded_bytes())
     })
-}
-
-fn usage(message: &str) -> Exit {
-    eprintln!("error: {message}");
-    Exit::Usage
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anstream::{eprintln, println};
 
 use crate::course::Course;
-use crate::exit::Exit;
+use crate::exit::{Exit, Outcome};
 use crate::grade::Verdict;
 use crate::report::gradebook::Gradebook;
 use crate::report::neutral::neutralise;
@@ -117,13 +117,14 @@ impl Progress {
 }
 
 /// Concludes the grading of a class: a line per submission, the reports, and the exit code
-/// (success when every submission passed everything, or with `--exit-zero`).
+/// (success when every submission passed everything, or with `--exit-zero`); an error when a
+/// report cannot be written.
 pub fn conclude(
     course: &Course,
     graded: &[Graded],
     options: &Options,
     step_summary: Option<&Path>,
-) -> Exit {
+) -> Outcome {
     let mut book = Gradebook::default();
     let width = graded
         .iter()
@@ -151,9 +152,7 @@ pub fn conclude(
                 format: target.format,
                 path,
             };
-            if let Err(e) = target::write_report(&one, &g.name, &scored, step_summary) {
-                return cannot_write(&e);
-            }
+            target::write_report(&one, &g.name, &scored, step_summary)?;
         }
     }
     println!(
@@ -169,15 +168,9 @@ pub fn conclude(
             ReportFormat::Csv => book.to_csv(),
             _ => class_table(course, &book),
         };
-        if let Err(e) = target.write(&text, step_summary) {
-            return cannot_write(&e);
-        }
+        target.write(&text, step_summary)?;
     }
-    if options.exit_zero || all_passed {
-        Exit::Success
-    } else {
-        Exit::Failed
-    }
+    Ok(Exit::from_verdict(options.exit_zero || all_passed))
 }
 
 /// Whether `target` gets one report per submission (in a folder) rather than one for all:
@@ -245,9 +238,4 @@ fn class_table(course: &Course, book: &Gradebook) -> String {
         let _ = writeln!(out, "| {name} | {}/{} |", row.total, row.max);
     }
     out
-}
-
-fn cannot_write(e: &crate::exit::Error) -> Exit {
-    eprintln!("error: {e}");
-    Exit::Usage
 }

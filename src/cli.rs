@@ -275,10 +275,10 @@ fn dispatch(cli: Cli) -> Outcome {
             if let Some(dir) = submissions {
                 submission.extend(class::submissions_in(&dir)?);
             }
-            return Ok(ci::grade(&settings, &ids, &submission, as_class, &ci));
+            return ci::grade(&settings, &ids, &submission, as_class, &ci);
         }
         Some(Command::Template { dir }) => {
-            return Ok(template::command(&settings.course, &dir));
+            return template::command(&settings.course, &dir);
         }
         _ => {}
     }
