@@ -8,6 +8,9 @@
 //! in its folder, with `unsafe_code` forbidden: the binary graded is built from exactly the
 //! bytes graded, whatever their mtime, and the learner's code can neither run before a
 //! harness's `main` nor read its memory.
+//!
+//! Two build [`Backend`]s: [`Cargo`], and watch mode's [`replay`] of the rustc commands cargo
+//! ran (rebuilding a saved file without cargo's own startup).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 
 mod probe;
+pub mod replay;
 
 use cargo_metadata::Message;
 
@@ -113,7 +117,7 @@ pub enum BuildError {
 pub type Built = HashMap<Unit, Result<PathBuf, CompileError>>;
 
 /// A way of building units: [`Cargo`], or watch mode's replay of the rustc commands cargo
-/// ran (which falls back to cargo). The grader builds through one, whichever it is given.
+/// ran ([`replay::Rebuilder`], which falls back to cargo). The grader builds through one, whichever it is given.
 pub trait Backend: Sync {
     /// Builds `units`, handing each line of progress to `lines` when given; a raised `cancel`
     /// may end it with [`BuildError::Cancelled`].

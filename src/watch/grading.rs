@@ -4,8 +4,8 @@
 //! A new check cancels the one in progress (its runs are killed, its reports ignored), and
 //! only the newest of several queued checks runs. Each check goes:
 //!
-//! 1. build: rustc replayed directly (`rebuild`, a build backend of its own), or cargo when no
-//!    command is known yet;
+//! 1. build: rustc replayed directly ([`Rebuilder`], the build backend of
+//!    [`build::replay`](crate::build::replay)), or cargo when no command is known yet;
 //! 2. one unperturbed run, judged: a compile error, a course error or a broken logic rule is
 //!    the verdict already (grading would stop at the same place); otherwise it is shown as a
 //!    first look, never as a pass;
@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::Event;
-use super::rebuild::Rebuilder;
 use crate::build::BuildError;
+use crate::build::replay::Rebuilder;
 use crate::course::Exercise;
 use crate::grade::{self, GradeOutcome, Source, Verdict};
 use crate::passed::{Fingerprint, PassedCache};

@@ -12,7 +12,6 @@
 
 mod file_events;
 mod grading;
-mod rebuild;
 mod render;
 mod state;
 mod terminal_event;
