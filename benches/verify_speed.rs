@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use learn::course::Course;
+use learn::test_support::median;
 
 /// How often the learn process is looked at.
 const POLL: Duration = Duration::from_millis(20);
@@ -402,11 +403,6 @@ fn noop_build(manifest: &Path, target: &Path) -> (Duration, Duration) {
         .status()
         .expect("cargo runs");
     (start.elapsed(), children_cpu() - cpu_before)
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn mb(kb: u64) -> f64 {
