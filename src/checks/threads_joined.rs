@@ -195,8 +195,7 @@ fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
-    use crate::supervise::test_support::run;
+    use crate::supervise::test_support::{probed, run};
 
     const MS: u64 = 1_000_000;
 
@@ -233,17 +232,8 @@ mod tests {
                 format!("{tag} {}\n", fields.join(" "))
             })
             .collect();
-        let mut record = run(&[("Done", 500)], 600);
-        record.processes.root = 10;
-        record.processes.probed = true;
-        record.processes.probe = ProbeRecords::parse(&text, 0);
-        check.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        let record = probed(run(&[("Done", 500)], 600), &text);
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     fn before_done() -> ThreadsJoined {

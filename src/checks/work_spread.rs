@@ -92,9 +92,7 @@ impl WorkSpread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
-    use crate::supervise::ProbeRecords;
-    use crate::supervise::test_support::run;
+    use crate::supervise::test_support::{probed, run};
 
     /// Judges a run of main process 10 whose two threads used `a` and `b` ms of CPU.
     fn judge(a: u64, b: u64, perturbation: Perturbation) -> Outcome {
@@ -105,22 +103,13 @@ mod tests {
             b * ms,
             ms
         );
-        let mut record = run(&[], 1000);
+        let mut record = probed(run(&[], 1000), &text);
         record.perturbation = perturbation;
-        record.processes.root = 10;
-        record.processes.probed = true;
-        record.processes.probe = ProbeRecords::parse(&text, 0);
-        WorkSpread {
+        let check = WorkSpread {
             min_threads: 2,
             min_share: 0.2,
-        }
-        .judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        };
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     #[test]

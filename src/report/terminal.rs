@@ -29,101 +29,79 @@ fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
 }
 
+/// A verdict's headline: `mark`, the exercise's id, then `said` (which starts with its own
+/// separator: ` passed …`, `: course error: …`).
+fn headline(mark: String, v: &Verdict, said: impl std::fmt::Display) -> String {
+    format!("{mark} {}{said}\n", paint(BOLD, &v.id))
+}
+
+/// The headline `mark id said (runs)` of a grading that made its runs, under the output of
+/// its sample run when one was kept.
+fn with_its_runs(v: &Verdict, mark: String, said: &str) -> String {
+    let mut out = String::new();
+    if let Some(sample) = &v.sample {
+        out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
+    }
+    out.push_str(&headline(
+        mark,
+        v,
+        format_args!(" {said} {}", paint(DIM, runs_summary(v))),
+    ));
+    out
+}
+
+/// A note under a verdict, on its own line.
+fn note(text: impl std::fmt::Display) -> String {
+    format!("{}\n", paint(NOTE, format_args!("  note: {text}")))
+}
+
 /// The full report of one graded exercise: compile errors as rustc renders them, or the
 /// program's output and the verdict with the broken rule explained.
 pub fn verdict(v: &Verdict) -> String {
     let mut out = String::new();
     match &v.outcome {
-        GradeOutcome::Passed => {
-            if let Some(sample) = &v.sample {
-                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
-            }
-            let _ = writeln!(
-                out,
-                "{} {} passed {}",
-                paint(GOOD, "✓"),
-                paint(BOLD, &v.id),
-                paint(DIM, runs_summary(v))
-            );
-        }
+        GradeOutcome::Passed => out.push_str(&with_its_runs(v, paint(GOOD, "✓"), "passed")),
         GradeOutcome::CompileError(e) => {
             out.push_str(&e.rendered);
             let place = e
                 .location
                 .as_ref()
                 .map_or(String::new(), |(f, l, c)| format!(" at {f}:{l}:{c}"));
-            let _ = writeln!(
-                out,
-                "{} {} does not compile{place}: {}",
+            out.push_str(&headline(
                 paint(BAD, "✗"),
-                paint(BOLD, &v.id),
-                e.headline
-            );
+                v,
+                format_args!(" does not compile{place}: {}", e.headline),
+            ));
         }
         GradeOutcome::Failed(run) => out.push_str(&failed_run(v, run)),
-        GradeOutcome::CourseError(message) => {
-            let _ = writeln!(
-                out,
-                "{} {}: course error: {message}",
-                paint(BAD, "✗"),
-                paint(BOLD, &v.id)
-            );
-        }
+        GradeOutcome::CourseError(message) => out.push_str(&headline(
+            paint(BAD, "✗"),
+            v,
+            format_args!(": course error: {message}"),
+        )),
         GradeOutcome::Cancelled => {
-            let _ = writeln!(
-                out,
-                "{} {}: checking was cancelled",
-                paint(NOTE, "…"),
-                paint(BOLD, &v.id)
-            );
+            out.push_str(&headline(paint(NOTE, "…"), v, ": checking was cancelled"))
         }
         GradeOutcome::NotJudged => {
-            if let Some(sample) = &v.sample {
-                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
-            }
-            let _ = writeln!(
-                out,
-                "{} {} not judged {}",
-                paint(NOTE, "?"),
-                paint(BOLD, &v.id),
-                paint(DIM, runs_summary(v))
-            );
+            out.push_str(&with_its_runs(v, paint(NOTE, "?"), "not judged"));
             out.push_str(&not_judged_text(v));
         }
     }
     for (config, what) in &v.retries {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
-                    config.replay_key()
-                )
-            )
-        );
+        out.push_str(&note(format_args!(
+            "a timing rule failed once under `{}` and {what} (the machine may be busy)",
+            config.replay_key()
+        )));
     }
     if !v.plan.withheld_outputs.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
-                    v.plan.withheld_outputs.join(", ")
-                )
-            )
-        );
+        out.push_str(&note(format_args!(
+            "not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
+            v.plan.withheld_outputs.join(", ")
+        )));
     }
     if !matches!(v.outcome, GradeOutcome::NotJudged) {
         for skipped in &v.skipped {
-            let _ = writeln!(
-                out,
-                "{}",
-                paint(NOTE, format!("  note: not judged here: {skipped}"))
-            );
+            out.push_str(&note(format_args!("not judged here: {skipped}")));
         }
     }
     out

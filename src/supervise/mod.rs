@@ -378,7 +378,17 @@ pub(crate) mod test_support {
     //! Runs made up for check tests.
     use std::time::Duration;
 
-    use super::{Affinity, Ending, Line, Perturbation, ProcessLog, RunRecord, SchedLog};
+    use super::{
+        Affinity, Ending, Line, Perturbation, ProbeRecords, ProcessLog, RunRecord, SchedLog,
+    };
+
+    /// `record` as a run of main process 10 whose probe wrote `text`.
+    pub fn probed(mut record: RunRecord, text: &str) -> RunRecord {
+        record.processes.root = 10;
+        record.processes.probed = true;
+        record.processes.probe = ProbeRecords::parse(text, 0);
+        record
+    }
 
     /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
     pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {
