@@ -21,17 +21,14 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
-use learn::test_support::{Tmux, median};
+use learn::test_support::{Tmux, median, under_cargo_bench};
 
 /// Marks the end of a frame (crossterm's end of a synchronized update).
 const FRAME_END: &[u8] = b"\x1b[?2026l";
 const PASSED: &str = "passed every run";
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!(
-            "watch_latency measures only under `cargo bench` (it drives learn in tmux for a minute)"
-        );
+    if !under_cargo_bench("watch_latency", "it drives learn in tmux for a minute") {
         return;
     }
     let reps: usize = std::env::var("REPS")

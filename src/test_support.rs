@@ -1,6 +1,7 @@
 //! What the unit tests, the integration tests and the benchmarks share, kept here once so that
-//! none of them copies it: a fresh copy of this repository's course, a median of timings, and
-//! a tmux server of its own to drive `learn` in a real terminal.
+//! none of them copies it: a fresh copy of this repository's course, a median of timings,
+//! whether a benchmark runs under `cargo bench`, and a tmux server of its own to drive `learn`
+//! in a real terminal.
 //!
 //! Not for `learn` itself (nothing of the program uses it), nor what only the integration
 //! tests share (running the binary, fixtures, a busy load: `tests/common/`).
@@ -41,6 +42,17 @@ fn copy_tree(from: &Path, to: &Path) {
 pub fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
+}
+
+/// Whether a benchmark runs under `cargo bench`, which passes it `--bench` (`cargo test`
+/// runs every bench target once too); when not, says on stderr that benchmark `name` measures
+/// only there, and `why`.
+pub fn under_cargo_bench(name: &str, why: &str) -> bool {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    if !measuring {
+        eprintln!("{name} measures only under `cargo bench` ({why})");
+    }
+    measuring
 }
 
 /// A tmux server of its own (its socket `tmux.socket` in the folder given), with one detached

@@ -31,7 +31,7 @@ pub use capture::MAX_OUTPUT_LINES;
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
 pub use limits::{FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACKSTOP};
 pub use machine::wait_for_free_cores;
-pub use observe::{Affinity, ChildSeen, ProcessLog};
+pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
 pub use sandbox::{

@@ -373,8 +373,9 @@ fn tree_pids(root: u32) -> Vec<(u32, u32)> {
     found
 }
 
-/// Children of every thread of `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
+/// Children of every thread of `pid`, as /proc lists them (`task/TID/children`); none when
+/// it is gone.
+pub fn children_of(pid: u32) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };

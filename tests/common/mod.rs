@@ -72,6 +72,24 @@ pub fn put_exercise(course: &Path, id: &str, source: &str) {
     .expect("copy exercise");
 }
 
+/// Pids of the live processes (zombies aside) whose command line holds every one of `words`.
+pub fn processes_with(words: &[&str]) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let zombie = stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, s)| s.starts_with('Z'));
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            (!zombie && words.iter().all(|w| cmdline.contains(w))).then_some(pid)
+        })
+        .collect()
+}
+
 /// What rejected a verdict: the kinds of every rule the failing run broke (the report names
 /// them all), `compile`, `course error`, or `not judged` (with the checks not judged).
 pub fn rejected_by(verdict: &Verdict) -> Option<Vec<String>> {
