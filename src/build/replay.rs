@@ -28,6 +28,10 @@ use super::{Backend, BuildError, Built, Cargo, CompileError, Unit, compile_error
 /// can't find crate, possibly newer version, multiple candidates, incompatible rustc.
 const STALE_DEPENDENCY_CODES: [&str; 4] = ["E0463", "E0460", "E0464", "E0514"];
 
+/// How often a replayed rustc is looked at, to see it end or cancel it: a rebuild takes tens
+/// of milliseconds, and each of them counts in the time from save to verdict.
+const REPLAY_POLL: Duration = Duration::from_millis(2);
+
 /// How a replay went.
 enum Rebuilt {
     /// Every unit was rebuilt (or failed to compile, with rustc's diagnostics).
@@ -237,7 +241,7 @@ impl Rebuilder {
                     let _ = child.wait();
                     return Replay::Cancelled;
                 }
-                Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+                Ok(None) => std::thread::sleep(REPLAY_POLL),
                 Err(_) => return Replay::Stale,
             }
         };

@@ -14,7 +14,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, Outcome, describe_thread, excerpt_of, unprobed};
+use super::{
+    CheckKind, Evidence, Failure, Outcome, THREADS_SHOWN, describe_thread, excerpt_of, unprobed,
+};
 use crate::lines::pattern::Pattern;
 use crate::supervise::{ProbeRecords, ThreadSeen};
 
@@ -116,7 +118,7 @@ impl ThreadsJoined {
                     Unwaited::NeverJoined(t) => describe_thread(t),
                 })
                 .collect(),
-            8,
+            THREADS_SHOWN,
         ));
         let hint = match first {
             Unwaited::Running(_) if self.before.is_none() => {

@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, Outcome, describe_thread, excerpt_of, unprobed};
+use super::{
+    CheckKind, Evidence, Failure, Outcome, THREADS_SHOWN, describe_thread, excerpt_of, unprobed,
+};
 use crate::supervise::{Perturbation, ThreadSeen};
 
 /// `work_spread`: at least `min_threads` threads of the main process (the main thread
@@ -67,7 +69,7 @@ impl WorkSpread {
                 .iter()
                 .map(|t| format!("{} ({:.0}%)", describe_thread(t), share(t) * 100.0))
                 .collect(),
-            8,
+            THREADS_SHOWN,
         ));
         let hint = match threads.first() {
             Some(top) if top.main => {

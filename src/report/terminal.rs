@@ -24,6 +24,12 @@ const BOLD: Style = Style::new().bold();
 /// Lines of a program's output shown under a verdict.
 const OUTPUT_LINES: usize = 40;
 
+/// Lines of a failed run's stderr shown under its output: a panic's message and a few more.
+const STDERR_LINES: usize = 12;
+
+/// The width of `learn list`'s progress bar, in characters.
+const PROGRESS_BAR_WIDTH: usize = 30;
+
 /// `text` in `style`.
 fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
@@ -135,7 +141,11 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
         OUTPUT_LINES,
     ));
     if !run.record.stderr.is_empty() {
-        out.push_str(&output_block("Its stderr", &run.record.stderr, 12));
+        out.push_str(&output_block(
+            "Its stderr",
+            &run.record.stderr,
+            STDERR_LINES,
+        ));
     }
     let failure = run.failures.first();
     let _ = writeln!(
@@ -326,7 +336,11 @@ pub fn list(course: &Course, done: usize, status: impl Fn(&Exercise) -> Status) 
         }
     }
     let total = course.exercises.len();
-    let _ = writeln!(out, "\nProgress: {done}/{total} {}", bar(done, total, 30));
+    let _ = writeln!(
+        out,
+        "\nProgress: {done}/{total} {}",
+        bar(done, total, PROGRESS_BAR_WIDTH)
+    );
     out
 }
 
