@@ -17,6 +17,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use learn::course::Course;
+use learn::test_support::under_cargo_bench;
 
 /// The class size the goal is stated for.
 const GOAL_SUBMISSIONS: f64 = 30.0;
@@ -24,8 +25,7 @@ const GOAL_SUBMISSIONS: f64 = 30.0;
 const GOAL_SECONDS: f64 = 30.0 * 60.0;
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!("grade_class measures only under `cargo bench` (it grades whole classes)");
+    if !under_cargo_bench("grade_class", "it grades whole classes") {
         return;
     }
     let sizes: Vec<usize> = std::env::var("LEARN_BENCH_SUBMISSIONS")

@@ -33,6 +33,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use learn::course::Course;
+use learn::supervise::children_of;
+use learn::test_support::{median, under_cargo_bench};
 
 /// How often the learn process is looked at.
 const POLL: Duration = Duration::from_millis(20);
@@ -44,10 +46,7 @@ const UNCONFINED: &str = "filesystem,network,signals,seccomp";
 const LOAD_PER_CORE: usize = 4;
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!(
-            "verify_speed measures only under `cargo bench` (it grades the course about ten times)"
-        );
+    if !under_cargo_bench("verify_speed", "it grades the course about ten times") {
         return;
     }
     let reps: usize = std::env::var("REPS")
@@ -304,7 +303,7 @@ fn watch(pid: u32, done: &AtomicBool) -> (u64, Duration) {
         let now = Instant::now();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
         peak = peak.max(status_kb(&status, "VmHWM:"));
-        for child in children(pid) {
+        for child in children_of(pid) {
             let comm = std::fs::read_to_string(format!("/proc/{child}/comm")).unwrap_or_default();
             if comm.trim() != "cargo" {
                 seen.entry(child).or_insert((now, now)).1 = now;
@@ -319,22 +318,6 @@ fn watch(pid: u32, done: &AtomicBool) -> (u64, Duration) {
             .max()
             .unwrap_or_default(),
     )
-}
-
-/// The children of every thread of `pid`.
-fn children(pid: u32) -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return Vec::new();
-    };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-        .flat_map(|list| {
-            list.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
 }
 
 /// The value in KiB of `field` in a /proc status file.
@@ -402,11 +385,6 @@ fn noop_build(manifest: &Path, target: &Path) -> (Duration, Duration) {
         .status()
         .expect("cargo runs");
     (start.elapsed(), children_cpu() - cpu_before)
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn mb(kb: u64) -> f64 {

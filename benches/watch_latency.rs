@@ -21,15 +21,14 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
+use learn::test_support::{Tmux, median, under_cargo_bench};
+
 /// Marks the end of a frame (crossterm's end of a synchronized update).
 const FRAME_END: &[u8] = b"\x1b[?2026l";
 const PASSED: &str = "passed every run";
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        eprintln!(
-            "watch_latency measures only under `cargo bench` (it drives learn in tmux for a minute)"
-        );
+    if !under_cargo_bench("watch_latency", "it drives learn in tmux for a minute") {
         return;
     }
     let reps: usize = std::env::var("REPS")
@@ -38,16 +37,6 @@ fn main() {
         .unwrap_or(10);
     let dir = common::course_copy();
     let file = add_one_line_exercise(dir.path());
-    let socket = dir.path().join("tmux.socket");
-    let tmux = |args: &[&str]| {
-        let status = Command::new("tmux")
-            .arg("-S")
-            .arg(&socket)
-            .args(args)
-            .status()
-            .expect("tmux is needed (apt-get install tmux)");
-        assert!(status.success(), "tmux {args:?} failed");
-    };
     let fifo = dir.path().join("screen.fifo");
     assert!(
         Command::new("mkfifo")
@@ -61,23 +50,13 @@ fn main() {
         common::target_dir().display(),
         env!("CARGO_BIN_EXE_learn")
     );
-    tmux(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-c",
-        &dir.path().display().to_string(),
-        "sh",
-        "-c",
-        "sleep 0.5; exec $0",
-        &learn,
-    ]);
-    tmux(&[
+    let tmux = Tmux::start(
+        dir.path(),
+        (120, 40),
+        &[],
+        &["sh", "-c", "sleep 0.5; exec $0", &learn],
+    );
+    tmux.run(&[
         "pipe-pane",
         "-t",
         "0",
@@ -108,16 +87,11 @@ fn main() {
         first.push(to_first);
         full.push(to_full);
     }
-    tmux(&["send-keys", "-t", "0", "q"]);
+    tmux.run(&["send-keys", "-t", "0", "q"]);
     let cargo: Vec<Duration> = (1..=reps)
         .map(|i| cargo_build_and_run(&file, &format!("c{i}.")))
         .collect();
-    let _ = Command::new("tmux")
-        .arg("-S")
-        .arg(&socket)
-        .arg("kill-server")
-        .stderr(Stdio::null())
-        .status();
+    drop(tmux);
 
     let (first, full, cargo) = (median(first), median(full), median(cargo));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
@@ -231,11 +205,6 @@ fn cargo_build_and_run(file: &Path, token: &str) -> Duration {
         file.display()
     );
     elapsed
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 /// The frames learn draws, as they arrive through the pipe.

@@ -13,11 +13,12 @@ use anstream::{eprintln, print, println};
 use crate::build::CompileError;
 use crate::class;
 use crate::course::{Course, CourseError, Exercise};
-use crate::exit::Exit;
+use crate::exit::{Error, Exit, Outcome};
 use crate::grade::{Event, GradeOutcome, Grader, Source, Verdict};
 use crate::report::scored::{ChangeKind, ProtectedChange, Scored, missing_text};
 use crate::report::target::{Options, write_report};
 use crate::report::{github, terminal};
+use crate::settings::{CiEnvironment, Settings};
 use crate::template;
 use crate::tree;
 
@@ -41,17 +42,17 @@ pub const PROTECTED: [&str; 11] = [
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
 pub struct Reporting<'o> {
     options: &'o Options,
-    github: bool,
+    ci: &'o CiEnvironment,
     name: String,
     missing: Vec<String>,
 }
 
 impl<'o> Reporting<'o> {
-    /// A session writing the reports `options` asks for.
-    pub fn new(options: &'o Options) -> Reporting<'o> {
+    /// A grading writing the reports `options` asks for, in the CI job `ci`.
+    pub fn new(options: &'o Options, ci: &'o CiEnvironment) -> Reporting<'o> {
         Reporting {
             options,
-            github: github::in_github_actions(),
+            ci,
             name: "exercises".to_string(),
             missing: Vec::new(),
         }
@@ -69,7 +70,7 @@ impl<'o> Reporting<'o> {
     /// lines wait for [`Reporting::conclude`], which prints them between stop-commands markers
     /// drawn only then, when no learner's program is running any more.
     pub fn progress(&self, verdict: &Verdict) {
-        if !self.github {
+        if !self.ci.github_actions {
             println!("{}", self.line(verdict));
         }
     }
@@ -85,19 +86,20 @@ impl<'o> Reporting<'o> {
 
     /// Prints the conclusion (with each failure explained for `grade`, given `changes`, and
     /// inside GitHub Actions, where nobody can `learn run` it), writes the reports, and tells
-    /// how to exit: success when everything passed or `--exit-zero` was given.
+    /// how to exit: success when everything passed or `--exit-zero` was given; an error when
+    /// a report cannot be written.
     pub fn conclude(
         &self,
         course: &Course,
         verdicts: &[Verdict],
         changes: Option<&[ProtectedChange]>,
-    ) -> Exit {
+    ) -> Outcome {
         let scored = Scored::new(course, verdicts, changes).with_missing(&self.missing);
         let mut shaped_by_learner = String::new();
-        if self.github {
+        if self.ci.github_actions {
             shaped_by_learner.extend(verdicts.iter().map(|v| format!("{}\n", self.line(v))));
         }
-        if self.github || changes.is_some() {
+        if self.ci.github_actions || changes.is_some() {
             shaped_by_learner.extend(
                 verdicts
                     .iter()
@@ -105,7 +107,7 @@ impl<'o> Reporting<'o> {
                     .map(|v| format!("\n{}", terminal::verdict(v))),
             );
         }
-        if self.github {
+        if self.ci.github_actions {
             print!("{}", github::stop_commands(&shaped_by_learner));
             print!("{}", github::annotations(&scored));
         } else {
@@ -140,26 +142,21 @@ impl<'o> Reporting<'o> {
         );
         println!("Score: {}/{} points", scored.score(), scored.max_score());
         for target in &self.options.reports {
-            if let Err(e) = write_report(target, &self.name, &scored) {
-                eprintln!(
-                    "error: cannot write the {:?} report to {}: {e}",
-                    target.format,
-                    target.path.display()
-                );
-                return Exit::Usage;
-            }
+            write_report(target, &self.name, &scored, self.ci.step_summary())?;
         }
         let course_error = verdicts
             .iter()
             .any(|v| matches!(v.outcome, GradeOutcome::CourseError(_)));
-        if self.options.exit_zero || scored.passed() == verdicts.len() {
-            Exit::Success
-        } else if course_error {
-            // Not the program's fault: a missing snapshot, a broken manifest entry.
-            Exit::Usage
-        } else {
-            Exit::Failed
-        }
+        Ok(
+            if self.options.exit_zero || scored.passed() == verdicts.len() {
+                Exit::Success
+            } else if course_error {
+                // Not the program's fault: a missing snapshot, a broken manifest entry.
+                Exit::Usage
+            } else {
+                Exit::Failed
+            },
+        )
     }
 }
 
@@ -186,48 +183,33 @@ fn protected_list(changes: &[ProtectedChange]) -> String {
 /// cargo invocation and graded on one shared machine budget; one submission is concluded as
 /// `learn verify` would be, a class (`as_class`, whatever its size) as [`class`] says.
 pub fn grade(
-    course: &Course,
-    target_dir: &Path,
+    settings: &Settings,
     ids: &[String],
     submissions: &[PathBuf],
     as_class: bool,
     options: &Options,
-) -> Exit {
+) -> Outcome {
     let (submissions, course, target_dir, options) =
-        match absolute_paths(submissions, course, target_dir, options) {
-            Ok(prepared) => prepared,
-            Err(message) => return usage(&message),
-        };
-    let names = match class::names(&submissions) {
-        Ok(names) => names,
-        Err(message) => return usage(&message),
-    };
+        absolute_paths(submissions, &settings.course, &settings.target_dir, options)?;
+    let names = class::names(&submissions)?;
     // cargo and rustup read their configuration (`.cargo/config.toml`, `rust-toolchain.toml`)
     // from the working directory upwards: from the pristine course's, never the submission's.
-    if let Err(e) = std::env::set_current_dir(&course.root) {
-        return usage(&format!("cannot work in {}: {e}", course.root.display()));
-    }
-    let chosen = match chosen(&course, ids) {
-        Ok(chosen) => chosen,
-        Err(e) => return usage(&e.to_string()),
-    };
-    let baseline = match template::Baseline::of(&course, &submissions) {
-        Ok(baseline) => baseline,
-        Err(e) => return usage(&format!("cannot lay out the student template: {e}")),
-    };
+    std::env::set_current_dir(&course.root)
+        .map_err(|e| Error(format!("cannot work in {}: {e}", course.root.display())))?;
+    let chosen = chosen(&course, ids).map_err(|e| Error(e.to_string()))?;
+    let baseline = template::Baseline::of(&course, &submissions)
+        .map_err(|e| Error(format!("cannot lay out the student template: {e}")))?;
     let mut graded = Vec::new();
     let mut refusals: Vec<Vec<Verdict>> = Vec::new();
     let mut items = Vec::new();
     for (submission, name) in submissions.iter().zip(names) {
-        let changes = match protected_changes(baseline.for_submission(submission), submission) {
-            Ok(changes) => changes,
-            Err(e) => {
-                return usage(&format!(
+        let changes =
+            protected_changes(baseline.for_submission(submission), submission).map_err(|e| {
+                Error(format!(
                     "cannot compare {} with the course: {e}",
                     submission.display()
-                ));
-            }
-        };
+                ))
+            })?;
         let mut present: Vec<(&Exercise, Source)> = Vec::new();
         let mut refused_here = Vec::new();
         let mut missing = Vec::new();
@@ -252,10 +234,9 @@ pub fn grade(
     }
     let one = !as_class && graded.len() == 1;
     let session = match &graded[..] {
-        [submission] if one => {
-            Reporting::new(&options).of_submission(&submission.name, submission.missing.clone())
-        }
-        _ => Reporting::new(&options),
+        [submission] if one => Reporting::new(&options, &settings.ci)
+            .of_submission(&submission.name, submission.missing.clone()),
+        _ => Reporting::new(&options, &settings.ci),
     };
     eprintln!(
         "Grading the exercises of {} with the course at {}",
@@ -293,11 +274,12 @@ pub fn grade(
             }
         };
         match Grader::new(&course, target_dir)
+            .toolchain(settings.toolchain.clone())
             .events(&events, false)
             .grade(&items)
         {
             Ok(verdicts) => verdicts,
-            Err(e) => return usage(&e.to_string()),
+            Err(e) => return Err(Error(e.to_string())),
         }
     };
     let mut verdicts = verdicts.into_iter();
@@ -323,7 +305,7 @@ pub fn grade(
     if one {
         session.conclude(&course, &graded[0].verdicts, Some(&graded[0].changes))
     } else {
-        class::conclude(&course, &graded, &options)
+        class::conclude(&course, &graded, &options, settings.ci.step_summary())
     }
 }
 
@@ -651,11 +633,6 @@ fn content(path: &Path) -> Option<Vec<u8>> {
             .ok()
             .map(|target| target.into_os_string().into_encoded_bytes())
     })
-}
-
-fn usage(message: &str) -> Exit {
-    eprintln!("error: {message}");
-    Exit::Usage
 }
 
 #[cfg(test)]

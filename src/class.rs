@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anstream::{eprintln, println};
 
 use crate::course::Course;
-use crate::exit::Exit;
+use crate::exit::{Exit, Outcome};
 use crate::grade::Verdict;
 use crate::report::gradebook::Gradebook;
 use crate::report::neutral::neutralise;
@@ -117,8 +117,14 @@ impl Progress {
 }
 
 /// Concludes the grading of a class: a line per submission, the reports, and the exit code
-/// (success when every submission passed everything, or with `--exit-zero`).
-pub fn conclude(course: &Course, graded: &[Graded], options: &Options) -> Exit {
+/// (success when every submission passed everything, or with `--exit-zero`); an error when a
+/// report cannot be written.
+pub fn conclude(
+    course: &Course,
+    graded: &[Graded],
+    options: &Options,
+    step_summary: Option<&Path>,
+) -> Outcome {
     let mut book = Gradebook::default();
     let width = graded
         .iter()
@@ -136,43 +142,43 @@ pub fn conclude(course: &Course, graded: &[Graded], options: &Options) -> Exit {
         }
         all_passed &= scored.passed() == g.verdicts.len();
         println!("{}", neutralise(&line(&g.name, width, &scored, g)));
-        for target in options.reports.iter().filter(|t| per_submission(t)) {
+        for target in options
+            .reports
+            .iter()
+            .filter(|t| per_submission(t, step_summary))
+        {
             let path = target.path.join(file_name(&g.name, target.format));
             let one = ReportTarget {
                 format: target.format,
                 path,
             };
-            if let Err(e) = target::write_report(&one, &g.name, &scored) {
-                return cannot_write(&one, &e);
-            }
+            target::write_report(&one, &g.name, &scored, step_summary)?;
         }
     }
     println!(
         "\n{} graded",
         crate::plural::of(graded.len(), "submission", "submissions")
     );
-    for target in options.reports.iter().filter(|t| !per_submission(t)) {
+    for target in options
+        .reports
+        .iter()
+        .filter(|t| !per_submission(t, step_summary))
+    {
         let text = match target.format {
             ReportFormat::Csv => book.to_csv(),
             _ => class_table(course, &book),
         };
-        if let Err(e) = target::write_text(&target.path, &text) {
-            return cannot_write(target, &e);
-        }
+        target.write(&text, step_summary)?;
     }
-    if options.exit_zero || all_passed {
-        Exit::Success
-    } else {
-        Exit::Failed
-    }
+    Ok(Exit::from_verdict(options.exit_zero || all_passed))
 }
 
 /// Whether `target` gets one report per submission (in a folder) rather than one for all:
-/// the gradebook and the job's step summary are one for all.
-fn per_submission(target: &ReportTarget) -> bool {
+/// the gradebook and the job's step summary (`step_summary`) are one for all.
+fn per_submission(target: &ReportTarget, step_summary: Option<&Path>) -> bool {
     match target.format {
         ReportFormat::Csv => false,
-        ReportFormat::Markdown => !target::is_step_summary(&target.path),
+        ReportFormat::Markdown => step_summary != Some(target.path.as_path()),
         _ => true,
     }
 }
@@ -232,13 +238,4 @@ fn class_table(course: &Course, book: &Gradebook) -> String {
         let _ = writeln!(out, "| {name} | {}/{} |", row.total, row.max);
     }
     out
-}
-
-fn cannot_write(target: &ReportTarget, e: &std::io::Error) -> Exit {
-    eprintln!(
-        "error: cannot write the {:?} report to {}: {e}",
-        target.format,
-        target.path.display()
-    );
-    Exit::Usage
 }

@@ -20,7 +20,7 @@ use crate::invocation;
 use crate::report::gradebook;
 use crate::report::target;
 use crate::session::Session;
-use crate::settings::Settings;
+use crate::settings::{CiEnvironment, Settings};
 use crate::supervise;
 use crate::template;
 use crate::watch;
@@ -231,7 +231,9 @@ fn dispatch(cli: Cli) -> Outcome {
         action: GradebookAction::Merge { out, inputs },
     }) = &cli.command
     {
-        let rows = gradebook::merge_files(out, inputs)?;
+        // The only command without a course, so without `Settings`: the CI job is read here.
+        let ci = CiEnvironment::from_env();
+        let rows = gradebook::merge_files(out, inputs, ci.step_summary())?;
         println!(
             "Wrote {} with {}",
             out.display(),
@@ -273,17 +275,10 @@ fn dispatch(cli: Cli) -> Outcome {
             if let Some(dir) = submissions {
                 submission.extend(class::submissions_in(&dir)?);
             }
-            return Ok(ci::grade(
-                &settings.course,
-                &settings.target_dir,
-                &ids,
-                &submission,
-                as_class,
-                &ci,
-            ));
+            return ci::grade(&settings, &ids, &submission, as_class, &ci);
         }
         Some(Command::Template { dir }) => {
-            return Ok(template::command(&settings.course, &dir));
+            return template::command(&settings.course, &dir);
         }
         _ => {}
     }

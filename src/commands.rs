@@ -171,7 +171,7 @@ pub fn verify(
         crate::plural::of(chosen.len(), "exercise", "exercises")
     );
     let progress = ProgressLine::start("building the exercises", settings.progress_lines);
-    let reporting = ci::Reporting::new(options);
+    let reporting = ci::Reporting::new(options, &settings.ci);
     let graded = AtomicUsize::new(0);
     let events = |event: Event| match event {
         Event::Building(line) => progress.cargo_line(line),
@@ -190,7 +190,7 @@ pub fn verify(
         .runs(runs)
         .events(&events, progress.is_shown());
     let verdicts = grader.grade(&chosen).map_err(|e| Error(e.to_string()))?;
-    Ok(reporting.conclude(course, &verdicts, None))
+    reporting.conclude(course, &verdicts, None)
 }
 
 /// Rebuilds a progress file that could not be read by checking the learner's exercises in

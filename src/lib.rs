@@ -8,7 +8,8 @@
 //! watch mode only); [`ci`] grades learners' forks in CI against a pristine course, [`class`] a whole class at
 //! once into a gradebook; [`template`] writes the student repository; [`watch`]
 //! re-checks the exercise on every save, drawn by [`tui`]; [`cli`] parses, builds the
-//! settings once and dispatches. The layers, and who may use whom, are in the README's
+//! settings once and dispatches; `test_support` (hidden) is what the tests and benchmarks
+//! share. The layers, and who may use whom, are in the README's
 //! Architecture section (kept so by `tests/layers.rs`).
 
 pub mod atomic;
@@ -34,6 +35,8 @@ pub mod session;
 pub mod settings;
 pub mod supervise;
 pub mod template;
+#[doc(hidden)]
+pub mod test_support;
 pub mod tree;
 pub mod tui;
 pub mod watch;

@@ -86,24 +86,9 @@ mod tests {
     use super::*;
 
     fn course_copy() -> (tempfile::TempDir, Course) {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let dir = tempfile::tempdir().unwrap();
-        for part in ["course", "exercises", "solutions"] {
-            copy_tree(&root.join(part), &dir.path().join(part));
-        }
+        let dir = crate::test_support::course_copy();
         let course = Course::load(dir.path()).unwrap();
         (dir, course)
-    }
-
-    fn copy_tree(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                copy_tree(&entry.path(), &to.join(entry.file_name()));
-            } else {
-                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-            }
-        }
     }
 
     #[test]

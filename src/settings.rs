@@ -1,6 +1,7 @@
 //! The settings every command shares, built once at the edge from the command line and the
-//! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`): nothing below reads the environment for
-//! them. A bad value is an [`Error`] here, before anything runs.
+//! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`, the CI job's `GITHUB_ACTIONS` and
+//! `GITHUB_STEP_SUMMARY`, the toolchain's `CARGO` and `RUSTC`): nothing below reads the
+//! environment for them. A bad value is an [`Error`] here, before anything runs.
 //!
 //! Not here: the learner's progress (see [`session`](crate::session)), what each subcommand
 //! takes on its own command line.
@@ -8,6 +9,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
+use crate::build::{Cargo, Toolchain};
 use crate::course::Course;
 use crate::exit::Error;
 use crate::grade::{Grader, JOBS_PER_CORE};
@@ -23,6 +25,36 @@ pub struct Settings {
     pub jobs: usize,
     /// Whether a progress line may turn on stderr: it is a terminal and `CI` is not set.
     pub progress_lines: bool,
+    /// The CI job `learn` runs in, if any.
+    pub ci: CiEnvironment,
+    /// The cargo and rustc builds run.
+    pub toolchain: Toolchain,
+}
+
+/// What the reports need to know of the CI job `learn` runs in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CiEnvironment {
+    /// Inside GitHub Actions (`GITHUB_ACTIONS=true`): annotations, and the text a learner's
+    /// program shaped printed between stop-commands markers.
+    pub github_actions: bool,
+    /// The job's step summary (`GITHUB_STEP_SUMMARY`), which other steps write too: a report
+    /// written there is appended to it.
+    pub step_summary: Option<PathBuf>,
+}
+
+impl CiEnvironment {
+    /// Reads `GITHUB_ACTIONS` and `GITHUB_STEP_SUMMARY`.
+    pub fn from_env() -> CiEnvironment {
+        CiEnvironment {
+            github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+            step_summary: std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+        }
+    }
+
+    /// The step summary, if the job has one.
+    pub fn step_summary(&self) -> Option<&Path> {
+        self.step_summary.as_deref()
+    }
 }
 
 impl Settings {
@@ -60,22 +92,48 @@ impl Settings {
             target_dir,
             jobs,
             progress_lines: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+            ci: CiEnvironment::from_env(),
+            toolchain: toolchain_from_env(),
         })
     }
 
-    /// Settings for `course` with the default jobs (tests, benchmarks).
+    /// Settings for `course` with the default jobs, outside CI (tests, benchmarks).
     pub fn new(course: Course, target_dir: &Path) -> Settings {
         Settings {
             course,
             target_dir: target_dir.to_path_buf(),
             jobs: default_jobs(),
             progress_lines: false,
+            ci: CiEnvironment::default(),
+            toolchain: Toolchain::default(),
         }
     }
 
     /// A grader of this course with these settings.
     pub fn grader(&self) -> Grader<'_> {
-        Grader::new(&self.course, self.target_dir.clone()).jobs(self.jobs)
+        Grader::new(&self.course, self.target_dir.clone())
+            .jobs(self.jobs)
+            .toolchain(self.toolchain.clone())
+    }
+
+    /// cargo on this course and build folder.
+    pub fn cargo(&self) -> Cargo {
+        Cargo {
+            root: self.course.root.clone(),
+            target_dir: self.target_dir.clone(),
+            toolchain: self.toolchain.clone(),
+        }
+    }
+}
+
+/// The cargo and rustc to build with: `CARGO` and `RUSTC` where set (cargo sets `CARGO` for
+/// the programs it starts, `cargo run -- next` and the tests, so that learn builds with the
+/// toolchain that built it), else those `PATH` finds.
+fn toolchain_from_env() -> Toolchain {
+    let default = Toolchain::default();
+    Toolchain {
+        cargo: std::env::var_os("CARGO").map_or(default.cargo, PathBuf::from),
+        rustc: std::env::var_os("RUSTC").map_or(default.rustc, PathBuf::from),
     }
 }
 

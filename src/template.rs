@@ -15,10 +15,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anstream::{eprintln, println};
+use anstream::println;
 
 use crate::course::{Course, TEMPLATE_MARKER, is_student_template};
-use crate::exit::Exit;
+use crate::exit::{Error, Exit, Outcome};
 
 /// Files and folders of the course repository copied as they are, where they exist.
 const COPIED: [&str; 12] = [
@@ -192,36 +192,27 @@ fn drop_tables(text: &str, keep: impl Fn(&str, &str) -> bool) -> String {
 
 /// `learn template DIR`: writes the student template of `course` into `dir`, which must be
 /// empty or not exist (nothing is overwritten).
-pub fn command(course: &Course, dir: &Path) -> Exit {
+pub fn command(course: &Course, dir: &Path) -> Outcome {
     let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
     if occupied || dir.is_file() {
-        eprintln!(
-            "error: {} is not empty: learn template writes a new repository into an empty or new folder, and overwrites nothing",
+        return Err(Error(format!(
+            "{} is not empty: learn template writes a new repository into an empty or new folder, and overwrites nothing",
             dir.display()
-        );
-        return Exit::Usage;
+        )));
     }
     if is_student_template(&course.root) {
-        eprintln!(
-            "error: {} is itself a student template: make the template from the teacher's course",
+        return Err(Error(format!(
+            "{} is itself a student template: make the template from the teacher's course",
             course.root.display()
-        );
-        return Exit::Usage;
+        )));
     }
-    let layout = match Layout::of(course) {
-        Ok(layout) => layout,
-        Err(e) => {
-            eprintln!("error: cannot read the course: {e}");
-            return Exit::Usage;
-        }
-    };
-    if let Err(e) = layout.write_to(dir) {
-        eprintln!(
-            "error: cannot write the template into {}: {e}",
+    let layout = Layout::of(course).map_err(|e| Error(format!("cannot read the course: {e}")))?;
+    layout.write_to(dir).map_err(|e| {
+        Error(format!(
+            "cannot write the template into {}: {e}",
             dir.display()
-        );
-        return Exit::Usage;
-    }
+        ))
+    })?;
     println!(
         "Wrote the student template of {} into {}: {} files, the starters as exercises.",
         course.title,
@@ -235,7 +226,7 @@ pub fn command(course: &Course, dir: &Path) -> Exit {
     println!(
         "Next: push it as the assignment's template repository (see \"Teaching a class\" in README.md)."
     );
-    Exit::Success
+    Ok(Exit::Success)
 }
 
 /// What `learn grade` compares a submission's protected files with: the pristine course, or

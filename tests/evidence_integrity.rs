@@ -11,23 +11,6 @@ use std::time::{Duration, Instant};
 use learn::checks::judge_ending;
 use learn::supervise::{self, RunRequest, SandboxRequest};
 
-/// Pids of the processes whose command line contains `marker`.
-fn processes_with(marker: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|entry| {
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let zombie = stat
-                .rsplit_once(") ")
-                .is_some_and(|(_, s)| s.starts_with('Z'));
-            (!zombie && String::from_utf8_lossy(&cmdline).contains(marker)).then_some(pid)
-        })
-        .collect()
-}
-
 #[test]
 fn killing_learn_mid_run_leaves_no_process_of_the_run_behind() {
     let marker = "learn-pdeathsig-marker-5b7e";
@@ -50,7 +33,7 @@ fn killing_learn_mid_run_leaves_no_process_of_the_run_behind() {
         .expect("learn starts");
     // The build may take a while; the run has started once child and grandchild are there.
     let deadline = Instant::now() + Duration::from_secs(240);
-    while processes_with(marker).len() < 2 {
+    while common::processes_with(&[marker]).len() < 2 {
         assert!(
             Instant::now() < deadline,
             "the run never started its child and grandchild"
@@ -60,11 +43,11 @@ fn killing_learn_mid_run_leaves_no_process_of_the_run_behind() {
     learn.kill().expect("SIGKILL learn");
     learn.wait().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !processes_with(marker).is_empty() && Instant::now() < deadline {
+    while !common::processes_with(&[marker]).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(
-        processes_with(marker),
+        common::processes_with(&[marker]),
         Vec::<u32>::new(),
         "processes of the run outlived learn"
     );

@@ -104,20 +104,6 @@ fn tree_fingerprint(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     files
 }
 
-/// Pids of live processes whose command line holds `marker`.
-fn processes_with(marker: &str) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            !stat.contains(") Z ") && String::from_utf8_lossy(&cmdline).contains(marker)
-        })
-        .collect()
-}
-
 #[test]
 fn a_program_reads_nothing_of_the_course_its_build_folder_or_the_runner() {
     let root = common::root();
@@ -252,7 +238,7 @@ fn a_program_cannot_leave_its_run_signal_or_trace_the_runner_or_widen_a_pinned_r
     );
     assert!(out.contains("SPAWNED daemon"), "{out}");
     assert_eq!(
-        processes_with(&marker),
+        common::processes_with(&[&marker]),
         Vec::<u32>::new(),
         "no process of the run outlives it"
     );

@@ -7,9 +7,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::time::{Duration, SystemTime};
 
-use common::{course_copy, learn, learn_with_env, put_exercise, root, text};
+use common::{course_copy, learn, learn_with_env, processes_with, put_exercise, root, text};
 use serde_json::Value;
 
 /// Every file under `dir` with its bytes, sorted.
@@ -44,19 +45,13 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(root().join("tests/fixtures/hostile").join(name)).unwrap()
 }
 
-/// Live processes whose command line holds every one of `words`.
-fn processes_with(words: &[&str]) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let cmdline = String::from_utf8_lossy(&cmdline);
-            !stat.contains(") Z ") && words.iter().all(|w| cmdline.contains(w))
-        })
-        .collect()
+/// `learn grade` run in the fork's folder (`--submission .`) with the pristine course, then
+/// `more` arguments, with `env` set.
+fn grade_fork(fork: &Path, pristine: &Path, more: &[&str], env: &[(&str, &str)]) -> Output {
+    let pristine = pristine.to_str().unwrap();
+    let mut args = vec!["grade", "--course", pristine, "--submission", "."];
+    args.extend(more);
+    learn_with_env(fork, &args, env)
 }
 
 fn test_named<'r>(results: &'r Value, name: &str) -> &'r Value {
@@ -91,14 +86,10 @@ fn a_classroom_grading_step_keeps_the_true_score_whatever_the_program_does() {
     ]);
     let before = tree(pristine.path());
     let results_path = runner_temp.join("results.json");
-    let run = learn_with_env(
+    let run = grade_fork(
         fork.path(),
+        pristine.path(),
         &[
-            "grade",
-            "--course",
-            pristine.path().to_str().unwrap(),
-            "--submission",
-            ".",
             "01_threads/spawn_join",
             "03_shared_state/bank_account",
             "--report",
@@ -204,14 +195,10 @@ fn a_submission_that_pulls_other_files_in_at_compile_time_is_refused_and_the_mis
     )
     .unwrap();
     let report = fork.path().join("results.json");
-    let run = learn_with_env(
+    let run = grade_fork(
         fork.path(),
+        pristine.path(),
         &[
-            "grade",
-            "--course",
-            pristine.path().to_str().unwrap(),
-            "--submission",
-            ".",
             "01_threads/spawn_join",
             "01_threads/thread_args",
             "01_threads/worker_loop",
@@ -278,16 +265,10 @@ fn a_submission_that_pulls_other_files_in_at_compile_time_is_refused_and_the_mis
         1,
         "said once: {err}"
     );
-    let refused = learn_with_env(
+    let refused = grade_fork(
         fork.path(),
-        &[
-            "grade",
-            "--course",
-            pristine.path().to_str().unwrap(),
-            "--submission",
-            ".",
-            "--require-sandbox",
-        ],
+        pristine.path(),
+        &["--require-sandbox"],
         &[("LEARN_SANDBOX_DISABLE", "network,signals")],
     );
     let (_, err) = text(&refused);

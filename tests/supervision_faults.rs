@@ -212,12 +212,14 @@ fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
         source: root.join(format!("tests/fixtures/faults/{name}.rs")),
         harness: None,
     };
-    let built = learn::build::build(
-        &root,
-        &root.join("target/learn-tests"),
-        std::slice::from_ref(&unit),
-    )
-    .expect("cargo runs");
+    let cargo = learn::build::Cargo {
+        root: root.clone(),
+        target_dir: root.join("target/learn-tests"),
+        toolchain: learn::build::Toolchain::default(),
+    };
+    let built = cargo
+        .build_quietly(std::slice::from_ref(&unit))
+        .expect("cargo runs");
     let exe = built[&unit].clone().expect("the fixture compiles").exe;
     let request = RunRequest {
         limits,

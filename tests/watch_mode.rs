@@ -5,11 +5,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{course_copy, put_exercise, target_dir};
+use learn::test_support::Tmux;
 
 /// The first check may build the course's dependencies: generous.
 const FIRST_CHECK: Duration = Duration::from_secs(120);
@@ -18,53 +19,30 @@ const SOON: Duration = Duration::from_secs(30);
 
 /// A tmux server of our own with one 100×30 window running a shell in `dir`.
 struct Terminal {
-    socket: PathBuf,
+    tmux: Tmux,
 }
 
 impl Terminal {
     fn open(dir: &Path) -> Terminal {
-        let terminal = Terminal {
-            socket: dir.join("tmux.socket"),
-        };
-        let started = Command::new("tmux")
-            .arg("-S")
-            .arg(&terminal.socket)
-            .args([
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-x",
-                "100",
-                "-y",
-                "30",
-                "-c",
-            ])
-            .arg(dir)
-            .args([
-                "env",
-                "-u",
-                "LEARN_UNLOCK_ALL",
-                "-u",
-                "LEARN_COURSE",
-                "-u",
-                "NO_COLOR",
-                "-u",
-                "CI",
-                "PS1=$ ",
-                "bash",
-                "--norc",
-                "--noprofile",
-            ])
-            .env("LEARN_TARGET_DIR", target_dir())
-            .status();
-        match started {
-            Ok(status) => assert!(status.success(), "tmux could not start a session"),
-            Err(e) => panic!(
-                "tmux is needed to test watch mode in a real terminal and cannot be run ({e}): install it (apt-get install tmux)"
-            ),
+        let shell = [
+            "env",
+            "-u",
+            "LEARN_UNLOCK_ALL",
+            "-u",
+            "LEARN_COURSE",
+            "-u",
+            "NO_COLOR",
+            "-u",
+            "CI",
+            "PS1=$ ",
+            "bash",
+            "--norc",
+            "--noprofile",
+        ];
+        let target_dir = target_dir();
+        Terminal {
+            tmux: Tmux::start(dir, (100, 30), &[("LEARN_TARGET_DIR", &target_dir)], &shell),
         }
-        terminal
     }
 
     /// Types a command line into the shell and presses Enter.
@@ -123,29 +101,7 @@ impl Terminal {
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let output = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        assert!(
-            output.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .stderr(Stdio::null())
-            .status();
+        self.tmux.run(args)
     }
 }
 

@@ -8,6 +8,9 @@
 //! in its folder, with `unsafe_code` forbidden: the binary graded is built from exactly the
 //! bytes graded, whatever their mtime, and the learner's code can neither run before a
 //! harness's `main` nor read its memory.
+//!
+//! Two build [`Backend`]s: [`Cargo`], and watch mode's [`replay`] of the rustc commands cargo
+//! ran (rebuilding a saved file without cargo's own startup).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +21,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 
 mod probe;
+pub mod replay;
 
 use cargo_metadata::Message;
 
@@ -123,7 +127,7 @@ pub enum BuildError {
 pub type Built = HashMap<Unit, Result<Binary, CompileError>>;
 
 /// A way of building units: [`Cargo`], or watch mode's replay of the rustc commands cargo
-/// ran (which falls back to cargo). The grader builds through one, whichever it is given.
+/// ran ([`replay::Rebuilder`], which falls back to cargo). The grader builds through one, whichever it is given.
 pub trait Backend: Sync {
     /// Builds `units`, handing each line of progress to `lines` when given; a raised `cancel`
     /// may end it with [`BuildError::Cancelled`].
@@ -133,6 +137,26 @@ pub trait Backend: Sync {
         lines: Option<&(dyn Fn(&str) + Sync)>,
         cancel: &AtomicBool,
     ) -> Result<Built, BuildError>;
+}
+
+/// The programs a build runs: cargo, and rustc for the probe. Found once, at the edge (see
+/// [`settings`](crate::settings)); nothing here reads the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolchain {
+    /// cargo.
+    pub cargo: PathBuf,
+    /// rustc, which compiles the probe.
+    pub rustc: PathBuf,
+}
+
+impl Default for Toolchain {
+    /// `cargo` and `rustc`, as `PATH` finds them.
+    fn default() -> Toolchain {
+        Toolchain {
+            cargo: "cargo".into(),
+            rustc: "rustc".into(),
+        }
+    }
 }
 
 /// cargo, once for every unit, on the generated package of the course at `root`, into
@@ -145,6 +169,8 @@ pub struct Cargo {
     pub root: PathBuf,
     /// The build folder.
     pub target_dir: PathBuf,
+    /// The cargo and rustc to build with.
+    pub toolchain: Toolchain,
 }
 
 impl Backend for Cargo {
@@ -154,100 +180,103 @@ impl Backend for Cargo {
         lines: Option<&(dyn Fn(&str) + Sync)>,
         _cancel: &AtomicBool,
     ) -> Result<Built, BuildError> {
-        cargo_build(&self.root, &self.target_dir, units, lines)
+        self.run(units, lines)
     }
 }
 
-/// Builds `units` for the course at `root` into `target_dir` with [`Cargo`], quietly.
-pub fn build(root: &Path, target_dir: &Path, units: &[Unit]) -> Result<Built, BuildError> {
-    cargo_build(root, target_dir, units, None)
-}
-
-fn cargo_build(
-    root: &Path,
-    target_dir: &Path,
-    units: &[Unit],
-    each: Option<&(dyn Fn(&str) + Sync)>,
-) -> Result<Built, BuildError> {
-    let (package, staged) = write_package(root, target_dir, units)?;
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command
-        .arg("build")
-        .arg("--manifest-path")
-        .arg(package.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir.join("build"))
-        .args([
-            "--message-format",
-            "json-diagnostic-rendered-ansi",
-            "--keep-going",
-        ])
-        .args(match each {
-            None => &["--quiet"][..],
-            Some(_) => &[
-                "-vv",
-                "--config",
-                "term.progress.when='always'",
-                "--config",
-                "term.progress.width=100",
-            ][..],
-        })
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for unit in units {
-        command.arg("--bin").arg(unit.bin_name());
+impl Cargo {
+    /// Builds `units`, quietly.
+    pub fn build_quietly(&self, units: &[Unit]) -> Result<Built, BuildError> {
+        self.run(units, None)
     }
-    let mut child = command.spawn()?;
-    let stderr = child.stderr.take().expect("piped");
-    std::thread::scope(|scope| {
-        let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
-        let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
-        let mut executables: HashMap<String, PathBuf> = HashMap::new();
-        let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> =
-            HashMap::new();
-        for message in
-            Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten()
-        {
-            match message {
-                Message::CompilerArtifact(artifact) => {
-                    if let Some(exe) = artifact.executable {
-                        executables.insert(artifact.target.name.clone(), exe.into_std_path_buf());
-                    }
-                }
-                Message::CompilerMessage(msg) => diagnostics
-                    .entry(msg.target.name.clone())
-                    .or_default()
-                    .push(msg.message),
-                _ => {}
-            }
-        }
-        child.wait()?;
-        let cargo_stderr = stderr_reader.join().unwrap_or_default();
-        let root_prefix = format!("{}/", root.display());
-        Ok(by_name
-            .into_iter()
-            .map(|(name, unit)| {
-                let diagnostics = diagnostics.remove(&name).unwrap_or_default();
-                let result = match executables.remove(&name) {
-                    Some(exe) => Ok(Binary {
-                        exe,
-                        warnings: staged.get(unit).map_or_else(Vec::new, |staged| {
-                            staged.learner_warnings(&diagnostics, &root_prefix)
-                        }),
-                    }),
-                    None => {
-                        let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
-                        Err(match staged.get(unit) {
-                            Some(staged) => staged.relabel(error, &root_prefix),
-                            None => error,
-                        })
-                    }
-                };
-                (unit.clone(), result)
+
+    fn run(
+        &self,
+        units: &[Unit],
+        each: Option<&(dyn Fn(&str) + Sync)>,
+    ) -> Result<Built, BuildError> {
+        let (root, target_dir) = (self.root.as_path(), self.target_dir.as_path());
+        let (package, staged) = write_package(root, target_dir, &self.toolchain.rustc, units)?;
+        let mut command = Command::new(&self.toolchain.cargo);
+        command
+            .arg("build")
+            .arg("--manifest-path")
+            .arg(package.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(target_dir.join("build"))
+            .args([
+                "--message-format",
+                "json-diagnostic-rendered-ansi",
+                "--keep-going",
+            ])
+            .args(match each {
+                None => &["--quiet"][..],
+                Some(_) => &[
+                    "-vv",
+                    "--config",
+                    "term.progress.when='always'",
+                    "--config",
+                    "term.progress.width=100",
+                ][..],
             })
-            .collect())
-    })
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for unit in units {
+            command.arg("--bin").arg(unit.bin_name());
+        }
+        let mut child = command.spawn()?;
+        let stderr = child.stderr.take().expect("piped");
+        std::thread::scope(|scope| {
+            let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
+            let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
+            let mut executables: HashMap<String, PathBuf> = HashMap::new();
+            let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> =
+                HashMap::new();
+            for message in
+                Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten()
+            {
+                match message {
+                    Message::CompilerArtifact(artifact) => {
+                        if let Some(exe) = artifact.executable {
+                            executables
+                                .insert(artifact.target.name.clone(), exe.into_std_path_buf());
+                        }
+                    }
+                    Message::CompilerMessage(msg) => diagnostics
+                        .entry(msg.target.name.clone())
+                        .or_default()
+                        .push(msg.message),
+                    _ => {}
+                }
+            }
+            child.wait()?;
+            let cargo_stderr = stderr_reader.join().unwrap_or_default();
+            let root_prefix = format!("{}/", root.display());
+            Ok(by_name
+                .into_iter()
+                .map(|(name, unit)| {
+                    let diagnostics = diagnostics.remove(&name).unwrap_or_default();
+                    let result = match executables.remove(&name) {
+                        Some(exe) => Ok(Binary {
+                            exe,
+                            warnings: staged.get(unit).map_or_else(Vec::new, |staged| {
+                                staged.learner_warnings(&diagnostics, &root_prefix)
+                            }),
+                        }),
+                        None => {
+                            let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
+                            Err(match staged.get(unit) {
+                                Some(staged) => staged.relabel(error, &root_prefix),
+                                None => error,
+                            })
+                        }
+                    };
+                    (unit.clone(), result)
+                })
+                .collect())
+        })
+    }
 }
 
 /// Reads cargo's stderr to its end, handing each line (split at `\n` and at the `\r` of
@@ -497,6 +526,7 @@ pub(crate) fn stage(target_dir: &Path, unit: &Unit) -> std::io::Result<Staged> {
 fn write_package(
     root: &Path,
     target_dir: &Path,
+    rustc: &Path,
     units: &[Unit],
 ) -> Result<(PathBuf, HashMap<Unit, Staged>), BuildError> {
     let mut sorted = units.to_vec();
@@ -510,7 +540,7 @@ fn write_package(
     let dependencies = course_dependencies(root)?;
     atomic::write_if_changed(
         &dir.join("build.rs"),
-        &probe::build_script(probe::object(target_dir).as_deref()),
+        &probe::build_script(probe::object(target_dir, rustc).as_deref()),
     )?;
     let mut manifest = format!(
         "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n{dependencies}\n{PROFILE}\n{LINTS}\n"

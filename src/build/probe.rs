@@ -48,7 +48,7 @@ fn prelude() -> String {
 
 /// The probe object under `target_dir`, compiled if missing; `None` (polling only) when rustc
 /// cannot compile it.
-pub(super) fn object(target_dir: &Path) -> Option<PathBuf> {
+pub(super) fn object(target_dir: &Path, rustc: &Path) -> Option<PathBuf> {
     let source_text = format!("{SOURCE}\n{}", prelude());
     let stamp = source_text.bytes().fold(0xcbf29ce484222325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x100000001b3)
@@ -62,7 +62,7 @@ pub(super) fn object(target_dir: &Path) -> Option<PathBuf> {
     let source = dir.join("learn_probe.rs");
     std::fs::write(&source, &source_text).ok()?;
     let partial = object.with_extension(format!("o.{}", std::process::id()));
-    let status = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+    let status = Command::new(rustc)
         .args([
             "--edition",
             "2021",

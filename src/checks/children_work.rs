@@ -115,9 +115,7 @@ impl ChildrenWork {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
-    use crate::supervise::ProbeRecords;
-    use crate::supervise::test_support::run;
+    use crate::supervise::test_support::{probed, run};
 
     /// Judges main process 10 (`parent` ms of CPU) with children 20 and 21, each `(CPU ms,
     /// bytes written)`.
@@ -128,21 +126,12 @@ mod tests {
             text.push_str(&format!("exit {pid} 900 {} 0 {written}\n", cpu * ms));
         }
         text.push_str(&format!("exit 10 1000 {} 0 0\n", parent * ms));
-        let mut record = run(&[], 1000);
-        record.processes.root = 10;
-        record.processes.probed = true;
-        record.processes.probe = ProbeRecords::parse(&text, 0);
-        ChildrenWork {
+        let record = probed(run(&[], 1000), &text);
+        let check = ChildrenWork {
             measure,
             min_share: 0.1,
-        }
-        .judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        };
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     #[test]

@@ -4,6 +4,9 @@
 use super::{CheckKind, Failure};
 use crate::supervise::{Affinity, Ending, HangDiagnosis, HangKind, RunRecord, StopReason};
 
+/// The exit code of a Rust program whose main thread panicked.
+const PANIC_EXIT_CODE: i32 = 101;
+
 /// The broken rule of a run that did not end well, if it did not.
 pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
     let failure = match &run.ending {
@@ -67,7 +70,7 @@ fn exited(code: i32, run: &RunRecord) -> Failure {
         CheckKind::ExitStatus,
         "the program must exit with code 0",
         seen,
-        if code == 101 {
+        if code == PANIC_EXIT_CODE {
             "Code 101 is a panic: the line after `panicked at` says where."
         } else {
             "Return from main normally when the work is done."

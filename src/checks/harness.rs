@@ -12,7 +12,7 @@
 
 use serde::Deserialize;
 
-use super::{CheckKind, Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, LINES_QUOTED, Outcome};
 use crate::build::PROOF_PREFIX;
 use crate::supervise::RunRecord;
 
@@ -98,7 +98,7 @@ impl Harness {
                 stderr[i].trim_start_matches("RULE:").trim().to_string(),
                 stderr[i + 1..]
                     .iter()
-                    .take(12)
+                    .take(LINES_QUOTED)
                     .map(|s| s.to_string())
                     .collect(),
             ),
@@ -107,7 +107,7 @@ impl Harness {
                 stderr
                     .iter()
                     .rev()
-                    .take(12)
+                    .take(LINES_QUOTED)
                     .rev()
                     .map(|s| s.to_string())
                     .collect(),

@@ -325,6 +325,14 @@ pub(crate) fn unprobed(evidence: &Evidence) -> Option<Outcome> {
     })
 }
 
+/// The most threads a failure describes one by one, each on its own line: enough to show the
+/// pattern (who worked, who was never joined), few enough to read.
+pub(crate) const THREADS_SHOWN: usize = 8;
+
+/// The most lines a failure quotes of a list the program printed or started (a harness's
+/// stderr, the threads started).
+pub(crate) const LINES_QUOTED: usize = 12;
+
 /// Up to `max` of `lines`, with a note of how many more there were.
 pub(crate) fn excerpt_of(lines: Vec<String>, max: usize) -> Vec<String> {
     let more = lines.len().saturating_sub(max);

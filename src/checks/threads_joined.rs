@@ -14,7 +14,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, Outcome, describe_thread, excerpt_of, unprobed};
+use super::{
+    CheckKind, Evidence, Failure, Outcome, THREADS_SHOWN, describe_thread, excerpt_of, unprobed,
+};
 use crate::lines::pattern::Pattern;
 use crate::supervise::{ProbeRecords, ThreadSeen};
 
@@ -116,7 +118,7 @@ impl ThreadsJoined {
                     Unwaited::NeverJoined(t) => describe_thread(t),
                 })
                 .collect(),
-            8,
+            THREADS_SHOWN,
         ));
         let hint = match first {
             Unwaited::Running(_) if self.before.is_none() => {
@@ -195,27 +197,20 @@ fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
-    use crate::supervise::test_support::run;
+    use crate::supervise::test_support::{probed, run};
 
     const MS: u64 = 1_000_000;
 
     /// Judges `check` on a run of main process 10 whose probe wrote `records` (times in ms)
     /// and that printed `Done` at 500 ms.
     fn judge(check: &ThreadsJoined, records: &str) -> Outcome {
-        let record = probed(records, &[("Done", 500)], 600);
-        check.judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        let record = probed_ms(records, &[("Done", 500)], 600);
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     /// A run of main process 10 that printed `lines` and whose probe wrote `records` (times
     /// in ms).
-    fn probed(records: &str, lines: &[(&str, u64)], wall: u64) -> crate::supervise::RunRecord {
+    fn probed_ms(records: &str, lines: &[(&str, u64)], wall: u64) -> crate::supervise::RunRecord {
         let text: String = records
             .lines()
             .map(|line| {
@@ -246,11 +241,7 @@ mod tests {
                 format!("{tag} {}\n", fields.join(" "))
             })
             .collect();
-        let mut record = run(lines, wall);
-        record.processes.root = 10;
-        record.processes.probed = true;
-        record.processes.probe = ProbeRecords::parse(&text, 0);
-        record
+        probed(run(lines, wall), &text)
     }
 
     fn before_done() -> ThreadsJoined {
@@ -324,27 +315,19 @@ mod tests {
             ("Main done", 302),
             ("Worker 1 finished", 600),
         ];
-        let record = probed(one_by_one, &lines, 610);
-        let normalize = Normalize::default();
-        let evidence = Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &normalize,
-            cores: 2,
+        let record = probed_ms(one_by_one, &lines, 610);
+        let before = Before {
+            first: pattern("finished"),
+            then: pattern("^Main done"),
+        };
+        let overlap = Overlap {
+            start: pattern("started"),
+            end: pattern("finished"),
         };
         let outcomes = [
-            Before {
-                first: pattern("finished"),
-                then: pattern("^Main done"),
-            }
-            .judge(&evidence),
-            Overlap {
-                start: pattern("started"),
-                end: pattern("finished"),
-            }
-            .judge(&evidence),
-            WallTime { max_ms: 400 }.judge(&evidence),
+            Evidence::judge_alone(&record, |e| before.judge(e)),
+            Evidence::judge_alone(&record, |e| overlap.judge(e)),
+            Evidence::judge_alone(&record, |e| WallTime { max_ms: 400 }.judge(e)),
         ];
         for outcome in outcomes {
             assert!(
@@ -357,11 +340,9 @@ mod tests {
         // The same lines without the probe's evidence of the joins: the general hint.
         let mut unprobed = record.clone();
         unprobed.processes.probe = ProbeRecords::default();
-        let evidence = Evidence {
-            run: &unprobed,
-            ..evidence
-        };
-        let general = hint(WallTime { max_ms: 400 }.judge(&evidence));
+        let general = hint(Evidence::judge_alone(&unprobed, |e| {
+            WallTime { max_ms: 400 }.judge(e)
+        }));
         assert!(!general.starts_with("Joined too early"), "{general}");
     }
 

@@ -6,7 +6,9 @@
 
 use serde::Deserialize;
 
-use super::{CheckKind, Evidence, Failure, Outcome, describe_thread, excerpt_of, unprobed};
+use super::{
+    CheckKind, Evidence, Failure, LINES_QUOTED, Outcome, describe_thread, excerpt_of, unprobed,
+};
 
 /// `threads_started`: the program, every process of it together, created at least `min`
 /// threads and at most `max` (main threads not counted).
@@ -37,7 +39,7 @@ impl ThreadsStarted {
                 crate::plural::of(count, "thread", "threads"),
                 crate::plural::of(processes, "process", "processes")
             )];
-            seen.extend(excerpt_of(started.clone(), 12));
+            seen.extend(excerpt_of(started.clone(), LINES_QUOTED));
             seen
         };
         if count < self.min {

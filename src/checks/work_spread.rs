@@ -11,7 +11,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, Outcome, describe_thread, excerpt_of, unprobed};
+use super::{
+    CheckKind, Evidence, Failure, Outcome, THREADS_SHOWN, describe_thread, excerpt_of, unprobed,
+};
 use crate::supervise::{Perturbation, ThreadSeen};
 
 /// `work_spread`: at least `min_threads` threads of the main process (the main thread
@@ -69,7 +71,7 @@ impl WorkSpread {
                 .iter()
                 .map(|t| format!("{} ({:.0}%)", describe_thread(t), share(t) * 100.0))
                 .collect(),
-            8,
+            THREADS_SHOWN,
         ));
         let hint = match threads.first() {
             Some(top) if top.main => {
@@ -94,9 +96,7 @@ impl WorkSpread {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lines::normalize::Normalize;
-    use crate::supervise::ProbeRecords;
-    use crate::supervise::test_support::run;
+    use crate::supervise::test_support::{probed, run};
 
     /// Judges a run of main process 10 whose two threads used `a` and `b` ms of CPU.
     fn judge(a: u64, b: u64, perturbation: Perturbation) -> Outcome {
@@ -107,22 +107,13 @@ mod tests {
             b * ms,
             ms
         );
-        let mut record = run(&[], 1000);
+        let mut record = probed(run(&[], 1000), &text);
         record.perturbation = perturbation;
-        record.processes.root = 10;
-        record.processes.probed = true;
-        record.processes.probe = ProbeRecords::parse(&text, 0);
-        WorkSpread {
+        let check = WorkSpread {
             min_threads: 2,
             min_share: 0.2,
-        }
-        .judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: None,
-            normalize: &Normalize::default(),
-            cores: 2,
-        })
+        };
+        Evidence::judge_alone(&record, |e| check.judge(e))
     }
 
     #[test]

@@ -54,7 +54,8 @@ pub struct ExerciseSpec {
     pub lesson: String,
     /// What `learn hint` shows.
     pub hint: String,
-    /// Time limit of one run, in seconds: more than 0, at most [`MAX_TIMEOUT_SECS`].
+    /// Time limit of one run, in seconds: more than 0, at most [`MAX_TIMEOUT_SECS`] (when
+    /// unset, the supervisor's `DEFAULT_TIMEOUT`).
     #[serde(default, deserialize_with = "timeout")]
     pub timeout_secs: Option<f64>,
     /// How many runs per argument set: 1 to [`MAX_RUNS`].

@@ -207,6 +207,7 @@ pub struct Grader<'c> {
     events: Option<Events<'c>>,
     build_lines: bool,
     backend: Option<&'c dyn Backend>,
+    toolchain: build::Toolchain,
     gate: schedule::Gate,
 }
 
@@ -227,6 +228,7 @@ impl<'c> Grader<'c> {
             events: None,
             build_lines: false,
             backend: None,
+            toolchain: build::Toolchain::default(),
             gate: schedule::Gate::new(jobs),
         }
     }
@@ -274,6 +276,21 @@ impl<'c> Grader<'c> {
         self
     }
 
+    /// Builds with the cargo and rustc of `toolchain` (default: [`build::Toolchain::default`]).
+    pub fn toolchain(mut self, toolchain: build::Toolchain) -> Self {
+        self.toolchain = toolchain;
+        self
+    }
+
+    /// cargo on this grader's course and build folder.
+    fn cargo(&self) -> build::Cargo {
+        build::Cargo {
+            root: self.course.root.clone(),
+            target_dir: self.target_dir.clone(),
+            toolchain: self.toolchain.clone(),
+        }
+    }
+
     fn emit(&self, event: Event<'_>) {
         if let Some(sink) = self.events {
             sink(event);
@@ -315,6 +332,7 @@ impl<'c> Grader<'c> {
             events: None,
             build_lines: false,
             backend: self.backend,
+            toolchain: self.toolchain.clone(),
             gate: schedule::Gate::new(self.jobs),
         }
         .grade_built(exercise, source, &built);
@@ -337,10 +355,7 @@ impl<'c> Grader<'c> {
                 std::iter::once(program).chain(harness)
             })
             .collect();
-        let cargo = build::Cargo {
-            root: self.course.root.clone(),
-            target_dir: self.target_dir.clone(),
-        };
+        let cargo = self.cargo();
         let backend = self.backend.unwrap_or(&cargo);
         let lines = |line: &str| self.emit(Event::Building(line));
         let never = AtomicBool::new(false);
@@ -420,7 +435,7 @@ impl<'c> Grader<'c> {
     /// change them).
     pub fn outputs(&self, items: &[(&Exercise, Source)]) -> Result<Vec<SampleOutput>, BuildError> {
         let units: Vec<Unit> = items.iter().map(|(e, s)| self.units(e, s).0).collect();
-        let built = build::build(&self.course.root, &self.target_dir, &units)?;
+        let built = self.cargo().build_quietly(&units)?;
         let outputs_of = |i: usize| {
             let exercise = items[i].0;
             let server = if exercise.spec.server {

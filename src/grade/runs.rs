@@ -21,7 +21,8 @@ use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output_kept};
 use crate::server::{DownloadReport, DownloadServer};
 use crate::supervise::{
-    self, Affinity, Ending, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest, StopReason,
+    self, Affinity, DEFAULT_TIMEOUT, Ending, Limits, Perturbation, RunRecord, RunRequest,
+    SandboxRequest, StopReason,
 };
 
 /// Free cores a run not judged waits for before it is made again: one core for the program
@@ -285,7 +286,9 @@ impl Grader<'_> {
         let proof = (subject == Subject::Harness).then(HarnessProof::new);
         sandbox.secret_in_memory = proof.is_some();
         let limits = Limits {
-            timeout: Duration::from_secs_f64(spec.timeout_secs.unwrap_or(10.0)),
+            timeout: spec
+                .timeout_secs
+                .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64),
             ..Limits::default()
         };
         let args = if subject == Subject::Program {

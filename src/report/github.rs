@@ -9,11 +9,6 @@ use std::hash::{BuildHasher, Hasher};
 
 use super::scored::{ProtectedChange, Scored, ScoredExercise, TestStatus};
 
-/// Whether `learn` runs inside GitHub Actions (`GITHUB_ACTIONS=true`).
-pub fn in_github_actions() -> bool {
-    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
-}
-
 /// GitHub shows at most this many annotations of one level (error, warning) per step.
 pub const SHOWN_PER_LEVEL: usize = 10;
 
@@ -163,33 +158,15 @@ fn fresh_token(avoid: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::course::Course;
-    use crate::report::scored::ChangeKind;
+    use crate::report::scored::test_support::{
+        added_then_a_changed_workflow, empty_course, only_changes,
+    };
 
     #[test]
     fn a_changed_workflow_is_the_first_warning_and_the_rest_fit_in_ten() {
-        let mut changes: Vec<ProtectedChange> = (0..11)
-            .map(|i| ProtectedChange {
-                path: format!(".cargo/config-{i:02}.toml").into(),
-                kind: ChangeKind::Added,
-            })
-            .collect();
-        changes.push(ProtectedChange {
-            path: ".github/workflows/classroom.yml".into(),
-            kind: ChangeKind::Changed,
-        });
-        let course = Course {
-            root: "/nowhere".into(),
-            title: "t".into(),
-            chapters: Vec::new(),
-            exercises: Vec::new(),
-        };
-        let scored = Scored {
-            course: &course,
-            exercises: Vec::new(),
-            changes: Some(&changes),
-        };
-        let out = annotations(&scored);
+        let changes = added_then_a_changed_workflow(11, |i| format!(".cargo/config-{i:02}.toml"));
+        let course = empty_course();
+        let out = annotations(&only_changes(&course, &changes));
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.len(), SHOWN_PER_LEVEL, "{out}");
         assert!(

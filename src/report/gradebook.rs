@@ -168,8 +168,13 @@ impl Gradebook {
 }
 
 /// `learn gradebook merge OUT IN…`: writes the merged gradebook to `out` (which must not
-/// exist: nothing is overwritten), returning how many submissions it holds.
-pub fn merge_files(out: &Path, inputs: &[PathBuf]) -> Result<usize, String> {
+/// exist: nothing is overwritten; appended to when it is `step_summary`, the job's step
+/// summary), returning how many submissions it holds.
+pub fn merge_files(
+    out: &Path,
+    inputs: &[PathBuf],
+    step_summary: Option<&Path>,
+) -> Result<usize, String> {
     if out.exists() {
         return Err(format!(
             "{} exists: learn does not overwrite it; remove it or name another file",
@@ -184,7 +189,7 @@ pub fn merge_files(out: &Path, inputs: &[PathBuf]) -> Result<usize, String> {
         books.push((origin.clone(), Gradebook::from_csv(&text, &origin)?));
     }
     let merged = Gradebook::merge(&books)?;
-    crate::report::target::write_text(out, &merged.to_csv())
+    crate::report::target::write_text(out, &merged.to_csv(), step_summary)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     Ok(merged.rows.len())
 }

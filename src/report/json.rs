@@ -140,34 +140,18 @@ fn test(e: &ScoredExercise) -> Test {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::course::Course;
-    use crate::report::scored::ChangeKind;
+    use crate::report::scored::test_support::{
+        added_then_a_changed_workflow, empty_course, only_changes,
+    };
 
     #[test]
     fn thousands_of_changed_files_keep_the_document_within_budget_and_the_workflow_listed() {
-        let mut changes: Vec<ProtectedChange> = (0..5000)
-            .map(|i| ProtectedChange {
-                path: format!(".cargo/a-rather-long-folder-name/file-{i:05}.toml").into(),
-                kind: ChangeKind::Added,
-            })
-            .collect();
-        changes.push(ProtectedChange {
-            path: ".github/workflows/classroom.yml".into(),
-            kind: ChangeKind::Changed,
+        let mut changes = added_then_a_changed_workflow(5000, |i| {
+            format!(".cargo/a-rather-long-folder-name/file-{i:05}.toml")
         });
         changes.sort();
-        let course = Course {
-            root: "/nowhere".into(),
-            title: "t".into(),
-            chapters: Vec::new(),
-            exercises: Vec::new(),
-        };
-        let scored = Scored {
-            course: &course,
-            exercises: Vec::new(),
-            changes: Some(&changes),
-        };
-        let text = render(&scored);
+        let course = empty_course();
+        let text = render(&only_changes(&course, &changes));
         assert!(text.len() <= RESULTS_JSON_BUDGET, "{} bytes", text.len());
         let results: serde_json::Value = serde_json::from_str(&text).unwrap();
         let listed = results["protected_files_changed"].as_array().unwrap();

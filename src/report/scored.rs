@@ -432,6 +432,51 @@ fn one_line(text: &str) -> String {
 }
 
 #[cfg(test)]
+pub(crate) mod test_support {
+    //! Protected changes made up for the reporters' tests.
+    use super::{ChangeKind, ProtectedChange, Scored};
+    use crate::course::Course;
+
+    /// `count` protected files added, the `i`th at `path(i)`, then the classroom workflow
+    /// changed: the change every report must keep in view however many others there are.
+    pub fn added_then_a_changed_workflow(
+        count: usize,
+        path: impl Fn(usize) -> String,
+    ) -> Vec<ProtectedChange> {
+        let mut changes: Vec<ProtectedChange> = (0..count)
+            .map(|i| ProtectedChange {
+                path: path(i).into(),
+                kind: ChangeKind::Added,
+            })
+            .collect();
+        changes.push(ProtectedChange {
+            path: ".github/workflows/classroom.yml".into(),
+            kind: ChangeKind::Changed,
+        });
+        changes
+    }
+
+    /// A course of no exercises.
+    pub fn empty_course() -> Course {
+        Course {
+            root: "/nowhere".into(),
+            title: "t".into(),
+            chapters: Vec::new(),
+            exercises: Vec::new(),
+        }
+    }
+
+    /// A grading of no exercise that lists `changes`.
+    pub fn only_changes<'a>(course: &'a Course, changes: &'a [ProtectedChange]) -> Scored<'a> {
+        Scored {
+            course,
+            exercises: Vec::new(),
+            changes: Some(changes),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::exit::Error;
+
 use super::gradebook::Gradebook;
 use super::scored::Scored;
 use super::{gradescope, json, junit, markdown};
@@ -74,8 +76,28 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
     Ok(ReportTarget { format, path })
 }
 
-/// Writes the report `target` asks for of `scored`, the grading of submission `name`.
-pub fn write_report(target: &ReportTarget, name: &str, scored: &Scored) -> std::io::Result<()> {
+impl ReportTarget {
+    /// Writes `text` as this report (see [`write_text`]); the error names the report and its
+    /// path.
+    pub fn write(&self, text: &str, step_summary: Option<&Path>) -> Result<(), Error> {
+        write_text(&self.path, text, step_summary).map_err(|e| {
+            Error(format!(
+                "cannot write the {:?} report to {}: {e}",
+                self.format,
+                self.path.display()
+            ))
+        })
+    }
+}
+
+/// Writes the report `target` asks for of `scored`, the grading of submission `name`
+/// (appended to `step_summary`, the job's step summary, when that is its path).
+pub fn write_report(
+    target: &ReportTarget,
+    name: &str,
+    scored: &Scored,
+    step_summary: Option<&Path>,
+) -> Result<(), Error> {
     let text = match target.format {
         ReportFormat::Json => json::render(scored),
         ReportFormat::Junit => junit::render(scored),
@@ -83,16 +105,17 @@ pub fn write_report(target: &ReportTarget, name: &str, scored: &Scored) -> std::
         ReportFormat::Gradescope => gradescope::render(scored),
         ReportFormat::Csv => Gradebook::of(name, scored).to_csv(),
     };
-    write_text(&target.path, &text)
+    target.write(&text, step_summary)
 }
 
-/// Writes `text` to `path`, its folder made if needed; appends when `path` is the job's step
-/// summary ($GITHUB_STEP_SUMMARY), which other steps write too.
-pub fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
+/// Writes `text` to `path`, its folder made if needed; appends when `path` is `step_summary`,
+/// the job's step summary ($GITHUB_STEP_SUMMARY, read at the edge), which other steps write
+/// too.
+pub fn write_text(path: &Path, text: &str, step_summary: Option<&Path>) -> std::io::Result<()> {
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)?;
     }
-    if is_step_summary(path) {
+    if step_summary == Some(path) {
         use std::io::Write;
         super::file::check_target(path).map_err(std::io::Error::other)?;
         std::fs::OpenOptions::new()
@@ -103,11 +126,6 @@ pub fn write_text(path: &Path, text: &str) -> std::io::Result<()> {
     } else {
         super::file::write_atomically(path, text)
     }
-}
-
-/// Whether `path` is the job's step summary ($GITHUB_STEP_SUMMARY).
-pub fn is_step_summary(path: &Path) -> bool {
-    std::env::var_os("GITHUB_STEP_SUMMARY").is_some_and(|s| Path::new(&s) == path)
 }
 
 #[cfg(test)]

@@ -24,9 +24,41 @@ const BOLD: Style = Style::new().bold();
 /// Lines of a program's output shown under a verdict.
 const OUTPUT_LINES: usize = 40;
 
+/// Lines of a failed run's stderr shown under its output: a panic's message and a few more.
+const STDERR_LINES: usize = 12;
+
+/// The width of `learn list`'s progress bar, in characters.
+const PROGRESS_BAR_WIDTH: usize = 30;
+
 /// `text` in `style`.
 fn paint(style: Style, text: impl std::fmt::Display) -> String {
     format!("{style}{text}{style:#}")
+}
+
+/// A verdict's headline: `mark`, the exercise's id, then `said` (which starts with its own
+/// separator: ` passed …`, `: course error: …`).
+fn headline(mark: String, v: &Verdict, said: impl std::fmt::Display) -> String {
+    format!("{mark} {}{said}\n", paint(BOLD, &v.id))
+}
+
+/// The headline `mark id said (runs)` of a grading that made its runs, under the output of
+/// its sample run when one was kept.
+fn with_its_runs(v: &Verdict, mark: String, said: &str) -> String {
+    let mut out = String::new();
+    if let Some(sample) = &v.sample {
+        out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
+    }
+    out.push_str(&headline(
+        mark,
+        v,
+        format_args!(" {said} {}", paint(DIM, runs_summary(v))),
+    ));
+    out
+}
+
+/// A note under a verdict, on its own line.
+fn note(text: impl std::fmt::Display) -> String {
+    format!("{}\n", paint(NOTE, format_args!("  note: {text}")))
 }
 
 /// The full report of one graded exercise: compile errors as rustc renders them, or the
@@ -35,17 +67,11 @@ pub fn verdict(v: &Verdict) -> String {
     let mut out = String::new();
     match &v.outcome {
         GradeOutcome::Passed => {
-            if let Some(sample) = &v.sample {
-                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
-            }
-            let _ = writeln!(
-                out,
-                "{} {} passed{} {}",
+            out.push_str(&with_its_runs(
+                v,
                 paint(GOOD, "✓"),
-                paint(BOLD, &v.id),
-                with_warnings(v),
-                paint(DIM, runs_summary(v))
-            );
+                &format!("passed{}", with_warnings(v)),
+            ));
             out.push_str(&warnings_block(v));
         }
         GradeOutcome::CompileError(e) => {
@@ -54,72 +80,48 @@ pub fn verdict(v: &Verdict) -> String {
                 .location
                 .as_ref()
                 .map_or(String::new(), |(f, l, c)| format!(" at {f}:{l}:{c}"));
-            let _ = writeln!(
-                out,
-                "{} {} does not compile{place}: {}",
+            out.push_str(&headline(
                 paint(BAD, "✗"),
-                paint(BOLD, &v.id),
-                e.headline
-            );
+                v,
+                format_args!(" does not compile{place}: {}", e.headline),
+            ));
         }
         GradeOutcome::Failed(run) => {
             out.push_str(&failed_run(v, run));
             out.push_str(&warnings_block(v));
         }
-        GradeOutcome::CourseError(message) => {
-            let _ = writeln!(
-                out,
-                "{} {}: course error: {message}",
-                paint(BAD, "✗"),
-                paint(BOLD, &v.id)
-            );
-        }
+        GradeOutcome::CourseError(message) => out.push_str(&headline(
+            paint(BAD, "✗"),
+            v,
+            format_args!(": course error: {message}"),
+        )),
         GradeOutcome::Cancelled => {
-            let _ = writeln!(
-                out,
-                "{} {}: checking was cancelled",
-                paint(NOTE, "…"),
-                paint(BOLD, &v.id)
-            );
+            out.push_str(&headline(paint(NOTE, "…"), v, ": checking was cancelled"))
         }
         GradeOutcome::NotJudged => {
-            if let Some(sample) = &v.sample {
-                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
-            }
-            let _ = writeln!(
-                out,
-                "{} {} not judged {}",
-                paint(NOTE, "?"),
-                paint(BOLD, &v.id),
-                paint(DIM, runs_summary(v))
-            );
+            out.push_str(&with_its_runs(v, paint(NOTE, "?"), "not judged"));
             out.push_str(&not_judged_text(v));
             out.push_str(&warnings_block(v));
         }
     }
     for (config, what) in &v.retries {
-        out.push_str(&note(format!(
-            "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
+        out.push_str(&note(format_args!(
+            "a timing rule failed once under `{}` and {what} (the machine may be busy)",
             config.replay_key()
         )));
     }
     if !v.plan.withheld_outputs.is_empty() {
-        out.push_str(&note(format!(
-            "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
+        out.push_str(&note(format_args!(
+            "not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
             v.plan.withheld_outputs.join(", ")
         )));
     }
     if !matches!(v.outcome, GradeOutcome::NotJudged) {
         for skipped in &v.skipped {
-            out.push_str(&note(format!("  note: not judged here: {skipped}")));
+            out.push_str(&note(format_args!("not judged here: {skipped}")));
         }
     }
     out
-}
-
-/// One line of `text` in the style of notes.
-fn note(text: String) -> String {
-    format!("{}\n", paint(NOTE, text))
 }
 
 /// `, with 2 warnings` when rustc warned of the file graded, else nothing.
@@ -139,7 +141,7 @@ fn warnings_block(v: &Verdict) -> String {
     }
     let mut out = String::from("\n");
     if !v.passed() {
-        out.push_str(&note(format!(
+        out.push_str(&note(format_args!(
             "rustc warned of your file ({}): it may point at the cause",
             plural::of(v.warnings.len(), "warning", "warnings")
         )));
@@ -178,7 +180,11 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
         OUTPUT_LINES,
     ));
     if !run.record.stderr.is_empty() {
-        out.push_str(&output_block("Its stderr", &run.record.stderr, 12));
+        out.push_str(&output_block(
+            "Its stderr",
+            &run.record.stderr,
+            STDERR_LINES,
+        ));
     }
     let failure = run.failures.first();
     let _ = writeln!(
@@ -371,7 +377,11 @@ pub fn list(course: &Course, done: usize, status: impl Fn(&Exercise) -> Status) 
         }
     }
     let total = course.exercises.len();
-    let _ = writeln!(out, "\nProgress: {done}/{total} {}", bar(done, total, 30));
+    let _ = writeln!(
+        out,
+        "\nProgress: {done}/{total} {}",
+        bar(done, total, PROGRESS_BAR_WIDTH)
+    );
     out
 }
 

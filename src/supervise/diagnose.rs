@@ -213,8 +213,7 @@ fn activity(state: Option<char>, syscall: &str) -> Activity {
     let Some(number) = fields.next().and_then(|n| n.parse::<i64>().ok()) else {
         return Activity::Unknown;
     };
-    let table = Syscalls::for_this_arch();
-    if table.futex.contains(&number) {
+    if FUTEX.contains(&number) {
         let address = fields.next().unwrap_or("?").to_string();
         // futex(addr, op, val, timeout, ..) and futex_waitv(waiters, n, flags, timeout, ..):
         // the fourth argument points at the timeout, null when the wait has none.
@@ -224,44 +223,52 @@ fn activity(state: Option<char>, syscall: &str) -> Activity {
             }
             _ => Activity::FutexWait(address),
         }
-    } else if table.sleep.contains(&number) {
+    } else if SLEEP.contains(&number) {
         Activity::Sleeping
-    } else if table.wait_child.contains(&number) {
+    } else if WAIT_CHILD.contains(&number) {
         Activity::WaitingForChild
-    } else if table.io.contains(&number) {
+    } else if IO.contains(&number) {
         Activity::WaitingForIo
     } else {
         Activity::Syscall(number)
     }
 }
 
-/// System call numbers that matter here, per architecture.
-struct Syscalls {
-    futex: &'static [i64],
-    sleep: &'static [i64],
-    wait_child: &'static [i64],
-    io: &'static [i64],
-}
+/// The futex waits: `futex`, `futex_waitv`.
+const FUTEX: &[i64] = &[libc::SYS_futex, libc::SYS_futex_waitv];
 
-impl Syscalls {
-    fn for_this_arch() -> Syscalls {
-        if cfg!(target_arch = "aarch64") {
-            Syscalls {
-                futex: &[98, 449],
-                sleep: &[101, 115],
-                wait_child: &[260, 95],
-                io: &[63, 22, 73, 207, 202, 242],
-            }
-        } else {
-            Syscalls {
-                futex: &[202, 449],
-                sleep: &[35, 230],
-                wait_child: &[61, 247],
-                io: &[0, 7, 23, 232, 281, 271, 45, 43, 288, 270],
-            }
-        }
-    }
-}
+/// The sleeps: `nanosleep`, `clock_nanosleep`.
+const SLEEP: &[i64] = &[libc::SYS_nanosleep, libc::SYS_clock_nanosleep];
+
+/// The waits for a child: `wait4`, `waitid`.
+const WAIT_CHILD: &[i64] = &[libc::SYS_wait4, libc::SYS_waitid];
+
+/// The waits for input, output or a connection; x86-64 also has the older `poll`, `select`
+/// and `epoll_wait`.
+#[cfg(target_arch = "x86_64")]
+const IO: &[i64] = &[
+    libc::SYS_read,
+    libc::SYS_poll,
+    libc::SYS_select,
+    libc::SYS_epoll_wait,
+    libc::SYS_epoll_pwait,
+    libc::SYS_ppoll,
+    libc::SYS_recvfrom,
+    libc::SYS_accept,
+    libc::SYS_accept4,
+    libc::SYS_pselect6,
+];
+
+/// The waits for input, output or a connection.
+#[cfg(not(target_arch = "x86_64"))]
+const IO: &[i64] = &[
+    libc::SYS_read,
+    libc::SYS_epoll_pwait,
+    libc::SYS_ppoll,
+    libc::SYS_recvfrom,
+    libc::SYS_accept,
+    libc::SYS_accept4,
+];
 
 #[cfg(test)]
 mod tests {

@@ -30,10 +30,14 @@ pub struct Limits {
     pub deadlock_after: Duration,
 }
 
+/// The time limit of an exercise whose manifest sets none (`timeout_secs`): ample for every
+/// exercise of the course, whose slowest solution takes a few seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            timeout: Duration::from_secs(10),
+            timeout: DEFAULT_TIMEOUT,
             max_output_bytes: 1 << 20,
             max_processes: 32,
             max_memory_bytes: 1 << 30,

@@ -29,9 +29,9 @@ use std::time::{Duration, Instant};
 
 pub use capture::MAX_OUTPUT_LINES;
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
-pub use limits::{FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACKSTOP};
+pub use limits::{DEFAULT_TIMEOUT, FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACKSTOP};
 pub use machine::wait_for_free_cores;
-pub use observe::{Affinity, ChildSeen, ProcessLog};
+pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
 pub use sandbox::{
@@ -226,6 +226,11 @@ impl RunRecord {
     }
 }
 
+/// How long the output may take to reach its end once the run is over and its tree killed:
+/// the pipes close as soon as their last holders are gone, so 2 s is ample, and a pipe held
+/// open by something that escaped cannot keep the runner waiting.
+const CAPTURE_GRACE: Duration = Duration::from_secs(2);
+
 /// How long after the main process's end the last scheduling sample may come (the runner
 /// samples once more after the exit).
 const STALL_SAMPLE_SLACK: Duration = Duration::from_millis(50);
@@ -342,7 +347,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         reap::kill_tree(pid, &orphans);
         reap::reap_orphans(&orphans);
     }
-    let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(2));
+    let (stdout, stderr, flooded) = capture.finish(CAPTURE_GRACE);
     let (mut processes, sched, affinity) = observer.into_logs();
     let mut records = probe.read(base_nanos);
     records.tampered = witness.contradiction(&records, pid, wall);
@@ -378,7 +383,17 @@ pub(crate) mod test_support {
     //! Runs made up for check tests.
     use std::time::Duration;
 
-    use super::{Affinity, Ending, Line, Perturbation, ProcessLog, RunRecord, SchedLog};
+    use super::{
+        Affinity, Ending, Line, Perturbation, ProbeRecords, ProcessLog, RunRecord, SchedLog,
+    };
+
+    /// `record` as a run of main process 10 whose probe wrote `text`.
+    pub fn probed(mut record: RunRecord, text: &str) -> RunRecord {
+        record.processes.root = 10;
+        record.processes.probed = true;
+        record.processes.probe = ProbeRecords::parse(text, 0);
+        record
+    }
 
     /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
     pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {

@@ -107,6 +107,16 @@ pub(super) struct Observer {
     quiet_states: Option<(Duration, HangDiagnosis)>,
 }
 
+/// The start of a run, when children come and go fastest: sampled [`OFTEN`].
+const EARLY: Duration = Duration::from_secs(1);
+
+/// The pause between samples early in a run or while children live: short enough to see a
+/// child that lives a few milliseconds.
+const OFTEN: Duration = Duration::from_millis(5);
+
+/// The pause between samples otherwise: a scan of /proc costs CPU the program could use.
+const SELDOM: Duration = Duration::from_millis(20);
+
 impl Observer {
     /// Watches the tree under `root`, started at `started`, pinned to the one core
     /// `pinned_to` (if any): its affinity is read at once, and its threads' at every sample.
@@ -148,10 +158,10 @@ impl Observer {
     /// How long to wait before the next sample: often at first, when short-lived children
     /// are likeliest, then less often to leave the CPU to the program.
     pub(super) fn poll_interval(&self) -> Duration {
-        if self.started.elapsed() < Duration::from_secs(1) || self.alive_children > 0 {
-            Duration::from_millis(5)
+        if self.started.elapsed() < EARLY || self.alive_children > 0 {
+            OFTEN
         } else {
-            Duration::from_millis(20)
+            SELDOM
         }
     }
 
@@ -373,8 +383,9 @@ fn tree_pids(root: u32) -> Vec<(u32, u32)> {
     found
 }
 
-/// Children of every thread of `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
+/// Children of every thread of `pid`, as /proc lists them (`task/TID/children`); none when
+/// it is gone.
+pub fn children_of(pid: u32) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };

@@ -77,17 +77,24 @@ pub(super) fn kill_tree(root: u32, others: &[u32]) {
     }
 }
 
+/// How many times [`reap_orphans`] looks for a killed orphan's end, [`REAP_PAUSE`] apart:
+/// half a second, far more than SIGKILL takes, and a bound if it was not the runner's child.
+const REAP_ATTEMPTS: u32 = 100;
+
+/// The pause between two looks of [`reap_orphans`].
+const REAP_PAUSE: Duration = Duration::from_millis(5);
+
 /// Reaps killed orphans that were re-parented to the runner, waiting a little for each.
 pub(super) fn reap_orphans(pids: &[u32]) {
     for &pid in pids {
-        for _ in 0..100 {
+        for _ in 0..REAP_ATTEMPTS {
             let mut status = 0;
             // SAFETY: waitpid on a specific pid with WNOHANG; fails harmlessly if not our child.
             let r = unsafe { libc::waitpid(pid as i32, &mut status, libc::WNOHANG) };
             if r != 0 {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(REAP_PAUSE);
         }
     }
 }

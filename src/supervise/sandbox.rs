@@ -648,6 +648,10 @@ fn seccomp_program() -> io::Result<&'static seccompiler::BpfProgram> {
         .map_err(|e| io::Error::other(format!("cannot build the seccomp filter: {e}")))
 }
 
+/// The last capability where the kernel does not say (`/proc/sys/kernel/cap_last_cap`):
+/// CAP_CHECKPOINT_RESTORE, the last of Linux 5.9 and later.
+const LAST_CAP_KNOWN: libc::c_int = 40;
+
 /// Root's capabilities are dropped when the runner has them (CI runs as root): found here.
 fn root_caps() -> Option<RootCaps> {
     // SAFETY: geteuid only returns a number.
@@ -659,7 +663,7 @@ fn root_caps() -> Option<RootCaps> {
         std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
             .ok()
             .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(40)
+            .unwrap_or(LAST_CAP_KNOWN)
     });
     Some(RootCaps { last_cap })
 }

@@ -91,6 +91,10 @@ impl Drop for ProgressLine {
     }
 }
 
+/// How long each frame of the spinner stays: ten a second, a turn that reads as motion without
+/// flooding a slow terminal.
+const FRAME: Duration = Duration::from_millis(100);
+
 fn spin(shared: &Shared) {
     let width = crossterm::terminal::size()
         .map_or(80, |(w, _)| usize::from(w))
@@ -109,7 +113,7 @@ fn spin(shared: &Shared) {
             );
             let _ = err.flush();
         }
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(FRAME);
     }
 }
 

@@ -4,8 +4,8 @@
 //! A new check cancels the one in progress (its runs are killed, its reports ignored), and
 //! only the newest of several queued checks runs. Each check goes:
 //!
-//! 1. build: rustc replayed directly (`rebuild`, a build backend of its own), or cargo when no
-//!    command is known yet;
+//! 1. build: rustc replayed directly ([`Rebuilder`], the build backend of
+//!    [`build::replay`](crate::build::replay)), or cargo when no command is known yet;
 //! 2. one unperturbed run, judged: a compile error, a course error or a broken logic rule is
 //!    the verdict already (grading would stop at the same place); otherwise it is shown as a
 //!    first look, never as a pass;
@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use super::Event;
-use super::rebuild::Rebuilder;
 use crate::build::BuildError;
+use crate::build::replay::Rebuilder;
 use crate::course::Exercise;
 use crate::grade::{self, GradeOutcome, Source, Verdict};
 use crate::passed::{Fingerprint, PassedCache};
@@ -97,7 +97,7 @@ impl Worker {
 }
 
 fn work(settings: &Settings, queue: &Receiver<Job>, events: &Sender<Event>) {
-    let rebuilder = Rebuilder::new(&settings.course.root, &settings.target_dir);
+    let rebuilder = Rebuilder::new(settings.cargo());
     while let Ok(mut job) = queue.recv() {
         while let Ok(newer) = queue.try_recv() {
             job = newer;
@@ -176,12 +176,8 @@ mod tests {
             exercise,
             cancel: Arc::new(AtomicBool::new(false)),
         };
-        check(
-            &Settings::new(course, target.path()),
-            &Rebuilder::new(root, target.path()),
-            &job,
-            &events,
-        );
+        let settings = Settings::new(course, target.path());
+        check(&settings, &Rebuilder::new(settings.cargo()), &job, &events);
         let Ok(Event::Grading(Report {
             generation: 7,
             stage: Stage::Final(verdict),

@@ -12,7 +12,6 @@
 
 mod file_events;
 mod grading;
-mod rebuild;
 mod render;
 mod state;
 mod terminal_event;
@@ -100,6 +99,8 @@ pub fn run(session: &Session, mode: Mode) -> Outcome {
         watch.watch_files(&mut state, mode == Mode::Poll);
     }
     terminal_event::start(events);
+    // The choice `cli` made once (`--color`); in `auto`, anstream's own reading of NO_COLOR
+    // and the terminal, as for every line `learn` prints.
     let colors = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let mut screen =
         Screen::enter(colors).map_err(|e| Error(format!("cannot take over the terminal: {e}")))?;

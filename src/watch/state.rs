@@ -93,6 +93,10 @@ pub(crate) struct WatchState<'a> {
     not_judged_at: Option<Instant>,
 }
 
+/// How far PageUp and PageDown move, in the list and in a long text: about a screen of a
+/// small terminal.
+const PAGE: isize = 10;
+
 /// How long a verdict *not judged* stays before watch mode checks the file again by itself.
 pub(crate) const RECHECK_NOT_JUDGED: Duration = Duration::from_secs(30);
 
@@ -303,8 +307,8 @@ impl<'a> WatchState<'a> {
             KeyCode::Char('q') => return vec![Effect::Quit],
             KeyCode::Up | KeyCode::Char('k') => list.move_by(-1),
             KeyCode::Down | KeyCode::Char('j') => list.move_by(1),
-            KeyCode::PageUp => list.move_by(-10),
-            KeyCode::PageDown => list.move_by(10),
+            KeyCode::PageUp => list.move_by(-PAGE),
+            KeyCode::PageDown => list.move_by(PAGE),
             KeyCode::Home | KeyCode::Char('g') => list.jump(false),
             KeyCode::End | KeyCode::Char('G') => list.jump(true),
             KeyCode::Char('/') => list.start_search(),
@@ -430,8 +434,8 @@ impl<'a> WatchState<'a> {
         self.scroll = match code {
             KeyCode::Up | KeyCode::Char('k') => self.scroll.saturating_sub(1),
             KeyCode::Down | KeyCode::Char('j') => self.scroll + 1,
-            KeyCode::PageUp => self.scroll.saturating_sub(10),
-            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll + 10,
+            KeyCode::PageUp => self.scroll.saturating_sub(PAGE as usize),
+            KeyCode::PageDown | KeyCode::Char(' ') => self.scroll + PAGE as usize,
             KeyCode::Home => 0,
             _ => self.scroll,
         };

@@ -1,5 +1,7 @@
 //! Shared by the integration tests: the course of this repository, a build folder shared by
-//! every test (so the course's dependencies compile once), and running the real binary.
+//! every test (so the course's dependencies compile once), and running the real binary. What
+//! the library's own tests and the benchmarks share too (a course copy, tmux) is in
+//! `learn::test_support`.
 
 #![allow(dead_code)]
 
@@ -57,29 +59,9 @@ pub fn text(output: &Output) -> (String, String) {
     )
 }
 
-/// A fresh copy of the course (manifest, starters, exercises, solutions, lock file) in a
-/// temporary folder, as a learner's clone would be.
-pub fn course_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    for part in ["course", "exercises", "solutions"] {
-        copy_tree(&root().join(part), &dir.path().join(part));
-    }
-    std::fs::copy(root().join("Cargo.lock"), dir.path().join("Cargo.lock"))
-        .expect("copy Cargo.lock");
-    dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+// Not every test binary copies the course (`dead_code` above does not cover imports).
+#[allow(unused_imports)]
+pub use learn::test_support::course_copy;
 
 /// Puts `source` (a path relative to the repository) in place of exercise `id` of `course`.
 pub fn put_exercise(course: &Path, id: &str, source: &str) {
@@ -88,6 +70,24 @@ pub fn put_exercise(course: &Path, id: &str, source: &str) {
         course.join(format!("exercises/{id}.rs")),
     )
     .expect("copy exercise");
+}
+
+/// Pids of the live processes (zombies aside) whose command line holds every one of `words`.
+pub fn processes_with(words: &[&str]) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let zombie = stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, s)| s.starts_with('Z'));
+            let cmdline = String::from_utf8_lossy(&cmdline);
+            (!zombie && words.iter().all(|w| cmdline.contains(w))).then_some(pid)
+        })
+        .collect()
 }
 
 /// What rejected a verdict: the kinds of every rule the failing run broke (the report names

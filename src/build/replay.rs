@@ -1,4 +1,4 @@
-//! Rebuilding a saved exercise without cargo. Cargo needs 60–100 ms on a 2-core machine just
+//! Rebuilding a saved exercise without cargo: watch mode's build [`Backend`]. Cargo needs 60–100 ms on a 2-core machine just
 //! to find out that one binary must be rebuilt; watch mode rebuilds the same binary after
 //! every save, so it replays the rustc command cargo ran for it (read from cargo's very
 //! verbose output, `Running `ENV=… rustc …``: the same environment, folder and arguments)
@@ -22,14 +22,18 @@ use std::time::Duration;
 
 use cargo_metadata::diagnostic::{Diagnostic, DiagnosticLevel};
 
-use crate::build::{self, Backend, BuildError, Built, Unit};
+use super::{Backend, BuildError, Built, Cargo, CompileError, Unit, compile_error, stage};
 
 /// Error codes that mean the dependencies moved, not that the learner's code is wrong:
 /// can't find crate, possibly newer version, multiple candidates, incompatible rustc.
 const STALE_DEPENDENCY_CODES: [&str; 4] = ["E0463", "E0460", "E0464", "E0514"];
 
+/// How often a replayed rustc is looked at, to see it end or cancel it: a rebuild takes tens
+/// of milliseconds, and each of them counts in the time from save to verdict.
+const REPLAY_POLL: Duration = Duration::from_millis(2);
+
 /// How a replay went.
-pub(crate) enum Rebuilt {
+enum Rebuilt {
     /// Every unit was rebuilt (or failed to compile, with rustc's diagnostics).
     Built(Built),
     /// The cancel flag was raised.
@@ -118,8 +122,8 @@ fn is_env_name(word: &str) -> bool {
 
 /// The rustc commands seen so far, by crate name; a build [`Backend`] that replays them, and
 /// builds with cargo (recording the commands anew) when it cannot.
-pub(crate) struct Rebuilder {
-    cargo: build::Cargo,
+pub struct Rebuilder {
+    cargo: Cargo,
     root: PathBuf,
     target_dir: PathBuf,
     out_dir: PathBuf,
@@ -127,22 +131,20 @@ pub(crate) struct Rebuilder {
 }
 
 impl Rebuilder {
-    /// A rebuilder for the course at `root`, writing under `target_dir/watch/`.
-    pub(crate) fn new(root: &Path, target_dir: &Path) -> Rebuilder {
+    /// A rebuilder of what `cargo` builds (the fallback), writing under its build folder's
+    /// `watch/`.
+    pub fn new(cargo: Cargo) -> Rebuilder {
         Rebuilder {
-            cargo: build::Cargo {
-                root: root.to_path_buf(),
-                target_dir: target_dir.to_path_buf(),
-            },
-            root: root.to_path_buf(),
-            target_dir: target_dir.to_path_buf(),
-            out_dir: target_dir.join("watch"),
+            root: cargo.root.clone(),
+            target_dir: cargo.target_dir.clone(),
+            out_dir: cargo.target_dir.join("watch"),
+            cargo,
             calls: Mutex::new(HashMap::new()),
         }
     }
 
     /// Reads one line of cargo's verbose stderr, keeping the rustc command of binaries.
-    pub(crate) fn observe(&self, cargo_line: &str) {
+    fn observe(&self, cargo_line: &str) {
         let Some(call) = cargo_line
             .trim()
             .strip_prefix("Running `")
@@ -164,7 +166,7 @@ impl Rebuilder {
     }
 
     /// Rebuilds `units` by replaying their rustc commands.
-    pub(crate) fn rebuild(&self, units: &[Unit], cancel: &AtomicBool) -> Rebuilt {
+    fn rebuild(&self, units: &[Unit], cancel: &AtomicBool) -> Rebuilt {
         let mut built = Built::new();
         for unit in units {
             let call = self
@@ -178,7 +180,7 @@ impl Rebuilder {
             };
             // The saved bytes, staged at their own content-addressed path: the crate root of
             // the replayed command is that path, never the one cargo built last.
-            let Ok(staged) = build::stage(&self.target_dir, unit) else {
+            let Ok(staged) = stage(&self.target_dir, unit) else {
                 return Rebuilt::Unknown;
             };
             let Some(crate_root) = call
@@ -193,7 +195,7 @@ impl Rebuilder {
                 Replay::Done(result) => {
                     let root_prefix = format!("{}/", self.root.display());
                     let result = match result {
-                        Ok((exe, diagnostics)) => Ok(build::Binary {
+                        Ok((exe, diagnostics)) => Ok(super::Binary {
                             exe,
                             warnings: staged.learner_warnings(&diagnostics, &root_prefix),
                         }),
@@ -243,7 +245,7 @@ impl Rebuilder {
                     let _ = child.wait();
                     return Replay::Cancelled;
                 }
-                Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+                Ok(None) => std::thread::sleep(REPLAY_POLL),
                 Err(_) => return Replay::Stale,
             }
         };
@@ -252,7 +254,7 @@ impl Rebuilder {
         match executable {
             Some(exe) if status.success() => Replay::Done(Ok((exe, diagnostics))),
             _ if stale(&diagnostics) => Replay::Stale,
-            _ => Replay::Done(Err(build::compile_error(
+            _ => Replay::Done(Err(compile_error(
                 diagnostics,
                 "",
                 &format!("{}/", self.root.display()),
@@ -276,7 +278,7 @@ impl Rebuilder {
 
 enum Replay {
     /// rustc ended: the executable with every diagnostic (warnings among them), or why not.
-    Done(Result<(PathBuf, Vec<Diagnostic>), build::CompileError>),
+    Done(Result<(PathBuf, Vec<Diagnostic>), CompileError>),
     Cancelled,
     Stale,
 }
@@ -378,7 +380,11 @@ mod tests {
 
     #[test]
     fn keeps_the_commands_of_binaries_only_and_moves_their_outputs() {
-        let rebuilder = Rebuilder::new(Path::new("/course"), Path::new("/t"));
+        let rebuilder = Rebuilder::new(Cargo {
+            root: "/course".into(),
+            target_dir: "/t".into(),
+            toolchain: crate::build::Toolchain::default(),
+        });
         rebuilder.observe(
             "     Running `/bin/rustc --crate-name build_script_build --crate-type bin b.rs`",
         );
