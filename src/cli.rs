@@ -64,7 +64,8 @@ pub enum Command {
     Run {
         /// The exercise id, e.g. 01_threads/spawn_join.
         id: Option<String>,
-        /// Replay one run configuration ARGSET:PERTURBATION, as a failure report prints it.
+        /// Repeat one run configuration ARGSET:PERTURBATION, as a failure report prints it,
+        /// until it fails (up to 20 runs).
         #[arg(long)]
         replay: Option<String>,
         /// Draw the run's timeline under the verdict (one lane per thread or process).

@@ -185,6 +185,75 @@ fn a_replay_key_of_no_run_configuration_is_a_usage_error_naming_the_valid_ones()
 }
 
 #[test]
+fn a_replay_that_never_fails_says_the_failure_did_not_recur_in_so_many_runs_not_passed() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
+    let replay = learn(
+        dir.path(),
+        &[
+            "run",
+            "01_threads/spawn_join",
+            "--replay",
+            "default:one_core",
+        ],
+    );
+    let (out, err) = text(&replay);
+    assert_eq!(replay.status.code(), Some(0), "{out}{err}");
+    let runs = learn::grade::REPLAY_RUNS;
+    assert!(
+        out.contains(&format!(
+            "the failure did not recur in {runs} runs of `default:one_core`"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("passed"), "a replay is not a pass: {out}");
+}
+
+/// A spawn_join that prints the wrong last line in about half of its runs (by the parity of
+/// the microsecond it reaches the choice).
+const FAILS_HALF_THE_TIME: &str = r#"use std::time::SystemTime;
+
+fn main() {
+    let handle = std::thread::spawn(|| println!("Thread running..."));
+    handle.join().unwrap();
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    if now.subsec_micros() % 2 == 0 {
+        println!("Main done.");
+    } else {
+        println!("Main done!");
+    }
+}
+"#;
+
+#[test]
+fn a_replay_repeats_its_configuration_until_a_rare_failure_shows() {
+    let dir = course_copy();
+    std::fs::write(
+        dir.path().join("exercises/01_threads/spawn_join.rs"),
+        FAILS_HALF_THE_TIME,
+    )
+    .unwrap();
+    // One run would miss the failure half the time; the replay's runs all miss it once in
+    // about a million.
+    let replay = learn(
+        dir.path(),
+        &["run", "01_threads/spawn_join", "--replay", "default:none"],
+    );
+    let (out, err) = text(&replay);
+    assert_eq!(replay.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("✗ 01_threads/spawn_join failed"), "{out}");
+    let runs = learn::grade::REPLAY_RUNS;
+    assert!(
+        out.contains(&format!("of this replay (up to {runs})")),
+        "{out}"
+    );
+}
+
+#[test]
 fn a_bad_learn_jobs_is_refused_before_anything_runs() {
     let dir = course_copy();
     let list = common::learn_with_env(dir.path(), &["list"], &[("LEARN_JOBS", "many")]);

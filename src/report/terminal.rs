@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
-use crate::grade::{FailedRun, GradeOutcome, Verdict};
+use crate::grade::{FailedRun, GradeOutcome, REPLAY_RUNS, Verdict};
 use crate::invocation;
 use crate::plural;
 use crate::progress::Status;
@@ -38,13 +38,18 @@ pub fn verdict(v: &Verdict) -> String {
             if let Some(sample) = &v.sample {
                 out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
             }
-            let _ = writeln!(
-                out,
-                "{} {} passed {}",
-                paint(GOOD, "✓"),
-                paint(BOLD, &v.id),
-                paint(DIM, runs_summary(v))
-            );
+            match &v.plan.replayed {
+                Some(key) => out.push_str(&did_not_recur(v, key)),
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "{} {} passed {}",
+                        paint(GOOD, "✓"),
+                        paint(BOLD, &v.id),
+                        paint(DIM, runs_summary(v))
+                    );
+                }
+            }
         }
         GradeOutcome::CompileError(e) => {
             out.push_str(&e.rendered);
@@ -144,6 +149,31 @@ pub fn not_judged_text(v: &Verdict) -> String {
     out
 }
 
+/// A replay that never failed: not "passed", since a failure that shows once in a while can
+/// hide in more runs, and only `learn run` without `--replay` checks every configuration.
+fn did_not_recur(v: &Verdict, key: &str) -> String {
+    let mut out = format!(
+        "{} {}: the failure did not recur in {} of `{key}` {}\n",
+        paint(GOOD, "✓"),
+        paint(BOLD, &v.id),
+        plural::of(v.runs, "run", "runs"),
+        paint(DIM, format!("({:.1} s)", v.elapsed.as_secs_f64()))
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            NOTE,
+            format!(
+                "  note: a rare failure can still hide; `{} run {}` checks every configuration",
+                invocation::learn(),
+                v.id
+            )
+        )
+    );
+    out
+}
+
 fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     let mut out = String::new();
     let who = if run.subject == Subject::Harness {
@@ -174,9 +204,13 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
         format!("arguments {:?}", run.config.args.values)
     };
     let _ = writeln!(out, "  {} {}", paint(BOLD, "where:"), v.file.display());
+    let of = match &v.plan.replayed {
+        Some(_) => format!("of this replay (up to {REPLAY_RUNS})"),
+        None => "of this exercise".to_string(),
+    };
     let _ = writeln!(
         out,
-        "  {} #{} of this exercise, {args}, {}{}",
+        "  {} #{} {of}, {args}, {}{}",
         paint(BOLD, "run:"),
         run.run_number,
         perturbation_words(run.config.perturbation),
