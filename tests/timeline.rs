@@ -74,3 +74,62 @@ fn a_timing_failure_is_followed_by_the_timeline_of_the_failing_run() {
         "one worker after the other:\n{timeline}"
     );
 }
+
+/// The lane of the timeline in `out` whose name starts with `name`.
+fn lane<'o>(out: &'o str, name: &str) -> &'o str {
+    out.lines()
+        .find(|l| l.starts_with(name))
+        .unwrap_or_else(|| panic!("no lane `{name}`:\n{out}"))
+}
+
+#[test]
+fn spawn_join_and_ping_pong_draw_a_lane_per_thread_not_one_main_lane() {
+    let dir = course_copy();
+    for id in ["01_threads/spawn_join", "02_coordination/ping_pong"] {
+        put_exercise(dir.path(), id, &format!("solutions/{id}.rs"));
+    }
+    let output = learn(
+        dir.path(),
+        &["--unlock-all", "run", "01_threads/spawn_join", "--timeline"],
+    );
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("2 lanes"), "{out}");
+    assert!(lane(&out, "thread |").contains('*'), "{out}");
+    assert!(lane(&out, "main   |").contains('*'), "{out}");
+
+    let output = learn(
+        dir.path(),
+        &[
+            "--unlock-all",
+            "run",
+            "02_coordination/ping_pong",
+            "--timeline",
+        ],
+    );
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{err}");
+    assert!(out.contains("3 lanes"), "{out}");
+    for name in ["Ping |", "Pong |"] {
+        assert!(lane(&out, name).contains('S'), "{out}");
+    }
+}
+
+#[test]
+fn the_starter_of_spawn_join_shows_its_thread_cut_off_when_main_ended() {
+    let dir = course_copy();
+    let output = learn(dir.path(), &["run", "01_threads/spawn_join"]);
+    let (out, err) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}{err}");
+    let timeline = out
+        .split("Timeline of the failing run")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no timeline:\n{out}"));
+    // Begun or not when main returned, the thread is drawn until its process ended.
+    let thread = lane(timeline, "thread ");
+    assert!(thread.contains('S') && thread.contains('>'), "{timeline}");
+    assert!(
+        timeline.contains("> still running when its process ended"),
+        "{timeline}"
+    );
+}
