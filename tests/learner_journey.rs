@@ -57,10 +57,39 @@ fn a_locked_exercise_names_what_to_finish_first_unless_unlocked() {
     );
     let unlocked = learn(
         dir.path(),
-        &["--unlock-all", "hint", "01_threads/scoped_sum"],
+        &["hint", "--unlock-all", "01_threads/scoped_sum"],
     );
     assert_eq!(unlocked.status.code(), Some(0));
     assert!(text(&unlocked).0.contains("scope"));
+}
+
+#[test]
+fn unlock_all_is_taken_only_by_the_commands_that_lock_exercises() {
+    let dir = course_copy();
+    for command in ["run", "hint", "list", "solution", "watch"] {
+        let help = learn(dir.path(), &[command, "--help"]);
+        assert!(text(&help).0.contains("--unlock-all"), "{command} --help");
+    }
+    for command in ["next", "reset", "verify", "grade", "template"] {
+        let help = learn(dir.path(), &[command, "--help"]);
+        assert!(!text(&help).0.contains("--unlock-all"), "{command} --help");
+    }
+    let meaningless = learn(dir.path(), &["next", "--unlock-all"]);
+    assert_eq!(meaningless.status.code(), Some(2));
+    // Before the command, it is said where it goes.
+    let misplaced = learn(
+        dir.path(),
+        &["--unlock-all", "hint", "01_threads/scoped_sum"],
+    );
+    let (_, err) = text(&misplaced);
+    assert_eq!(misplaced.status.code(), Some(2), "{err}");
+    assert!(err.contains("--unlock-all goes after the command"), "{err}");
+    // The environment variable still serves every command, those that ignore it too.
+    let env = [("LEARN_UNLOCK_ALL", "1")];
+    let hint = common::learn_with_env(dir.path(), &["hint", "01_threads/scoped_sum"], &env);
+    assert_eq!(hint.status.code(), Some(0), "{:?}", text(&hint));
+    let next = common::learn_with_env(dir.path(), &["next"], &env);
+    assert_eq!(next.status.code(), Some(0), "{:?}", text(&next));
 }
 
 #[test]

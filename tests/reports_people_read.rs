@@ -35,7 +35,7 @@ fn a_wrong_output_shows_a_diff_and_the_replay_command() {
     );
     let run = learn(
         dir.path(),
-        &["--unlock-all", "run", "01_threads/join_results"],
+        &["run", "--unlock-all", "01_threads/join_results"],
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
@@ -46,7 +46,7 @@ fn a_compile_error_is_shown_as_rustc_renders_it() {
     let dir = course_copy();
     let run = learn(
         dir.path(),
-        &["--unlock-all", "run", "01_threads/thread_args"],
+        &["run", "--unlock-all", "01_threads/thread_args"],
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));

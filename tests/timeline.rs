@@ -16,8 +16,8 @@ fn run_with_timeline_draws_one_lane_per_worker_of_a_passing_run() {
     let output = learn(
         dir.path(),
         &[
-            "--unlock-all",
             "run",
+            "--unlock-all",
             "01_threads/worker_loop",
             "--timeline",
         ],
@@ -49,8 +49,8 @@ fn a_timing_failure_is_followed_by_the_timeline_of_the_failing_run() {
     let output = learn(
         dir.path(),
         &[
-            "--unlock-all",
             "run",
+            "--unlock-all",
             "01_threads/worker_loop",
             "--replay",
             "default:none",
@@ -90,7 +90,7 @@ fn spawn_join_and_ping_pong_draw_a_lane_per_thread_not_one_main_lane() {
     }
     let output = learn(
         dir.path(),
-        &["--unlock-all", "run", "01_threads/spawn_join", "--timeline"],
+        &["run", "--unlock-all", "01_threads/spawn_join", "--timeline"],
     );
     let (out, err) = text(&output);
     assert_eq!(output.status.code(), Some(0), "{out}{err}");
@@ -101,8 +101,8 @@ fn spawn_join_and_ping_pong_draw_a_lane_per_thread_not_one_main_lane() {
     let output = learn(
         dir.path(),
         &[
-            "--unlock-all",
             "run",
+            "--unlock-all",
             "02_coordination/ping_pong",
             "--timeline",
         ],
