@@ -10,6 +10,10 @@
 //! re-checks the exercise on every save, drawn by [`tui`]; [`cli`] parses, builds the
 //! settings once and dispatches. The layers, and who may use whom, are in the README's
 //! Architecture section (kept so by `tests/layers.rs`).
+//!
+//! Linux only (/proc, the scheduler, landlock and seccomp): on another system the library is
+//! empty, so that a build shows the binary's one message (src/main.rs), not a wall of errors.
+#![cfg(target_os = "linux")]
 
 pub mod atomic;
 pub mod backup;

@@ -54,6 +54,7 @@ fn the_template_has_the_starters_and_checks_but_no_solutions_or_hidden_outputs()
         "build.rs",
         "Cargo.lock",
         "course/template.toml",
+        ".devcontainer/devcontainer.json",
     ] {
         assert!(dir.join(kept).is_file(), "{kept} is in the template");
     }
