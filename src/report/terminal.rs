@@ -35,21 +35,11 @@ pub fn verdict(v: &Verdict) -> String {
     let mut out = String::new();
     match &v.outcome {
         GradeOutcome::Passed => {
-            if let Some(sample) = &v.sample {
-                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
-            }
-            match &v.plan.replayed {
-                Some(key) => out.push_str(&did_not_recur(v, key)),
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "{} {} passed {}",
-                        paint(GOOD, "✓"),
-                        paint(BOLD, &v.id),
-                        paint(DIM, runs_summary(v))
-                    );
-                }
-            }
+            let line = match &v.plan.replayed {
+                Some(key) => did_not_recur(v, key),
+                None => status_line(v, &paint(GOOD, "✓"), "passed"),
+            };
+            out.push_str(&with_sample(v, &line));
         }
         GradeOutcome::CompileError(e) => {
             out.push_str(&e.rendered);
@@ -83,16 +73,8 @@ pub fn verdict(v: &Verdict) -> String {
             );
         }
         GradeOutcome::NotJudged => {
-            if let Some(sample) = &v.sample {
-                out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
-            }
-            let _ = writeln!(
-                out,
-                "{} {} not judged {}",
-                paint(NOTE, "?"),
-                paint(BOLD, &v.id),
-                paint(DIM, runs_summary(v))
-            );
+            let line = status_line(v, &paint(NOTE, "?"), "not judged");
+            out.push_str(&with_sample(v, &line));
             out.push_str(&not_judged_text(v));
         }
     }
@@ -147,6 +129,24 @@ pub fn not_judged_text(v: &Verdict) -> String {
     out.push_str("  it earns no points and is not recorded done until it is judged: check it again when the machine is less busy
 ");
     out
+}
+
+/// The output of the verdict's sample run, if any, then `line`.
+fn with_sample(v: &Verdict, line: &str) -> String {
+    let mut out = v.sample.as_ref().map_or(String::new(), |sample| {
+        output_block("Output", &sample.stdout, OUTPUT_LINES)
+    });
+    out.push_str(line);
+    out
+}
+
+/// `MARK ID STATUS (N runs, T s)`, a line.
+fn status_line(v: &Verdict, mark: &str, status: &str) -> String {
+    format!(
+        "{mark} {} {status} {}\n",
+        paint(BOLD, &v.id),
+        paint(DIM, runs_summary(v))
+    )
 }
 
 /// A replay that never failed: not "passed", since a failure that shows once in a while can
