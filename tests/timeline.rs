@@ -16,6 +16,16 @@ fn timeline_of_the_solution(id: &str) -> String {
     out
 }
 
+/// The timeline printed under the failure `output` reports (exit 1).
+fn timeline_of_a_failure(output: &std::process::Output) -> String {
+    let (out, err) = text(output);
+    assert_eq!(output.status.code(), Some(1), "{out}{err}");
+    out.split("Timeline of the failing run")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no timeline:\n{out}"))
+        .to_string()
+}
+
 /// The lane of the timeline in `out` whose name starts with `name`.
 fn lane<'o>(out: &'o str, name: &str) -> &'o str {
     out.lines()
@@ -54,12 +64,7 @@ fn a_timing_failure_is_followed_by_the_timeline_of_the_failing_run() {
             "default:none",
         ],
     );
-    let (out, err) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{out}{err}");
-    let timeline = out
-        .split("Timeline of the failing run")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no timeline:\n{out}"));
+    let timeline = timeline_of_a_failure(&output);
     let column_of = |lane: &str, mark: char| {
         timeline
             .lines()
@@ -91,14 +96,9 @@ fn spawn_join_and_ping_pong_draw_a_lane_per_thread_not_one_main_lane() {
 fn the_starter_of_spawn_join_shows_its_thread_cut_off_when_main_ended() {
     let dir = course_copy();
     let output = learn(dir.path(), &["run", "01_threads/spawn_join"]);
-    let (out, err) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{out}{err}");
-    let timeline = out
-        .split("Timeline of the failing run")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no timeline:\n{out}"));
+    let timeline = timeline_of_a_failure(&output);
     // Begun or not when main returned, the thread is drawn until its process ended.
-    let thread = lane(timeline, "thread ");
+    let thread = lane(&timeline, "thread ");
     assert!(thread.contains('S') && thread.contains('>'), "{timeline}");
     assert!(
         timeline.contains("> still running when its process ended"),

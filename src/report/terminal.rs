@@ -79,41 +79,28 @@ pub fn verdict(v: &Verdict) -> String {
         }
     }
     for (config, what) in &v.retries {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: a timing rule failed once under `{}` and {what} (the machine may be busy)",
-                    config.replay_key()
-                )
-            )
-        );
+        out.push_str(&note(format!(
+            "a timing rule failed once under `{}` and {what} (the machine may be busy)",
+            config.replay_key()
+        )));
     }
     if !v.plan.withheld_outputs.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                NOTE,
-                format!(
-                    "  note: not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
-                    v.plan.withheld_outputs.join(", ")
-                )
-            )
-        );
+        out.push_str(&note(format!(
+            "not judged here: output of the hidden arguments ({}): your teacher's grading judges it",
+            v.plan.withheld_outputs.join(", ")
+        )));
     }
     if !matches!(v.outcome, GradeOutcome::NotJudged) {
         for skipped in &v.skipped {
-            let _ = writeln!(
-                out,
-                "{}",
-                paint(NOTE, format!("  note: not judged here: {skipped}"))
-            );
+            out.push_str(&note(format!("not judged here: {skipped}")));
         }
     }
     out
+}
+
+/// `  note: TEXT`, a line in the colour of notes.
+fn note(text: String) -> String {
+    format!("{}\n", paint(NOTE, format!("  note: {text}")))
 }
 
 /// Why a verdict is *not judged*, and what it means: every rule that could not be judged,
@@ -159,18 +146,11 @@ fn did_not_recur(v: &Verdict, key: &str) -> String {
         plural::of(v.runs, "run", "runs"),
         paint(DIM, format!("({:.1} s)", v.elapsed.as_secs_f64()))
     );
-    let _ = writeln!(
-        out,
-        "{}",
-        paint(
-            NOTE,
-            format!(
-                "  note: a rare failure can still hide; `{} run {}` checks every configuration",
-                invocation::learn(),
-                v.id
-            )
-        )
-    );
+    out.push_str(&note(format!(
+        "a rare failure can still hide; `{} run {}` checks every configuration",
+        invocation::learn(),
+        v.id
+    )));
     out
 }
 
