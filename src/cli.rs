@@ -7,7 +7,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use anstream::println;
 
@@ -35,13 +36,22 @@ pub struct Cli {
     /// When to use colours (NO_COLOR is honoured in `auto`).
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
-    /// Teacher or course-author mode: every exercise is unlocked (LEARN_UNLOCK_ALL=1, true,
-    /// yes or on does the same).
-    #[arg(long, global = true, env = "LEARN_UNLOCK_ALL", value_parser = clap::builder::BoolishValueParser::new())]
-    pub unlock_all: bool,
+    /// For `learn` alone (watch mode); the commands that lock exercises take it after their
+    /// name.
+    #[command(flatten)]
+    pub unlock: Unlock,
     /// What to do.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The unlock policy, on the commands that consult it: run, hint, list, solution, watch.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct Unlock {
+    /// Teacher or course-author mode: every exercise is unlocked (LEARN_UNLOCK_ALL=1, true,
+    /// yes or on does the same).
+    #[arg(long, env = "LEARN_UNLOCK_ALL", value_parser = clap::builder::BoolishValueParser::new())]
+    pub unlock_all: bool,
 }
 
 /// Colour choice.
@@ -64,12 +74,16 @@ pub enum Command {
     Run {
         /// The exercise id, e.g. 01_threads/spawn_join.
         id: Option<String>,
-        /// Replay one run configuration ARGSET:PERTURBATION, as a failure report prints it.
+        /// Repeat one run configuration ARGSET:PERTURBATION, as a failure report prints it,
+        /// until it fails (up to 20 runs).
         #[arg(long)]
         replay: Option<String>,
         /// Draw the run's timeline under the verdict (one lane per thread or process).
         #[arg(long)]
         timeline: bool,
+        /// The unlock policy.
+        #[command(flatten)]
+        unlock: Unlock,
     },
     /// Re-check the current exercise on every save, in a full-screen view (the default on a
     /// terminal).
@@ -80,14 +94,24 @@ pub enum Command {
         /// Do not watch files: press Enter (or r) to re-check.
         #[arg(long)]
         manual: bool,
+        /// The unlock policy.
+        #[command(flatten)]
+        unlock: Unlock,
     },
     /// Show the hint of an exercise (default: the current one).
     Hint {
         /// The exercise id.
         id: Option<String>,
+        /// The unlock policy.
+        #[command(flatten)]
+        unlock: Unlock,
     },
     /// List every exercise with its status and your progress.
-    List,
+    List {
+        /// The unlock policy.
+        #[command(flatten)]
+        unlock: Unlock,
+    },
     /// Restore an exercise's starter; your version is backed up first.
     Reset {
         /// The exercise id.
@@ -97,6 +121,9 @@ pub enum Command {
     Solution {
         /// The exercise id.
         id: String,
+        /// The unlock policy.
+        #[command(flatten)]
+        unlock: Unlock,
     },
     /// Check every exercise (or those named) in course order, whatever your progress.
     Verify {
@@ -119,6 +146,10 @@ pub enum Command {
     Grade {
         /// Exercise ids; none means all.
         ids: Vec<String>,
+        /// The pristine course to grade with (required; no default, so that a submission
+        /// is never graded with its own, editable, course).
+        #[arg(long, value_name = "DIR", env = "LEARN_COURSE")]
+        course: PathBuf,
         /// A learner's repository (its exercises/CHAPTER/NAME.rs are graded); repeat it to
         /// grade a class, each submission named by its folder's name.
         #[arg(long, value_name = "DIR", required_unless_present = "submissions")]
@@ -185,7 +216,18 @@ impl Files {
 
 /// Parses the command line and runs it; the one place that prints an error.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if matches.subcommand_name().is_some()
+        && matches.value_source("unlock_all") == Some(ValueSource::CommandLine)
+    {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--unlock-all goes after the command that uses it: `learn run --unlock-all ID` (run, hint, list, solution, watch)",
+            )
+            .exit();
+    }
     invocation::detect();
     let choice = match cli.color {
         Color::Auto => anstream::ColorChoice::Auto,
@@ -222,7 +264,10 @@ fn dispatch(cli: Cli) -> Outcome {
     if !matches!(
         cli.command,
         Some(
-            Command::Hint { .. } | Command::List | Command::Reset { .. } | Command::Solution { .. }
+            Command::Hint { .. }
+                | Command::List { .. }
+                | Command::Reset { .. }
+                | Command::Solution { .. }
         )
     ) {
         supervise::protections();
@@ -241,12 +286,11 @@ fn dispatch(cli: Cli) -> Outcome {
         );
         return Ok(Exit::Success);
     }
-    if matches!(cli.command, Some(Command::Grade { .. })) && cli.course.is_none() {
-        return Err(Error::new(
-            "learn grade needs --course DIR: the pristine course to grade with",
-        ));
-    }
-    let settings = Settings::from_env(cli.course)?;
+    let course = match &cli.command {
+        Some(Command::Grade { course, .. }) => Some(course.clone()),
+        _ => cli.course,
+    };
+    let settings = Settings::from_env(course)?;
     match cli.command {
         Some(Command::Verify {
             ids,
@@ -258,6 +302,7 @@ fn dispatch(cli: Cli) -> Outcome {
         }
         Some(Command::Grade {
             ids,
+            course: _,
             mut submission,
             submissions,
             require_sandbox,
@@ -282,7 +327,20 @@ fn dispatch(cli: Cli) -> Outcome {
         }
         _ => {}
     }
-    let session = open_session(settings, cli.unlock_all)?;
+    let unlock_all = match &cli.command {
+        None => cli.unlock,
+        Some(
+            Command::Run { unlock, .. }
+            | Command::Watch { unlock, .. }
+            | Command::Hint { unlock, .. }
+            | Command::List { unlock }
+            | Command::Solution { unlock, .. },
+        ) => *unlock,
+        // The others never look at locks.
+        Some(_) => Unlock::default(),
+    }
+    .unlock_all;
+    let session = open_session(settings, unlock_all)?;
     match cli.command {
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
             watch::run(&session, watch::Mode::Notify)
@@ -293,14 +351,15 @@ fn dispatch(cli: Cli) -> Outcome {
             id,
             replay,
             timeline,
+            ..
         }) => commands::run(&session, id.as_deref(), replay, timeline),
-        Some(Command::Watch { poll, manual }) => {
+        Some(Command::Watch { poll, manual, .. }) => {
             watch::run(&session, watch::Mode::from_flags(poll, manual))
         }
-        Some(Command::Hint { id }) => commands::hint(&session, id.as_deref()),
-        Some(Command::List) => commands::list(&session),
+        Some(Command::Hint { id, .. }) => commands::hint(&session, id.as_deref()),
+        Some(Command::List { .. }) => commands::list(&session),
         Some(Command::Reset { id }) => commands::reset(&session, &id),
-        Some(Command::Solution { id }) => commands::solution(&session, &id),
+        Some(Command::Solution { id, .. }) => commands::solution(&session, &id),
         Some(
             Command::Verify { .. }
             | Command::Grade { .. }

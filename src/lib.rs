@@ -11,6 +11,10 @@
 //! settings once and dispatches; `test_support` (hidden) is what the tests and benchmarks
 //! share. The layers, and who may use whom, are in the README's
 //! Architecture section (kept so by `tests/layers.rs`).
+//!
+//! Linux only (/proc, the scheduler, landlock and seccomp): on another system the library is
+//! empty, so that a build shows the binary's one message (src/main.rs), not a wall of errors.
+#![cfg(target_os = "linux")]
 
 pub mod atomic;
 pub mod backup;

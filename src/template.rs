@@ -21,7 +21,7 @@ use crate::course::{Course, TEMPLATE_MARKER, is_student_template};
 use crate::exit::{Error, Exit, Outcome};
 
 /// Files and folders of the course repository copied as they are, where they exist.
-const COPIED: [&str; 12] = [
+const COPIED: [&str; 13] = [
     "course",
     "src",
     "build.rs",
@@ -29,6 +29,7 @@ const COPIED: [&str; 12] = [
     "README.md",
     ".gitignore",
     ".vscode",
+    ".devcontainer",
     "rust-analyzer.toml",
     ".cargo",
     "rust-toolchain",

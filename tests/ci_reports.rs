@@ -604,7 +604,24 @@ fn grade_needs_the_pristine_course_named() {
     let fork = course_copy();
     let run = learn(fork.path(), &["grade", "--submission", "."]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(text(&run).1.contains("learn grade needs --course DIR"));
+    let (_, err) = text(&run);
+    assert!(
+        err.contains("required arguments were not provided") && err.contains("--course <DIR>"),
+        "{err}"
+    );
+    // Its help says so, and promises no default it does not have.
+    let help = learn(fork.path(), &["grade", "--help"]);
+    let (out, _) = text(&help);
+    let course = out
+        .split("\n      --course <DIR>\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_else(|| panic!("no --course in grade --help:\n{out}"));
+    assert!(
+        course.contains("The pristine course to grade with (required"),
+        "{out}"
+    );
+    assert!(!course.contains("nearest folder above"), "{out}");
 }
 
 #[test]

@@ -57,10 +57,39 @@ fn a_locked_exercise_names_what_to_finish_first_unless_unlocked() {
     );
     let unlocked = learn(
         dir.path(),
-        &["--unlock-all", "hint", "01_threads/scoped_sum"],
+        &["hint", "--unlock-all", "01_threads/scoped_sum"],
     );
     assert_eq!(unlocked.status.code(), Some(0));
     assert!(text(&unlocked).0.contains("scope"));
+}
+
+#[test]
+fn unlock_all_is_taken_only_by_the_commands_that_lock_exercises() {
+    let dir = course_copy();
+    for command in ["run", "hint", "list", "solution", "watch"] {
+        let help = learn(dir.path(), &[command, "--help"]);
+        assert!(text(&help).0.contains("--unlock-all"), "{command} --help");
+    }
+    for command in ["next", "reset", "verify", "grade", "template"] {
+        let help = learn(dir.path(), &[command, "--help"]);
+        assert!(!text(&help).0.contains("--unlock-all"), "{command} --help");
+    }
+    let meaningless = learn(dir.path(), &["next", "--unlock-all"]);
+    assert_eq!(meaningless.status.code(), Some(2));
+    // Before the command, it is said where it goes.
+    let misplaced = learn(
+        dir.path(),
+        &["--unlock-all", "hint", "01_threads/scoped_sum"],
+    );
+    let (_, err) = text(&misplaced);
+    assert_eq!(misplaced.status.code(), Some(2), "{err}");
+    assert!(err.contains("--unlock-all goes after the command"), "{err}");
+    // The environment variable still serves every command, those that ignore it too.
+    let env = [("LEARN_UNLOCK_ALL", "1")];
+    let hint = common::learn_with_env(dir.path(), &["hint", "01_threads/scoped_sum"], &env);
+    assert_eq!(hint.status.code(), Some(0), "{:?}", text(&hint));
+    let next = common::learn_with_env(dir.path(), &["next"], &env);
+    assert_eq!(next.status.code(), Some(0), "{:?}", text(&next));
 }
 
 #[test]
@@ -182,6 +211,75 @@ fn a_replay_key_of_no_run_configuration_is_a_usage_error_naming_the_valid_ones()
         );
         assert_eq!(err.matches("error:").count(), 1, "reported once: {err}");
     }
+}
+
+#[test]
+fn a_replay_that_never_fails_says_the_failure_did_not_recur_in_so_many_runs_not_passed() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/spawn_join",
+        "solutions/01_threads/spawn_join.rs",
+    );
+    let replay = learn(
+        dir.path(),
+        &[
+            "run",
+            "01_threads/spawn_join",
+            "--replay",
+            "default:one_core",
+        ],
+    );
+    let (out, err) = text(&replay);
+    assert_eq!(replay.status.code(), Some(0), "{out}{err}");
+    let runs = learn::grade::REPLAY_RUNS;
+    assert!(
+        out.contains(&format!(
+            "the failure did not recur in {runs} runs of `default:one_core`"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("passed"), "a replay is not a pass: {out}");
+}
+
+/// A spawn_join that prints the wrong last line in about half of its runs (by the parity of
+/// the microsecond it reaches the choice).
+const FAILS_HALF_THE_TIME: &str = r#"use std::time::SystemTime;
+
+fn main() {
+    let handle = std::thread::spawn(|| println!("Thread running..."));
+    handle.join().unwrap();
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    if now.subsec_micros() % 2 == 0 {
+        println!("Main done.");
+    } else {
+        println!("Main done!");
+    }
+}
+"#;
+
+#[test]
+fn a_replay_repeats_its_configuration_until_a_rare_failure_shows() {
+    let dir = course_copy();
+    std::fs::write(
+        dir.path().join("exercises/01_threads/spawn_join.rs"),
+        FAILS_HALF_THE_TIME,
+    )
+    .unwrap();
+    // One run would miss the failure half the time; the replay's runs all miss it once in
+    // about a million.
+    let replay = learn(
+        dir.path(),
+        &["run", "01_threads/spawn_join", "--replay", "default:none"],
+    );
+    let (out, err) = text(&replay);
+    assert_eq!(replay.status.code(), Some(1), "{out}{err}");
+    assert!(out.contains("✗ 01_threads/spawn_join failed"), "{out}");
+    let runs = learn::grade::REPLAY_RUNS;
+    assert!(
+        out.contains(&format!("of this replay (up to {runs})")),
+        "{out}"
+    );
 }
 
 #[test]

@@ -30,7 +30,7 @@ fn list_shows_chapters_marks_and_progress() {
 fn run_with(id: &str, source: &str) -> (tempfile::TempDir, std::process::Output) {
     let dir = course_copy();
     put_exercise(dir.path(), id, source);
-    let run = learn(dir.path(), &["--unlock-all", "run", id]);
+    let run = learn(dir.path(), &["run", "--unlock-all", id]);
     (dir, run)
 }
 
@@ -49,7 +49,7 @@ fn a_compile_error_is_shown_as_rustc_renders_it() {
     let dir = course_copy();
     let run = learn(
         dir.path(),
-        &["--unlock-all", "run", "01_threads/thread_args"],
+        &["run", "--unlock-all", "01_threads/thread_args"],
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));

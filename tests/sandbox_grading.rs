@@ -285,7 +285,7 @@ fn a_file_restored_with_an_older_mtime_is_graded_as_its_own_bytes() {
     let id = "01_threads/spawn_join";
     let file = course.path().join(format!("exercises/{id}.rs"));
     put_exercise(course.path(), id, "solutions/01_threads/spawn_join.rs");
-    let solved = learn(course.path(), &["--unlock-all", "run", id]);
+    let solved = learn(course.path(), &["run", "--unlock-all", id]);
     assert_eq!(solved.status.code(), Some(0), "{:?}", text(&solved));
     // `cp -p` of the starter: older bytes with an older mtime than the last build.
     std::fs::copy(
@@ -300,7 +300,7 @@ fn a_file_restored_with_an_older_mtime_is_graded_as_its_own_bytes() {
         .unwrap()
         .set_modified(long_ago)
         .unwrap();
-    let restored = learn(course.path(), &["--unlock-all", "run", id]);
+    let restored = learn(course.path(), &["run", "--unlock-all", id]);
     assert_eq!(
         restored.status.code(),
         Some(1),

@@ -54,6 +54,7 @@ fn the_template_has_the_starters_and_checks_but_no_solutions_or_hidden_outputs()
         "build.rs",
         "Cargo.lock",
         "course/template.toml",
+        ".devcontainer/devcontainer.json",
     ] {
         assert!(dir.join(kept).is_file(), "{kept} is in the template");
     }
@@ -110,7 +111,7 @@ fn every_learner_command_works_in_the_template_and_solution_points_to_the_teache
     let reset = learn(&dir, &["reset", "01_threads/spawn_join"]);
     assert_eq!(reset.status.code(), Some(0), "{}", text(&reset).1);
     assert!(text(&reset).0.contains("Your version is kept at"));
-    let solution = learn(&dir, &["--unlock-all", "solution", "01_threads/spawn_join"]);
+    let solution = learn(&dir, &["solution", "--unlock-all", "01_threads/spawn_join"]);
     assert_eq!(solution.status.code(), Some(2));
     assert!(
         text(&solution)
@@ -126,7 +127,7 @@ fn hidden_outputs_are_judged_by_the_teacher_and_their_other_checks_run_locally()
     let parent = template();
     let dir = student(&parent);
     hard_coded_odd_even(&dir);
-    let local = learn(&dir, &["--unlock-all", "run", "02_coordination/odd_even"]);
+    let local = learn(&dir, &["run", "--unlock-all", "02_coordination/odd_even"]);
     let (out, err) = text(&local);
     assert_eq!(local.status.code(), Some(0), "{out}{err}");
     assert!(out.contains("not judged here: output"), "{out}");

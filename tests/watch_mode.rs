@@ -311,7 +311,7 @@ fn an_unlocked_exercise_chosen_in_the_list_is_watched_and_any_terminal_size_is_d
         "tests/fixtures/wrong/01_threads/worker_loop/join_in_loop.rs",
     );
     let terminal = Terminal::open(dir.path());
-    terminal.type_line(&learn_command("--unlock-all watch --poll"));
+    terminal.type_line(&learn_command("watch --unlock-all --poll"));
     terminal.wait_for("still the starter", SOON);
     terminal.keys(&["l", "/", "w", "o", "r", "k", "Enter", "Enter"]);
     let screen = terminal.wait_until("the verdict on worker_loop", FIRST_CHECK, |s| {

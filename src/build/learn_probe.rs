@@ -9,6 +9,8 @@
 // every line below is appended (one `write` each, under O_APPEND) to the file it names:
 //
 //   start PID PPID NANOS                  a copy of the program started (a constructor)
+//   made CREATOR PTHREAD NANOS            thread CREATOR created a thread (pthread_create
+//                                         returned), which may not have begun by its exit
 //   thread TID PID CREATOR PTHREAD NANOS  a thread began, created by thread CREATOR
 //   tend TID NANOS CPU_NS                 that thread's start routine returned, after using
 //                                         CPU_NS of CPU time (CLOCK_THREAD_CPUTIME_ID)
@@ -416,6 +418,12 @@ pub unsafe extern "C" fn __wrap_pthread_create(
         let rc = __real_pthread_create(thread, attr, launch, boxed as *mut c_void);
         if rc != 0 {
             free(boxed as *mut c_void);
+        } else {
+            let mut line = Line::new(b"made");
+            line.number(gettid() as u64);
+            line.number(*thread as u64);
+            line.number(now());
+            line.append();
         }
         rc
     }

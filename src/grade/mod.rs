@@ -36,6 +36,9 @@ pub const DEFAULT_RUNS: u32 = 6;
 pub const JOBS_PER_CORE: usize = 4;
 /// Runs of an API exercise's harness.
 pub const HARNESS_RUNS: u32 = 3;
+/// Runs of the one configuration `learn run --replay` repeats until it fails: a failure that
+/// does not show in that many is rare, which is not the same as gone, and the report says so.
+pub const REPLAY_RUNS: usize = 20;
 
 /// Which file of an exercise is graded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +131,9 @@ pub struct Plan {
     /// Argument sets whose expected output this copy of the course does not have (a student
     /// template): their output is judged by the teacher's grading, their other checks here.
     pub withheld_outputs: Vec<String>,
+    /// The one configuration (`ARGSET:PERTURBATION`) repeated, up to [`REPLAY_RUNS`] times
+    /// until it fails, when grading replays one (`learn run --replay`).
+    pub replayed: Option<String>,
 }
 
 /// The verdict on one exercise.
@@ -241,7 +247,8 @@ impl<'c> Grader<'c> {
         self
     }
 
-    /// Restricts every grading to the one configuration `ARGSET:PERTURBATION`, run once.
+    /// Restricts every grading to the one configuration `ARGSET:PERTURBATION`, run up to
+    /// [`REPLAY_RUNS`] times, until it fails.
     pub fn replay(mut self, key: Option<String>) -> Self {
         self.replay = key;
         self
@@ -370,10 +377,25 @@ impl<'c> Grader<'c> {
 
     /// What grading `exercise` plans with this grader's settings.
     pub fn plan_of(&self, exercise: &Exercise) -> Plan {
+        if let Some(key) = &self.replay {
+            let perturbation = key.rsplit_once(':').map_or("", |(_, p)| p);
+            return Plan {
+                runs_per_set: REPLAY_RUNS,
+                arg_sets: 1,
+                perturbations: exercise
+                    .perturbations()
+                    .into_iter()
+                    .filter(|p| p.name() == perturbation)
+                    .collect(),
+                withheld_outputs: Vec::new(),
+                replayed: Some(key.clone()),
+            };
+        }
         Plan {
             runs_per_set: self.runs.or(exercise.spec.runs).unwrap_or(DEFAULT_RUNS) as usize,
             arg_sets: exercise.arg_sets().len(),
             perturbations: exercise.perturbations(),
+            replayed: None,
             withheld_outputs: exercise
                 .arg_sets()
                 .into_iter()

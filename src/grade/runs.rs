@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::{
-    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, RunConfig, TIMING_RETRIES, Verdict,
+    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_RUNS, RunConfig, TIMING_RETRIES, Verdict,
     slow_on_a_quiet_machine,
 };
 use crate::checks::harness::HarnessProof;
@@ -79,7 +79,12 @@ impl Grader<'_> {
     fn plan(&self, exercise: &Exercise, with_harness: bool) -> Result<Vec<Planned>, GradeOutcome> {
         let spec = &exercise.spec;
         let perturbations = exercise.perturbations();
-        let runs = self.plan_of(exercise).runs_per_set;
+        // A replay picks its configuration among one run of each, wherever grading would
+        // have made it.
+        let runs = match self.replay {
+            Some(_) => perturbations.len(),
+            None => self.plan_of(exercise).runs_per_set,
+        };
         let mut plan: Vec<Planned> = Vec::new();
         for args in exercise.arg_sets() {
             let expected = if spec
@@ -112,14 +117,13 @@ impl Grader<'_> {
             }
         }
         if let Some(key) = &self.replay {
-            plan.retain(|(_, config, _)| &config.replay_key() == key);
-            plan.truncate(1);
-            if plan.is_empty() {
+            let Some(chosen) = plan.iter().find(|(_, c, _)| &c.replay_key() == key) else {
                 return Err(GradeOutcome::CourseError(format!(
                     "no run configuration `{key}` (ARGSET:PERTURBATION) for {}",
                     exercise.id
                 )));
-            }
+            };
+            plan = vec![chosen.clone(); REPLAY_RUNS];
         }
         if self.first_only {
             plan.truncate(1);

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
-use crate::grade::{FailedRun, GradeOutcome, Verdict};
+use crate::grade::{FailedRun, GradeOutcome, REPLAY_RUNS, Verdict};
 use crate::invocation;
 use crate::plural;
 use crate::progress::Status;
@@ -44,16 +44,14 @@ fn headline(mark: String, v: &Verdict, said: impl std::fmt::Display) -> String {
 /// The headline `mark id said (runs)` of a grading that made its runs, under the output of
 /// its sample run when one was kept.
 fn with_its_runs(v: &Verdict, mark: String, said: &str) -> String {
-    let mut out = String::new();
-    if let Some(sample) = &v.sample {
-        out.push_str(&output_block("Output", &sample.stdout, OUTPUT_LINES));
-    }
-    out.push_str(&headline(
-        mark,
+    with_sample(
         v,
-        format_args!(" {said} {}", paint(DIM, runs_summary(v))),
-    ));
-    out
+        &headline(
+            mark,
+            v,
+            format_args!(" {said} {}", paint(DIM, runs_summary(v))),
+        ),
+    )
 }
 
 /// A note under a verdict, on its own line.
@@ -67,11 +65,10 @@ pub fn verdict(v: &Verdict) -> String {
     let mut out = String::new();
     match &v.outcome {
         GradeOutcome::Passed => {
-            out.push_str(&with_its_runs(
-                v,
-                paint(GOOD, "✓"),
-                &format!("passed{}", with_warnings(v)),
-            ));
+            out.push_str(&match &v.plan.replayed {
+                Some(key) => with_sample(v, &did_not_recur(v, key)),
+                None => with_its_runs(v, paint(GOOD, "✓"), &format!("passed{}", with_warnings(v))),
+            });
             out.push_str(&warnings_block(v));
         }
         GradeOutcome::CompileError(e) => {
@@ -167,6 +164,33 @@ pub fn not_judged_text(v: &Verdict) -> String {
     out
 }
 
+/// The output of the verdict's sample run, if any, then `line`.
+fn with_sample(v: &Verdict, line: &str) -> String {
+    let mut out = v.sample.as_ref().map_or(String::new(), |sample| {
+        output_block("Output", &sample.stdout, OUTPUT_LINES)
+    });
+    out.push_str(line);
+    out
+}
+
+/// A replay that never failed: not "passed", since a failure that shows once in a while can
+/// hide in more runs, and only `learn run` without `--replay` checks every configuration.
+fn did_not_recur(v: &Verdict, key: &str) -> String {
+    let mut out = format!(
+        "{} {}: the failure did not recur in {} of `{key}` {}\n",
+        paint(GOOD, "✓"),
+        paint(BOLD, &v.id),
+        plural::of(v.runs, "run", "runs"),
+        paint(DIM, format!("({:.1} s)", v.elapsed.as_secs_f64()))
+    );
+    out.push_str(&note(format!(
+        "a rare failure can still hide; `{} run {}` checks every configuration",
+        invocation::learn(),
+        v.id
+    )));
+    out
+}
+
 fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     let mut out = String::new();
     let who = if run.subject == Subject::Harness {
@@ -201,9 +225,13 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
         format!("arguments {:?}", run.config.args.values)
     };
     let _ = writeln!(out, "  {} {}", paint(BOLD, "where:"), v.file.display());
+    let of = match &v.plan.replayed {
+        Some(_) => format!("of this replay (up to {REPLAY_RUNS})"),
+        None => "of this exercise".to_string(),
+    };
     let _ = writeln!(
         out,
-        "  {} #{} of this exercise, {args}, {}{}",
+        "  {} #{} {of}, {args}, {}{}",
         paint(BOLD, "run:"),
         run.run_number,
         perturbation_words(run.config.perturbation),

@@ -76,6 +76,10 @@ pub struct ProbeRecords {
     pub sleeps: Vec<SleepSeen>,
     /// Waits in `join` (of any thread), as [`SleepSeen`] intervals of the joining thread.
     pub joins: Vec<SleepSeen>,
+    /// Threads created that had not begun when their process ended (main returned first):
+    /// `(pid, when created)`. Drawn by the timeline, judged by no check (nothing the runner
+    /// sees can confirm a thread that never ran).
+    pub never_began: Vec<(u32, Duration)>,
     /// Why the records cannot be believed: the program altered them (see `witness.rs`).
     pub tampered: Option<String>,
 }
@@ -113,6 +117,7 @@ impl ProbeRecords {
         let mut ends: Vec<(u32, Duration, Duration)> = Vec::new();
         let mut joins: Vec<(u64, u32, Duration, Duration)> = Vec::new();
         let mut alive: Vec<(u32, Duration)> = Vec::new();
+        let mut made: Vec<(u32, u64, Duration)> = Vec::new();
         for line in text.lines() {
             let mut words = line.split_whitespace();
             let tag = words.next().unwrap_or("");
@@ -151,6 +156,9 @@ impl ProbeRecords {
                     to: since(to),
                 }),
                 ("alive", &[tid, cpu]) => alive.push((tid as u32, Duration::from_nanos(cpu))),
+                ("made", &[creator, pthread, at]) => {
+                    made.push((creator as u32, pthread, since(at)))
+                }
                 _ => {}
             }
         }
@@ -180,6 +188,7 @@ impl ProbeRecords {
                 thread.cpu = thread.cpu.or(Some(cpu));
             }
         }
+        records.never_began = never_began(&records.threads, &made);
         for &(pthread, by, from, at) in &joins {
             records.joins.push(SleepSeen {
                 tid: by,
@@ -199,6 +208,29 @@ impl ProbeRecords {
         }
         records
     }
+}
+
+/// The threads `made` (creator, pthread_t, when) that no record of `threads` shows begun, as
+/// (pid, when created): each creation is matched in order with the first thread of the same
+/// creator and `pthread_t` not matched yet (a `pthread_t` is reused once its thread is gone).
+fn never_began(threads: &[ThreadSeen], made: &[(u32, u64, Duration)]) -> Vec<(u32, Duration)> {
+    let mut matched = vec![false; threads.len()];
+    let mut unbegun = Vec::new();
+    for &(creator, pthread, at) in made {
+        let begun = threads
+            .iter()
+            .enumerate()
+            .find(|(i, t)| !matched[*i] && !t.main && t.creator == creator && t.pthread == pthread);
+        match begun {
+            Some((i, _)) => matched[i] = true,
+            None => {
+                if let Some(owner) = threads.iter().find(|t| t.tid == creator) {
+                    unbegun.push((owner.pid, at));
+                }
+            }
+        }
+    }
+    unbegun
 }
 
 /// The file the probe appends to during one run.
@@ -316,5 +348,16 @@ mod tests {
         assert!(!records.asleep_at(10, ms(250)));
         assert_eq!(records.exit_of(10).unwrap().written_bytes, 6);
         assert_eq!(records.spawned().count(), 2);
+    }
+
+    #[test]
+    fn a_thread_created_that_never_began_is_kept_with_its_process_and_time() {
+        // Thread 10 created two threads with the same pthread_t (the first ended before
+        // the second was made); the second never began: main returned first.
+        let text = "start 10 1 0\nmade 10 777 1000000\nthread 11 10 10 777 1100000\n\
+                    tend 11 2000000 5\nmade 10 777 3000000\nexit 10 3500000 1 0 0\n";
+        let records = ProbeRecords::parse(text, 0);
+        assert_eq!(records.never_began, vec![(10, Duration::from_millis(3))]);
+        assert_eq!(records.spawned().count(), 1);
     }
 }

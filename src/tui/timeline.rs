@@ -1,7 +1,9 @@
 //! A run drawn as a timeline in plain text: one lane per thread the exercise labels (its
-//! manifest's `lanes` pattern names the lane of each stdout line; other lines go to `main`)
-//! and one per child process the runner observed, time across, scaled to the width given.
-//! A learner sees at a glance that five workers overlapped, or ran one after the other.
+//! manifest's `lanes` pattern names the lane of each stdout line; other lines go to `main`),
+//! one per thread the probe saw still running when its process ended, or created and never
+//! begun (a thread that never got to print shows too), and one per child process the runner observed, time across,
+//! scaled to the width given. A learner sees at a glance that five workers overlapped, or ran
+//! one after the other, or that main ended while a thread was still at work.
 //!
 //! ```text
 //! Worker 0 |S=====F                 |
@@ -26,17 +28,31 @@ const MAX_LANES: usize = 24;
 /// Widest lane name shown.
 const MAX_NAME: usize = 18;
 
-/// One lane: a thread's lines, or a process's life.
+/// What a lane shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaneKind {
+    /// Lines of output: a mark per line.
+    Lines,
+    /// A thread the probe saw begin and never end: from its start to its process's end.
+    CutOff,
+    /// A child process: first and last seen alive.
+    Process,
+}
+
+/// One lane: a thread's lines, a thread cut off, or a process's life.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lane {
     /// What the lane is called.
     pub name: String,
-    /// When its lines arrived (for a process: first and last seen alive).
+    /// When its lines arrived (for a thread cut off or a process: its first and last moment).
     pub marks: Vec<Duration>,
+    /// What it shows.
+    pub kind: LaneKind,
 }
 
 /// The lanes of `record`: labelled lines in the order their lanes first appear, then one
-/// lane per observed child process.
+/// lane per thread still running when its process ended, then one per observed child
+/// process.
 pub fn lanes(record: &RunRecord, pattern: Option<&Pattern>) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = Vec::new();
     for line in &record.stdout {
@@ -48,13 +64,32 @@ pub fn lanes(record: &RunRecord, pattern: Option<&Pattern>) -> Vec<Lane> {
             None => lanes.push(Lane {
                 name,
                 marks: vec![line.at],
+                kind: LaneKind::Lines,
             }),
         }
+    }
+    let probe = &record.processes.probe;
+    let cut_off = probe
+        .spawned()
+        .filter(|t| t.ended.is_none())
+        .map(|t| (format!("thread {}", t.tid), t.pid, t.started));
+    let never_began = probe
+        .never_began
+        .iter()
+        .map(|&(pid, created)| ("thread not begun".to_string(), pid, created));
+    for (name, pid, from) in cut_off.chain(never_began) {
+        let end = probe.exit_of(pid).map_or(record.wall, |e| e.at);
+        lanes.push(Lane {
+            name,
+            marks: vec![from, end.max(from)],
+            kind: LaneKind::CutOff,
+        });
     }
     for child in &record.processes.children {
         lanes.push(Lane {
             name: format!("process {}", child.pid),
             marks: vec![child.first_seen, child.last_seen],
+            kind: LaneKind::Process,
         });
     }
     lanes
@@ -142,7 +177,7 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
         let _ = writeln!(
             out,
             "{name:name_width$} |{}|",
-            draw(&lane.marks, end, cells, lane.name.starts_with("process "))
+            draw(&lane.marks, end, cells, lane.kind)
         );
     }
     if lanes.len() > MAX_LANES {
@@ -154,6 +189,11 @@ pub fn render(record: &RunRecord, pattern: Option<&Pattern>, title: &str, width:
         out.push_str("(nothing was printed and no child process was seen)\n");
     }
     out.push_str("S first line · F last line · + other lines · * a single line · = in between; a process: S started, F last seen\n");
+    if lanes.iter().any(|l| l.kind == LaneKind::CutOff) {
+        out.push_str(
+            "a thread: S began (not begun: created), > still running when its process ended\n",
+        );
+    }
     out
 }
 
@@ -181,8 +221,9 @@ fn axis(end: Duration, cells: usize) -> String {
     line.into_iter().collect()
 }
 
-/// One lane's cells: `=` between the first and last mark, the marks on top.
-fn draw(marks: &[Duration], end: Duration, cells: usize, process: bool) -> String {
+/// One lane's cells: `=` between the first and last mark, the marks on top (of lines), the
+/// end of a thread cut off as `>`.
+fn draw(marks: &[Duration], end: Duration, cells: usize, kind: LaneKind) -> String {
     let column =
         |t: Duration| ((t.as_secs_f64() / end.as_secs_f64()) * (cells - 1) as f64).round() as usize;
     let mut line = vec![' '; cells];
@@ -193,17 +234,20 @@ fn draw(marks: &[Duration], end: Duration, cells: usize, process: bool) -> Strin
         line[column(first).min(cells - 1)] = '*';
         return line.into_iter().collect();
     }
-    let (from, to) = (column(first), column(last).min(cells - 1));
+    let (from, to) = (column(first).min(cells - 1), column(last).min(cells - 1));
     for cell in &mut line[from..=to] {
         *cell = '=';
     }
-    if !process {
+    if kind == LaneKind::Lines {
         for &mark in marks {
             line[column(mark).min(cells - 1)] = '+';
         }
     }
     line[from] = 'S';
-    if to > from {
+    if kind == LaneKind::CutOff {
+        // Cut off even when it began at its process's last moment.
+        line[to.max(from + 1).min(cells - 1)] = '>';
+    } else if to > from {
         line[to] = 'F';
     }
     line.into_iter().collect()
@@ -300,5 +344,45 @@ mod tests {
         );
         assert!(text.contains("1000 ms"), "{text}");
         assert!(text.contains("main |"), "{text}");
+    }
+
+    #[test]
+    fn a_thread_still_running_when_main_ended_gets_a_lane_cut_off_at_the_end() {
+        // spawn_join's starter: main printed at 1 ms and exited at 2 ms; the thread it
+        // spawned at 0 ms never printed (probe times in ns).
+        let mut record = run(&[("Main done.", 1)], 2);
+        record.processes.probe = crate::supervise::ProbeRecords::parse(
+            "start 10 1 0\nthread 11 10 10 7 100000\nexit 10 2000000 1 0 0",
+            0,
+        );
+        let pattern = Pattern::new(r"^(?P<thread>Thread running)").unwrap();
+        let text = render(&record, Some(&pattern), "run", 40);
+        assert!(text.contains("2 lanes"), "{text}");
+        assert!(text.contains("main      |"), "{text}");
+        let cut = text
+            .lines()
+            .find(|l| l.starts_with("thread 11 |"))
+            .unwrap_or_else(|| panic!("no lane for the thread:\n{text}"));
+        assert!(cut.contains("S=") && cut.ends_with(">|"), "{text}");
+        assert!(
+            text.contains("> still running when its process ended"),
+            "{text}"
+        );
+        // A thread that ended has no such lane: its lines tell its story.
+        record.processes.probe = crate::supervise::ProbeRecords::parse(
+            "start 10 1 0\nthread 11 10 10 7 100000\ntend 11 1500000 1\nexit 10 2000000 1 0 0",
+            0,
+        );
+        assert_eq!(lanes(&record, Some(&pattern)).len(), 1);
+        // A thread created that never began has one: main returned first.
+        record.processes.probe = crate::supervise::ProbeRecords::parse(
+            "start 10 1 0\nmade 10 7 100000\nexit 10 2000000 1 0 0",
+            0,
+        );
+        let text = render(&record, Some(&pattern), "run", 40);
+        assert!(
+            text.contains("thread not begun | S=") && text.contains("=>|"),
+            "{text}"
+        );
     }
 }
