@@ -53,6 +53,7 @@ extern "C" {
     fn getenv(name: *const c_char) -> *const c_char;
     fn getpid() -> c_int;
     fn getppid() -> c_int;
+    fn getpgid(pid: c_int) -> c_int;
     fn open(path: *const c_char, flags: c_int, mode: c_int) -> c_int;
     fn read(fd: c_int, buf: *mut u8, count: usize) -> isize;
     fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
@@ -250,11 +251,17 @@ extern "C" fn learn_probe_start() {
         return;
     }
     PATH.store(path as *mut c_char, Ordering::Relaxed);
-    // SAFETY: getppid, prctl and _exit have no memory-safety preconditions.
+    // SAFETY: getpid, getppid, getpgid, prctl and _exit have no memory-safety preconditions.
     unsafe {
         let parent = getppid();
         prctl(PR_SET_PDEATHSIG, SIGKILL as c_long);
-        if getppid() != parent {
+        // Every copy but the first stays in the first's process group (the sandbox refuses
+        // setpgid and setsid), so a parent outside it is not the one that started this copy:
+        // that one died between its fork and this constructor, and this copy was handed to
+        // init or a subreaper (`learn` killed mid-run, or a parent that did not wait).
+        let first = getpgid(0) == getpid();
+        let adopted = !first && getpgid(parent) != getpgid(0);
+        if getppid() != parent || adopted {
             // The parent died before the death signal was armed: die as it would have.
             _exit(137);
         }
