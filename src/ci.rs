@@ -274,6 +274,7 @@ pub fn grade(
             }
         };
         match Grader::new(&course, target_dir)
+            .jobs(settings.jobs)
             .toolchain(settings.toolchain.clone())
             .events(&events, false)
             .grade(&items)
