@@ -190,14 +190,14 @@ impl Load {
     }
 
     /// Panics unless the load really ran beside the test for most of `elapsed` (at least
-    /// [`REAL_LOAD_SHARE`] of one core's time; more when the machine has it to give): a test
-    /// of behaviour under load proves nothing without one.
+    /// [`REAL_LOAD_SHARE`] of every core's time): a test of behaviour under load proves
+    /// nothing without one.
     pub fn assert_it_loaded(&self, elapsed: std::time::Duration) {
         let used = self.cpu_time().as_secs_f64();
-        let wanted = elapsed.as_secs_f64() * REAL_LOAD_SHARE;
+        let wanted = elapsed.as_secs_f64() * REAL_LOAD_SHARE * self.cores as f64;
         assert!(
             used >= wanted,
-            "the load kept the cores busy: {used:.1} s of CPU in {elapsed:?} on {} core(s)",
+            "the load did not keep the cores busy: {used:.1} s of CPU in {elapsed:.1?} on {} core(s), {wanted:.1} s wanted",
             self.cores
         );
     }
@@ -206,10 +206,12 @@ impl Load {
 /// The clock ticks per second of /proc/PID/stat's times (USER_HZ, 100 on Linux).
 const CLOCK_TICKS_PER_SECOND: u64 = 100;
 
-/// The share of one core's time the busy processes must have used for the load to count as
-/// real: half, which they exceed many times over beside a grader (they are 4 or more per
-/// core) even on a machine that other work loads too (965 s of CPU in 1248 s at load 45).
-const REAL_LOAD_SHARE: f64 = 0.5;
+/// The share of every core's time the busy processes must have used for the load to count
+/// as real: a quarter, which they exceed beside a grader (they are 4 or more per core) even
+/// on a machine that other work loads too (965 s of CPU in 1248 s on 2 cores at load 45), and
+/// on one core, where the grader's own runs and busy threads take the rest (104.7 s of CPU in
+/// 332 s, 2026-12-02).
+const REAL_LOAD_SHARE: f64 = 0.25;
 
 impl Drop for Load {
     fn drop(&mut self) {
