@@ -127,7 +127,8 @@ pub enum BuildError {
 pub type Built = HashMap<Unit, Result<Binary, CompileError>>;
 
 /// A way of building units: [`Cargo`], or watch mode's replay of the rustc commands cargo
-/// ran ([`replay::Rebuilder`], which falls back to cargo). The grader builds through one, whichever it is given.
+/// ran ([`replay::Rebuilder`], which falls back to cargo). The grader builds through one,
+/// whichever it is given.
 pub trait Backend: Sync {
     /// Builds `units`, handing each line of progress to `lines` when given; a raised `cancel`
     /// may end it with [`BuildError::Cancelled`].

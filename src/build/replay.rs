@@ -1,8 +1,9 @@
-//! Rebuilding a saved exercise without cargo: watch mode's build [`Backend`]. Cargo needs 60–100 ms on a 2-core machine just
-//! to find out that one binary must be rebuilt; watch mode rebuilds the same binary after
-//! every save, so it replays the rustc command cargo ran for it (read from cargo's very
-//! verbose output, `Running `ENV=… rustc …``: the same environment, folder and arguments)
-//! with the output folders moved into `target/learn/watch/`.
+//! Rebuilding a saved exercise without cargo: watch mode's build [`Backend`]. Cargo needs
+//! 60–100 ms on a 2-core machine just to find out that one binary must be rebuilt; watch mode
+//! rebuilds the same binary after every save, so it replays the rustc command cargo ran for
+//! it (read from cargo's very verbose output, `Running `ENV=… rustc …``: the same
+//! environment, folder and arguments) with the output folders moved into
+//! `target/learn/watch/`.
 //! Same compiler, same flags, same dependencies: the same diagnostics and the same program.
 //! The standard library stays linked statically, as cargo links it: linked dynamically (which
 //! took a third off the link), libstd's own calls to `pthread_create` would bypass the
@@ -123,9 +124,8 @@ fn is_env_name(word: &str) -> bool {
 /// The rustc commands seen so far, by crate name; a build [`Backend`] that replays them, and
 /// builds with cargo (recording the commands anew) when it cannot.
 pub struct Rebuilder {
+    /// The fallback, and the course and build folder replays work in.
     cargo: Cargo,
-    root: PathBuf,
-    target_dir: PathBuf,
     out_dir: PathBuf,
     calls: Mutex<HashMap<String, RustcCall>>,
 }
@@ -135,8 +135,6 @@ impl Rebuilder {
     /// `watch/`.
     pub fn new(cargo: Cargo) -> Rebuilder {
         Rebuilder {
-            root: cargo.root.clone(),
-            target_dir: cargo.target_dir.clone(),
             out_dir: cargo.target_dir.join("watch"),
             cargo,
             calls: Mutex::new(HashMap::new()),
@@ -180,7 +178,7 @@ impl Rebuilder {
             };
             // The saved bytes, staged at their own content-addressed path: the crate root of
             // the replayed command is that path, never the one cargo built last.
-            let Ok(staged) = stage(&self.target_dir, unit) else {
+            let Ok(staged) = stage(&self.cargo.target_dir, unit) else {
                 return Rebuilt::Unknown;
             };
             let Some(crate_root) = call
@@ -193,7 +191,7 @@ impl Rebuilder {
             *crate_root = staged.crate_root.display().to_string();
             match self.replay(&call, cancel) {
                 Replay::Done(result) => {
-                    let root_prefix = format!("{}/", self.root.display());
+                    let root_prefix = format!("{}/", self.cargo.root.display());
                     let result = match result {
                         Ok((exe, diagnostics)) => Ok(super::Binary {
                             exe,
@@ -222,7 +220,7 @@ impl Rebuilder {
         command
             .args(&args)
             .envs(call.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(call.dir().map_or(self.root.as_path(), Path::new));
+            .current_dir(call.dir().map_or(self.cargo.root.as_path(), Path::new));
         let spawned = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -257,7 +255,7 @@ impl Rebuilder {
             _ => Replay::Done(Err(compile_error(
                 diagnostics,
                 "",
-                &format!("{}/", self.root.display()),
+                &format!("{}/", self.cargo.root.display()),
             ))),
         }
     }

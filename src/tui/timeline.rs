@@ -1,9 +1,10 @@
 //! A run drawn as a timeline in plain text: one lane per thread the exercise labels (its
 //! manifest's `lanes` pattern names the lane of each stdout line; other lines go to `main`),
 //! one per thread the probe saw still running when its process ended, or created and never
-//! begun (a thread that never got to print shows too), and one per child process the runner observed, time across,
-//! scaled to the width given. A learner sees at a glance that five workers overlapped, or ran
-//! one after the other, or that main ended while a thread was still at work.
+//! begun (a thread that never got to print shows too), and one per child process the runner
+//! observed, time across, scaled to the width given. A learner sees at a glance that five
+//! workers overlapped, or ran one after the other, or that main ended while a thread was
+//! still at work.
 //!
 //! ```text
 //! Worker 0 |S=====F                 |
