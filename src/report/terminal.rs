@@ -176,12 +176,14 @@ fn with_sample(v: &Verdict, line: &str) -> String {
 /// A replay that never failed: not "passed", since a failure that shows once in a while can
 /// hide in more runs, and only `learn run` without `--replay` checks every configuration.
 fn did_not_recur(v: &Verdict, key: &str) -> String {
-    let mut out = format!(
-        "{} {}: the failure did not recur in {} of `{key}` {}\n",
+    let mut out = headline(
         paint(GOOD, "✓"),
-        paint(BOLD, &v.id),
-        plural::of(v.runs, "run", "runs"),
-        paint(DIM, format!("({:.1} s)", v.elapsed.as_secs_f64()))
+        v,
+        format_args!(
+            ": the failure did not recur in {} of `{key}` {}",
+            plural::of(v.runs, "run", "runs"),
+            paint(DIM, format!("({:.1} s)", v.elapsed.as_secs_f64()))
+        ),
     );
     out.push_str(&note(format!(
         "a rare failure can still hide; `{} run {}` checks every configuration",
@@ -451,13 +453,7 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn plain(text: &str) -> String {
-        regex::Regex::new(r"\x1b\[[0-9;]*m")
-            .unwrap()
-            .replace_all(text, "")
-            .into_owned()
-    }
+    use crate::report::scored::plain;
 
     #[test]
     fn a_verify_line_counts_the_warnings_and_says_nothing_without_any() {
