@@ -239,24 +239,8 @@ fn in_terminal(repo: &Path, target: &Path, args: &str, marker: Option<&str>) -> 
 /// `bytes` as text without terminal escape sequences; a carriage return starts a new line
 /// (a redrawn progress line is one line per drawing).
 fn plain(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\x1b' => {
-                if chars.next_if_eq(&'[').is_some() {
-                    // A control sequence ends with a byte in @..~.
-                    while chars.next().is_some_and(|c| !('@'..='~').contains(&c)) {}
-                } else {
-                    chars.next();
-                }
-            }
-            '\r' => out.push('\n'),
-            c => out.push(c),
-        }
-    }
-    out
+    let text = String::from_utf8_lossy(bytes).replace('\r', "\n");
+    anstream::adapter::strip_str(&text).to_string()
 }
 
 /// The last line of `text` with something on it.
