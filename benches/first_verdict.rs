@@ -4,12 +4,15 @@
 //!    temporary folder, which has no target folder;
 //! 2. `cargo run -- next` there: cargo builds `learn`, which shows the first lesson; timed
 //!    until it exits;
-//! 3. the learner's edit: the reference solution of `01_threads/spawn_join` in place of its
-//!    starter (not timed);
-//! 4. `cargo run -- next` again: `learn` builds the course's dependencies (rayon, tokio, ureq)
-//!    and the exercise, and grades it; timed until the verdict line is on screen.
+//! 3. the learner reads the lesson and edits: 20 s (`LEARN_BENCH_READING=SECS` to change it;
+//!    0 for a learner who edits at once), then the reference solution of
+//!    `01_threads/spawn_join` in place of its starter (not timed). `learn next` has meanwhile
+//!    started building the course in the background;
+//! 4. `cargo run -- next` again: `learn` builds what the background build has not (the
+//!    course's dependencies, rayon, tokio and ureq, and the exercise), and grades it; timed
+//!    until the verdict line is on screen.
 //!
-//! It prints each step, their sum against the goal (≤ 60 s on 2 idle cores), the load
+//! It prints each timed step, their sum against the goal (≤ 60 s on 2 idle cores), the load
 //! before, and the longest silence: the longest time the terminal showed nothing new (cargo's
 //! progress bar and learn's progress line are what should fill it), with what it showed then.
 //! Both commands run in a pseudo-terminal (`script`, of util-linux), as a learner's would, so
@@ -34,6 +37,8 @@ const GOAL: Duration = Duration::from_secs(60);
 const FIRST: &str = "01_threads/spawn_join";
 /// The terminal the commands run in.
 const COLUMNS: u16 = 100;
+/// How long the learner reads the lesson and edits, unless `LEARN_BENCH_READING` says.
+const READING: Duration = Duration::from_secs(20);
 
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
@@ -86,6 +91,17 @@ fn main() {
         "the first lesson was not shown:\n{}",
         lesson.text
     );
+    let reading = std::env::var("LEARN_BENCH_READING").map_or(READING, |secs| {
+        Duration::from_secs_f64(
+            secs.parse()
+                .expect("LEARN_BENCH_READING: a number of seconds"),
+        )
+    });
+    eprintln!(
+        "  step 3, the learner reads and edits (not timed): {:.0} s",
+        reading.as_secs_f64()
+    );
+    std::thread::sleep(reading);
     std::fs::copy(
         repo.join(format!("solutions/{FIRST}.rs")),
         repo.join(format!("exercises/{FIRST}.rs")),
@@ -122,7 +138,8 @@ fn main() {
         lesson.exited.as_secs_f64()
     );
     println!(
-        "  cargo run -- next after the edit (course build + grade): {:>6.1} s",
+        "  cargo run -- next after {:>3.0} s reading (build + grade): {:>6.1} s",
+        reading.as_secs_f64(),
         verdict.as_secs_f64()
     );
     println!(

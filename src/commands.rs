@@ -22,7 +22,7 @@ use crate::tui::{self, progress_line::ProgressLine, screen::Screen};
 /// `learn` alone, off a terminal: where the learner stands.
 pub fn status(session: &Session) -> Outcome {
     match session.current() {
-        Some(exercise) => println!("{}", terminal::exercise_intro(session.course(), exercise)),
+        Some(exercise) => introduce(session, exercise),
         None => println!("Every exercise is done. Well played!"),
     }
     Ok(Exit::Success)
@@ -39,7 +39,7 @@ pub fn next(session: &Session) -> Outcome {
         return Ok(Exit::Success);
     };
     if session.is_untouched(exercise) {
-        println!("{}", terminal::exercise_intro(session.course(), exercise));
+        introduce(session, exercise);
         return Ok(Exit::Success);
     }
     let verdict = grade_one(session.settings(), exercise, None)?;
@@ -57,10 +57,25 @@ pub fn next(session: &Session) -> Outcome {
         .map_err(|e| Error(format!("cannot save progress: {e}")))?;
     println!();
     match session.current() {
-        Some(next) => println!("{}", terminal::exercise_intro(session.course(), next)),
+        Some(next) => introduce(session, next),
         None => println!("That was the last one: every exercise is done. Well played!"),
     }
     Ok(Exit::Success)
+}
+
+/// Shows the lesson of `exercise`; with a person at the terminal
+/// ([`Settings::build_ahead`]), starts building it in the background meanwhile, so that the
+/// check after their edit finds the course's crates built (the first one builds rayon,
+/// tokio and ureq).
+fn introduce(session: &Session, exercise: &Exercise) {
+    println!("{}", terminal::exercise_intro(session.course(), exercise));
+    let settings = session.settings();
+    if settings.build_ahead {
+        let (program, harness) = settings.grader().units(exercise, &Source::Exercise);
+        let units: Vec<_> = std::iter::once(program).chain(harness).collect();
+        // A build ahead that cannot start only saves no time: the check builds, and reports.
+        let _ = settings.cargo().build_in_background(&units);
+    }
 }
 
 /// `learn run [ID]`; `timeline` draws the run's timeline under the verdict whatever it is.

@@ -25,6 +25,10 @@ pub struct Settings {
     pub jobs: usize,
     /// Whether a progress line may turn on stderr: it is a terminal and `CI` is not set.
     pub progress_lines: bool,
+    /// Whether `learn next` builds the exercise it shows in the background: a person reads
+    /// the lesson (stdout is a terminal and `CI` is not set). A script's next command comes
+    /// at once, and would only wait for it.
+    pub build_ahead: bool,
     /// The CI job `learn` runs in, if any.
     pub ci: CiEnvironment,
     /// The cargo and rustc builds run.
@@ -87,11 +91,13 @@ impl Settings {
                 })?,
             Err(_) => default_jobs(),
         };
+        let in_ci = std::env::var_os("CI").is_some();
         Ok(Settings {
             course,
             target_dir,
             jobs,
-            progress_lines: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+            progress_lines: std::io::stderr().is_terminal() && !in_ci,
+            build_ahead: std::io::stdout().is_terminal() && !in_ci,
             ci: CiEnvironment::from_env(),
             toolchain: toolchain_from_env(),
         })
@@ -104,6 +110,7 @@ impl Settings {
             target_dir: target_dir.to_path_buf(),
             jobs: default_jobs(),
             progress_lines: false,
+            build_ahead: false,
             ci: CiEnvironment::default(),
             toolchain: Toolchain::default(),
         }

@@ -16,6 +16,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::io::BufReader;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
@@ -191,25 +192,57 @@ impl Cargo {
         self.run(units, None)
     }
 
-    fn run(
-        &self,
-        units: &[Unit],
-        each: Option<&(dyn Fn(&str) + Sync)>,
-    ) -> Result<Built, BuildError> {
-        let (root, target_dir) = (self.root.as_path(), self.target_dir.as_path());
-        let (package, staged) = write_package(root, target_dir, &self.toolchain.rustc, units)?;
+    /// Starts building `units` quietly in a process of its own (its own process group, so
+    /// that no key pressed at the terminal stops it) and returns at once: cargo's messages go
+    /// to [`BUILD_AHEAD_LOG`] in the build folder. A build of the same units started later
+    /// waits for cargo's lock on the build folder, then finds the course's crates built.
+    pub fn build_in_background(&self, units: &[Unit]) -> Result<(), BuildError> {
+        let (package, _) =
+            write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
+        let log = std::fs::File::create(self.target_dir.join(BUILD_AHEAD_LOG))?;
+        let mut command = self.command(&package, units);
+        command
+            .arg("--quiet")
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0);
+        // Not waited for: it outlives `learn next`, and init reaps it.
+        command.spawn()?;
+        Ok(())
+    }
+
+    /// `cargo build` of `units` in the generated package at `package`, its JSON messages on
+    /// stdout, going on past a unit that does not compile.
+    fn command(&self, package: &Path, units: &[Unit]) -> Command {
         let mut command = Command::new(&self.toolchain.cargo);
         command
             .arg("build")
             .arg("--manifest-path")
             .arg(package.join("Cargo.toml"))
             .arg("--target-dir")
-            .arg(target_dir.join("build"))
+            .arg(self.target_dir.join("build"))
             .args([
                 "--message-format",
                 "json-diagnostic-rendered-ansi",
                 "--keep-going",
             ])
+            .stdin(Stdio::null());
+        for unit in units {
+            command.arg("--bin").arg(unit.bin_name());
+        }
+        command
+    }
+
+    fn run(
+        &self,
+        units: &[Unit],
+        each: Option<&(dyn Fn(&str) + Sync)>,
+    ) -> Result<Built, BuildError> {
+        let root = self.root.as_path();
+        let (package, staged) =
+            write_package(root, &self.target_dir, &self.toolchain.rustc, units)?;
+        let mut command = self.command(&package, units);
+        command
             .args(match each {
                 None => &["--quiet"][..],
                 Some(_) => &[
@@ -220,12 +253,8 @@ impl Cargo {
                     "term.progress.width=100",
                 ][..],
             })
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for unit in units {
-            command.arg("--bin").arg(unit.bin_name());
-        }
         let mut child = command.spawn()?;
         let stderr = child.stderr.take().expect("piped");
         std::thread::scope(|scope| {
@@ -378,6 +407,9 @@ pub(crate) fn compile_error(
             .unwrap_or_else(|| "the build failed".to_string()),
     }
 }
+
+/// Where [`Cargo::build_in_background`] writes what cargo said, in the build folder.
+pub const BUILD_AHEAD_LOG: &str = "build-ahead.log";
 
 /// The generated package's profile: line tables are all a panic's backtrace needs, and full
 /// debug info of tokio, rayon and ureq makes the first build and every link much slower.

@@ -64,6 +64,11 @@ pub struct ExerciseSpec {
     /// The schedules the runs cycle through (at least one).
     #[serde(default, deserialize_with = "schedules")]
     pub perturb: Option<Vec<Perturbation>>,
+    /// Why a pass on one core proves nothing: the wrong answers of the lesson are races that
+    /// need two threads running at once to show. On a machine with a single core, an
+    /// exercise whose runs all pass is *not judged* (with this reason) instead of passed.
+    #[serde(default, deserialize_with = "reason")]
+    pub needs_two_cores: Option<String>,
     /// An API exercise graded by `course/harness/CHAPTER/NAME.rs`.
     #[serde(default)]
     pub harness: bool,
@@ -166,6 +171,16 @@ fn run_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
         )));
     }
     Ok(Some(runs as u32))
+}
+
+fn reason<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let why = String::deserialize(d)?;
+    if why.trim().is_empty() {
+        return Err(D::Error::custom(
+            "`needs_two_cores = \"\"`: say why one core cannot show the races of the lesson (the learner reads it)",
+        ));
+    }
+    Ok(Some(why))
 }
 
 fn schedules<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Perturbation>>, D::Error> {

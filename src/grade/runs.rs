@@ -71,7 +71,9 @@ impl Grader<'_> {
                 });
             }
         });
-        tally.conclude(verdict)
+        let outcome = tally.conclude(verdict);
+        let needs_two_cores = exercise.spec.needs_two_cores.as_deref();
+        judged_on(self.cores, needs_two_cores, outcome, verdict)
     }
 
     /// The runs grading `exercise` makes, in order; a course error when its expected output
@@ -432,6 +434,26 @@ impl Tally {
     }
 }
 
+/// The outcome of runs made on `cores` for an exercise that needs two cores (`Some(why)`):
+/// with fewer, runs that passed prove nothing (a wrong program passes as well), so the
+/// exercise is not judged and `verdict` says why. A failure stays a failure.
+fn judged_on(
+    cores: usize,
+    needs_two_cores: Option<&str>,
+    outcome: GradeOutcome,
+    verdict: &mut Verdict,
+) -> GradeOutcome {
+    match (needs_two_cores, outcome) {
+        (Some(why), GradeOutcome::Passed | GradeOutcome::NotJudged) if cores < 2 => {
+            verdict.skipped.push(format!(
+                "needs_two_cores: only {cores} core available, where a wrong program passes as well: {why}"
+            ));
+            GradeOutcome::NotJudged
+        }
+        (_, outcome) => outcome,
+    }
+}
+
 /// Puts `(number, value)` in `slot` unless it holds an earlier number.
 fn keep_earliest<T>(slot: &Mutex<Option<(usize, T)>>, number: usize, value: T) {
     let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
@@ -489,6 +511,36 @@ mod tests {
             ["early"],
             "nothing after the failure"
         );
+    }
+
+    #[test]
+    fn a_pass_on_one_core_of_an_exercise_that_needs_two_is_not_judged() {
+        let why = "rayon's pool has one thread on one core";
+        let mut verdict = no_verdict_yet();
+        let outcome = judged_on(1, Some(why), GradeOutcome::Passed, &mut verdict);
+        assert!(matches!(outcome, GradeOutcome::NotJudged), "{outcome:?}");
+        assert_eq!(
+            verdict.skipped,
+            [format!(
+                "needs_two_cores: only 1 core available, where a wrong program passes as well: {why}"
+            )]
+        );
+
+        let failed = GradeOutcome::CourseError("a failure stays one".into());
+        let outcome = judged_on(1, Some(why), failed, &mut no_verdict_yet());
+        assert!(
+            matches!(outcome, GradeOutcome::CourseError(_)),
+            "{outcome:?}"
+        );
+        for (cores, needs) in [(2, Some(why)), (1, None)] {
+            let mut verdict = no_verdict_yet();
+            let outcome = judged_on(cores, needs, GradeOutcome::Passed, &mut verdict);
+            assert!(
+                matches!(outcome, GradeOutcome::Passed),
+                "{cores} cores: {outcome:?}"
+            );
+            assert!(verdict.skipped.is_empty());
+        }
     }
 
     #[test]
