@@ -12,6 +12,8 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 use crate::course::{Course, Exercise, expected_output};
 
 /// What a verdict on an exercise's learner file depends on, hashed.
@@ -36,6 +38,15 @@ impl Fingerprint {
     }
 }
 
+/// What the cache keeps of one exercise: the fingerprint of the file that passed, and the
+/// warnings rustc gave on it (shown with the pass again, as a graded pass shows them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Entry {
+    fingerprint: String,
+    #[serde(default)]
+    warnings: Vec<String>,
+}
+
 /// The cache of passed files of one build folder.
 pub struct PassedCache {
     path: PathBuf,
@@ -49,22 +60,37 @@ impl PassedCache {
         }
     }
 
-    /// Whether the file of exercise `id` with this fingerprint passed every check.
-    pub fn passed(&self, id: &str, fingerprint: &Fingerprint) -> bool {
-        self.load().get(id) == Some(&fingerprint.0)
+    /// The warnings rustc gave on the file of exercise `id` with this fingerprint, if it
+    /// passed every check; `None` when it did not, or not as it is now.
+    pub fn passed(&self, id: &str, fingerprint: &Fingerprint) -> Option<Vec<String>> {
+        self.load()
+            .remove(id)
+            .filter(|entry| entry.fingerprint == fingerprint.0)
+            .map(|entry| entry.warnings)
     }
 
-    /// Remembers that the file of exercise `id` with this fingerprint passed every check.
-    pub fn record(&self, id: &str, fingerprint: Fingerprint) -> std::io::Result<()> {
+    /// Remembers that the file of exercise `id` with this fingerprint passed every check,
+    /// with these warnings.
+    pub fn record(
+        &self,
+        id: &str,
+        fingerprint: Fingerprint,
+        warnings: &[String],
+    ) -> std::io::Result<()> {
         let mut entries = self.load();
-        entries.insert(id.to_string(), fingerprint.0);
+        let entry = Entry {
+            fingerprint: fingerprint.0,
+            warnings: warnings.to_vec(),
+        };
+        entries.insert(id.to_string(), entry);
         let text = toml::to_string(&entries).map_err(std::io::Error::other)?;
         std::fs::create_dir_all(self.path.parent().expect("the cache is in a folder"))?;
         crate::atomic::write(&self.path, &text)
     }
 
-    /// The entries on disk; none when the file is missing or unreadable.
-    fn load(&self) -> BTreeMap<String, String> {
+    /// The entries on disk; none when the file is missing or unreadable (or of an older
+    /// format: a cache, it is rebuilt).
+    fn load(&self) -> BTreeMap<String, Entry> {
         std::fs::read_to_string(&self.path)
             .ok()
             .and_then(|text| toml::from_str(&text).ok())
@@ -97,14 +123,21 @@ mod tests {
         let cache = PassedCache::in_target(&dir.path().join("target"));
         let (first, second) = (&course.exercises[0], &course.exercises[1]);
         let now = |e| Fingerprint::of(&course, e).expect("the file is there");
-        assert!(
-            !cache.passed(&first.id, &now(first)),
+        assert_eq!(
+            cache.passed(&first.id, &now(first)),
+            None,
             "nothing recorded yet"
         );
-        cache.record(&first.id, now(first)).unwrap();
-        assert!(cache.passed(&first.id, &now(first)));
-        assert!(
-            !cache.passed(&second.id, &now(second)),
+        let warnings = ["warning: unused variable: `handle`\n".to_string()];
+        cache.record(&first.id, now(first), &warnings).unwrap();
+        assert_eq!(
+            cache.passed(&first.id, &now(first)),
+            Some(warnings.to_vec()),
+            "passed, with the warnings it had"
+        );
+        assert_eq!(
+            cache.passed(&second.id, &now(second)),
+            None,
             "only the exercise recorded"
         );
         let file = dir.path().join(first.path());
@@ -113,8 +146,9 @@ mod tests {
             format!("{}\n// changed\n", std::fs::read_to_string(&file).unwrap()),
         )
         .unwrap();
-        assert!(
-            !cache.passed(&first.id, &now(first)),
+        assert_eq!(
+            cache.passed(&first.id, &now(first)),
+            None,
             "a changed file is graded again"
         );
     }
@@ -125,9 +159,14 @@ mod tests {
         let cache = PassedCache::in_target(&dir.path().join("target"));
         let mut exercise = course.exercises[0].clone();
         cache
-            .record(&exercise.id, Fingerprint::of(&course, &exercise).unwrap())
+            .record(
+                &exercise.id,
+                Fingerprint::of(&course, &exercise).unwrap(),
+                &[],
+            )
             .unwrap();
         exercise.spec.timeout_secs = Some(exercise.spec.timeout_secs.unwrap_or(10.0) + 1.0);
-        assert!(!cache.passed(&exercise.id, &Fingerprint::of(&course, &exercise).unwrap()));
+        let now = Fingerprint::of(&course, &exercise).unwrap();
+        assert_eq!(cache.passed(&exercise.id, &now), None);
     }
 }

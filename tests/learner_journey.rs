@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{course_copy, learn, put_exercise, text};
+use common::{course_copy, learn, learn_with_env, put_exercise, text};
 
 #[test]
 fn next_introduces_the_first_exercise_then_records_a_pass_and_unlocks_the_next() {
@@ -347,4 +347,91 @@ fn verify_with_a_missing_snapshot_is_a_course_error_not_a_failed_check() {
     let (out, err) = text(&verify);
     assert_eq!(verify.status.code(), Some(2), "{out}{err}");
     assert!(out.contains("course error"), "{out}{err}");
+}
+
+/// Polls `done` every 100 ms for up to `within`; whether it came true.
+fn comes_true(within: std::time::Duration, done: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while !done() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    true
+}
+
+#[test]
+fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one_does_not() {
+    use learn::test_support::Tmux;
+    use std::time::Duration;
+
+    // Off a terminal (a script's next command comes at once): nothing is built ahead.
+    let dir = course_copy();
+    let own_target = tempfile::tempdir().unwrap();
+    let target = own_target.path().to_str().unwrap();
+    let shown = learn_with_env(dir.path(), &["next"], &[("LEARN_TARGET_DIR", target)]);
+    assert!(
+        text(&shown)
+            .0
+            .contains("exercises/01_threads/spawn_join.rs")
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        !own_target.path().join("build-ahead.log").exists(),
+        "built ahead off a terminal"
+    );
+
+    // At one: the lesson is shown, learn exits, and the build goes on and finishes alone.
+    let log = common::target_dir().join("build-ahead.log");
+    let _ = std::fs::remove_file(&log);
+    let learn = format!(
+        "{} next; echo \"learn exited with $?\"",
+        env!("CARGO_BIN_EXE_learn")
+    );
+    let terminal = Tmux::start(
+        dir.path(),
+        (100, 30),
+        &[("LEARN_TARGET_DIR", &common::target_dir())],
+        &[
+            "env",
+            "-u",
+            "CI",
+            "-u",
+            "LEARN_UNLOCK_ALL",
+            "bash",
+            "--norc",
+            "-c",
+            &format!("{learn}; sleep 600"),
+        ],
+    );
+    let screen = || terminal.run(&["capture-pane", "-p", "-S", "-500", "-t", "0"]);
+    assert!(
+        comes_true(Duration::from_secs(30), || screen()
+            .contains("learn exited with 0")),
+        "{}",
+        screen()
+    );
+    assert!(
+        screen().contains("exercises/01_threads/spawn_join.rs"),
+        "{}",
+        screen()
+    );
+    let finished =
+        || std::fs::read_to_string(&log).is_ok_and(|t| t.contains(r#""reason":"build-finished""#));
+    assert!(
+        comes_true(Duration::from_secs(300), finished),
+        "the build ahead never finished: {:?}",
+        std::fs::read_to_string(&log)
+    );
+    let said = std::fs::read_to_string(&log).unwrap();
+    let built: Vec<&str> = said
+        .lines()
+        .filter_map(|l| l.split(r#""executable":""#).nth(1)?.split('"').next())
+        .collect();
+    assert!(
+        built.iter().any(|exe| exe.contains("01_threads-spawn_join")
+            && std::path::Path::new(exe).is_file()),
+        "the exercise shown was not built ahead: {said}"
+    );
 }

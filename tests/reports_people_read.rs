@@ -208,6 +208,11 @@ fn an_empty_perturb_list_is_refused_at_its_place() {
 }
 
 #[test]
+fn an_empty_reason_for_needing_two_cores_is_refused_at_its_place() {
+    insta::assert_snapshot!(manifest_error_with("needs_two_cores = \" \""));
+}
+
+#[test]
 fn an_empty_chapter_list_is_refused_at_its_place() {
     insta::assert_snapshot!(course_file_error(|t| with_chapters(t, "[]")));
 }

@@ -7,7 +7,8 @@
 //!
 //! `LEARN_HEAVY_LOAD=1` adds the slower levels: 8 busy processes per core, and everything
 //! (grader, programs, load) on one core, where only the rules that need two cores may be left
-//! not judged, and are said to be.
+//! not judged, and are said to be (`cpu_parallelism`, and the exercises whose manifest says
+//! `needs_two_cores`). `LEARN_HEAVY_LOAD=8_per_core` or `=one_core` adds one of them.
 
 mod common;
 
@@ -305,16 +306,19 @@ fn verdicts_hold_beside(per_core: usize, one_core: bool) {
     );
 }
 
-/// Whether the slower levels were asked for.
-fn heavy() -> bool {
-    std::env::var_os("LEARN_HEAVY_LOAD").is_some_and(|v| v == "1")
+/// Whether the slower level `level` was asked for: `LEARN_HEAVY_LOAD=1` asks for both,
+/// `LEARN_HEAVY_LOAD=8_per_core` or `LEARN_HEAVY_LOAD=one_core` for one.
+fn heavy(level: &str) -> bool {
+    std::env::var("LEARN_HEAVY_LOAD").is_ok_and(|v| v == "1" || v == level)
 }
 
 #[test]
 fn verdicts_beside_4_busy_processes_per_core_are_an_idle_machines() {
     verdicts_hold_beside(LOAD_PER_CORE, false);
-    if heavy() {
+    if heavy("8_per_core") {
         verdicts_hold_beside(HEAVY_LOAD_PER_CORE, false);
+    }
+    if heavy("one_core") {
         // Pinned before any thread or process is started: the grader's threads, the programs
         // and the load inherit the one core.
         pin_this_thread_to_the_first_core();

@@ -176,9 +176,9 @@ fn run_count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
 fn reason<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let why = String::deserialize(d)?;
     if why.trim().is_empty() {
-        return Err(D::Error::custom(
-            "`needs_two_cores = \"\"`: say why one core cannot show the races of the lesson (the learner reads it)",
-        ));
+        return Err(D::Error::custom(format!(
+            "`needs_two_cores = {why:?}`: say why one core cannot show the races of the lesson (the learner reads it)"
+        )));
     }
     Ok(Some(why))
 }

@@ -117,11 +117,14 @@ fn check(settings: &Settings, rebuilder: &Rebuilder, job: &Job, events: &Sender<
     };
     let cache = PassedCache::in_target(&settings.target_dir);
     let fingerprint = Fingerprint::of(&settings.course, &job.exercise);
-    if fingerprint
+    if let Some(warnings) = fingerprint
         .as_ref()
-        .is_some_and(|f| cache.passed(&job.exercise.id, f))
+        .and_then(|f| cache.passed(&job.exercise.id, f))
     {
-        return report(Stage::Final(Box::new(passed_before(&job.exercise))));
+        return report(Stage::Final(Box::new(passed_before(
+            &job.exercise,
+            warnings,
+        ))));
     }
     let events = |event: grade::Event| match event {
         grade::Event::Building(line) => {
@@ -144,16 +147,20 @@ fn check(settings: &Settings, rebuilder: &Rebuilder, job: &Job, events: &Sender<
         Err(e) => return report(Stage::Failed(e.to_string())),
     };
     if let Some(fingerprint) = fingerprint.filter(|_| verdict.passed()) {
-        let _ = cache.record(&job.exercise.id, fingerprint);
+        let _ = cache.record(&job.exercise.id, fingerprint, &verdict.warnings);
     }
     if !matches!(verdict.outcome, GradeOutcome::Cancelled) {
         report(Stage::Final(Box::new(verdict)));
     }
 }
 
-/// The verdict on a file unchanged since it passed every check: passed, with no run made.
-fn passed_before(exercise: &Exercise) -> Verdict {
-    Verdict::new(&exercise.id, exercise.path(), GradeOutcome::Passed)
+/// The verdict on a file unchanged since it passed every check: passed, with no run made,
+/// and the `warnings` rustc gave on it then.
+fn passed_before(exercise: &Exercise, warnings: Vec<String>) -> Verdict {
+    Verdict {
+        warnings,
+        ..Verdict::new(&exercise.id, exercise.path(), GradeOutcome::Passed)
+    }
 }
 
 #[cfg(test)]
@@ -161,14 +168,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_file_unchanged_since_it_passed_is_shown_passed_without_a_build() {
+    fn a_file_unchanged_since_it_passed_is_shown_passed_with_its_warnings_without_a_build() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let course = crate::course::Course::load(root).unwrap();
         let target = tempfile::tempdir().unwrap();
         let exercise = course.exercises[0].clone();
         let fingerprint = Fingerprint::of(&course, &exercise).expect("the exercise file is there");
+        let warnings = vec!["warning: unused variable: `handle`".to_string()];
         PassedCache::in_target(target.path())
-            .record(&exercise.id, fingerprint)
+            .record(&exercise.id, fingerprint, &warnings)
             .unwrap();
         let (events, heard) = mpsc::channel();
         let job = Job {
@@ -186,6 +194,10 @@ mod tests {
             panic!("one final report at once")
         };
         assert!(verdict.passed() && verdict.runs == 0, "{verdict:?}");
+        assert_eq!(
+            verdict.warnings, warnings,
+            "the warnings of the pass, shown again"
+        );
         assert!(!target.path().join("build").exists(), "nothing was built");
     }
 }
