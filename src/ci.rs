@@ -119,7 +119,7 @@ impl<'o> Reporting<'o> {
         let not_judged = match scored.not_judged() {
             0 => String::new(),
             n => format!(
-                " ({n} of them not judged: no rule broken, but the machine was too busy to judge one; no points until judged)"
+                " ({n} of them not judged: no rule broken, but this machine could not judge every rule (too busy, or too few cores: each says why); no points until judged)"
             ),
         };
         let warned: Vec<usize> = verdicts
