@@ -266,12 +266,11 @@ fn starter_says_why(verdict: &Verdict, wrong: &mut Vec<String>) {
 /// Whether a verdict is not judged only for rules that need two cores (on one core):
 /// `cpu_parallelism`, and the exercises whose manifest says `needs_two_cores`.
 fn two_cores_wanted(verdict: &Verdict) -> bool {
-    matches!(verdict.outcome, GradeOutcome::NotJudged)
-        && verdict.skipped.iter().all(|n| {
-            ["cpu_parallelism", "needs_two_cores"]
-                .iter()
-                .any(|rule| n.starts_with(&format!("{rule}: only 1 core")))
-        })
+    verdict.wants_more_cores()
+        && verdict
+            .skipped
+            .iter()
+            .all(|n| n.starts_with("cpu_parallelism: ") || n.starts_with("needs_two_cores: "))
 }
 
 /// The rules and what was seen of a failed verdict, for a test's message.

@@ -325,6 +325,11 @@ pub(crate) fn unprobed(evidence: &Evidence) -> Option<Outcome> {
     })
 }
 
+/// How a rule that cannot be judged on a machine of one core says so: a machine's cores do
+/// not change, so checking again there cannot help (see
+/// [`Verdict::wants_more_cores`](crate::grade::Verdict::wants_more_cores)).
+pub const ONE_CORE: &str = "only 1 core available";
+
 /// The most threads a failure describes one by one, each on its own line: enough to show the
 /// pattern (who worked, who was never joined), few enough to read.
 pub(crate) const THREADS_SHOWN: usize = 8;

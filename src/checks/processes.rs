@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, ONE_CORE, Outcome};
 use crate::supervise::Perturbation;
 
 /// `child_processes`: the program started between `min` and `max` child processes; with
@@ -201,8 +201,7 @@ fn workers(evidence: &Evidence) -> Vec<String> {
 pub(super) fn parallelism_unjudgeable(evidence: &Evidence, needed: f64) -> Option<Outcome> {
     if evidence.cores < 2 {
         return Some(Outcome::NotJudged(format!(
-            "only {} core available: parallelism cannot be judged here",
-            evidence.cores
+            "{ONE_CORE}: parallelism cannot be judged here"
         )));
     }
     let run = evidence.run;

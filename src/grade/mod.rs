@@ -20,7 +20,7 @@ mod schedule;
 pub use events::{Event, Events};
 
 use crate::build::{self, Backend, BuildError, CompileError, Unit};
-use crate::checks::{Failures, Subject, judge_ending};
+use crate::checks::{Failures, ONE_CORE, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Course, Exercise};
 use crate::server::DownloadServer;
@@ -183,6 +183,14 @@ impl Verdict {
     /// Whether it passed.
     pub fn passed(&self) -> bool {
         matches!(self.outcome, GradeOutcome::Passed)
+    }
+
+    /// Whether it is not judged only because the machine has one core: no rule broken, and
+    /// checking again on this machine would give the same.
+    pub fn wants_more_cores(&self) -> bool {
+        matches!(self.outcome, GradeOutcome::NotJudged)
+            && !self.skipped.is_empty()
+            && self.skipped.iter().all(|note| note.contains(ONE_CORE))
     }
 }
 

@@ -16,7 +16,9 @@ use super::{
     slow_on_a_quiet_machine,
 };
 use crate::checks::harness::HarnessProof;
-use crate::checks::{CheckSpec, Evidence, Failure, Failures, Outcome, Subject, judge_ending, secs};
+use crate::checks::{
+    CheckSpec, Evidence, Failure, Failures, ONE_CORE, Outcome, Subject, judge_ending, secs,
+};
 use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output_kept};
 use crate::server::{DownloadReport, DownloadServer};
@@ -446,7 +448,7 @@ fn judged_on(
     match (needs_two_cores, outcome) {
         (Some(why), GradeOutcome::Passed | GradeOutcome::NotJudged) if cores < 2 => {
             verdict.skipped.push(format!(
-                "needs_two_cores: only {cores} core available, where a wrong program passes as well: {why}"
+                "needs_two_cores: {ONE_CORE}, where a wrong program passes as well: {why}"
             ));
             GradeOutcome::NotJudged
         }

@@ -144,8 +144,13 @@ fn verdict_line(verdict: &Verdict) -> String {
         }
         GradeOutcome::Cancelled => format!("  {DIM}● cancelled{DIM:#}"),
         GradeOutcome::NotJudged => format!(
-            "  {NOTE}? not judged: {}{NOTE:#} {time} · not recorded yet; r: check again when the machine is less busy",
-            verdict.skipped.first().map_or("", String::as_str)
+            "  {NOTE}? not judged: {}{NOTE:#} {time} · not recorded yet; {}",
+            verdict.skipped.first().map_or("", String::as_str),
+            if verdict.wants_more_cores() {
+                "a machine with two cores or more can judge it"
+            } else {
+                "r: check again when the machine is less busy"
+            }
         ),
     }
 }
@@ -401,6 +406,27 @@ mod tests {
         let session = session(&[]);
         let done = Check::Done(verdict(GradeOutcome::Passed, 6));
         insta::assert_snapshot!(drawn(&mut state(&session, done)));
+    }
+
+    #[test]
+    fn not_judged_on_a_busy_machine_offers_a_recheck_and_on_one_core_says_what_can_judge_it() {
+        let not_judged = |note: &str| Verdict {
+            skipped: vec![note.into()],
+            ..verdict(GradeOutcome::NotJudged, 6)
+        };
+        let busy = verdict_line(&not_judged(
+            "cpu_parallelism: the machine was busy with other work (only 0.4 of 2 cores free during a run): parallelism could not be judged",
+        ));
+        assert!(busy.contains("r: check again"), "{busy}");
+        let one_core = verdict_line(&not_judged(&format!(
+            "cpu_parallelism: {}: parallelism cannot be judged here",
+            crate::checks::ONE_CORE
+        )));
+        assert!(
+            one_core.contains("a machine with two cores or more can judge it")
+                && !one_core.contains("check again"),
+            "{one_core}"
+        );
     }
 
     #[test]

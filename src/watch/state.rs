@@ -220,8 +220,9 @@ impl<'a> WatchState<'a> {
             Stage::Final(verdict) => {
                 let passed = verdict.passed();
                 let id = verdict.id.clone();
-                self.not_judged_at =
-                    matches!(verdict.outcome, GradeOutcome::NotJudged).then(Instant::now);
+                let machine_may_change = matches!(verdict.outcome, GradeOutcome::NotJudged)
+                    && !verdict.wants_more_cores();
+                self.not_judged_at = machine_may_change.then(Instant::now);
                 self.check = Check::Done(*verdict);
                 self.scroll = 0;
                 if passed {
@@ -510,6 +511,35 @@ mod tests {
         assert!(
             state.on_tick(now + RECHECK_NOT_JUDGED * 2).is_empty(),
             "once per verdict"
+        );
+    }
+
+    #[test]
+    fn a_verdict_not_judged_for_want_of_a_second_core_is_not_checked_again_by_itself() {
+        let session = session();
+        let mut state = WatchState::new(&session, Mode::Notify);
+        let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
+            panic!("a save checks")
+        };
+        let id = session.course().exercises[0].id.clone();
+        let one_core = Verdict {
+            skipped: vec![format!(
+                "cpu_parallelism: {}: parallelism cannot be judged here",
+                crate::checks::ONE_CORE
+            )],
+            ..verdict(&id, GradeOutcome::NotJudged)
+        };
+        assert!(one_core.wants_more_cores());
+        let report = Report {
+            generation,
+            stage: Stage::Final(Box::new(one_core)),
+        };
+        assert!(state.on_report(report).is_empty(), "not recorded done");
+        assert!(
+            state
+                .on_tick(Instant::now() + RECHECK_NOT_JUDGED * 2)
+                .is_empty(),
+            "this machine's cores will not change"
         );
     }
 
