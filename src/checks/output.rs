@@ -45,7 +45,11 @@ impl Output {
             ""
         };
         let rule = format!("the output must match the expected output{sorted}");
-        let mut failure = match shortfall(expected, actual).filter(|_| self.lost_update) {
+        let lost_updates = self
+            .lost_update
+            .then(|| shortfall(expected, actual))
+            .flatten();
+        let mut failure = match lost_updates {
             Some(short) => Failure::logic(
                 CheckKind::Output,
                 rule,
