@@ -71,10 +71,8 @@ fn introduce(session: &Session, exercise: &Exercise) {
     println!("{}", terminal::exercise_intro(session.course(), exercise));
     let settings = session.settings();
     if settings.build_ahead {
-        let (program, harness) = settings.grader().units(exercise, &Source::Exercise);
-        let units: Vec<_> = std::iter::once(program).chain(harness).collect();
         // A build ahead that cannot start only saves no time: the check builds, and reports.
-        let _ = settings.cargo().build_in_background(&units);
+        let _ = settings.grader().build_ahead(exercise, &Source::Exercise);
     }
 }
 

@@ -361,6 +361,14 @@ impl<'c> Grader<'c> {
         Ok(self.grade_built(exercise, source, &built))
     }
 
+    /// Starts building what grading `exercise` from `source` needs in a process of its own
+    /// (see [`build::Cargo::build_in_background`]), and returns at once.
+    pub fn build_ahead(&self, exercise: &Exercise, source: &Source) -> Result<(), BuildError> {
+        let (program, harness) = self.units(exercise, source);
+        let units: Vec<Unit> = std::iter::once(program).chain(harness).collect();
+        self.cargo().build_in_background(&units)
+    }
+
     /// Builds every binary `items` need, in one build.
     pub fn build(&self, items: &[(&Exercise, Source)]) -> Result<build::Built, BuildError> {
         let all: Vec<Unit> = items
