@@ -520,6 +520,10 @@ mod tests {
             message.contains(note) && message.contains("no points"),
             "{message}"
         );
+        assert!(
+            message.contains("a machine with two cores or more") && !message.contains("less busy"),
+            "one core will not become two by waiting: {message}"
+        );
 
         let junit = crate::report::junit::render(&scored);
         assert!(junit.contains("<skipped"), "{junit}");

@@ -152,15 +152,25 @@ fn warnings_block(v: &Verdict) -> String {
 /// Why a verdict is *not judged*, and what it means: every rule that could not be judged,
 /// even on a retry, and that the exercise earns nothing until it is.
 pub fn not_judged_text(v: &Verdict) -> String {
-    let mut out = String::from(
-        "  no rule was broken, but these could not be judged, even on a retry:
-",
-    );
+    let (tried, then) = if v.wants_more_cores() {
+        (
+            "on this machine",
+            "which takes a machine with two cores or more",
+        )
+    } else {
+        (
+            "even on a retry",
+            "check it again when the machine is less busy",
+        )
+    };
+    let mut out = format!("  no rule was broken, but these could not be judged {tried}:\n");
     for note in &v.skipped {
         let _ = writeln!(out, "    - {note}");
     }
-    out.push_str("  it earns no points and is not recorded done until it is judged: check it again when the machine is less busy
-");
+    let _ = writeln!(
+        out,
+        "  it earns no points and is not recorded done until it is judged: {then}"
+    );
     out
 }
 
