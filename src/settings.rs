@@ -9,7 +9,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use crate::build::{Cargo, Toolchain};
+use crate::build::Toolchain;
 use crate::course::Course;
 use crate::exit::Error;
 use crate::grade::{Grader, JOBS_PER_CORE};
@@ -121,15 +121,6 @@ impl Settings {
         Grader::new(&self.course, self.target_dir.clone())
             .jobs(self.jobs)
             .toolchain(self.toolchain.clone())
-    }
-
-    /// cargo on this course and build folder.
-    pub fn cargo(&self) -> Cargo {
-        Cargo {
-            root: self.course.root.clone(),
-            target_dir: self.target_dir.clone(),
-            toolchain: self.toolchain.clone(),
-        }
     }
 }
 

@@ -297,8 +297,8 @@ impl<'c> Grader<'c> {
         self
     }
 
-    /// cargo on this grader's course and build folder.
-    fn cargo(&self) -> build::Cargo {
+    /// cargo on this grader's course and build folder, with its toolchain.
+    pub fn cargo(&self) -> build::Cargo {
         build::Cargo {
             root: self.course.root.clone(),
             target_dir: self.target_dir.clone(),
@@ -364,8 +364,7 @@ impl<'c> Grader<'c> {
     /// Starts building what grading `exercise` from `source` needs in a process of its own
     /// (see [`build::Cargo::build_in_background`]), and returns at once.
     pub fn build_ahead(&self, exercise: &Exercise, source: &Source) -> Result<(), BuildError> {
-        let (program, harness) = self.units(exercise, source);
-        let units: Vec<Unit> = std::iter::once(program).chain(harness).collect();
+        let units: Vec<Unit> = self.every_unit(exercise, source).collect();
         self.cargo().build_in_background(&units)
     }
 
@@ -373,10 +372,7 @@ impl<'c> Grader<'c> {
     pub fn build(&self, items: &[(&Exercise, Source)]) -> Result<build::Built, BuildError> {
         let all: Vec<Unit> = items
             .iter()
-            .flat_map(|(e, s)| {
-                let (program, harness) = self.units(e, s);
-                std::iter::once(program).chain(harness)
-            })
+            .flat_map(|(e, s)| self.every_unit(e, s))
             .collect();
         let cargo = self.cargo();
         let backend = self.backend.unwrap_or(&cargo);
@@ -527,6 +523,12 @@ impl<'c> Grader<'c> {
         self.cancel
             .as_ref()
             .is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+
+    /// [`Grader::units`] one after the other: the program, then the harness if any.
+    fn every_unit(&self, exercise: &Exercise, source: &Source) -> impl Iterator<Item = Unit> {
+        let (program, harness) = self.units(exercise, source);
+        std::iter::once(program).chain(harness)
     }
 
     /// The binaries grading `exercise` from `source` needs: its program, and the harness

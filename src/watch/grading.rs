@@ -97,7 +97,7 @@ impl Worker {
 }
 
 fn work(settings: &Settings, queue: &Receiver<Job>, events: &Sender<Event>) {
-    let rebuilder = Rebuilder::new(settings.cargo());
+    let rebuilder = Rebuilder::new(settings.grader().cargo());
     while let Ok(mut job) = queue.recv() {
         while let Ok(newer) = queue.try_recv() {
             job = newer;
@@ -185,7 +185,12 @@ mod tests {
             cancel: Arc::new(AtomicBool::new(false)),
         };
         let settings = Settings::new(course, target.path());
-        check(&settings, &Rebuilder::new(settings.cargo()), &job, &events);
+        check(
+            &settings,
+            &Rebuilder::new(settings.grader().cargo()),
+            &job,
+            &events,
+        );
         let Ok(Event::Grading(Report {
             generation: 7,
             stage: Stage::Final(verdict),
