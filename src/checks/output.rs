@@ -175,19 +175,23 @@ mod tests {
     use crate::lines::normalize::Normalize;
     use crate::supervise::test_support::run;
 
+    /// `check`'s outcome on a run that printed `lines` (at 0, 1, 2… ms) where `expected` was
+    /// expected, with no normalisation.
+    fn judged(check: &Output, lines: &[&str], expected: &str) -> Outcome {
+        let timed: Vec<(&str, u64)> = lines.iter().copied().zip(0..).collect();
+        let record = run(&timed, lines.len() as u64);
+        check.judge(&Evidence {
+            run: &record,
+            downloads: None,
+            expected: Some(expected),
+            normalize: &Normalize::default(),
+            cores: 2,
+        })
+    }
+
     #[test]
     fn passes_on_same_text_and_fails_with_a_diff() {
-        let normalize = Normalize::default();
-        let record = run(&[("a", 0), ("b", 1)], 2);
-        let judge = |expected| {
-            Output::default().judge(&Evidence {
-                run: &record,
-                downloads: None,
-                expected: Some(expected),
-                normalize: &normalize,
-                cores: 2,
-            })
-        };
+        let judge = |expected| judged(&Output::default(), &["a", "b"], expected);
         assert_eq!(judge("a\nb"), Outcome::Pass);
         let Outcome::Fail(f) = judge("a\nc") else {
             panic!()
@@ -197,22 +201,11 @@ mod tests {
 
     #[test]
     fn the_right_lines_in_the_wrong_order_are_said_as_such_without_a_diff() {
-        let normalize = Normalize::default();
-        let record = run(
-            &[
-                ("Square of 1 is 1", 0),
-                ("Square of 3 is 9", 1),
-                ("Square of 2 is 4", 2),
-            ],
-            3,
-        );
-        let Outcome::Fail(f) = Output::default().judge(&Evidence {
-            run: &record,
-            downloads: None,
-            expected: Some("Square of 1 is 1\nSquare of 2 is 4\nSquare of 3 is 9\n"),
-            normalize: &normalize,
-            cores: 2,
-        }) else {
+        let Outcome::Fail(f) = judged(
+            &Output::default(),
+            &["Square of 1 is 1", "Square of 3 is 9", "Square of 2 is 4"],
+            "Square of 1 is 1\nSquare of 2 is 4\nSquare of 3 is 9\n",
+        ) else {
             panic!("a reordering passed")
         };
         assert_eq!(
@@ -233,20 +226,13 @@ mod tests {
 
     #[test]
     fn a_count_that_came_out_short_is_named_a_lost_update_beside_the_diff() {
-        let normalize = Normalize::default();
-        let judge = |check: &Output, printed: &str| {
-            let record = run(&[(printed, 0)], 1);
-            let outcome = check.judge(&Evidence {
-                run: &record,
-                downloads: None,
-                expected: Some("Final counter: 400000\n"),
-                normalize: &normalize,
-                cores: 2,
-            });
-            match outcome {
-                Outcome::Fail(f) => f,
-                other => panic!("{printed} passed: {other:?}"),
-            }
+        let judge = |check: &Output, printed: &str| match judged(
+            check,
+            &[printed],
+            "Final counter: 400000\n",
+        ) {
+            Outcome::Fail(f) => f,
+            other => panic!("{printed} passed: {other:?}"),
         };
         let racing = Output { lost_update: true };
         let short = judge(&racing, "Final counter: 312456");

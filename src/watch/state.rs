@@ -464,13 +464,27 @@ mod tests {
         KeyEvent::from(KeyCode::Char(c))
     }
 
+    /// Saves the first exercise: the generation of the check it starts.
+    fn save_first(state: &mut WatchState) -> u64 {
+        let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
+            panic!("a save checks")
+        };
+        generation
+    }
+
+    /// The final report of the check of `generation`: `verdict`.
+    fn final_report(generation: u64, verdict: Verdict) -> Report {
+        Report {
+            generation,
+            stage: Stage::Final(Box::new(verdict)),
+        }
+    }
+
     #[test]
     fn a_first_look_is_never_a_pass_and_only_the_final_verdict_marks_the_exercise_done() {
         let session = session();
         let mut state = WatchState::new(&session, Mode::Notify);
-        let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
-            panic!("a save checks")
-        };
+        let generation = save_first(&mut state);
         let id = session.course().exercises[0].id.clone();
         let first = Report {
             generation,
@@ -482,10 +496,7 @@ mod tests {
             "n waits for the full verdict"
         );
         assert!(state.notice.is_some());
-        let last = Report {
-            generation,
-            stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::Passed))),
-        };
+        let last = final_report(generation, verdict(&id, GradeOutcome::Passed));
         assert_eq!(state.on_report(last), vec![Effect::MarkDone(id)]);
     }
 
@@ -493,14 +504,9 @@ mod tests {
     fn a_verdict_not_judged_is_not_recorded_and_is_checked_again_later() {
         let session = session();
         let mut state = WatchState::new(&session, Mode::Notify);
-        let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
-            panic!("a save checks")
-        };
+        let generation = save_first(&mut state);
         let id = session.course().exercises[0].id.clone();
-        let not_judged = Report {
-            generation,
-            stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::NotJudged))),
-        };
+        let not_judged = final_report(generation, verdict(&id, GradeOutcome::NotJudged));
         assert!(state.on_report(not_judged).is_empty(), "not recorded done");
         let now = Instant::now();
         assert!(state.on_tick(now).is_empty(), "not at once");
@@ -518,9 +524,7 @@ mod tests {
     fn a_verdict_not_judged_for_want_of_a_second_core_is_not_checked_again_by_itself() {
         let session = session();
         let mut state = WatchState::new(&session, Mode::Notify);
-        let Effect::Check { generation, .. } = state.on_saved(0)[0] else {
-            panic!("a save checks")
-        };
+        let generation = save_first(&mut state);
         let id = session.course().exercises[0].id.clone();
         let one_core = Verdict {
             skipped: vec![format!(
@@ -530,11 +534,12 @@ mod tests {
             ..verdict(&id, GradeOutcome::NotJudged)
         };
         assert!(one_core.wants_more_cores());
-        let report = Report {
-            generation,
-            stage: Stage::Final(Box::new(one_core)),
-        };
-        assert!(state.on_report(report).is_empty(), "not recorded done");
+        assert!(
+            state
+                .on_report(final_report(generation, one_core))
+                .is_empty(),
+            "not recorded done"
+        );
         assert!(
             state
                 .on_tick(Instant::now() + RECHECK_NOT_JUDGED * 2)
@@ -547,26 +552,13 @@ mod tests {
     fn a_report_of_a_cancelled_check_is_ignored() {
         let session = session();
         let mut state = WatchState::new(&session, Mode::Notify);
-        let Effect::Check {
-            generation: old, ..
-        } = state.on_saved(0)[0]
-        else {
-            panic!("a save checks")
-        };
-        let Effect::Check {
-            generation: new, ..
-        } = state.on_saved(0)[0]
-        else {
-            panic!("a save checks")
-        };
+        let old = save_first(&mut state);
+        let new = save_first(&mut state);
         assert_ne!(old, new);
         let id = session.course().exercises[0].id.clone();
         assert!(
             state
-                .on_report(Report {
-                    generation: old,
-                    stage: Stage::Final(Box::new(verdict(&id, GradeOutcome::Passed)))
-                })
+                .on_report(final_report(old, verdict(&id, GradeOutcome::Passed)))
                 .is_empty()
         );
         assert!(
