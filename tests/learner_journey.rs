@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{course_copy, learn, learn_with_env, put_exercise, text};
+use common::{course_copy, eventually, learn, learn_with_env, put_exercise, text};
 
 #[test]
 fn next_introduces_the_first_exercise_then_records_a_pass_and_unlocks_the_next() {
@@ -349,20 +349,9 @@ fn verify_with_a_missing_snapshot_is_a_course_error_not_a_failed_check() {
     assert!(out.contains("course error"), "{out}{err}");
 }
 
-/// Polls `done` every 100 ms for up to `within`; whether it came true.
-fn comes_true(within: std::time::Duration, done: impl Fn() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + within;
-    while !done() {
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    true
-}
-
 #[test]
 fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one_does_not() {
+    use learn::build::BUILD_AHEAD_LOG;
     use learn::test_support::Tmux;
     use std::time::Duration;
 
@@ -378,12 +367,12 @@ fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one
     );
     std::thread::sleep(Duration::from_secs(1));
     assert!(
-        !own_target.path().join("build-ahead.log").exists(),
+        !own_target.path().join(BUILD_AHEAD_LOG).exists(),
         "built ahead off a terminal"
     );
 
     // At one: the lesson is shown, learn exits, and the build goes on and finishes alone.
-    let log = common::target_dir().join("build-ahead.log");
+    let log = common::target_dir().join(BUILD_AHEAD_LOG);
     let _ = std::fs::remove_file(&log);
     let learn = format!(
         "{} next; echo \"learn exited with $?\"",
@@ -406,24 +395,24 @@ fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one
         ],
     );
     let screen = || terminal.run(&["capture-pane", "-p", "-S", "-500", "-t", "0"]);
-    assert!(
-        comes_true(Duration::from_secs(30), || screen()
-            .contains("learn exited with 0")),
-        "{}",
-        screen()
-    );
+    eventually(Duration::from_secs(30), || {
+        let shown = screen();
+        (shown.contains("learn exited with 0"))
+            .then_some(())
+            .ok_or(shown)
+    });
     assert!(
         screen().contains("exercises/01_threads/spawn_join.rs"),
         "{}",
         screen()
     );
-    let finished =
-        || std::fs::read_to_string(&log).is_ok_and(|t| t.contains(r#""reason":"build-finished""#));
-    assert!(
-        comes_true(Duration::from_secs(300), finished),
-        "the build ahead never finished: {:?}",
-        std::fs::read_to_string(&log)
-    );
+    eventually(Duration::from_secs(300), || {
+        let said = std::fs::read_to_string(&log);
+        said.as_ref()
+            .is_ok_and(|t| t.contains(r#""reason":"build-finished""#))
+            .then_some(())
+            .ok_or_else(|| format!("the build ahead to finish: {said:?}"))
+    });
     let said = std::fs::read_to_string(&log).unwrap();
     let built: Vec<&str> = said
         .lines()

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{course_copy, put_exercise, target_dir};
+use common::{course_copy, eventually, put_exercise, target_dir};
 use learn::test_support::Tmux;
 
 /// The first check may build the course's dependencies: generous.
@@ -119,19 +119,6 @@ fn save_unseen_solution(course: &Path, id: &str) {
         format!("{solution}// first saved at {nanos} ns\n"),
     )
     .unwrap();
-}
-
-/// Polls `done` every 50 ms until it is `Ok`; fails after `within` with what it waited for
-/// (the `Err` of the last poll).
-fn eventually<E: std::fmt::Display>(within: Duration, mut done: impl FnMut() -> Result<(), E>) {
-    let deadline = Instant::now() + within;
-    loop {
-        match done() {
-            Ok(()) => return,
-            Err(what) => assert!(Instant::now() < deadline, "waited {within:?} for {what}"),
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn learn_command(args: &str) -> String {

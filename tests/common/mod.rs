@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use learn::course::Course;
 use learn::grade::{GradeOutcome, Verdict};
@@ -219,5 +220,18 @@ impl Drop for Load {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+/// Polls `done` every 50 ms until it is `Ok`; fails after `within` with what it waited for
+/// (the `Err` of the last poll).
+pub fn eventually<E: std::fmt::Display>(within: Duration, mut done: impl FnMut() -> Result<(), E>) {
+    let deadline = Instant::now() + within;
+    loop {
+        match done() {
+            Ok(()) => return,
+            Err(what) => assert!(Instant::now() < deadline, "waited {within:?} for {what}"),
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
