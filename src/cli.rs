@@ -15,6 +15,7 @@ use anstream::println;
 use crate::ci;
 use crate::class;
 use crate::commands;
+use crate::dev;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
 use crate::invocation;
@@ -172,6 +173,14 @@ pub enum Command {
         /// Where to write it.
         dir: PathBuf,
     },
+    /// Course authors: scaffold an exercise, regenerate derived files, check the course
+    /// (see course/README.md, "Adding an exercise"). Hidden from the learner's --help.
+    #[command(hide = true)]
+    Dev {
+        /// What to do.
+        #[command(subcommand)]
+        action: DevAction,
+    },
     /// Work with gradebooks (`--report csv=PATH` of `learn grade`).
     Gradebook {
         /// What to do.
@@ -190,6 +199,26 @@ pub enum GradebookAction {
         /// The chunks' gradebooks, in order.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
+    },
+}
+
+/// What `learn dev` does.
+#[derive(Debug, Subcommand)]
+pub enum DevAction {
+    /// Scaffold exercise CHAPTER/NAME in every place it needs: its manifest entry, starter
+    /// (and its copy in exercises/), solution stub, snapshot and [[bin]]s. Overwrites nothing.
+    New {
+        /// The new exercise's id, in a chapter the course has.
+        id: String,
+    },
+    /// Regenerate what is derived: course/Cargo.toml's [[bin]]s and exercises/, the copies of
+    /// course/starters/ (a copy that differs is backed up first).
+    Update,
+    /// Check the course as CI would: solutions pass, starters fail as declared, snapshots and
+    /// derived files in sync, the README's course map complete. Exit 1 on any problem.
+    Check {
+        /// Grade only these exercises (the file checks cover the whole course).
+        ids: Vec<String>,
     },
 }
 
@@ -325,6 +354,13 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Template { dir }) => {
             return template::command(&settings.course, &dir);
         }
+        Some(Command::Dev { action }) => {
+            return match action {
+                DevAction::New { id } => dev::new(&settings, &id),
+                DevAction::Update => dev::update(&settings),
+                DevAction::Check { ids } => dev::check(&settings, &ids),
+            };
+        }
         _ => {}
     }
     let unlock_all = match &cli.command {
@@ -364,6 +400,7 @@ fn dispatch(cli: Cli) -> Outcome {
             Command::Verify { .. }
             | Command::Grade { .. }
             | Command::Template { .. }
+            | Command::Dev { .. }
             | Command::Gradebook { .. },
         ) => {
             unreachable!("dispatched above")

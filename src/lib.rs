@@ -7,7 +7,8 @@
 //! progress ([`progress`] is its file); [`passed`] remembers which unchanged files passed (for
 //! watch mode only); [`ci`] grades learners' forks in CI against a pristine course, [`class`] a whole class at
 //! once into a gradebook; [`template`] writes the student repository; [`watch`]
-//! re-checks the exercise on every save, drawn by [`tui`]; [`cli`] parses, builds the
+//! re-checks the exercise on every save, drawn by [`tui`]; [`dev`] is the course author's
+//! `learn dev new|update|check`; [`cli`] parses, builds the
 //! settings once and dispatches; `test_support` (hidden) is what the tests and benchmarks
 //! share. The layers, and who may use whom, are in the README's
 //! Architecture section (kept so by `tests/layers.rs`).
@@ -26,6 +27,7 @@ pub mod class;
 pub mod cli;
 pub mod commands;
 pub mod course;
+pub mod dev;
 pub mod exit;
 pub mod grade;
 pub mod invocation;

@@ -69,6 +69,10 @@ pub struct ExerciseSpec {
     /// exercise whose runs all pass is *not judged* (with this reason) instead of passed.
     #[serde(default, deserialize_with = "reason")]
     pub needs_two_cores: Option<String>,
+    /// The rules the starter may fail by (a check kind, `compile`, `deadlock`, …): what
+    /// `learn dev check` holds the starter to. Empty: any failure will do.
+    #[serde(default)]
+    pub starter_fails_by: Vec<String>,
     /// An API exercise graded by `course/harness/CHAPTER/NAME.rs`.
     #[serde(default)]
     pub harness: bool,

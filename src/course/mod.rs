@@ -14,6 +14,7 @@ use thiserror::Error;
 use crate::supervise::Perturbation;
 use manifest::{ArgSet, ChapterFile, CourseFile, ExerciseSpec};
 pub use snapshot::{expected_output, expected_output_kept};
+pub use validate::valid_name;
 
 /// The manifest of the course, relative to its root.
 pub const MANIFEST: &str = "course/course.toml";

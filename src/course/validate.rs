@@ -104,7 +104,9 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
     Ok(())
 }
 
-fn valid_name(name: &str) -> bool {
+/// Whether `name` may name a chapter, an exercise or an argument set: lowercase letters,
+/// digits and `_`, not empty.
+pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .chars()
