@@ -96,59 +96,60 @@ fn bins(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
     let path = course.root.join(PACKAGE);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error(format!("{}: cannot read: {e}", path.display())))?;
-    let mut document: DocumentMut = text
-        .parse()
-        .map_err(|e| Error(format!("{}: not valid TOML: {e}", path.display())))?;
+    let (rebuilt, changes) = rebuild_bins(&text, &course_bins(course))
+        .map_err(|e| Error(format!("{}: {e}", path.display())))?;
+    if mode == Mode::Write && !changes.is_empty() {
+        crate::atomic::write(&path, &rebuilt)
+            .map_err(|e| Error(format!("{}: cannot write: {e}", path.display())))?;
+    }
+    Ok(changes)
+}
+
+/// The text of a package manifest whose `[[bin]]`s are its own ones, then `wanted`, with
+/// everything else kept as it was (comments, layout, a bin's own extra keys), and one note
+/// per change; no note, the same text, when it is in step.
+fn rebuild_bins(text: &str, wanted: &[(String, String)]) -> Result<(String, Vec<Note>), String> {
+    let mut document: DocumentMut = text.parse().map_err(|e| format!("not valid TOML: {e}"))?;
     let bins = document
         .entry("bin")
         .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
         .as_array_of_tables_mut()
-        .ok_or_else(|| {
-            Error(format!(
-                "{}: `bin` must be a list of [[bin]] tables",
-                path.display()
-            ))
-        })?;
+        .ok_or("`bin` must be a list of [[bin]] tables")?;
     let present: Vec<(String, String)> = bins.iter().map(name_and_path).collect();
-    let wanted = course_bins(course);
     let own = present.iter().filter(|(_, p)| !is_derived(p)).cloned();
     let order: Vec<(String, String)> = own.chain(wanted.iter().cloned()).collect();
     if present == order {
-        return Ok(Vec::new());
+        return Ok((text.to_string(), Vec::new()));
     }
-    let mut changes: Vec<Note> = wanted
+    let added = wanted.iter().filter(|bin| !present.contains(bin));
+    let removed = present
         .iter()
-        .filter(|bin| !present.contains(bin))
-        .map(|(name, bin_path)| Note::file(PACKAGE, format!("[[bin]] {name} ({bin_path}) added")))
+        .filter(|bin| is_derived(&bin.1) && !wanted.contains(bin));
+    let mut changes: Vec<Note> = added
+        .map(|(name, path)| format!("[[bin]] {name} ({path}) added"))
+        .chain(removed.map(|(name, path)| {
+            format!("[[bin]] {name} ({path}) removed: no exercise of the manifest has it")
+        }))
+        .map(|what| Note::file(PACKAGE, what))
         .collect();
-    changes.extend(
-        present
-            .iter()
-            .filter(|bin| is_derived(&bin.1) && !wanted.contains(bin))
-            .map(|(name, bin_path)| {
-                Note::file(
-                    PACKAGE,
-                    format!("[[bin]] {name} ({bin_path}) removed: no exercise of the manifest"),
-                )
-            }),
-    );
     if changes.is_empty() {
         changes.push(Note::file(
             PACKAGE,
             "[[bin]]s put back in course order (exercises, then solutions)",
         ));
     }
-    if mode == Mode::Write {
-        let mut rebuilt = ArrayOfTables::new();
-        for bin in &order {
-            let kept = bins.iter().find(|table| name_and_path(table) == *bin);
-            rebuilt.push(kept.cloned().unwrap_or_else(|| bin_table(bin)));
-        }
-        *bins = rebuilt;
-        crate::atomic::write(&path, &document.to_string())
-            .map_err(|e| Error(format!("{}: cannot write: {e}", path.display())))?;
+    // toml_edit writes tables in the order of their positions in the parsed file: the first
+    // bin takes the place of the first one there, and the others follow it in list order.
+    let first = bins.iter().filter_map(Table::position).min();
+    let mut rebuilt = ArrayOfTables::new();
+    for (i, bin) in order.iter().enumerate() {
+        let kept = bins.iter().find(|table| name_and_path(table) == *bin);
+        let mut table = kept.cloned().unwrap_or_else(|| bin_table(bin));
+        table.set_position(if i == 0 { first } else { None });
+        rebuilt.push(table);
     }
-    Ok(changes)
+    *bins = rebuilt;
+    Ok((document.to_string(), changes))
 }
 
 /// A new `[[bin]]` table, set apart by a blank line as the others are.
@@ -221,4 +222,64 @@ fn shown(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACKAGE_TEXT: &str = "# The course's package.\n[package]\nname = \"c\"\n\n[[bin]]\nname = \"where-to-start\"\npath = \"where_to_start.rs\"\n\n[[bin]]\nname = \"01_a-x\"\npath = \"../exercises/01_a/x.rs\"\n\n[[bin]]\nname = \"solution-01_a-x\"\npath = \"../solutions/01_a/x.rs\"\n";
+
+    fn bin(name: &str, path: &str) -> (String, String) {
+        (name.to_string(), path.to_string())
+    }
+
+    fn course_of_x() -> Vec<(String, String)> {
+        vec![
+            bin("01_a-x", "../exercises/01_a/x.rs"),
+            bin("solution-01_a-x", "../solutions/01_a/x.rs"),
+        ]
+    }
+
+    #[test]
+    fn bins_in_step_are_left_as_they_are() {
+        let (text, changes) = rebuild_bins(PACKAGE_TEXT, &course_of_x()).unwrap();
+        assert_eq!(changes, Vec::new());
+        assert_eq!(text, PACKAGE_TEXT);
+    }
+
+    #[test]
+    fn a_missing_bin_is_added_in_course_order_and_the_comments_stay() {
+        let broken = PACKAGE_TEXT.replace(
+            "[[bin]]\nname = \"01_a-x\"\npath = \"../exercises/01_a/x.rs\"\n\n",
+            "",
+        );
+        let (text, changes) = rebuild_bins(&broken, &course_of_x()).unwrap();
+        assert_eq!(text, PACKAGE_TEXT);
+        assert_eq!(
+            changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["course/Cargo.toml: [[bin]] 01_a-x (../exercises/01_a/x.rs) added"]
+        );
+    }
+
+    #[test]
+    fn a_bin_of_no_exercise_is_removed_and_the_package_own_bins_kept() {
+        let (text, changes) = rebuild_bins(PACKAGE_TEXT, &[]).unwrap();
+        assert!(
+            text.contains("where-to-start") && !text.contains("01_a-x"),
+            "{text}"
+        );
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert!(changes[0].what.contains("removed"), "{changes:?}");
+    }
+
+    #[test]
+    fn bins_out_of_order_are_put_back_in_course_order() {
+        let mut reversed = course_of_x();
+        reversed.reverse();
+        let (text, _) = rebuild_bins(PACKAGE_TEXT, &reversed).unwrap();
+        let (back, changes) = rebuild_bins(&text, &course_of_x()).unwrap();
+        assert_eq!(back, PACKAGE_TEXT);
+        assert!(changes[0].what.contains("course order"), "{changes:?}");
+    }
 }
