@@ -1,8 +1,8 @@
 //! The course graded by the real engine: every solution passes, every starter fails for the
-//! reason its lesson is about, every known-wrong fixture is rejected by the rule its first
-//! line names (`// rejected-by: KIND`, or `KIND | KIND` where either rule may catch it first,
-//! as a sleep-based hand-off is caught by turn order or by time, whichever breaks first), and
-//! every alternative solution (`// accepted: …`) passes.
+//! reason its lesson is about (its manifest's `starter_fails_by`), every known-wrong fixture
+//! is rejected by the rule its first line names (`// rejected-by: KIND`, or `KIND | KIND`
+//! where either rule may catch it first, as a sleep-based hand-off is caught by turn order or
+//! by time, whichever breaks first), and every alternative solution (`// accepted: …`) passes.
 //!
 //! All of them are graded in one pass by a few graders side by side, each given a mix of
 //! solutions, starters and fixtures, so that no group waits for another to finish.
@@ -15,40 +15,6 @@ use std::sync::OnceLock;
 use common::{fixtures, named_rejections, not_judged_for_want_of_a_second_core, rejected_by};
 use learn::course::{Course, Exercise};
 use learn::grade::{Grader, Source, Verdict};
-
-/// Why each starter must fail: the lesson of the exercise.
-const STARTER_FAILS_BY: &[(&str, &[&str])] = &[
-    ("01_threads/spawn_join", &["output", "before", "last_line"]),
-    ("01_threads/thread_args", &["compile"]),
-    (
-        "01_threads/worker_loop",
-        &["output", "before", "last_line", "overlap"],
-    ),
-    ("01_threads/numbers_and_letters", &["overlap", "wall_time"]),
-    ("01_threads/join_results", &["compile"]),
-    ("01_threads/scoped_sum", &["compile"]),
-    ("02_coordination/ping_pong", &["alternation", "wall_time"]),
-    ("02_coordination/tick", &["period"]),
-    ("02_coordination/odd_even", &["alternation"]),
-    ("03_shared_state/locked_counter", &["compile"]),
-    ("03_shared_state/lost_update", &["output"]),
-    ("03_shared_state/bank_account", &["harness"]),
-    ("03_shared_state/transfer", &["deadlock"]),
-    ("04_channels/producer_consumer", &["deadlock"]),
-    ("04_channels/pipeline", &["compile"]),
-    ("05_pools/thread_pool_squares", &["harness"]),
-    ("05_pools/rayon_cubes", &["compile"]),
-    ("05_pools/as_completed", &["completion_order"]),
-    ("06_processes/spawn_process", &["child_processes"]),
-    ("06_processes/separate_memory", &["output"]),
-    ("06_processes/factorials", &["child_processes"]),
-    ("06_processes/process_pool", &["child_processes"]),
-    ("07_io_bound/download_files", &["overlap", "wall_time"]),
-    ("07_io_bound/bounded_downloads", &["server_concurrency"]),
-    ("08_parallelism/cpu_threads", &["cpu_parallelism"]),
-    ("08_parallelism/benchmark", &["overlap", "speedup"]),
-    ("09_async/async_sleepers", &["overlap", "wall_time"]),
-];
 
 /// The groups of programs this file grades.
 #[derive(Clone, Copy, PartialEq)]
@@ -156,18 +122,22 @@ fn every_solution_passes_every_check() {
 
 #[test]
 fn every_starter_fails_for_its_lesson() {
+    let course = common::course();
     for (.., verdict) in group(Group::Starter) {
-        let (_, expected) = STARTER_FAILS_BY
-            .iter()
-            .find(|(id, _)| *id == verdict.id)
-            .unwrap_or_else(|| panic!("add {} to STARTER_FAILS_BY", verdict.id));
+        // Why each starter must fail, the lesson of the exercise: its manifest says.
+        let expected = &course.exercise(&verdict.id).unwrap().spec.starter_fails_by;
+        assert!(
+            !expected.is_empty(),
+            "{}: its manifest entry declares no `starter_fails_by`",
+            verdict.id
+        );
         if not_judged_for_want_of_a_second_core(verdict) {
             continue;
         }
         let why =
             rejected_by(verdict).unwrap_or_else(|| panic!("the starter of {} passes", verdict.id));
         assert!(
-            why.iter().any(|w| expected.contains(&w.as_str())),
+            why.iter().any(|w| expected.contains(w)),
             "the starter of {} failed by {why:?}, expected one of {expected:?}",
             verdict.id
         );
