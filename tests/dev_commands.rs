@@ -23,6 +23,19 @@ fn course_with_readme() -> tempfile::TempDir {
     dir
 }
 
+/// Runs `learn dev ARGS` in `dir`, asserts its exit code, and returns its stdout and stderr.
+fn dev(dir: &Path, args: &[&str], code: i32) -> (String, String) {
+    let all: Vec<&str> = std::iter::once("dev").chain(args.iter().copied()).collect();
+    let output = learn(dir, &all);
+    let (out, err) = text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "learn {all:?}: {out}{err}"
+    );
+    (out, err)
+}
+
 fn read(dir: &Path, path: &str) -> String {
     std::fs::read_to_string(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -31,9 +44,7 @@ fn read(dir: &Path, path: &str) -> String {
 fn dev_new_scaffolds_every_place_and_dev_check_names_the_todo_solution_failing() {
     let dir = course_with_readme();
     let package_before = read(dir.path(), "course/Cargo.toml");
-    let new = learn(dir.path(), &["dev", "new", "01_threads/hello_dev"]);
-    let (out, err) = text(&new);
-    assert_eq!(new.status.code(), Some(0), "{out}{err}");
+    let (out, _) = dev(dir.path(), &["new", "01_threads/hello_dev"], 0);
     for path in [
         "course/starters/01_threads/hello_dev.rs",
         "exercises/01_threads/hello_dev.rs",
@@ -63,9 +74,7 @@ fn dev_new_scaffolds_every_place_and_dev_check_names_the_todo_solution_failing()
         "the package's header comment stays"
     );
 
-    let check = learn(dir.path(), &["dev", "check", "01_threads/hello_dev"]);
-    let (out, err) = text(&check);
-    assert_eq!(check.status.code(), Some(1), "{out}{err}");
+    let (out, _) = dev(dir.path(), &["check", "01_threads/hello_dev"], 1);
     assert!(
         out.contains("solutions/01_threads/hello_dev.rs:4: still a stub marked TODO(author)"),
         "the solution stub is named, at its todo!(): {out}"
@@ -96,16 +105,12 @@ fn dev_new_refuses_an_id_that_exists_a_malformed_one_and_a_file_in_the_way() {
             "no chapter `10_nowhere` in course/course.toml",
         ),
     ] {
-        let refused = learn(dir.path(), &["dev", "new", id]);
-        let (out, err) = text(&refused);
-        assert_eq!(refused.status.code(), Some(2), "{id}: {out}{err}");
+        let (_, err) = dev(dir.path(), &["new", id], 2);
         assert!(err.contains(says), "{id}: {err}");
     }
     let mine = "fn main() { println!(\"mine\"); }\n";
     std::fs::write(dir.path().join("solutions/01_threads/taken.rs"), mine).unwrap();
-    let refused = learn(dir.path(), &["dev", "new", "01_threads/taken"]);
-    let (_, err) = text(&refused);
-    assert_eq!(refused.status.code(), Some(2), "{err}");
+    let (_, err) = dev(dir.path(), &["new", "01_threads/taken"], 2);
     assert!(
         err.contains("solutions/01_threads/taken.rs exists already"),
         "{err}"
@@ -133,9 +138,7 @@ fn dev_update_restores_hand_broken_bins_and_a_second_run_has_nothing_to_do() {
     )
     .unwrap();
 
-    let update = learn(dir.path(), &["dev", "update"]);
-    let (out, err) = text(&update);
-    assert_eq!(update.status.code(), Some(0), "{out}{err}");
+    let (out, _) = dev(dir.path(), &["update"], 0);
     assert!(
         out.contains("course/Cargo.toml: [[bin]] 01_threads-spawn_join (../exercises/01_threads/spawn_join.rs) added"),
         "{out}"
@@ -150,9 +153,7 @@ fn dev_update_restores_hand_broken_bins_and_a_second_run_has_nothing_to_do() {
         "restored byte for byte, comments and layout included"
     );
 
-    let again = learn(dir.path(), &["dev", "update"]);
-    let (out, err) = text(&again);
-    assert_eq!(again.status.code(), Some(0), "{out}{err}");
+    let (out, _) = dev(dir.path(), &["update"], 0);
     assert_eq!(
         out.trim(),
         "Nothing to do: course/Cargo.toml and the starter copies in exercises/ are up to date."
@@ -167,9 +168,7 @@ fn dev_check_reports_a_mismatched_starter_copy_at_its_path_and_dev_update_keeps_
     std::fs::write(dir.path().join(copy), &edited).unwrap();
 
     // scoped_sum: its starter does not compile, so grading it is one build and no run.
-    let check = learn(dir.path(), &["dev", "check", "01_threads/scoped_sum"]);
-    let (out, err) = text(&check);
-    assert_eq!(check.status.code(), Some(1), "{out}{err}");
+    let (out, _) = dev(dir.path(), &["check", "01_threads/scoped_sum"], 1);
     assert!(
         out.contains(&format!(
             "{copy}: differs from course/starters/01_threads/scoped_sum.rs, its source of truth (`"
@@ -178,8 +177,7 @@ fn dev_check_reports_a_mismatched_starter_copy_at_its_path_and_dev_update_keeps_
     );
     assert!(out.contains("1 problem"), "only the copy is wrong: {out}");
 
-    let update = learn(dir.path(), &["dev", "update"]);
-    let (out, _) = text(&update);
+    let (out, _) = dev(dir.path(), &["update"], 0);
     let kept = out
         .split("kept at ")
         .nth(1)
@@ -198,20 +196,59 @@ fn dev_check_passes_on_the_course_itself() {
     // (spawn_join), a starter that does not compile (join_results), an API exercise graded by
     // its harness (bank_account). The files it reads (bins, copies, snapshots, the README's
     // course map) are checked for the whole course.
-    let check = learn(
+    let (out, _) = dev(
         &common::root(),
         &[
-            "dev",
             "check",
             "01_threads/spawn_join",
             "01_threads/join_results",
             "03_shared_state/bank_account",
         ],
+        0,
     );
-    let (out, err) = text(&check);
-    assert_eq!(check.status.code(), Some(0), "{out}{err}");
     assert!(
         out.contains("The course is in order: 3 exercises graded"),
         "{out}"
     );
+}
+
+#[test]
+fn dev_check_names_a_starter_that_fails_by_an_undeclared_rule_and_one_that_passes() {
+    let dir = course_with_readme();
+    let chapter = dir.path().join("course/chapters/01_threads.toml");
+    let declared = "starter_fails_by = [\"output\", \"before\", \"last_line\"]";
+    let text = read(dir.path(), "course/chapters/01_threads.toml");
+    let line = 1 + text
+        .lines()
+        .position(|l| l == declared)
+        .expect("spawn_join's");
+    std::fs::write(
+        &chapter,
+        text.replace(declared, "starter_fails_by = [\"compile\"]"),
+    )
+    .unwrap();
+    for copy in ["course/starters", "exercises"] {
+        std::fs::copy(
+            dir.path().join("solutions/01_threads/scoped_sum.rs"),
+            dir.path().join(copy).join("01_threads/scoped_sum.rs"),
+        )
+        .unwrap();
+    }
+
+    let (out, _) = dev(
+        dir.path(),
+        &["check", "01_threads/spawn_join", "01_threads/scoped_sum"],
+        1,
+    );
+    assert!(
+        out.contains(&format!(
+            "course/chapters/01_threads.toml:{line}: the starter of 01_threads/spawn_join fails by "
+        )) && out.contains("not by what `starter_fails_by` declares (compile)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("course/starters/01_threads/scoped_sum.rs: the starter passes every check"),
+        "{out}"
+    );
+    assert!(out.contains("2 problems"), "{out}");
 }

@@ -171,7 +171,7 @@ fn starter_problem(root: &Path, exercise: &Exercise, verdict: &Verdict) -> Optio
     }
     Some(Note {
         path: super::chapter_file(&exercise.chapter),
-        line: super::line_of(root, exercise),
+        line: super::line_of(root, exercise, "starter_fails_by"),
         what: format!(
             "the starter of {} fails by {}, not by what `starter_fails_by` declares ({})",
             exercise.id,
@@ -200,7 +200,7 @@ fn snapshots(course: &Course) -> Vec<Note> {
             if !course.root.join(&path).is_file() {
                 problems.push(Note {
                     path: super::chapter_file(&exercise.chapter),
-                    line: super::line_of(&course.root, exercise),
+                    line: super::line_of(&course.root, exercise, "name"),
                     what: format!(
                         "{}'s argument set `{}` has no snapshot {} (the solution's output: `cargo insta test --review`)",
                         exercise.id,

@@ -73,11 +73,18 @@ fn chapter_file(chapter: &str) -> PathBuf {
     Path::new("course/chapters").join(format!("{chapter}.toml"))
 }
 
-/// The 1-based line of `exercise`'s `name = "…"` in its chapter file, if it can be read.
-fn line_of(root: &Path, exercise: &Exercise) -> Option<usize> {
+/// The 1-based line of `key` in `exercise`'s manifest entry (its `name = "…"` line for
+/// `name`, or when the entry lacks `key`), if its chapter file can be read.
+fn line_of(root: &Path, exercise: &Exercise, key: &str) -> Option<usize> {
     let text = std::fs::read_to_string(root.join(chapter_file(&exercise.chapter))).ok()?;
-    let wanted = format!("name = \"{}\"", exercise.spec.name);
-    text.lines()
-        .position(|line| line.trim() == wanted)
-        .map(|i| i + 1)
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let name = format!("name = \"{}\"", exercise.spec.name);
+    let start = lines.iter().position(|line| *line == name)?;
+    let entry = lines[start..]
+        .iter()
+        .take_while(|line| !line.starts_with("[[exercise]]"));
+    let found = entry
+        .map(|line| line.split('=').next().unwrap_or_default().trim())
+        .position(|found| found == key);
+    Some(start + found.unwrap_or(0) + 1)
 }

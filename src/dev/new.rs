@@ -88,8 +88,8 @@ fn planned(course: &Course, id: &str) -> Result<Exercise, Error> {
         )));
     }
     if let Some(existing) = course.exercises.iter().find(|e| e.id == id) {
-        let line =
-            super::line_of(&course.root, existing).map_or(String::new(), |l| format!(":{l}"));
+        let line = super::line_of(&course.root, existing, "name")
+            .map_or(String::new(), |l| format!(":{l}"));
         return Err(Error(format!(
             "{id} exists already ({}{line})",
             super::chapter_file(chapter).display()
