@@ -140,11 +140,11 @@ fn dev_update_restores_hand_broken_bins_and_a_second_run_has_nothing_to_do() {
 
     let (out, _) = dev(dir.path(), &["update"], 0);
     assert!(
-        out.contains("course/Cargo.toml: [[bin]] 01_threads-spawn_join (../exercises/01_threads/spawn_join.rs) added"),
+        out.contains("course/Cargo.toml: lacks [[bin]] 01_threads-spawn_join (../exercises/01_threads/spawn_join.rs): added"),
         "{out}"
     );
     assert!(
-        out.contains("[[bin]] solution-01_threads-gone (../solutions/01_threads/gone.rs) removed"),
+        out.contains("[[bin]] solution-01_threads-gone (../solutions/01_threads/gone.rs) is of no exercise of the manifest: removed"),
         "{out}"
     );
     assert_eq!(

@@ -102,13 +102,32 @@ fn bins(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
         crate::atomic::write(&path, &rebuilt)
             .map_err(|e| Error(format!("{}: cannot write: {e}", path.display())))?;
     }
-    Ok(changes)
+    Ok(changes
+        .into_iter()
+        .map(|(wrong, fix)| Note::file(PACKAGE, mode.says(&wrong, fix)))
+        .collect())
+}
+
+/// What [`update`] does about something out of date: `(done, to do)`.
+type Fix = (&'static str, &'static str);
+
+impl Mode {
+    /// What is out of date (`wrong`), and what `update` did (writing) or would do about it.
+    fn says(self, wrong: &str, (done, to_do): Fix) -> String {
+        match self {
+            Mode::Write => format!("{wrong}: {done}"),
+            Mode::Compare => format!("{wrong} (`{} dev update` {to_do})", invocation::learn()),
+        }
+    }
 }
 
 /// The text of a package manifest whose `[[bin]]`s are its own ones, then `wanted`, with
-/// everything else kept as it was (comments, layout, a bin's own extra keys), and one note
-/// per change; no note, the same text, when it is in step.
-fn rebuild_bins(text: &str, wanted: &[(String, String)]) -> Result<(String, Vec<Note>), String> {
+/// everything else kept as it was (comments, layout, a bin's own extra keys), and what was
+/// out of date with its fix; nothing, and the same text, when it is in step.
+fn rebuild_bins(
+    text: &str,
+    wanted: &[(String, String)],
+) -> Result<(String, Vec<(String, Fix)>), String> {
     let mut document: DocumentMut = text.parse().map_err(|e| format!("not valid TOML: {e}"))?;
     let bins = document
         .entry("bin")
@@ -125,18 +144,19 @@ fn rebuild_bins(text: &str, wanted: &[(String, String)]) -> Result<(String, Vec<
     let removed = present
         .iter()
         .filter(|bin| is_derived(&bin.1) && !wanted.contains(bin));
-    let mut changes: Vec<Note> = added
-        .map(|(name, path)| format!("[[bin]] {name} ({path}) added"))
+    let mut changes: Vec<(String, Fix)> = added
+        .map(|(name, path)| {
+            let wrong = format!("lacks [[bin]] {name} ({path})");
+            (wrong, ("added", "adds it"))
+        })
         .chain(removed.map(|(name, path)| {
-            format!("[[bin]] {name} ({path}) removed: no exercise of the manifest has it")
+            let wrong = format!("[[bin]] {name} ({path}) is of no exercise of the manifest");
+            (wrong, ("removed", "removes it"))
         }))
-        .map(|what| Note::file(PACKAGE, what))
         .collect();
     if changes.is_empty() {
-        changes.push(Note::file(
-            PACKAGE,
-            "[[bin]]s put back in course order (exercises, then solutions)",
-        ));
+        let wrong = "the [[bin]]s are out of course order (exercises, then solutions)".into();
+        changes.push((wrong, ("put back in order", "orders them")));
     }
     // toml_edit writes tables in the order of their positions in the parsed file: the first
     // bin takes the place of the first one there, and the others follow it in list order.
@@ -176,12 +196,9 @@ fn starter_copies(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
         } else {
             format!("differs from {}, its source of truth", starter.display())
         };
+        let fix = ("copied from the starter", "copies it");
         if mode == Mode::Compare {
-            changes.push(Note {
-                path: copy,
-                line: None,
-                what: format!("{what} (`{} dev update` copies it)", invocation::learn()),
-            });
+            changes.push(Note::file(copy, mode.says(&what, fix)));
             continue;
         }
         let kept = if target.exists() {
@@ -199,11 +216,7 @@ fn starter_copies(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
             String::new()
         };
         write_copy(&target, &source)?;
-        changes.push(Note {
-            path: copy,
-            line: None,
-            what: format!("{what}: copied from the starter{kept}"),
-        });
+        changes.push(Note::file(copy, mode.says(&what, fix) + &kept));
     }
     Ok(changes)
 }
@@ -256,10 +269,8 @@ mod tests {
         );
         let (text, changes) = rebuild_bins(&broken, &course_of_x()).unwrap();
         assert_eq!(text, PACKAGE_TEXT);
-        assert_eq!(
-            changes.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            ["course/Cargo.toml: [[bin]] 01_a-x (../exercises/01_a/x.rs) added"]
-        );
+        let wrong: Vec<&str> = changes.iter().map(|(wrong, _)| wrong.as_str()).collect();
+        assert_eq!(wrong, ["lacks [[bin]] 01_a-x (../exercises/01_a/x.rs)"]);
     }
 
     #[test]
@@ -270,7 +281,7 @@ mod tests {
             "{text}"
         );
         assert_eq!(changes.len(), 2, "{changes:?}");
-        assert!(changes[0].what.contains("removed"), "{changes:?}");
+        assert!(changes[0].0.contains("of no exercise"), "{changes:?}");
     }
 
     #[test]
@@ -280,6 +291,6 @@ mod tests {
         let (text, _) = rebuild_bins(PACKAGE_TEXT, &reversed).unwrap();
         let (back, changes) = rebuild_bins(&text, &course_of_x()).unwrap();
         assert_eq!(back, PACKAGE_TEXT);
-        assert!(changes[0].what.contains("course order"), "{changes:?}");
+        assert!(changes[0].0.contains("course order"), "{changes:?}");
     }
 }
