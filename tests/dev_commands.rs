@@ -45,6 +45,7 @@ fn dev_new_scaffolds_every_place_and_dev_check_names_the_todo_solution_failing()
     let dir = course_with_readme();
     let package_before = read(dir.path(), "course/Cargo.toml");
     let (out, _) = dev(dir.path(), &["new", "01_threads/hello_dev"], 0);
+    insta::assert_snapshot!(out);
     for path in [
         "course/starters/01_threads/hello_dev.rs",
         "exercises/01_threads/hello_dev.rs",
@@ -169,6 +170,7 @@ fn dev_check_reports_a_mismatched_starter_copy_at_its_path_and_dev_update_keeps_
 
     // scoped_sum: its starter does not compile, so grading it is one build and no run.
     let (out, _) = dev(dir.path(), &["check", "01_threads/scoped_sum"], 1);
+    insta::assert_snapshot!(out);
     assert!(
         out.contains(&format!(
             "{copy}: differs from course/starters/01_threads/scoped_sum.rs, its source of truth (`"
