@@ -297,6 +297,9 @@ fn dispatch(cli: Cli) -> Outcome {
                 | Command::List { .. }
                 | Command::Reset { .. }
                 | Command::Solution { .. }
+                | Command::Dev {
+                    action: DevAction::New { .. } | DevAction::Update
+                }
         )
     ) {
         supervise::protections();

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anstream::{eprintln, println};
 
@@ -19,9 +20,10 @@ use super::update::{self, Mode};
 use super::{Note, TODO};
 use crate::course::{Course, Exercise};
 use crate::exit::{Error, Exit, Outcome};
-use crate::grade::{GradeOutcome, Source, Verdict};
+use crate::grade::{Event, GradeOutcome, Source, Verdict};
 use crate::plural;
 use crate::settings::Settings;
+use crate::tui::progress_line::ProgressLine;
 
 /// The README whose course map lists the chapters, relative to the course root.
 const README: &str = "README.md";
@@ -31,13 +33,18 @@ pub fn check(settings: &Settings, ids: &[String]) -> Outcome {
     let course = &settings.course;
     super::refuse_template(course)?;
     let chosen = chosen(course, ids)?;
+    // The file checks first: they take no time, and the grading takes minutes.
     let mut problems = update::derived(course, Mode::Compare)?;
     problems.extend(snapshots(course));
     problems.extend(course_map(course));
-    problems.extend(graded(settings, &chosen)?);
     for problem in &problems {
         println!("{problem}");
     }
+    let graded = graded(settings, &chosen)?;
+    for problem in &graded {
+        println!("{problem}");
+    }
+    problems.extend(graded);
     let checked = plural::of(chosen.len(), "exercise", "exercises");
     if problems.is_empty() {
         println!(
@@ -77,10 +84,25 @@ fn graded(settings: &Settings, chosen: &[&Exercise]) -> Result<Vec<Note>, Error>
         "Grading the solution and the starter of {}…",
         plural::of(chosen.len(), "exercise", "exercises")
     );
+    let progress = ProgressLine::start(
+        "building the solutions and starters",
+        settings.progress_lines,
+    );
+    let graded = AtomicUsize::new(0);
+    let events = |event: Event| match event {
+        Event::Building(line) => progress.cargo_line(line),
+        Event::Verdict(_) => {
+            let graded = graded.fetch_add(1, Ordering::Relaxed) + 1;
+            progress.set(format!("graded {graded} of {}", items.len()));
+        }
+        Event::Built | Event::FirstLook(_) => {}
+    };
     let verdicts = settings
         .grader()
+        .events(&events, progress.is_shown())
         .grade(&items)
         .map_err(|e| Error(e.to_string()))?;
+    drop(progress);
     let root = &settings.course.root;
     Ok(items
         .iter()
