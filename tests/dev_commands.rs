@@ -81,10 +81,24 @@ fn dev_new_scaffolds_every_place_and_dev_check_names_the_todo_solution_failing()
         "the solution stub is named, at its todo!(): {out}"
     );
     assert!(
-        !out.contains("starters/01_threads/hello_dev.rs"),
+        !out.contains("the starter passes") && !out.contains("the starter of 01_threads/hello_dev"),
         "the starter fails by `output`, as its manifest entry declares: {out}"
     );
-    assert!(out.contains("1 problem"), "{out}");
+    let title = read(dir.path(), "course/chapters/01_threads.toml")
+        .lines()
+        .position(|l| l.starts_with("title = \"TODO(author)"))
+        .expect("the scaffold's title");
+    for placeholder in [
+        &format!("course/chapters/01_threads.toml:{}:", title + 1),
+        "course/starters/01_threads/hello_dev.rs:1:",
+        "course/snapshots/01_threads__hello_dev@default.snap:5:",
+    ] {
+        assert!(
+            out.contains(&format!("{placeholder} still says TODO(author)")),
+            "{placeholder}: {out}"
+        );
+    }
+    assert!(out.contains("\n4 problems (1 exercise graded)."), "{out}");
 }
 
 #[test]

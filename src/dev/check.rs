@@ -3,7 +3,8 @@
 //! for the reason the manifest declares (`starter_fails_by`; any failure where it declares
 //! none), both graded by the real engine; every snapshot an argument set needs is there and
 //! none is left over; the derived files are in sync ([`update`](super::update), compared);
-//! the README's course map has a row for every chapter with its seed lessons.
+//! the README's course map has a row for every chapter with its seed lessons; no placeholder
+//! of `dev new` is left (`TODO(author)`).
 //!
 //! IDs limit the grading (the slow part) to those exercises; the other checks, which read
 //! files only, cover the whole course. Exit 0 when nothing is wrong, 1 otherwise.
@@ -37,6 +38,7 @@ pub fn check(settings: &Settings, ids: &[String]) -> Outcome {
     let mut problems = update::derived(course, Mode::Compare)?;
     problems.extend(snapshots(course));
     problems.extend(course_map(course));
+    problems.extend(placeholders(course));
     for problem in &problems {
         println!("{problem}");
     }
@@ -210,6 +212,34 @@ fn not_graded(verdict: &Verdict) -> String {
         GradeOutcome::Cancelled => "was not graded: cancelled".into(),
         _ => format!("was not judged: {}", verdict.skipped.join("; ")),
     }
+}
+
+/// Files the author has not finished since `dev new` scaffolded them: a chapter file, a
+/// starter or a snapshot that still says [`TODO`], at its first line that does. (A solution
+/// that does is named by its grading.)
+fn placeholders(course: &Course) -> Vec<Note> {
+    let chapters = course.chapters.iter().map(|c| super::chapter_file(&c.name));
+    let per_exercise = course.exercises.iter().flat_map(|e| {
+        let snapshots = e.arg_sets().into_iter().map(|args| e.snapshot_path(&args));
+        std::iter::once(e.starter_path()).chain(snapshots)
+    });
+    chapters
+        .chain(per_exercise)
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(course.root.join(&path)).ok()?;
+            let mut lines = text.lines().enumerate().filter(|(_, l)| l.contains(TODO));
+            let (first, _) = lines.next()?;
+            let more = match lines.count() {
+                0 => String::new(),
+                n => format!(" (and {} below)", plural::of(n, "other", "others")),
+            };
+            Some(Note {
+                path,
+                line: Some(first + 1),
+                what: format!("still says {TODO}, a placeholder of `dev new`{more}"),
+            })
+        })
+        .collect()
 }
 
 /// Snapshots missing for an argument set, and snapshot files no argument set names.
