@@ -118,6 +118,8 @@ fn entry(name: &str) -> String {
 name = "{name}"
 title = "{TODO}: a short title"
 points = 1
+# What the starter must fail by (`learn dev check`): it prints nothing yet.
+starter_fails_by = ["output"]
 lesson = """
 {TODO}: what the learner reads in `learn next`: the seed lesson's Python version, and
 where Rust differs.
@@ -125,8 +127,6 @@ where Rust differs.
 hint = """
 {TODO}: point at the fix without giving the whole solution.
 """
-# What the starter must fail by (`learn dev check`): it prints nothing yet.
-starter_fails_by = ["output"]
 
 [[exercise.check]]
 kind = "output"
