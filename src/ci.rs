@@ -312,16 +312,7 @@ pub fn grade(
 
 /// The exercises `ids` name (all when none), in course order.
 fn chosen<'c>(course: &'c Course, ids: &[String]) -> Result<Vec<&'c Exercise>, CourseError> {
-    let mut chosen = ids
-        .iter()
-        .map(|id| course.exercise(id))
-        .collect::<Result<Vec<_>, _>>()?;
-    if ids.is_empty() {
-        chosen = course.exercises.iter().collect();
-    }
-    chosen.sort_by_key(|e| course.index_of(&e.id));
-    chosen.dedup_by_key(|e| &e.id);
-    Ok(chosen)
+    course.chosen(ids)
 }
 
 /// Everything `grade` works with, its paths made absolute before it changes folder.

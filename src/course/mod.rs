@@ -238,6 +238,20 @@ impl Course {
         ids::resolve(&self.exercises, id)
     }
 
+    /// The exercises `ids` name (every one when there is none), in course order, each once.
+    pub fn chosen(&self, ids: &[String]) -> Result<Vec<&Exercise>, CourseError> {
+        let mut chosen = ids
+            .iter()
+            .map(|id| self.exercise(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            chosen = self.exercises.iter().collect();
+        }
+        chosen.sort_by_key(|e| self.index_of(&e.id));
+        chosen.dedup_by_key(|e| &e.id);
+        Ok(chosen)
+    }
+
     /// The position of an exercise in course order.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.exercises.iter().position(|e| e.id == id)
@@ -276,4 +290,29 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chosen_exercises_come_in_course_order_each_once() {
+        let course = Course::load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let ids = [
+            "01_threads/scoped_sum",
+            "spawn_join",
+            "01_threads/spawn_join",
+        ]
+        .map(String::from);
+        let chosen: Vec<&str> = course
+            .chosen(&ids)
+            .unwrap()
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(chosen, ["01_threads/spawn_join", "01_threads/scoped_sum"]);
+        assert_eq!(course.chosen(&[]).unwrap().len(), course.exercises.len());
+        assert!(course.chosen(&["nowhere".to_string()]).is_err());
+    }
 }

@@ -33,7 +33,7 @@ const README: &str = "README.md";
 pub fn check(settings: &Settings, ids: &[String]) -> Outcome {
     let course = &settings.course;
     super::refuse_template(course)?;
-    let chosen = chosen(course, ids)?;
+    let chosen = course.chosen(ids).map_err(|e| Error(e.to_string()))?;
     // The file checks first: they take no time, and the grading takes minutes.
     let mut problems = update::derived(course, Mode::Compare)?;
     problems.extend(snapshots(course));
@@ -59,20 +59,6 @@ pub fn check(settings: &Settings, ids: &[String]) -> Outcome {
         );
     }
     Ok(Exit::from_verdict(problems.is_empty()))
-}
-
-/// The exercises named, in course order, or every one.
-fn chosen<'c>(course: &'c Course, ids: &[String]) -> Result<Vec<&'c Exercise>, Error> {
-    let wanted = ids
-        .iter()
-        .map(|id| course.exercise(id).map(|e| e.id.as_str()))
-        .collect::<Result<Vec<&str>, _>>()
-        .map_err(|e| Error(e.to_string()))?;
-    Ok(course
-        .exercises
-        .iter()
-        .filter(|e| ids.is_empty() || wanted.contains(&e.id.as_str()))
-        .collect())
 }
 
 /// Grades the solution and the starter of each exercise with the engine, and names those
