@@ -1,0 +1,115 @@
+//! What a run may use beyond files: sockets (only TCP and socketpairs), and the resources no
+//! per-process limit bounds (the run folder's bytes and files, threads), each watched by the
+//! supervisor and stopped with a message that names the bound. Hostile programs
+//! (`tests/fixtures/hostile/`) attack each one under the real supervisor.
+//!
+//! Like `tests/sandbox.rs`, these tests need landlock ABI 6 and seccomp (Linux 6.12+): on an
+//! older kernel they fail, saying which protection is missing, rather than pass unseen.
+
+mod common;
+
+use std::io::ErrorKind;
+use std::net::{TcpListener, UdpSocket};
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+
+use common::hostile;
+use learn::supervise::{self, Limits, RunRecord, RunRequest, SandboxRequest};
+
+/// Runs `exe` with `args` in the sandbox `sandbox` under `limits`, every protection in force.
+fn run(exe: &Path, args: &[String], sandbox: SandboxRequest, limits: Limits) -> RunRecord {
+    let protections = supervise::protections();
+    assert!(
+        protections.complete(),
+        "this machine cannot prove the sandbox: {}",
+        protections.summary()
+    );
+    let request = RunRequest {
+        sandbox,
+        limits,
+        ..RunRequest::new(exe, args.to_vec())
+    };
+    supervise::run(&request).expect("the program starts")
+}
+
+fn stdout(record: &RunRecord) -> String {
+    record.stdout_texts().collect::<Vec<_>>().join("\n")
+}
+
+/// Whether nothing is waiting on `accept` (a listener or socket made non-blocking).
+fn nothing_arrived<T>(result: std::io::Result<T>) -> bool {
+    matches!(result, Err(e) if e.kind() == ErrorKind::WouldBlock)
+}
+
+#[test]
+fn a_program_opens_no_socket_but_tcp_and_socketpairs() {
+    let udp4 = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let udp6 = UdpSocket::bind("[::1]:0").expect("IPv6 on loopback");
+    let hidden = tempfile::tempdir().unwrap();
+    let path = hidden.path().join("outside.sock");
+    let unix = UnixListener::bind(&path).unwrap();
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+    for socket in [&udp4, &udp6] {
+        socket.set_nonblocking(true).unwrap();
+    }
+    unix.set_nonblocking(true).unwrap();
+    let port = |s: &UdpSocket| s.local_addr().unwrap().port().to_string();
+    let tcp_port = tcp.local_addr().unwrap().port();
+    let args = [
+        port(&udp4),
+        port(&udp6),
+        path.display().to_string(),
+        tcp_port.to_string(),
+    ];
+    let record = run(
+        &hostile("opens_other_sockets"),
+        &args,
+        SandboxRequest {
+            connect_port: Some(tcp_port),
+            ..SandboxRequest::default()
+        },
+        Limits::default(),
+    );
+    let out = stdout(&record);
+    eprintln!("{out}");
+    assert!(!out.contains("LEAK"), "a socket was opened:\n{out}");
+    for refused in [
+        "udp over IPv4",
+        "udp over IPv6",
+        "unix stream to a pathname socket",
+        "unix datagram to a pathname socket",
+        "raw IPv4 (ICMP)",
+        "raw IPv6 (ICMPv6)",
+        "packet",
+        "netlink (route)",
+        "udp with SOCK_NONBLOCK|SOCK_CLOEXEC",
+        "sctp stream",
+        "unix stream socket",
+        "io_uring",
+    ] {
+        assert!(
+            out.contains(&format!("REFUSED {refused} (Operation not permitted")),
+            "`{refused}` must be refused by seccomp (EPERM):\n{out}"
+        );
+    }
+    for allowed in [
+        "OK tcp to its own server",
+        "OK tcp socket with flags and IPPROTO_TCP",
+        "OK socketpair",
+    ] {
+        assert!(out.contains(allowed), "expected `{allowed}`:\n{out}");
+    }
+    let mut buf = [0u8; 64];
+    assert!(
+        nothing_arrived(udp4.recv(&mut buf)),
+        "a UDP datagram over IPv4 arrived"
+    );
+    assert!(
+        nothing_arrived(udp6.recv(&mut buf)),
+        "a UDP datagram over IPv6 arrived"
+    );
+    assert!(
+        nothing_arrived(unix.accept()),
+        "the Unix socket was reached"
+    );
+}
