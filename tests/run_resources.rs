@@ -14,7 +14,8 @@ use std::os::unix::net::UnixListener;
 use std::path::Path;
 
 use common::hostile;
-use learn::supervise::{self, Limits, RunRecord, RunRequest, SandboxRequest};
+use learn::checks::judge_ending;
+use learn::supervise::{self, Ending, Limits, RunRecord, RunRequest, SandboxRequest, StopReason};
 
 /// Runs `exe` with `args` in the sandbox `sandbox` under `limits`, every protection in force.
 fn run(exe: &Path, args: &[String], sandbox: SandboxRequest, limits: Limits) -> RunRecord {
@@ -113,3 +114,58 @@ fn a_program_opens_no_socket_but_tcp_and_socketpairs() {
         "the Unix socket was reached"
     );
 }
+
+/// Runs the attack `which` of `exhausts_the_run` and returns the stopped run's first broken
+/// rule, in the words of the report, after checking the attack never got to its end.
+fn exhausted(which: &str, stopped: fn(&StopReason) -> bool) -> String {
+    let record = run(
+        &hostile("exhausts_the_run"),
+        &[which.to_string()],
+        SandboxRequest::default(),
+        Limits::default(),
+    );
+    let out = stdout(&record);
+    assert!(!out.contains("LEAK"), "the attack got to its end: {out}");
+    assert!(
+        matches!(&record.ending, Ending::Stopped(reason) if stopped(reason)),
+        "{which}: {:?}",
+        record.ending
+    );
+    let failure = judge_ending(&record).expect("a stopped run fails");
+    let said = format!(
+        "{} {}: {}",
+        failure.check,
+        failure.rule,
+        failure.seen.join("; ")
+    );
+    eprintln!("{said}");
+    said
+}
+
+#[test]
+fn a_program_that_fills_its_tmpdir_with_files_of_the_largest_size_is_stopped() {
+    let said = exhausted("big", |r| matches!(r, StopReason::DiskFlood { .. }));
+    assert!(
+        said.starts_with("disk the program must not write more than 256 MiB in its folders"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_program_that_creates_files_without_end_is_stopped() {
+    let said = exhausted("many", |r| matches!(r, StopReason::FileFlood { .. }));
+    assert!(
+        said.starts_with("disk the program must not create more than 10000 files and folders"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_program_that_starts_threads_without_end_is_stopped() {
+    let said = exhausted("threads", |r| matches!(r, StopReason::ThreadFlood { .. }));
+    assert!(
+        said.starts_with("thread_flood the program must not run more than 512 threads at once"),
+        "{said}"
+    );
+}
+

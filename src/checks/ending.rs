@@ -129,6 +129,34 @@ fn stopped(reason: &StopReason) -> Failure {
             )],
             "A child that starts children of its own without end is a fork bomb: make sure a worker copy never spawns workers.",
         ),
+        StopReason::ThreadFlood { seen, limit } => Failure::logic(
+            CheckKind::ThreadFlood,
+            format!("the program must not run more than {limit} threads at once"),
+            vec![format!(
+                "{seen} threads were alive in its processes; the whole tree was stopped"
+            )],
+            "A thread per item without bound floods the machine: start a fixed number of workers (a pool) and hand them the work.",
+        ),
+        StopReason::DiskFlood { seen, limit } => Failure::logic(
+            CheckKind::Disk,
+            format!(
+                "the program must not write more than {} MiB in its folders",
+                limit >> 20
+            ),
+            vec![format!(
+                "its folders held {} MiB and it was stopped",
+                seen >> 20
+            )],
+            "Something writes without end: check the loop that writes, and write each file once.",
+        ),
+        StopReason::FileFlood { limit } => Failure::logic(
+            CheckKind::Disk,
+            format!("the program must not create more than {limit} files and folders"),
+            vec![format!(
+                "its folders held more than {limit} entries and it was stopped"
+            )],
+            "A loop creates files without end: check its exit condition (the downloads need one file each).",
+        ),
         StopReason::MemoryHog { seen, limit } => Failure::logic(
             CheckKind::Memory,
             format!("the program must stay under {} MiB of memory", limit >> 20),
