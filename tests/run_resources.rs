@@ -169,3 +169,21 @@ fn a_program_that_starts_threads_without_end_is_stopped() {
     );
 }
 
+#[test]
+fn a_program_reads_neither_the_command_line_nor_the_environment_of_the_runner() {
+    // The runner here is this test process, as `learn` is in a grading: it hides its
+    // command line as `learn`'s command line does once parsed.
+    let own = std::fs::read("/proc/self/cmdline").unwrap();
+    assert!(own.iter().any(|&b| b != 0), "a command line to hide");
+    supervise::hide_command_line();
+    let record = run(
+        &hostile("reads_the_runner"),
+        &[],
+        SandboxRequest::default(),
+        Limits::default(),
+    );
+    let out = stdout(&record);
+    assert!(!out.contains("LEAK"), "the runner's secrets leaked:\n{out}");
+    assert!(out.contains("BLANK cmdline"), "{out}");
+    assert!(out.contains("REFUSED environ (Permission denied"), "{out}");
+}

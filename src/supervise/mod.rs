@@ -10,6 +10,7 @@
 //! [`RunRecord`] of what happened.
 
 mod capture;
+mod conceal;
 mod diagnose;
 mod folders;
 mod limits;
@@ -29,6 +30,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 pub use capture::MAX_OUTPUT_LINES;
+pub use conceal::hide_command_line;
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
 pub use limits::{DEFAULT_TIMEOUT, FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACKSTOP};
 pub use machine::wait_for_free_cores;
