@@ -23,9 +23,11 @@
 //   exit PID NANOS CPU_NS RCHAR WCHAR     the program exits: the process's CPU time, and the
 //                                         bytes it read and wrote (/proc/self/io), the
 //                                         probe's own reads and writes left out
+//   socket FAMILY TYPE PROTOCOL           a socket() the sandbox refused (EPERM), with its
+//                                         arguments, so that the report can name it
 //
-// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep and clock_nanosleep are
-// wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
+// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep, clock_nanosleep and
+// socket are wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
 // from Rust's standard library go through the `__wrap_` functions here, which call the real
 // ones. The thread that prints is never the probe's concern: it only counts and times.
 //
@@ -74,6 +76,8 @@ extern "C" {
     ) -> c_int;
     fn __real_pthread_join(thread: pthread_t, retval: *mut *mut c_void) -> c_int;
     fn __real_nanosleep(req: *const timespec, rem: *mut timespec) -> c_int;
+    fn __errno_location() -> *mut c_int;
+    fn __real_socket(family: c_int, kind: c_int, protocol: c_int) -> c_int;
     fn __real_clock_nanosleep(
         clock: c_int,
         flags: c_int,
@@ -497,4 +501,29 @@ pub unsafe extern "C" fn __wrap_clock_nanosleep(
     let rc = unsafe { __real_clock_nanosleep(clock, flags, req, rem) };
     record_sleep(from, now());
     rc
+}
+
+/// socket, with a refusal by the sandbox (EPERM) recorded: the sandbox allows TCP only, and
+/// the report says which socket the program tried. The caller sees the refusal's errno.
+///
+/// # Safety
+/// As socket.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_socket(family: c_int, kind: c_int, protocol: c_int) -> c_int {
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let fd = unsafe { __real_socket(family, kind, protocol) };
+    // SAFETY: __errno_location returns this thread's errno, valid for the thread's life.
+    let errno = unsafe { __errno_location() };
+    // SAFETY: as above.
+    let error = unsafe { *errno };
+    if fd < 0 && error == EPERM && enabled() {
+        let mut line = Line::new(b"socket");
+        line.number(family as u64);
+        line.number(kind as u64);
+        line.number(protocol as u64);
+        line.append();
+        // SAFETY: as above; the record's own system calls must not change what the caller sees.
+        unsafe { *errno = error };
+    }
+    fd
 }

@@ -36,7 +36,7 @@ pub use limits::{DEFAULT_TIMEOUT, FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACK
 pub use machine::wait_for_free_cores;
 pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
-pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
+pub use probe::{ProbeRecords, ProcessExit, RefusedSocket, SleepSeen, ThreadSeen};
 pub use sandbox::{
     Protection, Protections, SandboxRequest, configure as configure_sandbox, protections,
 };

@@ -80,8 +80,21 @@ pub struct ProbeRecords {
     /// `(pid, when created)`. Drawn by the timeline, judged by no check (nothing the runner
     /// sees can confirm a thread that never ran).
     pub never_began: Vec<(u32, Duration)>,
+    /// Sockets the sandbox refused the program (`socket()` failed with EPERM), distinct.
+    pub refused_sockets: Vec<RefusedSocket>,
     /// Why the records cannot be believed: the program altered them (see `witness.rs`).
     pub tampered: Option<String>,
+}
+
+/// The arguments of a `socket()` call the sandbox refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusedSocket {
+    /// Its address family (`AF_INET`, `AF_UNIX`, …).
+    pub family: i32,
+    /// Its type, flags included (`SOCK_DGRAM | SOCK_CLOEXEC`, …).
+    pub kind: i32,
+    /// Its protocol (0: the family's default).
+    pub protocol: i32,
 }
 
 impl ProbeRecords {
@@ -158,6 +171,16 @@ impl ProbeRecords {
                 ("alive", &[tid, cpu]) => alive.push((tid as u32, Duration::from_nanos(cpu))),
                 ("made", &[creator, pthread, at]) => {
                     made.push((creator as u32, pthread, since(at)))
+                }
+                ("socket", &[family, kind, protocol]) => {
+                    let refused = RefusedSocket {
+                        family: family as i32,
+                        kind: kind as i32,
+                        protocol: protocol as i32,
+                    };
+                    if !records.refused_sockets.contains(&refused) {
+                        records.refused_sockets.push(refused);
+                    }
                 }
                 _ => {}
             }
