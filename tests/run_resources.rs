@@ -13,28 +13,17 @@ use std::net::{TcpListener, UdpSocket};
 use std::os::unix::net::UnixListener;
 use std::path::Path;
 
-use common::hostile;
+use common::{hostile, run_confined, stdout_of as stdout};
 use learn::checks::judge_ending;
 use learn::supervise::{self, Ending, Limits, RunRecord, RunRequest, SandboxRequest, StopReason};
 
 /// Runs `exe` with `args` in the sandbox `sandbox` under `limits`, every protection in force.
 fn run(exe: &Path, args: &[String], sandbox: SandboxRequest, limits: Limits) -> RunRecord {
-    let protections = supervise::protections();
-    assert!(
-        protections.complete(),
-        "this machine cannot prove the sandbox: {}",
-        protections.summary()
-    );
-    let request = RunRequest {
+    run_confined(&RunRequest {
         sandbox,
         limits,
         ..RunRequest::new(exe, args.to_vec())
-    };
-    supervise::run(&request).expect("the program starts")
-}
-
-fn stdout(record: &RunRecord) -> String {
-    record.stdout_texts().collect::<Vec<_>>().join("\n")
+    })
 }
 
 /// Whether nothing is waiting on `accept` (a listener or socket made non-blocking).
@@ -115,9 +104,10 @@ fn a_program_opens_no_socket_but_tcp_and_socketpairs() {
     );
 }
 
-/// Runs the attack `which` of `exhausts_the_run` and returns the stopped run's first broken
-/// rule, in the words of the report, after checking the attack never got to its end.
-fn exhausted(which: &str, stopped: fn(&StopReason) -> bool) -> String {
+/// Runs the attack `which` of `exhausts_the_run`, which must never get to its end: the run
+/// must be stopped for a reason `stopped` accepts, and its first broken rule, in the words
+/// of the report, must begin with `says`.
+fn exhausted(which: &str, stopped: fn(&StopReason) -> bool, says: &str) {
     let record = run(
         &hostile("exhausts_the_run"),
         &[which.to_string()],
@@ -139,33 +129,42 @@ fn exhausted(which: &str, stopped: fn(&StopReason) -> bool) -> String {
         failure.seen.join("; ")
     );
     eprintln!("{said}");
-    said
+    assert!(said.starts_with(says), "{said}");
 }
 
 #[test]
 fn a_program_that_fills_its_tmpdir_with_files_of_the_largest_size_is_stopped() {
-    let said = exhausted("big", |r| matches!(r, StopReason::DiskFlood { .. }));
-    assert!(
-        said.starts_with("disk the program must not write more than 256 MiB in its folders"),
-        "{said}"
+    exhausted(
+        "big",
+        |r| matches!(r, StopReason::DiskFlood { .. }),
+        "disk the program must not write more than 256 MiB in its folders: its folders held",
+    );
+}
+
+#[test]
+fn a_program_that_fills_its_tmpdir_with_files_it_deleted_but_keeps_open_is_stopped() {
+    exhausted(
+        "unlinked",
+        |r| matches!(r, StopReason::DiskFlood { .. }),
+        "disk the program must not write more than 256 MiB in its folders: its folders held",
     );
 }
 
 #[test]
 fn a_program_that_creates_files_without_end_is_stopped() {
-    let said = exhausted("many", |r| matches!(r, StopReason::FileFlood { .. }));
-    assert!(
-        said.starts_with("disk the program must not create more than 10000 files and folders"),
-        "{said}"
+    exhausted(
+        "many",
+        |r| matches!(r, StopReason::FileFlood { .. }),
+        "disk the program must not create more than 10000 files and folders",
     );
 }
 
 #[test]
 fn a_program_that_starts_threads_without_end_is_stopped() {
-    let said = exhausted("threads", |r| matches!(r, StopReason::ThreadFlood { .. }));
-    assert!(
-        said.starts_with("thread_flood the program must not run more than 512 threads at once"),
-        "{said}"
+    exhausted(
+        "threads",
+        |r| matches!(r, StopReason::ThreadFlood { .. }),
+        "thread_flood the program must not run more than 512 threads at once",
     );
 }
 

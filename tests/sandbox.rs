@@ -15,7 +15,7 @@ mod common;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
-use common::hostile;
+use common::{hostile, run_confined, stdout_of as stdout};
 use learn::supervise::{self, Perturbation, RunRecord, RunRequest, SandboxRequest};
 
 /// Runs `exe` with `args` in the sandbox `sandbox`, and says which protections are in force.
@@ -25,23 +25,12 @@ fn run(
     perturbation: Perturbation,
     sandbox: SandboxRequest,
 ) -> RunRecord {
-    let protections = supervise::protections();
-    assert!(
-        protections.complete(),
-        "this machine cannot prove the sandbox: {}",
-        protections.summary()
-    );
-    let request = RunRequest {
+    run_confined(&RunRequest {
         env: vec![("LEARN_COURSE_SAYS".into(), "hello".into())],
         sandbox,
         perturbation,
         ..RunRequest::new(exe, args.to_vec())
-    };
-    supervise::run(&request).expect("the program starts")
-}
-
-fn stdout(record: &RunRecord) -> String {
-    record.stdout_texts().collect::<Vec<_>>().join("\n")
+    })
 }
 
 /// Fails with the whole output when any line says `LEAK`.

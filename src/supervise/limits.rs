@@ -226,7 +226,7 @@ pub(super) fn violation(
             limit: limits.max_threads,
         });
     }
-    let held = folders.usage(limits.max_folder_entries);
+    let held = folders.usage(limits.max_folder_entries, &observer.known_pids());
     if held.entries > limits.max_folder_entries {
         return Some(StopReason::FileFlood {
             limit: limits.max_folder_entries,

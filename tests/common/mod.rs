@@ -264,3 +264,20 @@ pub fn hostile(name: &str) -> PathBuf {
     }
     exe
 }
+
+/// Runs `request` under the real supervisor, every protection of the sandbox in force: on a
+/// machine that lacks one the test fails, saying which, rather than pass unseen.
+pub fn run_confined(request: &learn::supervise::RunRequest) -> learn::supervise::RunRecord {
+    let protections = learn::supervise::protections();
+    assert!(
+        protections.complete(),
+        "this machine cannot prove the sandbox: {}",
+        protections.summary()
+    );
+    learn::supervise::run(request).expect("the program starts")
+}
+
+/// The stdout of a run, its lines joined.
+pub fn stdout_of(record: &learn::supervise::RunRecord) -> String {
+    record.stdout_texts().collect::<Vec<_>>().join("\n")
+}
