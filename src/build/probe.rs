@@ -29,7 +29,7 @@ fn prelude() -> String {
          const CLOCK_MONOTONIC: c_int = {};\nconst CLOCK_THREAD_CPUTIME_ID: c_int = {};\n\
          const CLOCK_PROCESS_CPUTIME_ID: c_int = {};\nconst SYS_gettid: c_long = {};\n\
          const PR_SET_PDEATHSIG: c_int = {};\nconst SIGKILL: c_int = {};\n\
-         const EPERM: c_int = {};\n",
+         const EPERM: c_int = {};\nconst EAGAIN: c_int = {};\n",
         bits(size_of::<libc::c_int>()),
         bits(size_of::<libc::c_long>()),
         bits(size_of::<libc::time_t>()),
@@ -46,6 +46,7 @@ fn prelude() -> String {
         libc::PR_SET_PDEATHSIG,
         libc::SIGKILL,
         libc::EPERM,
+        libc::EAGAIN,
     )
 }
 

@@ -3,7 +3,7 @@
 
 use super::{CheckKind, Failure};
 use crate::supervise::{
-    Affinity, Ending, HangDiagnosis, HangKind, RefusedSocket, RunRecord, StopReason,
+    Affinity, Ending, HangDiagnosis, HangKind, ProbeRecords, RefusedSocket, RunRecord, StopReason,
 };
 
 /// The exit code of a Rust program whose main thread panicked.
@@ -29,12 +29,23 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
         .or_else(|| tampered(run))
         .or_else(|| widened(&run.affinity))
         .or_else(|| (!run.orphans.is_empty()).then(|| orphans(run)))
-        .map(|failure| with_refused_sockets(failure, &run.processes.probe.refused_sockets))
+        .map(|failure| with_refusals(failure, &run.processes.probe))
 }
 
-/// `failure` saying, when the sandbox refused the program a socket, which one: a program
-/// that fails after such a refusal most likely fails of it.
-fn with_refused_sockets(mut failure: Failure, refused: &[RefusedSocket]) -> Failure {
+/// `failure` saying, when the sandbox refused the program a socket, which one, and when the
+/// probe refused it a thread, at which bound: a program that fails after such a refusal
+/// most likely fails of it.
+fn with_refusals(mut failure: Failure, probe: &ProbeRecords) -> Failure {
+    if let Some(max) = probe.thread_refused_at {
+        failure.seen.push(format!(
+            "a process of the program asked for more than {max} threads running at once, and was refused one"
+        ));
+        failure.hint = format!(
+            "{} Start a fixed number of workers (a pool) and hand them the work, rather than a thread per item.",
+            failure.hint
+        );
+    }
+    let refused = &probe.refused_sockets;
     if refused.is_empty() {
         return failure;
     }
@@ -277,7 +288,7 @@ mod tests {
     use crate::supervise::test_support::{probed, run};
 
     #[test]
-    fn a_failure_after_a_refused_socket_names_each_socket_once() {
+    fn a_failure_after_a_refused_socket_or_thread_names_each_once() {
         // UDP with SOCK_NONBLOCK | SOCK_CLOEXEC, twice, then a Unix stream socket.
         let probe = "socket 10 526338 0\nsocket 10 526338 0\nsocket 1 1 0\n";
         let mut record = probed(run(&[], 100), probe);
@@ -295,6 +306,13 @@ mod tests {
             failure.hint.contains("every socket but TCP"),
             "{}",
             failure.hint
+        );
+        let mut refused_a_thread = record.clone();
+        refused_a_thread.processes.probe.thread_refused_at = Some(512);
+        let failure = judge_ending(&refused_a_thread).expect("exit code 101 fails");
+        assert_eq!(
+            failure.seen[1],
+            "a process of the program asked for more than 512 threads running at once, and was refused one"
         );
         record.ending = Ending::Exited(0);
         assert!(

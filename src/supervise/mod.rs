@@ -273,7 +273,8 @@ pub const QUIET_STALL_SHARE: f64 = 0.02;
 pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     reap::become_subreaper();
     let probe = probe::ProbeFile::new()?;
-    let (probe_var, probe_path) = probe.env();
+    let probe_env = probe.env(request.limits.max_threads);
+    let probe_path = probe_env[0].1.clone();
     let mut confinement =
         sandbox::Confinement::prepare(&request.program, &request.sandbox, Path::new(&probe_path))?;
     let mut command = Command::new(&request.program);
@@ -282,7 +283,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         .env_clear()
         .envs(confinement.base_env())
         .envs(request.env.iter().map(|(k, v)| (k, v)))
-        .env(probe_var, &probe_path)
+        .envs(probe_env)
         .current_dir(confinement.dir())
         .stdin(if request.stdin.is_some() {
             Stdio::piped()

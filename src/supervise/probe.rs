@@ -82,6 +82,9 @@ pub struct ProbeRecords {
     pub never_began: Vec<(u32, Duration)>,
     /// Sockets the sandbox refused the program (`socket()` failed with EPERM), distinct.
     pub refused_sockets: Vec<RefusedSocket>,
+    /// The bound on threads running at once in one process, when the probe refused a
+    /// thread beyond it (`pthread_create` failed with EAGAIN).
+    pub thread_refused_at: Option<u64>,
     /// Why the records cannot be believed: the program altered them (see `witness.rs`).
     pub tampered: Option<String>,
 }
@@ -172,6 +175,7 @@ impl ProbeRecords {
                 ("made", &[creator, pthread, at]) => {
                     made.push((creator as u32, pthread, since(at)))
                 }
+                ("nothread", &[_pid, max]) => records.thread_refused_at = Some(max),
                 ("socket", &[family, kind, protocol]) => {
                     let refused = RefusedSocket {
                         family: family as i32,
@@ -270,9 +274,13 @@ impl ProbeFile {
         Ok(ProbeFile { _dir: dir, path })
     }
 
-    /// The environment variable that tells the probe where to write.
-    pub(super) fn env(&self) -> (String, String) {
-        ("LEARN_PROBE".into(), self.path.display().to_string())
+    /// The environment variables that tell the probe where to write and how many threads a
+    /// process may run at once (`max_threads`).
+    pub(super) fn env(&self, max_threads: usize) -> [(String, String); 2] {
+        [
+            ("LEARN_PROBE".into(), self.path.display().to_string()),
+            ("LEARN_PROBE_THREADS".into(), max_threads.to_string()),
+        ]
     }
 
     /// What the probe recorded; `base_nanos` is CLOCK_MONOTONIC at the run's start.
