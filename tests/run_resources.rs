@@ -186,3 +186,35 @@ fn a_program_reads_neither_the_command_line_nor_the_environment_of_the_runner() 
     assert!(out.contains("BLANK cmdline"), "{out}");
     assert!(out.contains("REFUSED environ (Permission denied"), "{out}");
 }
+
+#[test]
+fn a_learners_program_refused_a_socket_or_a_thread_is_told_which() {
+    // Through `learn run`, whose build links the probe that records the refusals.
+    let course = common::course_copy();
+    for (fixture, says) in [
+        (
+            "learner_asks_for_udp",
+            "the program tried to open a UDP socket (IPv4); only TCP to the download server is allowed",
+        ),
+        (
+            "learner_starts_a_thread_per_item",
+            "a process of the program asked for more than 512 threads running at once, and was refused one",
+        ),
+    ] {
+        common::put_exercise(
+            course.path(),
+            "01_threads/spawn_join",
+            &format!("tests/fixtures/hostile/{fixture}.rs"),
+        );
+        let output = common::learn(
+            course.path(),
+            &["run", "--unlock-all", "01_threads/spawn_join"],
+        );
+        let (stdout, stderr) = common::text(&output);
+        assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+        assert!(
+            stdout.contains(says),
+            "{fixture}: expected `{says}`:\n{stdout}{stderr}"
+        );
+    }
+}
