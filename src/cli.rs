@@ -247,6 +247,8 @@ impl Files {
 pub fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // Parsed: the paths it names are no business of the programs learn runs.
+    crate::supervise::hide_command_line();
     if matches.subcommand_name().is_some()
         && matches.value_source("unlock_all") == Some(ValueSource::CommandLine)
     {

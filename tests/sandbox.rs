@@ -14,34 +14,9 @@ mod common;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use common::{hostile, run_confined, stdout_of as stdout};
 use learn::supervise::{self, Perturbation, RunRecord, RunRequest, SandboxRequest};
-
-/// Compiles `tests/fixtures/hostile/NAME.rs` with rustc (once per test process and source).
-fn hostile(name: &str) -> PathBuf {
-    let source = common::root().join(format!("tests/fixtures/hostile/{name}.rs"));
-    let out_dir = common::target_dir().join("hostile");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    let exe = out_dir.join(name);
-    let fresh = |exe: &Path| {
-        let built = std::fs::metadata(exe).and_then(|m| m.modified());
-        let written = std::fs::metadata(&source).and_then(|m| m.modified());
-        matches!((built, written), (Ok(b), Ok(w)) if b > w)
-    };
-    if !fresh(&exe) {
-        let partial = out_dir.join(format!("{name}.{}", std::process::id()));
-        let status = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
-            .args(["--edition", "2024", "-o"])
-            .arg(&partial)
-            .arg(&source)
-            .status()
-            .expect("rustc runs");
-        assert!(status.success(), "{name}.rs compiles");
-        std::fs::rename(&partial, &exe).unwrap();
-    }
-    exe
-}
 
 /// Runs `exe` with `args` in the sandbox `sandbox`, and says which protections are in force.
 fn run(
@@ -50,23 +25,12 @@ fn run(
     perturbation: Perturbation,
     sandbox: SandboxRequest,
 ) -> RunRecord {
-    let protections = supervise::protections();
-    assert!(
-        protections.complete(),
-        "this machine cannot prove the sandbox: {}",
-        protections.summary()
-    );
-    let request = RunRequest {
+    run_confined(&RunRequest {
         env: vec![("LEARN_COURSE_SAYS".into(), "hello".into())],
         sandbox,
         perturbation,
         ..RunRequest::new(exe, args.to_vec())
-    };
-    supervise::run(&request).expect("the program starts")
-}
-
-fn stdout(record: &RunRecord) -> String {
-    record.stdout_texts().collect::<Vec<_>>().join("\n")
+    })
 }
 
 /// Fails with the whole output when any line says `LEAK`.

@@ -23,9 +23,17 @@
 //   exit PID NANOS CPU_NS RCHAR WCHAR     the program exits: the process's CPU time, and the
 //                                         bytes it read and wrote (/proc/self/io), the
 //                                         probe's own reads and writes left out
+//   socket FAMILY TYPE PROTOCOL           a socket() the sandbox refused (EPERM), with its
+//                                         arguments, so that the report can name it
+//   nothread PID MAX                      pthread_create refused (EAGAIN), once per process:
+//                                         MAX threads created through it already run
 //
-// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep and clock_nanosleep are
-// wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
+// With LEARN_PROBE_THREADS=MAX too, at most MAX threads created through pthread_create run at
+// once in a process: the supervisor's thread bound is sampled, and a burst between two samples
+// could otherwise take the machine's pids.
+//
+// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep, clock_nanosleep and
+// socket are wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
 // from Rust's standard library go through the `__wrap_` functions here, which call the real
 // ones. The thread that prints is never the probe's concern: it only counts and times.
 //
@@ -74,6 +82,8 @@ extern "C" {
     ) -> c_int;
     fn __real_pthread_join(thread: pthread_t, retval: *mut *mut c_void) -> c_int;
     fn __real_nanosleep(req: *const timespec, rem: *mut timespec) -> c_int;
+    fn __errno_location() -> *mut c_int;
+    fn __real_socket(family: c_int, kind: c_int, protocol: c_int) -> c_int;
     fn __real_clock_nanosleep(
         clock: c_int,
         flags: c_int,
@@ -88,6 +98,12 @@ static PATH: AtomicPtr<c_char> = AtomicPtr::new(core::ptr::null_mut());
 /// Bytes the probe itself read and wrote, left out of the process's I/O in its exit record.
 static OWN_READ: AtomicU64 = AtomicU64::new(0);
 static OWN_WRITTEN: AtomicU64 = AtomicU64::new(0);
+
+/// The most threads created through the wrapper that may run at once (LEARN_PROBE_THREADS;
+/// 0: no bound), how many do, and whether a refusal was recorded.
+static MAX_RUNNING: AtomicU32 = AtomicU32::new(0);
+static RUNNING: AtomicU32 = AtomicU32::new(0);
+static REFUSED: AtomicU32 = AtomicU32::new(0);
 
 /// Tids of the threads started through the wrapper that are still running (0: a free slot),
 /// so that the exit record can list those that never ended.
@@ -251,6 +267,20 @@ extern "C" fn learn_probe_start() {
         return;
     }
     PATH.store(path as *mut c_char, Ordering::Relaxed);
+    // SAFETY: as above.
+    let max = unsafe { getenv(b"LEARN_PROBE_THREADS\0".as_ptr()) };
+    if !max.is_null() {
+        let mut digits = [0u8; 12];
+        for (i, digit) in digits.iter_mut().enumerate() {
+            // SAFETY: the value is NUL-terminated, and no byte past the NUL is read.
+            let byte = unsafe { *max.add(i) };
+            if byte == 0 {
+                break;
+            }
+            *digit = byte;
+        }
+        MAX_RUNNING.store(leading_number(&digits) as u32, Ordering::Relaxed);
+    }
     // SAFETY: getpid, getppid, getpgid, prctl and _exit have no memory-safety preconditions.
     unsafe {
         let parent = getppid();
@@ -390,7 +420,26 @@ extern "C" fn launch(launch: *mut c_void) -> *mut c_void {
     if let Some(slot) = slot {
         slot.store(0, Ordering::Relaxed);
     }
+    RUNNING.fetch_sub(1, Ordering::Relaxed);
     result
+}
+
+/// Whether one more thread may run (counted as running if so); a refusal is recorded once.
+fn may_run_one_more() -> bool {
+    let running = RUNNING.fetch_add(1, Ordering::Relaxed);
+    let max = MAX_RUNNING.load(Ordering::Relaxed);
+    if max == 0 || running < max {
+        return true;
+    }
+    RUNNING.fetch_sub(1, Ordering::Relaxed);
+    if REFUSED.swap(1, Ordering::Relaxed) == 0 {
+        let mut line = Line::new(b"nothread");
+        // SAFETY: getpid cannot fail.
+        line.number(unsafe { getpid() } as u64);
+        line.number(max as u64);
+        line.append();
+    }
+    false
 }
 
 /// pthread_create, with the new thread's start and end recorded.
@@ -408,10 +457,15 @@ pub unsafe extern "C" fn __wrap_pthread_create(
         // SAFETY: the caller's arguments, passed on unchanged.
         return unsafe { __real_pthread_create(thread, attr, start, arg) };
     }
+    if !may_run_one_more() {
+        return EAGAIN;
+    }
     // SAFETY: malloc returns null or memory for one Launch, which is written before use.
     unsafe {
         let boxed = malloc(core::mem::size_of::<Launch>()) as *mut Launch;
         if boxed.is_null() {
+            // Not launched through the wrapper: not counted.
+            RUNNING.fetch_sub(1, Ordering::Relaxed);
             return __real_pthread_create(thread, attr, start, arg);
         }
         core::ptr::write(
@@ -424,6 +478,7 @@ pub unsafe extern "C" fn __wrap_pthread_create(
         );
         let rc = __real_pthread_create(thread, attr, launch, boxed as *mut c_void);
         if rc != 0 {
+            RUNNING.fetch_sub(1, Ordering::Relaxed);
             free(boxed as *mut c_void);
         } else {
             let mut line = Line::new(b"made");
@@ -497,4 +552,29 @@ pub unsafe extern "C" fn __wrap_clock_nanosleep(
     let rc = unsafe { __real_clock_nanosleep(clock, flags, req, rem) };
     record_sleep(from, now());
     rc
+}
+
+/// socket, with a refusal by the sandbox (EPERM) recorded: the sandbox allows TCP only, and
+/// the report says which socket the program tried. The caller sees the refusal's errno.
+///
+/// # Safety
+/// As socket.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_socket(family: c_int, kind: c_int, protocol: c_int) -> c_int {
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let fd = unsafe { __real_socket(family, kind, protocol) };
+    // SAFETY: __errno_location returns this thread's errno, valid for the thread's life.
+    let errno = unsafe { __errno_location() };
+    // SAFETY: as above.
+    let error = unsafe { *errno };
+    if fd < 0 && error == EPERM && enabled() {
+        let mut line = Line::new(b"socket");
+        line.number(family as u64);
+        line.number(kind as u64);
+        line.number(protocol as u64);
+        line.append();
+        // SAFETY: as above; the record's own system calls must not change what the caller sees.
+        unsafe { *errno = error };
+    }
+    fd
 }

@@ -1,6 +1,6 @@
 //! The process probe (`learn_probe.rs` beside this file): compiled once per source text into
 //! an object file, which the generated package's build script links into every binary, with
-//! `pthread_create`, `pthread_join` and the sleeps wrapped. See `learn_probe.rs` for what it
+//! `pthread_create`, `pthread_join`, the sleeps and `socket` wrapped. See `learn_probe.rs` for what it
 //! records and `supervise::probe` for how it is read. Not the reader of its records.
 
 use std::path::{Path, PathBuf};
@@ -9,11 +9,12 @@ use std::process::{Command, Stdio};
 const SOURCE: &str = include_str!("learn_probe.rs");
 
 /// The C functions whose calls the linker sends through the probe's `__wrap_` functions.
-const WRAPPED: [&str; 4] = [
+const WRAPPED: [&str; 5] = [
     "pthread_create",
     "pthread_join",
     "nanosleep",
     "clock_nanosleep",
+    "socket",
 ];
 
 /// The C types and constants the probe uses, from learn's own `libc` crate (the probe is
@@ -27,7 +28,8 @@ fn prelude() -> String {
          const O_APPEND: c_int = {};\nconst O_CLOEXEC: c_int = {};\n\
          const CLOCK_MONOTONIC: c_int = {};\nconst CLOCK_THREAD_CPUTIME_ID: c_int = {};\n\
          const CLOCK_PROCESS_CPUTIME_ID: c_int = {};\nconst SYS_gettid: c_long = {};\n\
-         const PR_SET_PDEATHSIG: c_int = {};\nconst SIGKILL: c_int = {};\n",
+         const PR_SET_PDEATHSIG: c_int = {};\nconst SIGKILL: c_int = {};\n\
+         const EPERM: c_int = {};\nconst EAGAIN: c_int = {};\n",
         bits(size_of::<libc::c_int>()),
         bits(size_of::<libc::c_long>()),
         bits(size_of::<libc::time_t>()),
@@ -43,6 +45,8 @@ fn prelude() -> String {
         libc::SYS_gettid,
         libc::PR_SET_PDEATHSIG,
         libc::SIGKILL,
+        libc::EPERM,
+        libc::EAGAIN,
     )
 }
 

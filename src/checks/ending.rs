@@ -2,7 +2,9 @@
 //! 0, within its limits, leaving no process behind.
 
 use super::{CheckKind, Failure};
-use crate::supervise::{Affinity, Ending, HangDiagnosis, HangKind, RunRecord, StopReason};
+use crate::supervise::{
+    Affinity, Ending, HangDiagnosis, HangKind, ProbeRecords, RefusedSocket, RunRecord, StopReason,
+};
 
 /// The exit code of a Rust program whose main thread panicked.
 const PANIC_EXIT_CODE: i32 = 101;
@@ -27,6 +29,59 @@ pub fn judge_ending(run: &RunRecord) -> Option<Failure> {
         .or_else(|| tampered(run))
         .or_else(|| widened(&run.affinity))
         .or_else(|| (!run.orphans.is_empty()).then(|| orphans(run)))
+        .map(|failure| with_refusals(failure, &run.processes.probe))
+}
+
+/// `failure` saying, when the sandbox refused the program a socket, which one, and when the
+/// probe refused it a thread, at which bound: a program that fails after such a refusal
+/// most likely fails of it.
+fn with_refusals(mut failure: Failure, probe: &ProbeRecords) -> Failure {
+    if let Some(max) = probe.thread_refused_at {
+        failure.seen.push(format!(
+            "a process of the program asked for more than {max} threads running at once, and was refused one"
+        ));
+        failure.hint = format!(
+            "{} Start a fixed number of workers (a pool) and hand them the work, rather than a thread per item.",
+            failure.hint
+        );
+    }
+    let refused = &probe.refused_sockets;
+    if refused.is_empty() {
+        return failure;
+    }
+    for socket in refused {
+        failure.seen.push(format!(
+            "the program tried to open {}; only TCP to the download server is allowed",
+            socket_name(socket)
+        ));
+    }
+    failure.hint = format!(
+        "{} The sandbox refuses every socket but TCP (UDP, Unix, raw, netlink): download from LEARN_SERVER over TCP, and talk to child processes through their stdin and stdout.",
+        failure.hint
+    );
+    failure
+}
+
+/// A refused socket in words: `a UDP socket (IPv6)`, `a Unix socket`, ….
+fn socket_name(socket: &RefusedSocket) -> String {
+    const SOCK_TYPE_MASK: i32 = 0xf;
+    let ip = match socket.family {
+        libc::AF_INET => "IPv4",
+        libc::AF_INET6 => "IPv6",
+        libc::AF_UNIX => return "a Unix socket".into(),
+        libc::AF_NETLINK => return "a netlink socket".into(),
+        libc::AF_PACKET => return "a packet socket".into(),
+        family => return format!("a socket of address family {family}"),
+    };
+    match socket.kind & SOCK_TYPE_MASK {
+        libc::SOCK_DGRAM => format!("a UDP socket ({ip})"),
+        libc::SOCK_RAW => format!("a raw socket ({ip})"),
+        libc::SOCK_STREAM => format!(
+            "a stream socket of protocol {} ({ip}), not TCP",
+            socket.protocol
+        ),
+        kind => format!("a socket of type {kind} ({ip})"),
+    }
 }
 
 /// The broken rule of a program that widened its own CPU affinity in a pinned run.
@@ -129,6 +184,34 @@ fn stopped(reason: &StopReason) -> Failure {
             )],
             "A child that starts children of its own without end is a fork bomb: make sure a worker copy never spawns workers.",
         ),
+        StopReason::ThreadFlood { seen, limit } => Failure::logic(
+            CheckKind::ThreadFlood,
+            format!("the program must not run more than {limit} threads at once"),
+            vec![format!(
+                "{seen} threads were alive in its processes; the whole tree was stopped"
+            )],
+            "A thread per item without bound floods the machine: start a fixed number of workers (a pool) and hand them the work.",
+        ),
+        StopReason::DiskFlood { seen, limit } => Failure::logic(
+            CheckKind::Disk,
+            format!(
+                "the program must not write more than {} MiB in its folders",
+                limit >> 20
+            ),
+            vec![format!(
+                "its folders held {} MiB and it was stopped",
+                seen >> 20
+            )],
+            "Something writes without end: check the loop that writes, and write each file once.",
+        ),
+        StopReason::FileFlood { limit } => Failure::logic(
+            CheckKind::Disk,
+            format!("the program must not create more than {limit} files and folders"),
+            vec![format!(
+                "its folders held more than {limit} entries and it was stopped"
+            )],
+            "A loop creates files without end: check its exit condition (the downloads need one file each).",
+        ),
         StopReason::MemoryHog { seen, limit } => Failure::logic(
             CheckKind::Memory,
             format!("the program must stay under {} MiB of memory", limit >> 20),
@@ -195,5 +278,46 @@ fn signal_name(signal: i32) -> &'static str {
         libc::SIGBUS => "SIGBUS",
         libc::SIGILL => "SIGILL",
         _ => "a signal",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::judge_ending;
+    use crate::supervise::Ending;
+    use crate::supervise::test_support::{probed, run};
+
+    #[test]
+    fn a_failure_after_a_refused_socket_or_thread_names_each_once() {
+        // UDP with SOCK_NONBLOCK | SOCK_CLOEXEC, twice, then a Unix stream socket.
+        let probe = "socket 10 526338 0\nsocket 10 526338 0\nsocket 1 1 0\n";
+        let mut record = probed(run(&[], 100), probe);
+        record.ending = Ending::Exited(101);
+        let failure = judge_ending(&record).expect("exit code 101 fails");
+        assert_eq!(
+            failure.seen,
+            [
+                "it exited with code 101",
+                "the program tried to open a UDP socket (IPv6); only TCP to the download server is allowed",
+                "the program tried to open a Unix socket; only TCP to the download server is allowed",
+            ]
+        );
+        assert!(
+            failure.hint.contains("every socket but TCP"),
+            "{}",
+            failure.hint
+        );
+        let mut refused_a_thread = record.clone();
+        refused_a_thread.processes.probe.thread_refused_at = Some(512);
+        let failure = judge_ending(&refused_a_thread).expect("exit code 101 fails");
+        assert_eq!(
+            failure.seen[1],
+            "a process of the program asked for more than 512 threads running at once, and was refused one"
+        );
+        record.ending = Ending::Exited(0);
+        assert!(
+            judge_ending(&record).is_none(),
+            "a refusal the program gets over is no failure"
+        );
     }
 }

@@ -63,6 +63,10 @@ pub enum CheckKind {
     ForkFlood,
     /// Every run: it stays within its memory.
     Memory,
+    /// Every run: it does not start threads without end.
+    ThreadFlood,
+    /// Every run: its folders stay within their bytes and files.
+    Disk,
     /// Every run: it leaves no process behind.
     Orphans,
     /// Every run: it leaves the grader's records of its processes and threads alone.
@@ -105,6 +109,8 @@ impl CheckKind {
             CheckKind::OutputFlood => "output_flood",
             CheckKind::ForkFlood => "fork_flood",
             CheckKind::Memory => "memory",
+            CheckKind::ThreadFlood => "thread_flood",
+            CheckKind::Disk => "disk",
             CheckKind::Orphans => "orphans",
             CheckKind::TamperedEvidence => "tampered_evidence",
             CheckKind::Affinity => "affinity",

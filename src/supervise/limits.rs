@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::StopReason;
 use super::capture::Capture;
+use super::folders::FolderWatch;
 use super::observe::Observer;
 use super::perturb::Perturbation;
 use super::sandbox::{Entry, Step};
@@ -25,6 +26,14 @@ pub struct Limits {
     pub max_processes: usize,
     /// Resident memory of the whole tree.
     pub max_memory_bytes: u64,
+    /// Threads alive at once in the tree, every process's threads counted (RLIMIT_NPROC
+    /// cannot bound them: see [`OPEN_FILES`]).
+    pub max_threads: usize,
+    /// Bytes on disk in the run's writable folders (its own folder, HOME and TMPDIR, and
+    /// `LEARN_OUT`): RLIMIT_FSIZE bounds one file, this all of them.
+    pub max_folder_bytes: u64,
+    /// Entries (files, folders, links) in the run's writable folders: inodes.
+    pub max_folder_entries: u64,
     /// With every thread waiting on a futex, no CPU used and no output for this long, the
     /// program is stopped as deadlocked before its time limit.
     pub deadlock_after: Duration,
@@ -41,6 +50,9 @@ impl Default for Limits {
             max_output_bytes: 1 << 20,
             max_processes: 32,
             max_memory_bytes: 1 << 30,
+            max_threads: 512,
+            max_folder_bytes: 256 << 20,
+            max_folder_entries: 10_000,
             deadlock_after: Duration::from_millis(2500),
         }
     }
@@ -56,8 +68,9 @@ const ADDRESS_SPACE_BYTES: u64 = 16 << 30;
 pub const FILE_SIZE_BYTES: u64 = 64 << 20;
 
 /// Open files per process (RLIMIT_NOFILE). RLIMIT_NPROC is not set: it counts every process
-/// of the user on the machine (CI runs everything as root), not those of the run; the tree's
-/// process count is watched by the observer instead.
+/// and thread of the user on the machine, not those of the run, and the kernel does not apply
+/// it to root at all (CI runs everything as root); the tree's processes and threads are
+/// counted by the observer instead.
 pub const OPEN_FILES: u64 = 1024;
 
 /// Sets, in the child between fork and exec: its own process group, death with the runner,
@@ -190,6 +203,7 @@ impl Drop for StepMark {
 pub(super) fn violation(
     limits: &Limits,
     observer: &mut Observer,
+    folders: &mut FolderWatch,
     capture: &Capture,
     elapsed: Duration,
 ) -> Option<StopReason> {
@@ -203,6 +217,25 @@ pub(super) fn violation(
         return Some(StopReason::ForkFlood {
             seen: alive,
             limit: limits.max_processes,
+        });
+    }
+    let threads = observer.thread_count();
+    if threads > limits.max_threads {
+        return Some(StopReason::ThreadFlood {
+            seen: threads,
+            limit: limits.max_threads,
+        });
+    }
+    let held = folders.usage(limits.max_folder_entries, &observer.known_pids());
+    if held.entries > limits.max_folder_entries {
+        return Some(StopReason::FileFlood {
+            limit: limits.max_folder_entries,
+        });
+    }
+    if held.bytes > limits.max_folder_bytes {
+        return Some(StopReason::DiskFlood {
+            seen: held.bytes,
+            limit: limits.max_folder_bytes,
         });
     }
     let memory = observer.resident_bytes();

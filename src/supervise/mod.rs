@@ -1,7 +1,7 @@
 //! Supervised runs: start a program in its own process group with its stdin closed, read its
 //! stdout and stderr line by line with arrival times, watch its process tree through /proc,
 //! and stop it (the whole tree) when it times out, goes quiet in a deadlock, floods its output,
-//! forks without end or eats memory.
+//! forks or starts threads without end, eats memory, or fills its folders.
 //!
 //! Every run is sandboxed (see `sandbox.rs`): a fresh working folder, a clean environment, no
 //! capabilities, and landlock and seccomp where the kernel has them.
@@ -10,7 +10,9 @@
 //! [`RunRecord`] of what happened.
 
 mod capture;
+mod conceal;
 mod diagnose;
+mod folders;
 mod limits;
 mod machine;
 mod observe;
@@ -28,12 +30,13 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 pub use capture::MAX_OUTPUT_LINES;
+pub use conceal::hide_command_line;
 pub use diagnose::{Activity, HangDiagnosis, HangKind, ThreadState};
 pub use limits::{DEFAULT_TIMEOUT, FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACKSTOP};
 pub use machine::wait_for_free_cores;
 pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
-pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
+pub use probe::{ProbeRecords, ProcessExit, RefusedSocket, SleepSeen, ThreadSeen};
 pub use sandbox::{
     Protection, Protections, SandboxRequest, configure as configure_sandbox, protections,
 };
@@ -65,7 +68,7 @@ pub struct RunRequest {
     pub sandbox: SandboxRequest,
     /// Bytes written to its stdin, which is then closed (`None`: stdin is /dev/null).
     pub stdin: Option<Vec<u8>>,
-    /// Time, output, process and memory limits.
+    /// Time, output, process, thread, memory and folder limits.
     pub limits: Limits,
     /// The schedule the run is perturbed with.
     pub perturbation: Perturbation,
@@ -119,6 +122,25 @@ pub enum StopReason {
         seen: usize,
         /// The limit.
         limit: usize,
+    },
+    /// It had more threads alive at once, in all its processes, than the thread limit.
+    ThreadFlood {
+        /// How many were seen.
+        seen: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Its writable folders held more bytes on disk than the limit.
+    DiskFlood {
+        /// Bytes seen.
+        seen: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Its writable folders held more entries (files, folders, links) than the limit.
+    FileFlood {
+        /// The limit (the count stops just past it).
+        limit: u64,
     },
     /// Its process tree used more memory than the memory limit.
     MemoryHog {
@@ -251,7 +273,8 @@ pub const QUIET_STALL_SHARE: f64 = 0.02;
 pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     reap::become_subreaper();
     let probe = probe::ProbeFile::new()?;
-    let (probe_var, probe_path) = probe.env();
+    let probe_env = probe.env(request.limits.max_threads);
+    let probe_path = probe_env[0].1.clone();
     let mut confinement =
         sandbox::Confinement::prepare(&request.program, &request.sandbox, Path::new(&probe_path))?;
     let mut command = Command::new(&request.program);
@@ -260,7 +283,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         .env_clear()
         .envs(confinement.base_env())
         .envs(request.env.iter().map(|(k, v)| (k, v)))
-        .env(probe_var, &probe_path)
+        .envs(probe_env)
         .current_dir(confinement.dir())
         .stdin(if request.stdin.is_some() {
             Stdio::piped()
@@ -309,6 +332,10 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     std::thread::spawn(move || {
         let _ = exit_tx.send(reap::wait_with_usage(pid));
     });
+    let mut writable = vec![confinement.dir().to_path_buf()];
+    writable.extend(Path::new(&probe_path).parent().map(Path::to_path_buf));
+    writable.extend(request.sandbox.writable.iter().cloned());
+    let mut folders = folders::FolderWatch::new(writable);
     let mut witness = witness::Witness::default();
     let mut stop: Option<StopReason> = None;
     let exit = loop {
@@ -330,7 +357,13 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         {
             Some(StopReason::Cancelled)
         } else {
-            limits::violation(&request.limits, &mut observer, &capture, start.elapsed())
+            limits::violation(
+                &request.limits,
+                &mut observer,
+                &mut folders,
+                &capture,
+                start.elapsed(),
+            )
         };
         if stop.is_some() {
             reap::kill_tree(pid, &observer.known_pids());

@@ -89,6 +89,7 @@ struct Member {
     start_ticks: u64,
     cpu_ticks: u64,
     rss_pages: u64,
+    threads: usize,
     zombie: bool,
 }
 
@@ -184,6 +185,7 @@ impl Observer {
                 start_ticks: stat.starttime,
                 cpu_ticks: stat.utime + stat.stime,
                 rss_pages: stat.rss,
+                threads: stat.num_threads.max(0) as usize,
                 zombie,
             };
             cpu_ticks += member.cpu_ticks;
@@ -259,6 +261,15 @@ impl Observer {
     /// Processes alive in the tree now, the main one included.
     pub(super) fn alive_count(&self) -> usize {
         self.members.values().filter(|m| !m.zombie).count()
+    }
+
+    /// Threads alive in the tree now, every process's counted.
+    pub(super) fn thread_count(&self) -> usize {
+        self.members
+            .values()
+            .filter(|m| !m.zombie)
+            .map(|m| m.threads)
+            .sum()
     }
 
     /// Resident memory of the tree now.

@@ -80,8 +80,24 @@ pub struct ProbeRecords {
     /// `(pid, when created)`. Drawn by the timeline, judged by no check (nothing the runner
     /// sees can confirm a thread that never ran).
     pub never_began: Vec<(u32, Duration)>,
+    /// Sockets the sandbox refused the program (`socket()` failed with EPERM), distinct.
+    pub refused_sockets: Vec<RefusedSocket>,
+    /// The bound on threads running at once in one process, when the probe refused a
+    /// thread beyond it (`pthread_create` failed with EAGAIN).
+    pub thread_refused_at: Option<u64>,
     /// Why the records cannot be believed: the program altered them (see `witness.rs`).
     pub tampered: Option<String>,
+}
+
+/// The arguments of a `socket()` call the sandbox refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusedSocket {
+    /// Its address family (`AF_INET`, `AF_UNIX`, …).
+    pub family: i32,
+    /// Its type, flags included (`SOCK_DGRAM | SOCK_CLOEXEC`, …).
+    pub kind: i32,
+    /// Its protocol (0: the family's default).
+    pub protocol: i32,
 }
 
 impl ProbeRecords {
@@ -158,6 +174,17 @@ impl ProbeRecords {
                 ("alive", &[tid, cpu]) => alive.push((tid as u32, Duration::from_nanos(cpu))),
                 ("made", &[creator, pthread, at]) => {
                     made.push((creator as u32, pthread, since(at)))
+                }
+                ("nothread", &[_pid, max]) => records.thread_refused_at = Some(max),
+                ("socket", &[family, kind, protocol]) => {
+                    let refused = RefusedSocket {
+                        family: family as i32,
+                        kind: kind as i32,
+                        protocol: protocol as i32,
+                    };
+                    if !records.refused_sockets.contains(&refused) {
+                        records.refused_sockets.push(refused);
+                    }
                 }
                 _ => {}
             }
@@ -247,9 +274,13 @@ impl ProbeFile {
         Ok(ProbeFile { _dir: dir, path })
     }
 
-    /// The environment variable that tells the probe where to write.
-    pub(super) fn env(&self) -> (String, String) {
-        ("LEARN_PROBE".into(), self.path.display().to_string())
+    /// The environment variables that tell the probe where to write and how many threads a
+    /// process may run at once (`max_threads`).
+    pub(super) fn env(&self, max_threads: usize) -> [(String, String); 2] {
+        [
+            ("LEARN_PROBE".into(), self.path.display().to_string()),
+            ("LEARN_PROBE_THREADS".into(), max_threads.to_string()),
+        ]
     }
 
     /// What the probe recorded; `base_nanos` is CLOCK_MONOTONIC at the run's start.

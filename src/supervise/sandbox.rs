@@ -4,9 +4,10 @@
 //! landlock for files (read the system libraries and its own binary, write its own folder and
 //! `LEARN_OUT`, execute only its own binary and the dynamic loader), for TCP (connect only to
 //! its download server's port, bind nothing) and for signals (nothing outside its run), and a
-//! seccomp filter that refuses new sessions and process groups, wider CPU affinity, ptrace and
-//! other ways out. No namespace is used: GitHub's ubuntu-24.04 runners refuse unprivileged user
-//! namespaces, and `learn` must not need root.
+//! seccomp filter that refuses new sessions and process groups, wider CPU affinity, ptrace,
+//! every socket but TCP (UDP, Unix, raw, netlink, packet) and other ways out. No namespace is
+//! used: GitHub's ubuntu-24.04 runners refuse unprivileged user namespaces, and `learn` must
+//! not need root.
 //!
 //! Which protections the kernel offers is found once ([`protections`]); one a kernel lacks is
 //! said once on stderr and named in every report, and `learn grade --require-sandbox` refuses
@@ -70,8 +71,9 @@ const SYSTEM_PROGRAMS: [&str; 4] = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"];
 /// The system calls the seccomp filter refuses with `EPERM`: new sessions and process groups
 /// (a daemon would leave the run's group), wider CPU affinity (a pinned run stays pinned),
 /// reading or writing other processes' memory, namespaces, kernel keyrings, BPF, perf events,
-/// userfaultfd, and memory files that no limit sees.
-const REFUSED_SYSCALLS: [libc::c_long; 17] = [
+/// userfaultfd, memory files that no limit sees, and io_uring (whose requests open sockets
+/// and files that the filter of `socket()` never sees).
+const REFUSED_SYSCALLS: [libc::c_long; 20] = [
     libc::SYS_setsid,
     libc::SYS_setpgid,
     libc::SYS_sched_setaffinity,
@@ -89,7 +91,22 @@ const REFUSED_SYSCALLS: [libc::c_long; 17] = [
     libc::SYS_perf_event_open,
     libc::SYS_userfaultfd,
     libc::SYS_memfd_create,
+    libc::SYS_io_uring_setup,
+    libc::SYS_io_uring_enter,
+    libc::SYS_io_uring_register,
 ];
+
+/// The address families a program may open sockets of, for TCP only: its download server
+/// listens on 127.0.0.1, and std tries every address a name resolves to (IPv6 included).
+const SOCKET_FAMILIES: [libc::c_int; 2] = [libc::AF_INET, libc::AF_INET6];
+
+/// The bits of `socket()`'s type argument that name the type (the kernel's
+/// `SOCK_TYPE_MASK`): `SOCK_NONBLOCK` and `SOCK_CLOEXEC` are flags above them.
+const SOCK_TYPE_MASK: u64 = 0xf;
+
+/// The protocols a stream socket of [`SOCKET_FAMILIES`] may ask for: the default (TCP) and
+/// TCP by name; not SCTP or MPTCP, which landlock's TCP rules do not confine.
+const STREAM_PROTOCOLS: [libc::c_int; 2] = [0, libc::IPPROTO_TCP];
 
 /// A protection that can be missing (on an older kernel) or switched off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +117,7 @@ pub enum Protection {
     Network,
     /// Landlock scopes: no signal outside the run (ABI 6).
     Signals,
-    /// The seccomp filter of [`REFUSED_SYSCALLS`].
+    /// The seccomp filter of [`REFUSED_SYSCALLS`] and of sockets ([`refused_sockets`]).
     Seccomp,
 }
 
@@ -621,15 +638,56 @@ fn ruleset(
     Ok(created)
 }
 
-/// The seccomp program of [`REFUSED_SYSCALLS`], compiled once.
+/// The `socket()` calls the seccomp filter refuses with `EPERM`, as rules on its arguments
+/// (family, type, protocol): every family but [`SOCKET_FAMILIES`] (Unix sockets, whose
+/// pathname or abstract address reaches processes outside the run, netlink, packet, …); in
+/// those, every type but `SOCK_STREAM` (UDP, raw, …) and every stream protocol but
+/// [`STREAM_PROTOCOLS`]. `socketpair` is another system call and stays allowed: its two
+/// ends are both in the run.
+fn refused_sockets() -> Result<Vec<seccompiler::SeccompRule>, seccompiler::BackendError> {
+    use seccompiler::{SeccompCmpArgLen::Dword, SeccompCmpOp, SeccompCondition, SeccompRule};
+    let arg = |index: u8, op: SeccompCmpOp, value: libc::c_int| {
+        SeccompCondition::new(index, Dword, op, value as u64)
+    };
+    let family = |op: SeccompCmpOp, value: libc::c_int| arg(0, op, value);
+    let mut rules = vec![SeccompRule::new(
+        SOCKET_FAMILIES
+            .iter()
+            .map(|&f| family(SeccompCmpOp::Ne, f))
+            .collect::<Result<_, _>>()?,
+    )?];
+    for &f in &SOCKET_FAMILIES {
+        for kind in (0..=SOCK_TYPE_MASK as libc::c_int).filter(|&t| t != libc::SOCK_STREAM) {
+            rules.push(SeccompRule::new(vec![
+                family(SeccompCmpOp::Eq, f)?,
+                arg(1, SeccompCmpOp::MaskedEq(SOCK_TYPE_MASK), kind)?,
+            ])?);
+        }
+        let mut other_protocol = vec![
+            family(SeccompCmpOp::Eq, f)?,
+            arg(1, SeccompCmpOp::MaskedEq(SOCK_TYPE_MASK), libc::SOCK_STREAM)?,
+        ];
+        for &protocol in &STREAM_PROTOCOLS {
+            other_protocol.push(arg(2, SeccompCmpOp::Ne, protocol)?);
+        }
+        rules.push(SeccompRule::new(other_protocol)?);
+    }
+    Ok(rules)
+}
+
+/// The seccomp program of [`REFUSED_SYSCALLS`] and [`refused_sockets`], compiled once.
 fn seccomp_program() -> io::Result<&'static seccompiler::BpfProgram> {
     static PROGRAM: OnceLock<Result<seccompiler::BpfProgram, String>> = OnceLock::new();
     PROGRAM
         .get_or_init(|| {
-            let rules = REFUSED_SYSCALLS
+            let mut rules: std::collections::BTreeMap<_, _> = REFUSED_SYSCALLS
                 .iter()
                 .map(|&call| (call, Vec::new()))
                 .collect();
+            rules.insert(
+                libc::SYS_socket,
+                refused_sockets().map_err(|e| format!("{e}"))?,
+            );
             let arch = std::env::consts::ARCH
                 .try_into()
                 .map_err(|e| format!("{e}"))?;

@@ -235,3 +235,49 @@ pub fn eventually<E: std::fmt::Display>(within: Duration, mut done: impl FnMut()
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Compiles `tests/fixtures/hostile/NAME.rs` with rustc (once per test process and source).
+pub fn hostile(name: &str) -> PathBuf {
+    let source = root().join(format!("tests/fixtures/hostile/{name}.rs"));
+    let out_dir = target_dir().join("hostile");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join(name);
+    let fresh = |exe: &Path| {
+        let built = std::fs::metadata(exe).and_then(|m| m.modified());
+        let written = std::fs::metadata(&source).and_then(|m| m.modified());
+        matches!((built, written), (Ok(b), Ok(w)) if b > w)
+    };
+    // One compile at a time in this test process: two tests of one fixture would otherwise
+    // write the same partial file.
+    static COMPILING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = COMPILING.lock().unwrap_or_else(|e| e.into_inner());
+    if !fresh(&exe) {
+        let partial = out_dir.join(format!("{name}.{}", std::process::id()));
+        let status = Command::new(std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()))
+            .args(["--edition", "2024", "-o"])
+            .arg(&partial)
+            .arg(&source)
+            .status()
+            .expect("rustc runs");
+        assert!(status.success(), "{name}.rs compiles");
+        std::fs::rename(&partial, &exe).unwrap();
+    }
+    exe
+}
+
+/// Runs `request` under the real supervisor, every protection of the sandbox in force: on a
+/// machine that lacks one the test fails, saying which, rather than pass unseen.
+pub fn run_confined(request: &learn::supervise::RunRequest) -> learn::supervise::RunRecord {
+    let protections = learn::supervise::protections();
+    assert!(
+        protections.complete(),
+        "this machine cannot prove the sandbox: {}",
+        protections.summary()
+    );
+    learn::supervise::run(request).expect("the program starts")
+}
+
+/// The stdout of a run, its lines joined.
+pub fn stdout_of(record: &learn::supervise::RunRecord) -> String {
+    record.stdout_texts().collect::<Vec<_>>().join("\n")
+}
