@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::{
-    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_RUNS, RunConfig, TIMING_RETRIES, Verdict,
-    slow_on_a_quiet_machine,
+    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_RUNS, Retried, RetryReason, RunConfig,
+    Skipped, SkippedRule, TIMING_RETRIES, Verdict, slow_on_a_quiet_machine,
 };
 use crate::checks::harness::HarnessProof;
 use crate::checks::{
-    CheckSpec, Evidence, Failure, Failures, ONE_CORE, Outcome, Subject, judge_ending, secs,
+    CheckKind, CheckSpec, Evidence, Failure, Failures, NotJudged, Outcome, Subject, judge_ending,
 };
 use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output_kept};
@@ -38,7 +38,15 @@ const FREE_CORES_WAIT: Duration = Duration::from_secs(10);
 pub(super) type Observed = (RunRecord, Option<DownloadReport>, Option<bool>);
 
 /// One planned run: who runs, how, and the expected output.
-type Planned = (Subject, RunConfig, Option<String>);
+#[derive(Debug, Clone)]
+struct Planned {
+    /// The program or its harness.
+    subject: Subject,
+    /// Its arguments and perturbation.
+    config: RunConfig,
+    /// The expected normalised stdout, where an `output` check has a snapshot.
+    expected: Option<String>,
+}
 
 impl Grader<'_> {
     pub(super) fn grade_runs(
@@ -63,7 +71,7 @@ impl Grader<'_> {
                         let Some(planned) = plan.get(number) else {
                             break;
                         };
-                        let program = if planned.0 == Subject::Harness {
+                        let program = if planned.subject == Subject::Harness {
                             harness.expect("planned only with a harness")
                         } else {
                             exe
@@ -108,7 +116,11 @@ impl Grader<'_> {
                     args: args.clone(),
                     perturbation: perturbations[i % perturbations.len()],
                 };
-                plan.push((Subject::Program, config, expected.clone()));
+                plan.push(Planned {
+                    subject: Subject::Program,
+                    config,
+                    expected: expected.clone(),
+                });
             }
         }
         if with_harness {
@@ -117,11 +129,15 @@ impl Grader<'_> {
                     args: ArgSet::harness_set(),
                     perturbation: perturbations[i % perturbations.len()],
                 };
-                plan.push((Subject::Harness, config, None));
+                plan.push(Planned {
+                    subject: Subject::Harness,
+                    config,
+                    expected: None,
+                });
             }
         }
         if let Some(key) = &self.replay {
-            let Some(chosen) = plan.iter().find(|(_, c, _)| &c.replay_key() == key) else {
+            let Some(chosen) = plan.iter().find(|p| &p.config.replay_key() == key) else {
                 return Err(GradeOutcome::CourseError(format!(
                     "no run configuration `{key}` (ARGSET:PERTURBATION) for {}",
                     exercise.id
@@ -147,9 +163,14 @@ impl Grader<'_> {
         measures_cpu: bool,
         tally: &Tally,
     ) {
-        let (subject, config, expected) = planned;
+        let Planned {
+            subject,
+            config,
+            expected,
+        } = planned;
         let mut skipped = Vec::new();
         let mut retried = 0;
+        let mut first_reason = None;
         // Held from this run's first retry to its end: the exercise's retries go one at a
         // time, so the first to fail for good ends the others before they take the machine.
         let mut retry_turn = None;
@@ -202,6 +223,7 @@ impl Grader<'_> {
             if failures.is_empty() && !not_judged.is_empty() {
                 if retried < TIMING_RETRIES {
                     retried += 1;
+                    first_reason.get_or_insert(RetryReason::NotJudged);
                     supervise::wait_for_free_cores(FREE_CORES_WANTED, FREE_CORES_WAIT);
                     continue;
                 }
@@ -212,12 +234,17 @@ impl Grader<'_> {
                 if *subject == Subject::Program {
                     keep_earliest(&tally.sample, number, record);
                 }
-                if retried > 0 {
+                if let Some(reason) = first_reason {
                     tally
                         .retries
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
-                        .push((number, config.clone(), format!("passed on retry {retried}")));
+                        .push(Retried {
+                            config: config.clone(),
+                            run_number: number + 1,
+                            reason,
+                            passed_on: retried,
+                        });
                 }
                 break None;
             };
@@ -226,6 +253,7 @@ impl Grader<'_> {
                 && !slow_on_a_quiet_machine(&failures, &record)
             {
                 retried += 1;
+                first_reason.get_or_insert(RetryReason::Timing);
                 continue;
             }
             let failed = FailedRun {
@@ -328,7 +356,7 @@ impl Grader<'_> {
         Ok((record, downloads, proven))
     }
 
-    /// The rules `record` broke, and the notes of those it could not judge (`check: why`).
+    /// The rules `record` broke, and those it could not judge, with why.
     fn judge(
         &self,
         exercise: &Exercise,
@@ -336,16 +364,13 @@ impl Grader<'_> {
         record: &RunRecord,
         downloads: Option<&DownloadReport>,
         expected: Option<&str>,
-    ) -> (Vec<Failure>, Vec<String>) {
+    ) -> (Vec<Failure>, Vec<Skipped>) {
         if let Some((waited, elapsed)) = record.timed_out_waiting() {
-            return (
-                Vec::new(),
-                vec![format!(
-                    "timeout: this run waited {} of its {} for a CPU: the machine was busy, and the timeout proves nothing of the program",
-                    secs(waited.as_secs_f64()),
-                    secs(elapsed.as_secs_f64())
-                )],
-            );
+            let skipped = Skipped {
+                rule: SkippedRule::Check(CheckKind::Timeout),
+                why: NotJudged::WaitedForCpu { waited, elapsed },
+            };
+            return (Vec::new(), vec![skipped]);
         }
         if subject == Subject::Program
             && let Some(failure) = judge_ending(record)
@@ -370,7 +395,10 @@ impl Grader<'_> {
                 Outcome::Pass | Outcome::ByTheTeacher => {}
                 Outcome::Fail(failure) => failures.push(failure),
                 Outcome::NotJudged(why) => {
-                    let note = format!("{}: {why}", check.kind());
+                    let note = Skipped {
+                        rule: SkippedRule::Check(check.kind()),
+                        why,
+                    };
                     if !not_judged.contains(&note) {
                         not_judged.push(note);
                     }
@@ -393,9 +421,9 @@ struct Tally {
     /// The earliest passing run of the program.
     sample: Mutex<Option<(usize, RunRecord)>>,
     /// Runs that passed on a retry.
-    retries: Mutex<Vec<(usize, RunConfig, String)>>,
-    /// Checks that could not be judged, even on a retry.
-    skipped: Mutex<Vec<(usize, String)>>,
+    retries: Mutex<Vec<Retried>>,
+    /// Rules that could not be judged, even on a retry.
+    skipped: Mutex<Vec<(usize, Skipped)>>,
     /// Taken by a run for its retries: one run of the exercise retries at a time.
     retrying: Mutex<()>,
 }
@@ -413,12 +441,11 @@ impl Tally {
             .filter(|(n, _)| *n < last)
             .map(|(_, record)| record);
         let mut retries = self.retries.into_inner().unwrap_or_else(|e| e.into_inner());
-        retries.sort_by_key(|(number, ..)| *number);
+        retries.sort_by_key(|retried| retried.run_number);
         verdict.retries.extend(
             retries
                 .into_iter()
-                .filter(|(n, ..)| *n <= last)
-                .map(|(_, config, note)| (config, note)),
+                .filter(|r| r.run_number <= last.saturating_add(1)),
         );
         let mut skipped = self.skipped.into_inner().unwrap_or_else(|e| e.into_inner());
         skipped.sort_by_key(|(number, _)| *number);
@@ -447,9 +474,10 @@ fn judged_on(
 ) -> GradeOutcome {
     match (needs_two_cores, outcome) {
         (Some(why), GradeOutcome::Passed | GradeOutcome::NotJudged) if cores < 2 => {
-            verdict.skipped.push(format!(
-                "needs_two_cores: {ONE_CORE}, where a wrong program passes as well: {why}"
-            ));
+            verdict.skipped.push(Skipped {
+                rule: SkippedRule::NeedsTwoCores,
+                why: NotJudged::NeedsTwoCores { why: why.into() },
+            });
             GradeOutcome::NotJudged
         }
         (_, outcome) => outcome,
@@ -488,10 +516,17 @@ mod tests {
         keep_earliest(&tally.end, 5, GradeOutcome::CourseError("run 6".into()));
         keep_earliest(&tally.sample, 1, run(&[("one", 0)], 1));
         keep_earliest(&tally.end, 3, GradeOutcome::CourseError("run 4".into()));
-        tally.retries.lock().unwrap().extend([
-            (6, config(), "late".to_string()),
-            (2, config(), "early".to_string()),
-        ]);
+        let retried = |run_number| Retried {
+            config: config(),
+            run_number,
+            reason: RetryReason::Timing,
+            passed_on: 1,
+        };
+        tally
+            .retries
+            .lock()
+            .unwrap()
+            .extend([retried(7), retried(3)]);
         let mut verdict = no_verdict_yet();
         let outcome = tally.conclude(&mut verdict);
         assert!(
@@ -508,9 +543,9 @@ mod tests {
             verdict
                 .retries
                 .iter()
-                .map(|(_, note)| note.as_str())
+                .map(|r| r.run_number)
                 .collect::<Vec<_>>(),
-            ["early"],
+            [3],
             "nothing after the failure"
         );
     }
@@ -522,11 +557,16 @@ mod tests {
         let outcome = judged_on(1, Some(why), GradeOutcome::Passed, &mut verdict);
         assert!(matches!(outcome, GradeOutcome::NotJudged), "{outcome:?}");
         assert_eq!(
-            verdict.skipped,
+            verdict
+                .skipped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [format!(
                 "needs_two_cores: only 1 core available, where a wrong program passes as well: {why}"
             )]
         );
+        assert!(verdict.skipped[0].why.wants_more_cores());
 
         let failed = GradeOutcome::CourseError("a failure stays one".into());
         let outcome = judged_on(1, Some(why), failed, &mut no_verdict_yet());
