@@ -257,7 +257,7 @@ fn dispatch(cli: Cli) -> Outcome {
     // Read once, here at the edge: which protections of the sandbox to switch off (to
     // simulate an older kernel); every run of this process uses the same settings.
     if let Some(disable) = std::env::var_os("LEARN_SANDBOX_DISABLE") {
-        supervise::configure_sandbox(&disable.to_string_lossy())?;
+        supervise::configure_sandbox(&disable.to_string_lossy()).map_err(Error::Usage)?;
     }
     // Which protections the kernel offers is found (and any missing one said) now, before
     // watch mode takes the terminal, by every command that runs programs.
@@ -310,7 +310,7 @@ fn dispatch(cli: Cli) -> Outcome {
         }) => {
             let protections = supervise::protections();
             if require_sandbox && !protections.complete() {
-                return Err(Error(format!(
+                return Err(Error::usage(format!(
                     "--require-sandbox: this machine cannot sandbox the learner's programs fully ({}); grade on a kernel with landlock ABI 6 or later (Linux 6.12+) and seccomp, or drop --require-sandbox and read the report's sandbox line",
                     protections.summary()
                 )));

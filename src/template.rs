@@ -196,24 +196,21 @@ fn drop_tables(text: &str, keep: impl Fn(&str, &str) -> bool) -> String {
 pub fn command(course: &Course, dir: &Path) -> Outcome {
     let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
     if occupied || dir.is_file() {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "{} is not empty: learn template writes a new repository into an empty or new folder, and overwrites nothing",
             dir.display()
         )));
     }
     if is_student_template(&course.root) {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "{} is itself a student template: make the template from the teacher's course",
             course.root.display()
         )));
     }
-    let layout = Layout::of(course).map_err(|e| Error(format!("cannot read the course: {e}")))?;
-    layout.write_to(dir).map_err(|e| {
-        Error(format!(
-            "cannot write the template into {}: {e}",
-            dir.display()
-        ))
-    })?;
+    let layout = Layout::of(course).map_err(|e| Error::io("cannot read the course", e))?;
+    layout
+        .write_to(dir)
+        .map_err(|e| Error::path("cannot write the template into", dir, e))?;
     println!(
         "Wrote the student template of {} into {}: {} files, the starters as exercises.",
         course.title,
