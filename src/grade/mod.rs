@@ -15,6 +15,7 @@ use std::time::Duration;
 
 mod events;
 mod notes;
+mod retry;
 mod runs;
 mod schedule;
 

@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::retry::{Retries, RetryPolicy};
 use super::{
     FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_RUNS, Retried, RetryReason, RunConfig,
     Skipped, SkippedRule, TIMING_RETRIES, Verdict, slow_on_a_quiet_machine,
@@ -27,11 +28,22 @@ use crate::supervise::{
     SandboxRequest, StopReason,
 };
 
-/// Free cores a run not judged waits for before it is made again: one core for the program
-/// beside what the runner itself needs.
-const FREE_CORES_WANTED: f64 = 1.5;
-/// The longest a run not judged waits for free cores before it is made again anyway.
-const FREE_CORES_WAIT: Duration = Duration::from_secs(10);
+/// Runs that did not conclude are made again up to [`TIMING_RETRIES`] times, for any reason.
+const RETRY_POLICY: RetryPolicy = RetryPolicy {
+    retries: TIMING_RETRIES,
+};
+
+/// How one run went, judged.
+enum Attempt {
+    /// Grading ends here (cancelled, or an error of the course or of learn).
+    Ended(GradeOutcome),
+    /// Every rule held.
+    Passed(RunRecord),
+    /// No rule broken, but these could not be judged.
+    NotJudged(Vec<Skipped>),
+    /// Rules broken.
+    Failed(Failures, RunRecord),
+}
 
 /// What one run showed: its record, the download server's report, and for a harness whether
 /// it printed its proof.
@@ -151,9 +163,9 @@ impl Grader<'_> {
         Ok(plan)
     }
 
-    /// Makes one planned run (number `number` in the plan, from 0), retrying it alone while it
-    /// fails only timing rules (unless another run has failed the exercise by then: it is
-    /// then left unconcluded), and records how it went in `tally`.
+    /// Makes one planned run (number `number` in the plan, from 0), made again as
+    /// [`RETRY_POLICY`] says while it does not conclude (unless another run has failed the
+    /// exercise by then: it is then left unconcluded), and records how it went in `tally`.
     fn run_planned(
         &self,
         exercise: &Exercise,
@@ -163,14 +175,8 @@ impl Grader<'_> {
         measures_cpu: bool,
         tally: &Tally,
     ) {
-        let Planned {
-            subject,
-            config,
-            expected,
-        } = planned;
+        let mut retries = Retries::default();
         let mut skipped = Vec::new();
-        let mut retried = 0;
-        let mut first_reason = None;
         // Held from this run's first retry to its end: the exercise's retries go one at a
         // time, so the first to fail for good ends the others before they take the machine.
         let mut retry_turn = None;
@@ -179,101 +185,106 @@ impl Grader<'_> {
                 break Some(GradeOutcome::Cancelled);
             }
             tally.runs.fetch_add(1, Ordering::SeqCst);
+            let retrying = retries.made > 0;
             // Only unperturbed runs can show parallelism (the checks pass the others).
-            let alone = (measures_cpu && config.perturbation == Perturbation::None) || retried > 0;
-            if retried > 0 && retry_turn.is_none() {
-                retry_turn = Some(tally.retrying.lock().unwrap_or_else(|e| e.into_inner()));
+            let alone =
+                (measures_cpu && planned.config.perturbation == Perturbation::None) || retrying;
+            if retrying && retry_turn.is_none() {
+                retry_turn = Some(lock(&tally.retrying));
             }
             let hold = self.gate.hold(alone);
-            if retried > 0 && tally.stop.load(Ordering::SeqCst) {
+            if retrying && tally.stop.load(Ordering::SeqCst) {
                 // Another run has failed the exercise meanwhile: confirming this one's timing
                 // failure would only keep the machine, and the verdict, waiting.
                 break None;
             }
-            let observed = self.run_with_own_server(exercise, program, config, *subject);
+            let observed =
+                self.run_with_own_server(exercise, program, &planned.config, planned.subject);
             drop(hold);
-            let (record, downloads, proven) = match observed {
-                Ok(observed) => observed,
-                Err(e) => {
-                    break Some(GradeOutcome::CourseError(format!(
-                        "cannot start {}: {e}",
-                        program.display()
-                    )));
-                }
-            };
-            if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
-                break Some(GradeOutcome::Cancelled);
-            }
-            if let Affinity::NotApplied { wanted, seen } = &record.affinity {
-                break Some(GradeOutcome::CourseError(format!(
-                    "an error of learn, not of the program: run #{} was to be pinned to core {wanted}, but could run on cores {seen}",
-                    number + 1
-                )));
-            }
-            let (mut failures, not_judged) = self.judge(
-                exercise,
-                *subject,
-                &record,
-                downloads.as_ref(),
-                expected.as_deref(),
-            );
-            if failures.is_empty() && proven == Some(false) {
-                failures.push(crate::checks::harness::unproven());
-            }
-            if failures.is_empty() && !not_judged.is_empty() {
-                if retried < TIMING_RETRIES {
-                    retried += 1;
-                    first_reason.get_or_insert(RetryReason::NotJudged);
-                    supervise::wait_for_free_cores(FREE_CORES_WANTED, FREE_CORES_WAIT);
-                    continue;
-                }
+            let (reason, not_judged) =
+                match self.attempt(exercise, program, (planned, number), observed) {
+                    Attempt::Ended(outcome) => break Some(outcome),
+                    Attempt::Passed(record) => {
+                        tally.passed(planned, number, record, retries);
+                        break None;
+                    }
+                    Attempt::NotJudged(notes) => (RetryReason::NotJudged, notes),
+                    Attempt::Failed(failures, record) => {
+                        if !slow_on_a_quiet_machine(&failures, &record)
+                            && failures.all_timing()
+                            && retries.next(RETRY_POLICY, RetryReason::Timing).is_some()
+                        {
+                            continue;
+                        }
+                        let failed = FailedRun {
+                            subject: planned.subject,
+                            config: planned.config.clone(),
+                            run_number: number + 1,
+                            failures,
+                            record,
+                            retried: retries.made,
+                        };
+                        break Some(GradeOutcome::Failed(Box::new(failed)));
+                    }
+                };
+            let Some(retry) = retries.next(RETRY_POLICY, reason) else {
                 skipped = not_judged;
                 break None;
-            }
-            let Some(failures) = Failures::new(failures) else {
-                if *subject == Subject::Program {
-                    keep_earliest(&tally.sample, number, record);
-                }
-                if let Some(reason) = first_reason {
-                    tally
-                        .retries
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(Retried {
-                            config: config.clone(),
-                            run_number: number + 1,
-                            reason,
-                            passed_on: retried,
-                        });
-                }
-                break None;
             };
-            if failures.all_timing()
-                && retried < TIMING_RETRIES
-                && !slow_on_a_quiet_machine(&failures, &record)
-            {
-                retried += 1;
-                first_reason.get_or_insert(RetryReason::Timing);
-                continue;
+            if let Some((cores, max_wait)) = retry.wait_for_free_cores {
+                supervise::wait_for_free_cores(cores, max_wait);
             }
-            let failed = FailedRun {
-                subject: *subject,
-                config: config.clone(),
-                run_number: number + 1,
-                failures,
-                record,
-                retried,
-            };
-            break Some(GradeOutcome::Failed(Box::new(failed)));
         };
-        tally
-            .skipped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(skipped.into_iter().map(|note| (number, note)));
+        lock(&tally.skipped).extend(skipped.into_iter().map(|note| (number, note)));
         if let Some(end) = end {
             tally.stop.store(true, Ordering::SeqCst);
             keep_earliest(&tally.end, number, end);
+        }
+    }
+
+    /// What run `number` of the plan, `planned`, showed (`observed`, the run of `program`),
+    /// judged.
+    fn attempt(
+        &self,
+        exercise: &Exercise,
+        program: &Path,
+        (planned, number): (&Planned, usize),
+        observed: std::io::Result<Observed>,
+    ) -> Attempt {
+        let (record, downloads, proven) = match observed {
+            Ok(observed) => observed,
+            Err(e) => {
+                return Attempt::Ended(GradeOutcome::CourseError(format!(
+                    "cannot start {}: {e}",
+                    program.display()
+                )));
+            }
+        };
+        if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
+            return Attempt::Ended(GradeOutcome::Cancelled);
+        }
+        if let Affinity::NotApplied { wanted, seen } = &record.affinity {
+            return Attempt::Ended(GradeOutcome::CourseError(format!(
+                "an error of learn, not of the program: run #{} was to be pinned to core {wanted}, but could run on cores {seen}",
+                number + 1
+            )));
+        }
+        let (mut failures, not_judged) = self.judge(
+            exercise,
+            planned.subject,
+            &record,
+            downloads.as_ref(),
+            planned.expected.as_deref(),
+        );
+        if failures.is_empty() && proven == Some(false) {
+            failures.push(crate::checks::harness::unproven());
+        }
+        if failures.is_empty() && !not_judged.is_empty() {
+            return Attempt::NotJudged(not_judged);
+        }
+        match Failures::new(failures) {
+            None => Attempt::Passed(record),
+            Some(failures) => Attempt::Failed(failures, record),
         }
     }
 
@@ -429,6 +440,21 @@ struct Tally {
 }
 
 impl Tally {
+    /// Records that run `number` of the plan, `planned`, passed after `retries`.
+    fn passed(&self, planned: &Planned, number: usize, record: RunRecord, retries: Retries) {
+        if planned.subject == Subject::Program {
+            keep_earliest(&self.sample, number, record);
+        }
+        if let Some(reason) = retries.first {
+            lock(&self.retries).push(Retried {
+                config: planned.config.clone(),
+                run_number: number + 1,
+                reason,
+                passed_on: retries.made,
+            });
+        }
+    }
+
     /// Fills `verdict` with what runs up to the earliest end found, and returns the outcome.
     fn conclude(self, verdict: &mut Verdict) -> GradeOutcome {
         let end = self.end.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -484,9 +510,14 @@ fn judged_on(
     }
 }
 
+/// Locks `mutex`, whatever a run that panicked holding it left (every value kept is whole).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Puts `(number, value)` in `slot` unless it holds an earlier number.
 fn keep_earliest<T>(slot: &Mutex<Option<(usize, T)>>, number: usize, value: T) {
-    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    let mut slot = lock(slot);
     if slot.as_ref().is_none_or(|(held, _)| number < *held) {
         *slot = Some((number, value));
     }
