@@ -312,8 +312,8 @@ fn dispatch(cli: Cli) -> Outcome {
 
 /// Reads, once, here at the edge, which protections of the sandbox to switch off (to
 /// simulate an older kernel): every run of this process uses the same settings. Which
-/// protections the kernel offers is found (and any missing one said) now, before watch mode
-/// takes the terminal, by every command that runs programs.
+/// protections the kernel offers is found (and any missing one said, here, once) now, before
+/// watch mode takes the terminal, by every command that runs programs.
 fn prepare_sandbox(command: Option<&Command>) -> Result<(), Error> {
     if let Some(disable) = std::env::var_os("LEARN_SANDBOX_DISABLE") {
         supervise::configure_sandbox(&disable.to_string_lossy()).map_err(Error::Usage)?;
@@ -327,7 +327,9 @@ fn prepare_sandbox(command: Option<&Command>) -> Result<(), Error> {
                 | Command::Solution { .. }
         )
     ) {
-        supervise::protections();
+        for missing in supervise::missing_protections() {
+            anstream::eprintln!("warning: {missing}");
+        }
     }
     Ok(())
 }

@@ -35,7 +35,8 @@ pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
 pub use sandbox::{
-    Protection, Protections, SandboxRequest, configure as configure_sandbox, protections,
+    Protection, Protections, SandboxRequest, configure as configure_sandbox, missing_protections,
+    protections,
 };
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
 
