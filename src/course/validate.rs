@@ -9,6 +9,9 @@ use crate::checks::CheckSpec;
 use crate::supervise::Perturbation;
 
 /// Refuses a course whose files disagree, naming the file to fix.
+///
+/// Over 80 lines on purpose: one rule after another, each with its own message, read top to
+/// bottom as the list of what a course must satisfy; a function per rule would scatter it.
 pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
     let inconsistent = |path: &Path, message: String| CourseError::Inconsistent {
         path: course.root.join(path),
