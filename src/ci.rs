@@ -195,20 +195,20 @@ pub fn grade(
     // cargo and rustup read their configuration (`.cargo/config.toml`, `rust-toolchain.toml`)
     // from the working directory upwards: from the pristine course's, never the submission's.
     std::env::set_current_dir(&course.root)
-        .map_err(|e| Error(format!("cannot work in {}: {e}", course.root.display())))?;
-    let chosen = chosen(&course, ids).map_err(|e| Error(e.to_string()))?;
+        .map_err(|e| Error::path("cannot work in", &course.root, e))?;
+    let chosen = chosen(&course, ids)?;
     let baseline = template::Baseline::of(&course, &submissions)
-        .map_err(|e| Error(format!("cannot lay out the student template: {e}")))?;
+        .map_err(|e| Error::io("cannot lay out the student template", e))?;
     let mut graded = Vec::new();
     let mut refusals: Vec<Vec<Verdict>> = Vec::new();
     let mut items = Vec::new();
     for (submission, name) in submissions.iter().zip(names) {
         let changes =
             protected_changes(baseline.for_submission(submission), submission).map_err(|e| {
-                Error(format!(
-                    "cannot compare {} with the course: {e}",
-                    submission.display()
-                ))
+                Error::io(
+                    format!("cannot compare {} with the course", submission.display()),
+                    e,
+                )
             })?;
         let mut present: Vec<(&Exercise, Source)> = Vec::new();
         let mut refused_here = Vec::new();
@@ -273,15 +273,11 @@ pub fn grade(
                 }
             }
         };
-        match Grader::new(&course, target_dir)
+        Grader::new(&course, target_dir)
             .jobs(settings.jobs)
             .toolchain(settings.toolchain.clone())
             .events(&events, false)
-            .grade(&items)
-        {
-            Ok(verdicts) => verdicts,
-            Err(e) => return Err(Error(e.to_string())),
-        }
+            .grade(&items)?
     };
     let mut verdicts = verdicts.into_iter();
     for (submission, refused) in graded.iter_mut().zip(&refusals) {
@@ -321,18 +317,24 @@ fn absolute_paths(
     course: &Course,
     target_dir: &Path,
     options: &Options,
-) -> Result<(Vec<PathBuf>, Course, PathBuf, Options), String> {
-    let absolute =
-        |path: &Path| std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()));
-    let canonical = |path: &Path, what: &str| {
-        std::fs::canonicalize(path).map_err(|e| format!("no {what} at {}: {e}", path.display()))
+) -> Result<(Vec<PathBuf>, Course, PathBuf, Options), Error> {
+    let absolute = |path: &Path| {
+        std::path::absolute(path).map_err(|e| Error::io(path.display().to_string(), e))
+    };
+    let canonical = |path: &Path, no_such: &'static str| {
+        std::fs::canonicalize(path).map_err(|e| Error::path(no_such, path, e))
     };
     let submissions = submissions
         .iter()
-        .map(|s| canonical(s, "submission (the folder of the learner's repository)"))
+        .map(|s| {
+            canonical(
+                s,
+                "no submission (the folder of the learner's repository) at",
+            )
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let course = Course {
-        root: canonical(&course.root, "course")?,
+        root: canonical(&course.root, "no course at")?,
         ..course.clone()
     };
     let mut options = options.clone();

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anstream::{eprintln, println};
 
 use crate::course::Course;
-use crate::exit::{Exit, Outcome};
+use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Verdict;
 use crate::report::gradebook::Gradebook;
 use crate::report::neutral::neutralise;
@@ -36,16 +36,12 @@ pub struct Graded {
 }
 
 /// The submissions in `dir`: every folder in it whose name does not start with `.`, by name.
-pub fn submissions_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        format!(
-            "cannot read the folder of submissions {}: {e}",
-            dir.display()
-        )
-    })?;
+pub fn submissions_in(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Error::path("cannot read the folder of submissions", dir, e))?;
     let mut found = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let entry = entry.map_err(|e| Error::io(dir.display().to_string(), e))?;
         let hidden = entry.file_name().to_string_lossy().starts_with('.');
         if !hidden && entry.path().is_dir() {
             found.push(entry.path());
@@ -53,17 +49,17 @@ pub fn submissions_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
     }
     found.sort();
     if found.is_empty() {
-        return Err(format!(
+        return Err(Error::usage(format!(
             "{} holds no submission: each submission is a folder in it",
             dir.display()
-        ));
+        )));
     }
     Ok(found)
 }
 
 /// Each submission's name, its folder's name; refuses two of one name (their rows and
 /// reports would be confused).
-pub fn names(submissions: &[PathBuf]) -> Result<Vec<String>, String> {
+pub fn names(submissions: &[PathBuf]) -> Result<Vec<String>, Error> {
     let mut seen = HashSet::new();
     let mut names = Vec::new();
     for submission in submissions {
@@ -72,9 +68,9 @@ pub fn names(submissions: &[PathBuf]) -> Result<Vec<String>, String> {
             |n| n.to_string_lossy().into_owned(),
         );
         if !seen.insert(name.clone()) {
-            return Err(format!(
+            return Err(Error::usage(format!(
                 "two submissions are named `{name}` (the folder's name names the row and the reports): give their folders different names"
-            ));
+            )));
         }
         names.push(name);
     }

@@ -284,41 +284,15 @@ fn open_session(settings: Settings, unlock_all: bool) -> Result<Session, Error> 
     Ok(session)
 }
 
+/// Runs the command of `cli`: the sandbox set up first, then the commands without a session
+/// (gradebook merge, verify, grade, template), then those of the learner's session.
 fn dispatch(cli: Cli) -> Outcome {
-    // Read once, here at the edge: which protections of the sandbox to switch off (to
-    // simulate an older kernel); every run of this process uses the same settings.
-    if let Some(disable) = std::env::var_os("LEARN_SANDBOX_DISABLE") {
-        supervise::configure_sandbox(&disable.to_string_lossy())?;
-    }
-    // Which protections the kernel offers is found (and any missing one said) now, before
-    // watch mode takes the terminal, by every command that runs programs.
-    if !matches!(
-        cli.command,
-        Some(
-            Command::Hint { .. }
-                | Command::List { .. }
-                | Command::Reset { .. }
-                | Command::Solution { .. }
-                | Command::Dev {
-                    action: DevAction::New { .. } | DevAction::Update
-                }
-        )
-    ) {
-        supervise::protections();
-    }
+    prepare_sandbox(cli.command.as_ref())?;
     if let Some(Command::Gradebook {
         action: GradebookAction::Merge { out, inputs },
     }) = &cli.command
     {
-        // The only command without a course, so without `Settings`: the CI job is read here.
-        let ci = CiEnvironment::from_env();
-        let rows = gradebook::merge_files(out, inputs, ci.step_summary())?;
-        println!(
-            "Wrote {} with {}",
-            out.display(),
-            crate::plural::of(rows, "submission", "submissions")
-        );
-        return Ok(Exit::Success);
+        return merge_gradebooks(out, inputs);
     }
     let course = match &cli.command {
         Some(Command::Grade { course, .. }) => Some(course.clone()),
@@ -337,24 +311,13 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Grade {
             ids,
             course: _,
-            mut submission,
+            submission,
             submissions,
             require_sandbox,
             ci,
         }) => {
-            let protections = supervise::protections();
-            if require_sandbox && !protections.complete() {
-                return Err(Error(format!(
-                    "--require-sandbox: this machine cannot sandbox the learner's programs fully ({}); grade on a kernel with landlock ABI 6 or later (Linux 6.12+) and seccomp, or drop --require-sandbox and read the report's sandbox line",
-                    protections.summary()
-                )));
-            }
-            // A class is graded as one whatever its size (a chunk of one, in CI).
-            let as_class = submissions.is_some() || submission.len() > 1;
-            if let Some(dir) = submissions {
-                submission.extend(class::submissions_in(&dir)?);
-            }
-            return ci::grade(&settings, &ids, &submission, as_class, &ci);
+            let submissions = (submission, submissions);
+            return grade(&settings, &ids, submissions, require_sandbox, &ci);
         }
         Some(Command::Template { dir }) => {
             return template::command(&settings.course, &dir);
@@ -382,25 +345,95 @@ fn dispatch(cli: Cli) -> Outcome {
     }
     .unlock_all;
     let session = open_session(settings, unlock_all)?;
-    match cli.command {
-        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
-            watch::run(&session, watch::Mode::Notify)
+    in_session(&session, cli.command)
+}
+
+/// Reads, once, here at the edge, which protections of the sandbox to switch off (to
+/// simulate an older kernel): every run of this process uses the same settings. Which
+/// protections the kernel offers is found (and any missing one said, here, once) now, before
+/// watch mode takes the terminal, by every command that runs programs.
+fn prepare_sandbox(command: Option<&Command>) -> Result<(), Error> {
+    if let Some(disable) = std::env::var_os("LEARN_SANDBOX_DISABLE") {
+        supervise::configure_sandbox(&disable.to_string_lossy()).map_err(Error::Usage)?;
+    }
+    if !matches!(
+        command,
+        Some(
+            Command::Hint { .. }
+                | Command::List { .. }
+                | Command::Reset { .. }
+                | Command::Solution { .. }
+                | Command::Dev {
+                    action: DevAction::New { .. } | DevAction::Update
+                }
+        )
+    ) {
+        for missing in supervise::missing_protections() {
+            anstream::eprintln!("warning: {missing}");
         }
-        None => commands::status(&session),
-        Some(Command::Next) => commands::next(&session),
+    }
+    Ok(())
+}
+
+/// `learn gradebook merge OUT IN…`: the only command without a course, so without
+/// `Settings`: the CI job is read here.
+fn merge_gradebooks(out: &std::path::Path, inputs: &[PathBuf]) -> Outcome {
+    let ci = CiEnvironment::from_env();
+    let rows = gradebook::merge_files(out, inputs, ci.step_summary())?;
+    println!(
+        "Wrote {} with {}",
+        out.display(),
+        crate::plural::of(rows, "submission", "submissions")
+    );
+    Ok(Exit::Success)
+}
+
+/// `learn grade`: the `--submission` folders, and every folder of `--submissions`, graded
+/// with the course of `settings`; refused at once with `require_sandbox` on a machine that
+/// cannot sandbox fully.
+fn grade(
+    settings: &Settings,
+    ids: &[String],
+    (mut submission, submissions): (Vec<PathBuf>, Option<PathBuf>),
+    require_sandbox: bool,
+    ci: &target::Options,
+) -> Outcome {
+    let protections = supervise::protections();
+    if require_sandbox && !protections.complete() {
+        return Err(Error::usage(format!(
+            "--require-sandbox: this machine cannot sandbox the learner's programs fully ({}); grade on a kernel with landlock ABI 6 or later (Linux 6.12+) and seccomp, or drop --require-sandbox and read the report's sandbox line",
+            protections.summary()
+        )));
+    }
+    // A class is graded as one whatever its size (a chunk of one, in CI).
+    let as_class = submissions.is_some() || submission.len() > 1;
+    if let Some(dir) = submissions {
+        submission.extend(class::submissions_in(&dir)?);
+    }
+    ci::grade(settings, ids, &submission, as_class, ci)
+}
+
+/// The commands of the learner's session (`command`; `None`: `learn` alone).
+fn in_session(session: &Session, command: Option<Command>) -> Outcome {
+    match command {
+        None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {
+            watch::run(session, watch::Mode::Notify)
+        }
+        None => commands::status(session),
+        Some(Command::Next) => commands::next(session),
         Some(Command::Run {
             id,
             replay,
             timeline,
             ..
-        }) => commands::run(&session, id.as_deref(), replay, timeline),
+        }) => commands::run(session, id.as_deref(), replay, timeline),
         Some(Command::Watch { poll, manual, .. }) => {
-            watch::run(&session, watch::Mode::from_flags(poll, manual))
+            watch::run(session, watch::Mode::from_flags(poll, manual))
         }
-        Some(Command::Hint { id, .. }) => commands::hint(&session, id.as_deref()),
-        Some(Command::List { .. }) => commands::list(&session),
-        Some(Command::Reset { id }) => commands::reset(&session, &id),
-        Some(Command::Solution { id, .. }) => commands::solution(&session, &id),
+        Some(Command::Hint { id, .. }) => commands::hint(session, id.as_deref()),
+        Some(Command::List { .. }) => commands::list(session),
+        Some(Command::Reset { id }) => commands::reset(session, &id),
+        Some(Command::Solution { id, .. }) => commands::solution(session, &id),
         Some(
             Command::Verify { .. }
             | Command::Grade { .. }

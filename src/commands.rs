@@ -54,7 +54,7 @@ pub fn next(session: &Session) -> Outcome {
     }
     session
         .mark_done(&exercise.id)
-        .map_err(|e| Error(format!("cannot save progress: {e}")))?;
+        .map_err(|e| Error::io("cannot save progress", e))?;
     println!();
     match session.current() {
         Some(next) => introduce(session, next),
@@ -82,7 +82,7 @@ pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline
     if let Some(key) = &replay {
         let keys = exercise.replay_keys();
         if !keys.contains(key) {
-            return Err(Error(format!(
+            return Err(Error::usage(format!(
                 "no run configuration `{key}` for {}: --replay takes ARGSET:PERTURBATION, one of {}",
                 exercise.id,
                 keys.join(", ")
@@ -116,10 +116,7 @@ pub fn list(session: &Session) -> Outcome {
 
 /// `learn reset ID`: backs the learner's file up, then restores the starter.
 pub fn reset(session: &Session, id: &str) -> Outcome {
-    let exercise = session
-        .course()
-        .exercise(id)
-        .map_err(|e| Error(e.to_string()))?;
+    let exercise = session.course().exercise(id)?;
     let backup = session.restore_starter(exercise)?;
     if let Some(backup) = backup {
         println!("Your version is kept at {}", backup.display());
@@ -134,12 +131,9 @@ pub fn reset(session: &Session, id: &str) -> Outcome {
 
 /// `learn solution ID`: only once the exercise is done.
 pub fn solution(session: &Session, id: &str) -> Outcome {
-    let exercise = session
-        .course()
-        .exercise(id)
-        .map_err(|e| Error(e.to_string()))?;
+    let exercise = session.course().exercise(id)?;
     if crate::course::is_student_template(&session.course().root) {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "the reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `{} hint`",
             crate::course::TEMPLATE_MARKER,
             exercise.id,
@@ -147,14 +141,14 @@ pub fn solution(session: &Session, id: &str) -> Outcome {
         )));
     }
     if !session.unlock_all() && !session.is_done(&exercise.id) {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "finish {} first: its solution is shown once it passes",
             exercise.id
         )));
     }
     let path = exercise.solution_path();
     let text = std::fs::read_to_string(session.course().root.join(&path))
-        .map_err(|e| Error(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|e| Error::path("cannot read", &path, e))?;
     println!("// {}\n{text}", path.display());
     Ok(Exit::Success)
 }
@@ -171,8 +165,7 @@ pub fn verify(
     let wanted = ids
         .iter()
         .map(|id| course.exercise(id).map(|e| e.id.as_str()))
-        .collect::<Result<Vec<&str>, _>>()
-        .map_err(|e| Error(e.to_string()))?;
+        .collect::<Result<Vec<&str>, _>>()?;
     let chosen: Vec<(&Exercise, Source)> = course
         .exercises
         .iter()
@@ -202,7 +195,7 @@ pub fn verify(
         .grader()
         .runs(runs)
         .events(&events, progress.is_shown());
-    let verdicts = grader.grade(&chosen).map_err(|e| Error(e.to_string()))?;
+    let verdicts = grader.grade(&chosen)?;
     reporting.conclude(course, &verdicts, None)
 }
 
@@ -229,7 +222,7 @@ pub fn recover_progress(session: &Session, corrupt: &CorruptProgress) -> Result<
     let done = progress.done.len();
     session
         .replace_progress(progress)
-        .map_err(|e| Error(format!("cannot save progress: {e}")))?;
+        .map_err(|e| Error::io("cannot save progress", e))?;
     eprintln!(
         "Progress rebuilt: {} done.",
         crate::plural::of(done, "exercise", "exercises")
@@ -257,21 +250,16 @@ fn grade_one(
         .grader()
         .replay(replay)
         .events(&events, progress.is_shown());
-    let mut verdicts = grader
-        .grade(&[(exercise, Source::Exercise)])
-        .map_err(|e| Error(e.to_string()))?;
+    let mut verdicts = grader.grade(&[(exercise, Source::Exercise)])?;
     Ok(verdicts.pop().expect("one exercise graded, one verdict"))
 }
 
 /// The exercise named, or the current one; refuses a locked one, naming what to finish.
 fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
     let exercise = match id {
-        Some(id) => session
-            .course()
-            .exercise(id)
-            .map_err(|e| Error(e.to_string()))?,
+        Some(id) => session.course().exercise(id)?,
         None => session.current().ok_or_else(|| {
-            Error(format!(
+            Error::usage(format!(
                 "every exercise is done; name one: {} run ID",
                 invocation::learn()
             ))
@@ -281,7 +269,7 @@ fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Erro
         let first = session
             .current()
             .map_or("the exercises before it", |e| e.id.as_str());
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "{} is locked: finish {first} first (`{} next`)",
             exercise.id,
             invocation::learn()

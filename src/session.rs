@@ -11,6 +11,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use crate::course::{Course, Exercise, starters};
+use crate::exit::Error;
 use crate::progress::{Loaded, Progress, ProgressStore, Status};
 use crate::settings::Settings;
 
@@ -39,16 +40,16 @@ impl Session {
     pub fn open(
         settings: Settings,
         unlock_all: bool,
-    ) -> Result<(Session, Option<CorruptProgress>), String> {
+    ) -> Result<(Session, Option<CorruptProgress>), Error> {
         let store = ProgressStore::lock(&settings.course.root)
-            .map_err(|e| format!("cannot lock the progress file: {e}"))?;
+            .map_err(|e| Error::io("cannot lock the progress file", e))?;
         let (progress, corrupt) = match store.load() {
             Ok(Loaded::Fine(progress)) => (progress, None),
             Ok(Loaded::Corrupt { kept_at, reason }) => (
                 Progress::default(),
                 Some(CorruptProgress { kept_at, reason }),
             ),
-            Err(e) => return Err(format!("cannot read the progress file: {e}")),
+            Err(e) => return Err(Error::io("cannot read the progress file", e)),
         };
         Ok((Session::new(settings, unlock_all, progress), corrupt))
     }
@@ -152,27 +153,28 @@ impl Session {
 
     /// Backs the learner's file of `exercise` up (when there is one) and restores the
     /// starter; returns where the backup went.
-    pub fn restore_starter(&self, exercise: &Exercise) -> Result<Option<PathBuf>, String> {
+    pub fn restore_starter(&self, exercise: &Exercise) -> Result<Option<PathBuf>, Error> {
         let Some(starter) = starters::starter(&exercise.id) else {
-            return Err(format!(
+            return Err(Error::usage(format!(
                 "no starter of {} is embedded in this build of learn (rebuild it)",
                 exercise.id
-            ));
+            )));
         };
         let path = self.exercise_file(exercise);
         let backup = if path.exists() {
-            Some(self.back_up(exercise, &path).map_err(|e| {
-                format!(
-                    "cannot back up {}: {e}; nothing was changed",
-                    path.display()
-                )
-            })?)
+            Some(
+                self.back_up(exercise, &path)
+                    .map_err(|source| Error::BackUp {
+                        path: path.clone(),
+                        source,
+                    })?,
+            )
         } else {
             None
         };
         std::fs::create_dir_all(path.parent().expect("exercise paths have a folder"))
             .and_then(|_| std::fs::write(&path, starter))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| Error::path("cannot write", &path, e))?;
         Ok(backup)
     }
 

@@ -67,16 +67,15 @@ impl Settings {
     pub fn from_env(course: Option<PathBuf>) -> Result<Settings, Error> {
         let start = match course {
             Some(dir) => dir,
-            None => std::env::current_dir().map_err(|e| Error(e.to_string()))?,
+            None => std::env::current_dir()
+                .map_err(|e| Error::io("cannot read the working directory", e))?,
         };
-        let root = Course::find_root(&start).map_err(|e| Error(e.to_string()))?;
-        let course = Course::load(&root).map_err(|e| Error(e.to_string()))?;
+        let root = Course::find_root(&start)?;
+        let course = Course::load(&root)?;
         // Absolute: cargo runs in a generated package elsewhere, where a relative path would
         // name another folder.
         let target_dir = match std::env::var_os("LEARN_TARGET_DIR") {
-            Some(dir) => {
-                std::path::absolute(dir).map_err(|e| Error(format!("LEARN_TARGET_DIR: {e}")))?
-            }
+            Some(dir) => std::path::absolute(dir).map_err(|e| Error::io("LEARN_TARGET_DIR", e))?,
             None => root.join("target/learn"),
         };
         let jobs = match std::env::var("LEARN_JOBS") {
@@ -85,7 +84,7 @@ impl Settings {
                 .ok()
                 .filter(|&j| j > 0)
                 .ok_or_else(|| {
-                    Error(format!(
+                    Error::usage(format!(
                         "LEARN_JOBS must be a whole number of 1 or more, not `{jobs}`"
                     ))
                 })?,

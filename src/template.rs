@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anstream::println;
+use toml_edit::{DocumentMut, Item, Table};
 
 use crate::course::{Course, TEMPLATE_MARKER, is_student_template};
 use crate::exit::{Error, Exit, Outcome};
@@ -94,18 +95,26 @@ impl Layout {
                 Content::Copy(root.join(exercise.starter_path())),
             );
         }
-        let manifests: [(&str, &KeepTable); 2] = [
+        let manifests: [(&str, Drop); 2] = [
             // The runner's benches need the solutions and its tests.
-            ("Cargo.toml", &|header, _| header != "[[bench]]"),
+            ("Cargo.toml", ("bench", |_| true)),
             // The solutions' binaries, listed for rust-analyzer.
-            ("course/Cargo.toml", &|header, body| {
-                header != "[[bin]]" || !body.contains("../solutions/")
-            }),
+            (
+                "course/Cargo.toml",
+                ("bin", |bin| {
+                    bin.get("path")
+                        .and_then(Item::as_str)
+                        .is_some_and(|path| path.contains("../solutions/"))
+                }),
+            ),
         ];
-        for (path, keep) in manifests {
+        for (path, drop) in manifests {
             match std::fs::read_to_string(root.join(path)) {
                 Ok(text) => {
-                    files.insert(path.into(), Content::Text(drop_tables(&text, keep)));
+                    let text = drop_entries(&text, drop).map_err(|e| {
+                        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{path}: {e}"))
+                    })?;
+                    files.insert(path.into(), Content::Text(text));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
@@ -151,44 +160,24 @@ fn marker(course: &Course, withheld: &[String]) -> String {
     out
 }
 
-/// Whether to keep a table of a TOML file, given its header line and its text.
-type KeepTable = dyn Fn(&str, &str) -> bool;
+/// Which entries of an array of tables a manifest of the template drops: the array's name
+/// (`bin` for `[[bin]]`), and whether an entry goes.
+type Drop = (&'static str, fn(&Table) -> bool);
 
-/// `text` (a TOML file) without the tables `keep` refuses, given each table's header line and
-/// its text; the comment lines just above a header go with its table.
-fn drop_tables(text: &str, keep: impl Fn(&str, &str) -> bool) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut starts = vec![0];
-    for (i, line) in lines.iter().enumerate() {
-        if line.starts_with('[') && i > 0 {
-            let mut start = i;
-            while start > 0 && lines[start - 1].starts_with('#') {
-                start -= 1;
-            }
-            starts.push(start.max(*starts.last().expect("not empty")));
+/// `text` (a TOML file) without the entries of the array of tables that `drop` names and
+/// refuses (the comments just above an entry's header go with it), the rest as it was.
+fn drop_entries(text: &str, (array, goes): Drop) -> Result<String, toml_edit::TomlError> {
+    let mut document: DocumentMut = text.parse()?;
+    if let Some(entries) = document
+        .get_mut(array)
+        .and_then(Item::as_array_of_tables_mut)
+    {
+        entries.retain(|entry| !goes(entry));
+        if entries.is_empty() {
+            document.remove(array);
         }
     }
-    starts.push(lines.len());
-    let mut out = String::new();
-    for window in starts.windows(2) {
-        let block = &lines[window[0]..window[1]];
-        if block.is_empty() {
-            continue;
-        }
-        let header = block
-            .iter()
-            .find(|l| l.starts_with('['))
-            .map_or("", |l| l.trim());
-        let body = block.join("\n");
-        if header.is_empty() || keep(header, &body) {
-            out.push_str(&body);
-            out.push('\n');
-        }
-    }
-    while out.ends_with("\n\n") {
-        out.pop();
-    }
-    out
+    Ok(document.to_string())
 }
 
 /// `learn template DIR`: writes the student template of `course` into `dir`, which must be
@@ -196,24 +185,21 @@ fn drop_tables(text: &str, keep: impl Fn(&str, &str) -> bool) -> String {
 pub fn command(course: &Course, dir: &Path) -> Outcome {
     let occupied = std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some());
     if occupied || dir.is_file() {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "{} is not empty: learn template writes a new repository into an empty or new folder, and overwrites nothing",
             dir.display()
         )));
     }
     if is_student_template(&course.root) {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "{} is itself a student template: make the template from the teacher's course",
             course.root.display()
         )));
     }
-    let layout = Layout::of(course).map_err(|e| Error(format!("cannot read the course: {e}")))?;
-    layout.write_to(dir).map_err(|e| {
-        Error(format!(
-            "cannot write the template into {}: {e}",
-            dir.display()
-        ))
-    })?;
+    let layout = Layout::of(course).map_err(|e| Error::io("cannot read the course", e))?;
+    layout
+        .write_to(dir)
+        .map_err(|e| Error::path("cannot write the template into", dir, e))?;
     println!(
         "Wrote the student template of {} into {}: {} files, the starters as exercises.",
         course.title,
@@ -265,14 +251,21 @@ impl Baseline {
 
 #[cfg(test)]
 mod tests {
-    use super::drop_tables;
+    use super::*;
 
     #[test]
-    fn tables_are_dropped_with_their_comments() {
-        let text = "[package]\nname = \"x\"\n\n# a bench\n[[bench]]\nname = \"b\"\n\n[[bin]]\nname = \"s\"\npath = \"../solutions/s.rs\"\n\n[[bin]]\nname = \"e\"\npath = \"../exercises/e.rs\"\n";
-        let out = drop_tables(text, |h, body| {
-            h != "[[bench]]" && !body.contains("solutions/")
-        });
+    fn entries_are_dropped_with_their_comments() {
+        let text = "[package]\nname = \"x\"\n\n# a bench\n[[bench]]\nname = \"b\"\n\n# the solution\n[[bin]]\nname = \"s\"\npath = \"../solutions/s.rs\"\n\n[[bin]]\nname = \"e\"\npath = \"../exercises/e.rs\"\n";
+        let out = drop_entries(text, ("bench", |_| true)).unwrap();
+        let out = drop_entries(
+            &out,
+            ("bin", |bin| {
+                bin.get("path")
+                    .and_then(Item::as_str)
+                    .is_some_and(|p| p.contains("solutions/"))
+            }),
+        )
+        .unwrap();
         assert_eq!(
             out,
             "[package]\nname = \"x\"\n\n[[bin]]\nname = \"e\"\npath = \"../exercises/e.rs\"\n"

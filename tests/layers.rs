@@ -70,29 +70,102 @@ fn uses() -> BTreeMap<String, BTreeMap<String, String>> {
                 .trim_end_matches(".rs")
                 .to_string();
             let text = std::fs::read_to_string(&path).expect("a source file");
-            for (number, line) in text.lines().enumerate() {
-                let line = line.trim_start();
-                if line.starts_with("#[cfg(test)]") {
-                    break;
-                }
-                if line.starts_with("//") {
-                    continue;
-                }
-                for used in line.split("crate::").skip(1) {
-                    let name: String = used
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                        .collect();
-                    if !name.is_empty() && name != module {
-                        uses.entry(module.clone())
-                            .or_default()
-                            .insert(name, format!("{}:{}", relative.display(), number + 1));
-                    }
+            for (name, line) in crate_uses(&code_of(&text)) {
+                if name != module {
+                    uses.entry(module.clone())
+                        .or_default()
+                        .insert(name, format!("{}:{line}", relative.display()));
                 }
             }
         }
     }
     uses
+}
+
+/// The code of a source file: its lines up to its test code (`#[cfg(test)]`), comment lines
+/// blanked (so that line numbers hold).
+fn code_of(text: &str) -> String {
+    let mut code = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("#[cfg(test)]") {
+            break;
+        }
+        if !trimmed.starts_with("//") {
+            code.push_str(line);
+        }
+        code.push('\n');
+    }
+    code
+}
+
+/// The top-level modules `code` names after `crate::`, each with its line (from 1): a path
+/// (`crate::a::b`) and every member of a group (`use crate::{a, b::{c, d}}`: `a` and `b`),
+/// over as many lines as it takes.
+fn crate_uses(code: &str) -> Vec<(String, usize)> {
+    let line_of = |at: usize| code[..at].matches('\n').count() + 1;
+    let name_at = |at: usize| -> String {
+        code[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices("crate::") {
+        let after = at + "crate::".len();
+        if !code[after..].starts_with('{') {
+            let name = name_at(after);
+            if !name.is_empty() {
+                found.push((name, line_of(after)));
+            }
+            continue;
+        }
+        let (mut depth, mut member_next) = (0, true);
+        for (i, c) in code[after..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 1 => break,
+                '}' => depth -= 1,
+                ',' if depth == 1 => member_next = true,
+                c if c.is_whitespace() => {}
+                _ if member_next && depth == 1 => {
+                    let name = name_at(after + i);
+                    if !name.is_empty() && name != "self" {
+                        found.push((name, line_of(after + i)));
+                    }
+                    member_next = false;
+                }
+                _ => {}
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn grouped_nested_and_multi_line_imports_are_seen() {
+    let code = code_of(
+        "use crate::{build, checks::{self, Outcome}};\n\
+         use crate::{\n    grade::Verdict,\n    report::{json, terminal},\n    Cli,\n};\n\
+         let x = crate::tree::walk();\n\
+         // crate::commented\n\
+         #[cfg(test)]\nuse crate::cli;\n",
+    );
+    let uses = crate_uses(&code);
+    let seen: Vec<(&str, usize)> = uses
+        .iter()
+        .map(|(name, line)| (name.as_str(), *line))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("build", 1),
+            ("checks", 1),
+            ("grade", 3),
+            ("report", 4),
+            ("tree", 7)
+        ]
+    );
 }
 
 #[test]

@@ -41,6 +41,8 @@ fn peak_of(dir: &std::path::Path, args: &[&str]) -> (u64, std::process::Output) 
     let pid = child.id();
     // Its output is small (floods are cut), so the pipes cannot fill while it is polled.
     // The peak only grows, so polling until the process ends misses at most its last moments.
+    // Not wait4's ru_maxrss: the kernel gives there the larger of learn's peak and that of
+    // every descendant it reaped (cargo, rustc, the graded programs), not learn's own.
     let (mut peak, mut samples) = (0, 0);
     let started = Instant::now();
     let output = loop {

@@ -6,6 +6,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use common::eventually;
 use learn::checks::judge_ending;
 use learn::supervise::{
     self, Affinity, Ending, HangKind, Limits, Perturbation, RunRecord, RunRequest, SandboxRequest,
@@ -154,11 +155,14 @@ fn a_fork_flood_is_stopped_with_the_whole_tree() {
         "{:?}",
         record.ending
     );
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        !any_alive(&all_pids(&record)),
-        "a process of the flood survived"
-    );
+    let pids = all_pids(&record);
+    eventually(Duration::from_secs(5), || {
+        if any_alive(&pids) {
+            Err("every process of the flood to end")
+        } else {
+            Ok(())
+        }
+    });
 }
 
 #[test]
@@ -185,8 +189,13 @@ fn children_left_running_after_the_parent_exits_are_stopped_and_reported() {
     let record = sh("sleep 30 & sleep 30 & echo spawned", quick(5000));
     assert_eq!(record.orphans.len(), 2, "{record:?}");
     assert_eq!(judge_ending(&record).unwrap().check, "orphans");
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(!any_alive(&record.orphans));
+    eventually(Duration::from_secs(5), || {
+        if any_alive(&record.orphans) {
+            Err("the orphans to end")
+        } else {
+            Ok(())
+        }
+    });
 }
 
 #[test]

@@ -17,8 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use common::{Load, fixtures, named_rejections, rejected_by};
+use learn::checks::CheckKind;
 use learn::course::{Course, Exercise};
-use learn::grade::{GradeOutcome, Grader, Source, Verdict};
+use learn::grade::{GradeOutcome, Grader, SkippedRule, Source, Verdict};
 
 /// Busy processes per core of the default level.
 const LOAD_PER_CORE: usize = 4;
@@ -241,7 +242,7 @@ fn differences(items: &[Item], verdicts: &[Verdict], one_core: bool) -> Vec<Stri
                 verdict
                     .retries
                     .iter()
-                    .map(|(c, why)| (c.replay_key(), why))
+                    .map(ToString::to_string)
                     .collect::<Vec<_>>()
             );
         }
@@ -267,10 +268,12 @@ fn starter_says_why(verdict: &Verdict, wrong: &mut Vec<String>) {
 /// `cpu_parallelism`, and the exercises whose manifest says `needs_two_cores`.
 fn two_cores_wanted(verdict: &Verdict) -> bool {
     verdict.wants_more_cores()
-        && verdict
-            .skipped
-            .iter()
-            .all(|n| n.starts_with("cpu_parallelism: ") || n.starts_with("needs_two_cores: "))
+        && verdict.skipped.iter().all(|n| {
+            matches!(
+                n.rule,
+                SkippedRule::Check(CheckKind::CpuParallelism) | SkippedRule::NeedsTwoCores
+            )
+        })
 }
 
 /// The rules and what was seen of a failed verdict, for a test's message.

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use super::{CheckKind, Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, NotJudged, Outcome};
 
 /// `files_saved`: every served file was saved in `LEARN_OUT` with exactly the served bytes.
 #[derive(Debug, Clone, Deserialize)]
@@ -14,7 +14,7 @@ impl FilesSaved {
     /// Judges the saved files.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let Some(report) = evidence.downloads else {
-            return Outcome::NotJudged("no download server for this exercise".into());
+            return Outcome::NotJudged(NotJudged::NoDownloadServer);
         };
         let problems: Vec<String> = report
             .files
@@ -48,7 +48,7 @@ impl ServerConcurrency {
     /// Judges the concurrency the server saw.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let Some(report) = evidence.downloads else {
-            return Outcome::NotJudged("no download server for this exercise".into());
+            return Outcome::NotJudged(NotJudged::NoDownloadServer);
         };
         let seen = vec![format!(
             "the server saw at most {} at once, {} in all",

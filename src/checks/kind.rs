@@ -4,8 +4,11 @@
 
 use std::fmt;
 
-/// A rule a run can break, named as the manifest and the reports name it.
+/// A rule a run can break, named as the manifest and the reports name it: serde's snake_case
+/// name of the variant (a test holds [`CheckKind::name`] to serde's, and to the manifest's
+/// `kind = "…"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(test, derive(serde::Deserialize), serde(rename_all = "snake_case"))]
 pub enum CheckKind {
     /// `output`: normalised stdout equals the snapshot.
     Output,
@@ -143,5 +146,38 @@ impl fmt::Display for CheckKind {
 impl PartialEq<&str> for CheckKind {
     fn eq(&self, other: &&str) -> bool {
         self.name() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::CheckSpec;
+
+    /// The names serde gives the variants of `T`, read from its error on the unknown variant
+    /// in `json` ("unknown variant `?`, expected one of `a`, `b`, …").
+    fn serde_names<T: serde::de::DeserializeOwned + fmt::Debug>(json: &str) -> Vec<String> {
+        let error = serde_json::from_str::<T>(json).unwrap_err().to_string();
+        let listed = error.split("expected one of ").nth(1).unwrap_or_default();
+        let names: Vec<String> = listed
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        assert!(!names.is_empty(), "no list of variants in: {error}");
+        names
+    }
+
+    #[test]
+    fn every_kind_is_named_as_serde_names_it_and_every_manifest_kind_is_one() {
+        let kinds = serde_names::<CheckKind>(r#""?""#);
+        for name in &kinds {
+            let kind: CheckKind = serde_json::from_str(&format!("{name:?}")).unwrap();
+            assert_eq!(kind.name(), name, "{kind:?}");
+        }
+        for name in serde_names::<CheckSpec>(r#"{"kind": "?"}"#) {
+            assert!(kinds.contains(&name), "`kind = {name:?}` is no CheckKind");
+        }
     }
 }

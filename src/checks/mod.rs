@@ -11,6 +11,7 @@ mod ending;
 
 pub mod harness;
 mod kind;
+mod not_judged;
 mod order;
 mod output;
 mod pids;
@@ -29,8 +30,8 @@ use crate::server::DownloadReport;
 use crate::supervise::{RunRecord, ThreadSeen};
 
 pub use ending::judge_ending;
-pub(crate) use ending::secs;
 pub use kind::CheckKind;
+pub use not_judged::NotJudged;
 
 /// One check as the manifest declares it.
 #[derive(Debug, Clone, Deserialize)]
@@ -194,7 +195,7 @@ impl Failures {
 }
 
 /// The outcome of one check on one run.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// The rule holds.
     Pass,
@@ -203,7 +204,7 @@ pub enum Outcome {
     /// The rule could not be judged on this run (told why), e.g. the kernel keeps none of the
     /// figures it needs. Never a pass: the grader runs it again, and an exercise with a rule
     /// still not judged is *not judged*, worth no points and not recorded done.
-    NotJudged(String),
+    NotJudged(NotJudged),
     /// The rule is judged by the teacher's grading, not by this copy of the course: the
     /// expected output of a hidden argument set stays with the teacher in a student template.
     /// Neither a pass nor a failure here; `learn grade` with the pristine course judges it.
@@ -318,17 +319,8 @@ pub(crate) fn describe_thread(thread: &ThreadSeen) -> String {
 /// Why a check of thread evidence cannot judge this run, if it cannot: the probe recorded
 /// nothing of the main process (it was not linked in).
 pub(crate) fn unprobed(evidence: &Evidence) -> Option<Outcome> {
-    (!evidence.run.processes.probed).then(|| {
-        Outcome::NotJudged(
-            "the probe recorded nothing of this run: threads cannot be judged".into(),
-        )
-    })
+    (!evidence.run.processes.probed).then_some(Outcome::NotJudged(NotJudged::Unprobed))
 }
-
-/// How a rule that cannot be judged on a machine of one core says so: a machine's cores do
-/// not change, so checking again there cannot help (see
-/// [`Verdict::wants_more_cores`](crate::grade::Verdict::wants_more_cores)).
-pub const ONE_CORE: &str = "only 1 core available";
 
 /// The most threads a failure describes one by one, each on its own line: enough to show the
 /// pattern (who worked, who was never joined), few enough to read.

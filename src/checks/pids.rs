@@ -34,6 +34,9 @@ fn pid_in(pattern: &Pattern, line: &str) -> Option<u32> {
 
 impl PrintedPids {
     /// Judges the printed pids against the processes observed.
+    ///
+    /// Over 80 lines on purpose: most of it is the failure messages (each says which pid was
+    /// printed and what the runner saw), which read best next to their rules.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let log = &evidence.run.processes;
         let fail = |rule: String, seen: String, hint: &str| {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, ONE_CORE, Outcome};
+use super::{CheckKind, Evidence, Failure, NotJudged, Outcome};
 use crate::supervise::Perturbation;
 
 /// `child_processes`: the program started between `min` and `max` child processes; with
@@ -200,9 +200,7 @@ fn workers(evidence: &Evidence) -> Vec<String> {
 /// core or beside busy threads), which cannot show it by design. `None`: judge it.
 pub(super) fn parallelism_unjudgeable(evidence: &Evidence, needed: f64) -> Option<Outcome> {
     if evidence.cores < 2 {
-        return Some(Outcome::NotJudged(format!(
-            "{ONE_CORE}: parallelism cannot be judged here"
-        )));
+        return Some(Outcome::NotJudged(NotJudged::OneCore));
     }
     let run = evidence.run;
     if run.perturbation != Perturbation::None {
@@ -211,7 +209,10 @@ pub(super) fn parallelism_unjudgeable(evidence: &Evidence, needed: f64) -> Optio
     let wall = run.wall.as_secs_f64().max(1e-3);
     let others = run.machine_busy.saturating_sub(run.cpu).as_secs_f64() / wall;
     let free = evidence.cores as f64 - others;
-    (free < needed).then(|| Outcome::NotJudged(format!("the machine was busy with other work (only {free:.1} of {} cores free during a run): parallelism could not be judged", evidence.cores)))
+    (free < needed).then_some(Outcome::NotJudged(NotJudged::Busy {
+        free,
+        cores: evidence.cores,
+    }))
 }
 
 /// `threads`: the main process never had more than `max` threads at once (observed in
@@ -301,9 +302,10 @@ mod tests {
     fn without_schedstat_parallelism_is_judged_only_when_the_cores_were_free() {
         assert_eq!(judge(1900, 1950, Perturbation::None), Outcome::Pass);
         assert!(matches!(judge(1000, 1050, Perturbation::None), Outcome::Fail(f) if f.timing));
-        assert!(
-            matches!(judge(1000, 2000, Perturbation::None), Outcome::NotJudged(why) if why.contains("busy"))
-        );
+        assert!(matches!(
+            judge(1000, 2000, Perturbation::None),
+            Outcome::NotJudged(NotJudged::Busy { .. })
+        ));
         assert_eq!(judge(1000, 1050, Perturbation::OneCore), Outcome::Pass);
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, NotJudged, Outcome};
 use crate::server::Download;
 
 /// `slot_reuse`: whenever fewer than `slots` downloads were in flight while a listed file had
@@ -27,7 +27,7 @@ impl SlotReuse {
     /// Judges the server's timeline.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let Some(report) = evidence.downloads else {
-            return Outcome::NotJudged("no download server for this exercise".into());
+            return Outcome::NotJudged(NotJudged::NoDownloadServer);
         };
         let grace = Duration::from_millis(self.grace_ms);
         let downloads = &report.downloads;

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::processes::parallelism_unjudgeable;
 use super::timing::ms;
-use super::{CheckKind, Evidence, Failure, Outcome};
+use super::{CheckKind, Evidence, Failure, NotJudged, Outcome};
 use crate::lines::pattern::Pattern;
 use crate::supervise::Line;
 
@@ -118,10 +118,10 @@ impl Speedup {
     fn judge_structure(&self, evidence: &Evidence, window: (Duration, Duration)) -> Outcome {
         let needed = 1.0 / self.max_ratio;
         let Some(demand) = evidence.run.sched.demand_between(window.0, window.1) else {
-            return Outcome::NotJudged(format!(
-                "the parallel job ({} to {}) was too short to sample, and the cores were not free to time it",
-                self.parallel.from, self.parallel.to
-            ));
+            return Outcome::NotJudged(NotJudged::TooShortToSample {
+                from: self.parallel.from.to_string(),
+                to: self.parallel.to.to_string(),
+            });
         };
         let threads = demand.threads();
         if threads >= needed {
@@ -215,9 +215,10 @@ mod tests {
             Outcome::Pass,
             "one core can show no speedup"
         );
-        assert!(
-            matches!(judge(&cpu, 1000, 990, 5000, Perturbation::None), Outcome::NotJudged(why) if why.contains("busy"))
-        );
+        assert!(matches!(
+            judge(&cpu, 1000, 990, 5000, Perturbation::None),
+            Outcome::NotJudged(NotJudged::Busy { .. })
+        ));
         let io = speedup(false);
         assert!(
             matches!(

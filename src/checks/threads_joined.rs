@@ -55,6 +55,9 @@ enum Unwaited<'a> {
 
 impl ThreadsJoined {
     /// Judges the joins the probe recorded.
+    ///
+    /// Over 80 lines on purpose: most of it is the failure message (the rule, each thread as
+    /// seen, the hint that matches what was seen), which reads best next to the rule.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         if let Some(outcome) = unprobed(evidence) {
             return outcome;

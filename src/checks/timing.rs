@@ -23,6 +23,9 @@ pub struct Overlap {
 
 impl Overlap {
     /// Judges whether the work overlapped.
+    ///
+    /// Over 80 lines on purpose: most of it is the failure message (the lines' times, the
+    /// stall, the hint), which reads best next to the rule.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let lines = &evidence.run.stdout;
         let first_end = lines.iter().position(|l| self.end.is_match(&l.text));

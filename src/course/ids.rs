@@ -29,7 +29,8 @@ pub(super) fn resolve<'c>(
     let nearest = exercises
         .iter()
         .map(|e| {
-            let distance = edit_distance(typed, &e.id).min(edit_distance(typed, &e.spec.name));
+            let distance =
+                strsim::levenshtein(typed, &e.id).min(strsim::levenshtein(typed, &e.spec.name));
             (distance, e)
         })
         .min_by_key(|(distance, _)| *distance)
@@ -38,21 +39,6 @@ pub(super) fn resolve<'c>(
         id: typed.to_string(),
         nearest: nearest.map(|(_, e)| e.id.clone()),
     })
-}
-
-/// The Levenshtein distance: insertions, deletions and substitutions of characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -116,7 +102,5 @@ mod tests {
             said("xyz"),
             "no exercise `xyz` in this course (see `learn list`)"
         );
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }

@@ -9,6 +9,9 @@ use crate::checks::CheckSpec;
 use crate::supervise::Perturbation;
 
 /// Refuses a course whose files disagree, naming the file to fix.
+///
+/// Over 80 lines on purpose: one rule after another, each with its own message, read top to
+/// bottom as the list of what a course must satisfy; a function per rule would scatter it.
 pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
     let inconsistent = |path: &Path, message: String| CourseError::Inconsistent {
         path: course.root.join(path),
@@ -70,18 +73,24 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
                 ),
             ));
         }
-        let measures_cpu = exercise.spec.checks.iter().any(CheckSpec::measures_cpu);
         let unperturbed = exercise
             .spec
             .perturb
             .as_ref()
             .is_none_or(|p| p.contains(&Perturbation::None));
-        if measures_cpu && !unperturbed {
+        if let Some(timed) = exercise
+            .spec
+            .checks
+            .iter()
+            .find(|c| c.measures_cpu())
+            .filter(|_| !unperturbed)
+        {
             return Err(inconsistent(
                 &chapter_file,
                 format!(
-                    "exercise `{}`: `cpu_parallelism` and CPU-bound `speedup` checks are judged on unperturbed runs, so `perturb` must include \"none\"",
-                    exercise.id
+                    "exercise `{}`: its `{}` check times how fast the program computes on free cores, so it is judged on unperturbed runs: `perturb` must include \"none\"",
+                    exercise.id,
+                    timed.kind()
                 ),
             ));
         }
@@ -111,4 +120,33 @@ pub fn valid_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_check_that_times_free_cores_names_itself_when_no_run_is_unperturbed() {
+        let dir = crate::test_support::course_copy();
+        let chapter = dir.path().join("course/chapters/08_parallelism.toml");
+        let text = std::fs::read_to_string(&chapter).unwrap();
+        let benchmark = "name = \"benchmark\"\n";
+        assert!(
+            text.contains(benchmark),
+            "the course has a CPU-bound speedup"
+        );
+        let text = text.replacen(
+            benchmark,
+            &format!("{benchmark}perturb = [\"one_core\"]\n"),
+            1,
+        );
+        std::fs::write(&chapter, text).unwrap();
+        let error = Course::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("exercise `08_parallelism/benchmark`: its `speedup` check times")
+                && error.contains("`perturb` must include \"none\""),
+            "{error}"
+        );
+    }
 }

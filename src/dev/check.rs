@@ -33,7 +33,7 @@ const README: &str = "README.md";
 pub fn check(settings: &Settings, ids: &[String]) -> Outcome {
     let course = &settings.course;
     super::refuse_template(course)?;
-    let chosen = course.chosen(ids).map_err(|e| Error(e.to_string()))?;
+    let chosen = course.chosen(ids).map_err(Error::from)?;
     // The file checks first: they take no time, and the grading takes minutes.
     let mut problems = update::derived(course, Mode::Compare)?;
     problems.extend(snapshots(course));
@@ -89,7 +89,7 @@ fn graded(settings: &Settings, chosen: &[&Exercise]) -> Result<Vec<Note>, Error>
         .grader()
         .events(&events, progress.is_shown())
         .grade(&items)
-        .map_err(|e| Error(e.to_string()))?;
+        .map_err(Error::from)?;
     drop(progress);
     let root = &settings.course.root;
     Ok(items
@@ -196,7 +196,15 @@ fn not_graded(verdict: &Verdict) -> String {
     match &verdict.outcome {
         GradeOutcome::CourseError(e) => format!("could not be graded: {e}"),
         GradeOutcome::Cancelled => "was not graded: cancelled".into(),
-        _ => format!("was not judged: {}", verdict.skipped.join("; ")),
+        _ => format!(
+            "was not judged: {}",
+            verdict
+                .skipped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     }
 }
 

@@ -60,7 +60,7 @@ impl fmt::Display for Note {
 /// nothing there can be scaffolded, regenerated or checked as the course's own repository.
 fn refuse_template(course: &Course) -> Result<(), Error> {
     if course::is_student_template(&course.root) {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "`learn dev` works on the course's own repository; this is a student template ({}), without the reference solutions",
             course::TEMPLATE_MARKER
         )));

@@ -33,7 +33,7 @@ pub fn new(settings: &Settings, id: &str) -> Outcome {
         .iter()
         .find(|(path, _)| course.root.join(path).exists())
     {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "{} exists already: `{} dev new` never overwrites a file; move it away, or pick another name than {id}",
             path.display(),
             invocation::learn()
@@ -51,7 +51,7 @@ pub fn new(settings: &Settings, id: &str) -> Outcome {
         format!("[[exercise]] {} added at the end", exercise.spec.name),
     ));
     let course = Course::load(&course.root).map_err(|e| {
-        Error(format!(
+        Error::usage(format!(
             "the scaffold of {id} does not load, which is a bug of `dev new`: {e}"
         ))
     })?;
@@ -75,13 +75,13 @@ fn planned(course: &Course, id: &str) -> Result<Exercise, Error> {
         .split_once('/')
         .filter(|(c, n)| valid_name(c) && valid_name(n))
     else {
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "`{id}` is not an exercise id: CHAPTER/NAME, each of lowercase letters, digits and _ (01_threads/spawn_join)"
         )));
     };
     if !course.chapters.iter().any(|c| c.name == chapter) {
         let names: Vec<&str> = course.chapters.iter().map(|c| c.name.as_str()).collect();
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "no chapter `{chapter}` in {}: it lists {}; a new chapter is added by hand (see course/README.md)",
             crate::course::MANIFEST,
             names.join(", ")
@@ -90,13 +90,13 @@ fn planned(course: &Course, id: &str) -> Result<Exercise, Error> {
     if let Some(existing) = course.exercises.iter().find(|e| e.id == id) {
         let line = super::line_of(&course.root, existing, "name")
             .map_or(String::new(), |l| format!(":{l}"));
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "{id} exists already ({}{line})",
             super::chapter_file(chapter).display()
         )));
     }
     let file: ChapterFile = toml::from_str(&format!("title = \"\"\n{}", entry(name)))
-        .map_err(|e| Error(format!("the manifest entry of {id} does not parse: {e}")))?;
+        .map_err(|e| Error::usage(format!("the manifest entry of {id} does not parse: {e}")))?;
     let spec = file
         .exercises
         .into_iter()
@@ -168,16 +168,15 @@ fn create(root: &Path, path: &Path, text: &str) -> Result<(), Error> {
                 .open(&full)
         })
         .and_then(|mut file| file.write_all(text.as_bytes()))
-        .map_err(|e| Error(format!("{}: cannot create: {e}", path.display())))
+        .map_err(|e| Error::path("cannot create", path, e))
 }
 
 /// Appends `text` to the file at `path`, whole or not at all.
 fn append(path: &Path, text: &str) -> Result<(), Error> {
-    let old = std::fs::read_to_string(path)
-        .map_err(|e| Error(format!("{}: cannot read: {e}", path.display())))?;
+    let old = std::fs::read_to_string(path).map_err(|e| Error::path("cannot read", path, e))?;
     crate::atomic::write(
         path,
         &format!("{}{text}", old.trim_end_matches('\n').to_owned() + "\n"),
     )
-    .map_err(|e| Error(format!("{}: cannot write: {e}", path.display())))
+    .map_err(|e| Error::path("cannot write", path, e))
 }

@@ -94,13 +94,14 @@ fn name_and_path(table: &Table) -> (String, String) {
 /// Brings `course/Cargo.toml`'s `[[bin]]` list in step with the manifest.
 fn bins(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
     let path = course.root.join(PACKAGE);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error(format!("{}: cannot read: {e}", path.display())))?;
-    let (rebuilt, changes) = rebuild_bins(&text, &course_bins(course))
-        .map_err(|e| Error(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::path("cannot read", &path, e))?;
+    let (rebuilt, changes) =
+        rebuild_bins(&text, &course_bins(course)).map_err(|problem| Error::Input {
+            origin: path.display().to_string(),
+            problem,
+        })?;
     if mode == Mode::Write && !changes.is_empty() {
-        crate::atomic::write(&path, &rebuilt)
-            .map_err(|e| Error(format!("{}: cannot write: {e}", path.display())))?;
+        crate::atomic::write(&path, &rebuilt).map_err(|e| Error::path("cannot write", path, e))?;
     }
     Ok(changes
         .into_iter()
@@ -187,7 +188,7 @@ fn starter_copies(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
     for exercise in &course.exercises {
         let (starter, copy) = (exercise.starter_path(), exercise.path());
         let source = std::fs::read_to_string(course.root.join(&starter))
-            .map_err(|e| Error(format!("{}: cannot read: {e}", starter.display())))?;
+            .map_err(|e| Error::path("cannot read", &starter, e))?;
         let target = course.root.join(&copy);
         let what = if !target.exists() {
             format!("missing: a copy of {}", starter.display())
@@ -202,11 +203,11 @@ fn starter_copies(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
             continue;
         }
         let kept = if target.exists() {
-            let backup = backup::keep_copy(&course.root, exercise, &target).map_err(|e| {
-                Error(format!(
-                    "{}: cannot keep a copy before replacing it: {e}",
-                    copy.display()
-                ))
+            let backup = backup::keep_copy(&course.root, exercise, &target).map_err(|source| {
+                Error::BackUp {
+                    path: copy.clone(),
+                    source,
+                }
             })?;
             format!(
                 "; the version there is kept at {}",
@@ -226,7 +227,7 @@ fn write_copy(path: &Path, text: &str) -> Result<(), Error> {
     path.parent()
         .map_or(Ok(()), std::fs::create_dir_all)
         .and_then(|()| crate::atomic::write(path, text))
-        .map_err(|e| Error(format!("{}: cannot write: {e}", path.display())))
+        .map_err(|e| Error::path("cannot write", path, e))
 }
 
 /// `path` relative to `root` where it is inside it.

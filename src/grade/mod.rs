@@ -14,13 +14,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 mod events;
+mod notes;
+mod retry;
 mod runs;
 mod schedule;
 
 pub use events::{Event, Events};
+pub use notes::{Retried, RetryReason, Skipped, SkippedRule};
 
 use crate::build::{self, Backend, BuildError, CompileError, Unit};
-use crate::checks::{Failures, ONE_CORE, Subject, judge_ending};
+use crate::checks::{Failures, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Course, Exercise};
 use crate::server::DownloadServer;
@@ -149,11 +152,11 @@ pub struct Verdict {
     pub plan: Plan,
     /// Runs made (retries included).
     pub runs: usize,
-    /// Runs that passed only on a retry after a timing failure: `(config, failed rule)`.
-    pub retries: Vec<(RunConfig, String)>,
-    /// Checks that could not be judged, even on a retry, and why (`check: why`); when there
-    /// are any and no run failed, the outcome is [`GradeOutcome::NotJudged`].
-    pub skipped: Vec<String>,
+    /// Runs that passed only on a retry, in plan order.
+    pub retries: Vec<Retried>,
+    /// Rules that could not be judged, even on a retry, and why; when there are any and no
+    /// run failed, the outcome is [`GradeOutcome::NotJudged`].
+    pub skipped: Vec<Skipped>,
     /// The first run of the program, to show its output when everything passed.
     pub sample: Option<RunRecord>,
     /// The warnings rustc gave on the file graded, as it renders them (an unused
@@ -190,7 +193,7 @@ impl Verdict {
     pub fn wants_more_cores(&self) -> bool {
         matches!(self.outcome, GradeOutcome::NotJudged)
             && !self.skipped.is_empty()
-            && self.skipped.iter().all(|note| note.contains(ONE_CORE))
+            && self.skipped.iter().all(|note| note.why.wants_more_cores())
     }
 }
 

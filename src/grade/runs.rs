@@ -11,13 +11,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use super::retry::{Retries, RetryPolicy};
 use super::{
-    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_RUNS, RunConfig, TIMING_RETRIES, Verdict,
-    slow_on_a_quiet_machine,
+    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_RUNS, Retried, RetryReason, RunConfig,
+    Skipped, SkippedRule, TIMING_RETRIES, Verdict, slow_on_a_quiet_machine,
 };
 use crate::checks::harness::HarnessProof;
 use crate::checks::{
-    CheckSpec, Evidence, Failure, Failures, ONE_CORE, Outcome, Subject, judge_ending, secs,
+    CheckKind, CheckSpec, Evidence, Failure, Failures, NotJudged, Outcome, Subject, judge_ending,
 };
 use crate::course::manifest::ArgSet;
 use crate::course::{Exercise, expected_output_kept};
@@ -27,18 +28,37 @@ use crate::supervise::{
     SandboxRequest, StopReason,
 };
 
-/// Free cores a run not judged waits for before it is made again: one core for the program
-/// beside what the runner itself needs.
-const FREE_CORES_WANTED: f64 = 1.5;
-/// The longest a run not judged waits for free cores before it is made again anyway.
-const FREE_CORES_WAIT: Duration = Duration::from_secs(10);
+/// Runs that did not conclude are made again up to [`TIMING_RETRIES`] times, for any reason.
+const RETRY_POLICY: RetryPolicy = RetryPolicy {
+    retries: TIMING_RETRIES,
+};
+
+/// How one run went, judged.
+enum Attempt {
+    /// Grading ends here (cancelled, or an error of the course or of learn).
+    Ended(GradeOutcome),
+    /// Every rule held.
+    Passed(RunRecord),
+    /// No rule broken, but these could not be judged.
+    NotJudged(Vec<Skipped>),
+    /// Rules broken.
+    Failed(Failures, RunRecord),
+}
 
 /// What one run showed: its record, the download server's report, and for a harness whether
 /// it printed its proof.
 pub(super) type Observed = (RunRecord, Option<DownloadReport>, Option<bool>);
 
 /// One planned run: who runs, how, and the expected output.
-type Planned = (Subject, RunConfig, Option<String>);
+#[derive(Debug, Clone)]
+struct Planned {
+    /// The program or its harness.
+    subject: Subject,
+    /// Its arguments and perturbation.
+    config: RunConfig,
+    /// The expected normalised stdout, where an `output` check has a snapshot.
+    expected: Option<String>,
+}
 
 impl Grader<'_> {
     pub(super) fn grade_runs(
@@ -63,7 +83,7 @@ impl Grader<'_> {
                         let Some(planned) = plan.get(number) else {
                             break;
                         };
-                        let program = if planned.0 == Subject::Harness {
+                        let program = if planned.subject == Subject::Harness {
                             harness.expect("planned only with a harness")
                         } else {
                             exe
@@ -108,7 +128,11 @@ impl Grader<'_> {
                     args: args.clone(),
                     perturbation: perturbations[i % perturbations.len()],
                 };
-                plan.push((Subject::Program, config, expected.clone()));
+                plan.push(Planned {
+                    subject: Subject::Program,
+                    config,
+                    expected: expected.clone(),
+                });
             }
         }
         if with_harness {
@@ -117,11 +141,15 @@ impl Grader<'_> {
                     args: ArgSet::harness_set(),
                     perturbation: perturbations[i % perturbations.len()],
                 };
-                plan.push((Subject::Harness, config, None));
+                plan.push(Planned {
+                    subject: Subject::Harness,
+                    config,
+                    expected: None,
+                });
             }
         }
         if let Some(key) = &self.replay {
-            let Some(chosen) = plan.iter().find(|(_, c, _)| &c.replay_key() == key) else {
+            let Some(chosen) = plan.iter().find(|p| &p.config.replay_key() == key) else {
                 return Err(GradeOutcome::CourseError(format!(
                     "no run configuration `{key}` (ARGSET:PERTURBATION) for {}",
                     exercise.id
@@ -135,9 +163,9 @@ impl Grader<'_> {
         Ok(plan)
     }
 
-    /// Makes one planned run (number `number` in the plan, from 0), retrying it alone while it
-    /// fails only timing rules (unless another run has failed the exercise by then: it is
-    /// then left unconcluded), and records how it went in `tally`.
+    /// Makes one planned run (number `number` in the plan, from 0), made again as
+    /// [`RETRY_POLICY`] says while it does not conclude (unless another run has failed the
+    /// exercise by then: it is then left unconcluded), and records how it went in `tally`.
     fn run_planned(
         &self,
         exercise: &Exercise,
@@ -147,9 +175,8 @@ impl Grader<'_> {
         measures_cpu: bool,
         tally: &Tally,
     ) {
-        let (subject, config, expected) = planned;
+        let mut retries = Retries::default();
         let mut skipped = Vec::new();
-        let mut retried = 0;
         // Held from this run's first retry to its end: the exercise's retries go one at a
         // time, so the first to fail for good ends the others before they take the machine.
         let mut retry_turn = None;
@@ -158,94 +185,106 @@ impl Grader<'_> {
                 break Some(GradeOutcome::Cancelled);
             }
             tally.runs.fetch_add(1, Ordering::SeqCst);
+            let retrying = retries.made > 0;
             // Only unperturbed runs can show parallelism (the checks pass the others).
-            let alone = (measures_cpu && config.perturbation == Perturbation::None) || retried > 0;
-            if retried > 0 && retry_turn.is_none() {
-                retry_turn = Some(tally.retrying.lock().unwrap_or_else(|e| e.into_inner()));
+            let alone =
+                (measures_cpu && planned.config.perturbation == Perturbation::None) || retrying;
+            if retrying && retry_turn.is_none() {
+                retry_turn = Some(lock(&tally.retrying));
             }
             let hold = self.gate.hold(alone);
-            if retried > 0 && tally.stop.load(Ordering::SeqCst) {
+            if retrying && tally.stop.load(Ordering::SeqCst) {
                 // Another run has failed the exercise meanwhile: confirming this one's timing
                 // failure would only keep the machine, and the verdict, waiting.
                 break None;
             }
-            let observed = self.run_with_own_server(exercise, program, config, *subject);
+            let observed =
+                self.run_with_own_server(exercise, program, &planned.config, planned.subject);
             drop(hold);
-            let (record, downloads, proven) = match observed {
-                Ok(observed) => observed,
-                Err(e) => {
-                    break Some(GradeOutcome::CourseError(format!(
-                        "cannot start {}: {e}",
-                        program.display()
-                    )));
-                }
-            };
-            if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
-                break Some(GradeOutcome::Cancelled);
-            }
-            if let Affinity::NotApplied { wanted, seen } = &record.affinity {
-                break Some(GradeOutcome::CourseError(format!(
-                    "an error of learn, not of the program: run #{} was to be pinned to core {wanted}, but could run on cores {seen}",
-                    number + 1
-                )));
-            }
-            let (mut failures, not_judged) = self.judge(
-                exercise,
-                *subject,
-                &record,
-                downloads.as_ref(),
-                expected.as_deref(),
-            );
-            if failures.is_empty() && proven == Some(false) {
-                failures.push(crate::checks::harness::unproven());
-            }
-            if failures.is_empty() && !not_judged.is_empty() {
-                if retried < TIMING_RETRIES {
-                    retried += 1;
-                    supervise::wait_for_free_cores(FREE_CORES_WANTED, FREE_CORES_WAIT);
-                    continue;
-                }
+            let (reason, not_judged) =
+                match self.attempt(exercise, program, (planned, number), observed) {
+                    Attempt::Ended(outcome) => break Some(outcome),
+                    Attempt::Passed(record) => {
+                        tally.passed(planned, number, record, retries);
+                        break None;
+                    }
+                    Attempt::NotJudged(notes) => (RetryReason::NotJudged, notes),
+                    Attempt::Failed(failures, record) => {
+                        if !slow_on_a_quiet_machine(&failures, &record)
+                            && failures.all_timing()
+                            && retries.next(RETRY_POLICY, RetryReason::Timing).is_some()
+                        {
+                            continue;
+                        }
+                        let failed = FailedRun {
+                            subject: planned.subject,
+                            config: planned.config.clone(),
+                            run_number: number + 1,
+                            failures,
+                            record,
+                            retried: retries.made,
+                        };
+                        break Some(GradeOutcome::Failed(Box::new(failed)));
+                    }
+                };
+            let Some(retry) = retries.next(RETRY_POLICY, reason) else {
                 skipped = not_judged;
                 break None;
-            }
-            let Some(failures) = Failures::new(failures) else {
-                if *subject == Subject::Program {
-                    keep_earliest(&tally.sample, number, record);
-                }
-                if retried > 0 {
-                    tally
-                        .retries
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push((number, config.clone(), format!("passed on retry {retried}")));
-                }
-                break None;
             };
-            if failures.all_timing()
-                && retried < TIMING_RETRIES
-                && !slow_on_a_quiet_machine(&failures, &record)
-            {
-                retried += 1;
-                continue;
+            if let Some((cores, max_wait)) = retry.wait_for_free_cores {
+                supervise::wait_for_free_cores(cores, max_wait);
             }
-            let failed = FailedRun {
-                subject: *subject,
-                config: config.clone(),
-                run_number: number + 1,
-                failures,
-                record,
-                retried,
-            };
-            break Some(GradeOutcome::Failed(Box::new(failed)));
         };
-        tally
-            .skipped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(skipped.into_iter().map(|note| (number, note)));
+        lock(&tally.skipped).extend(skipped.into_iter().map(|note| (number, note)));
         if let Some(end) = end {
             tally.stop.store(true, Ordering::SeqCst);
             keep_earliest(&tally.end, number, end);
+        }
+    }
+
+    /// What run `number` of the plan, `planned`, showed (`observed`, the run of `program`),
+    /// judged.
+    fn attempt(
+        &self,
+        exercise: &Exercise,
+        program: &Path,
+        (planned, number): (&Planned, usize),
+        observed: std::io::Result<Observed>,
+    ) -> Attempt {
+        let (record, downloads, proven) = match observed {
+            Ok(observed) => observed,
+            Err(e) => {
+                return Attempt::Ended(GradeOutcome::CourseError(format!(
+                    "cannot start {}: {e}",
+                    program.display()
+                )));
+            }
+        };
+        if matches!(record.ending, Ending::Stopped(StopReason::Cancelled)) {
+            return Attempt::Ended(GradeOutcome::Cancelled);
+        }
+        if let Affinity::NotApplied { wanted, seen } = &record.affinity {
+            return Attempt::Ended(GradeOutcome::CourseError(format!(
+                "an error of learn, not of the program: run #{} was to be pinned to core {wanted}, but could run on cores {seen}",
+                number + 1
+            )));
+        }
+        let (mut failures, not_judged) = self.judge(
+            exercise,
+            planned.subject,
+            &record,
+            downloads.as_ref(),
+            planned.expected.as_deref(),
+        );
+        if failures.is_empty() && proven == Some(false) {
+            failures.push(crate::checks::harness::unproven());
+        }
+        if failures.is_empty() && !not_judged.is_empty() {
+            return Attempt::NotJudged(not_judged);
+        }
+        match Failures::new(failures) {
+            None => Attempt::Passed(record),
+            Some(failures) => Attempt::Failed(failures, record),
         }
     }
 
@@ -328,7 +367,7 @@ impl Grader<'_> {
         Ok((record, downloads, proven))
     }
 
-    /// The rules `record` broke, and the notes of those it could not judge (`check: why`).
+    /// The rules `record` broke, and those it could not judge, with why.
     fn judge(
         &self,
         exercise: &Exercise,
@@ -336,16 +375,13 @@ impl Grader<'_> {
         record: &RunRecord,
         downloads: Option<&DownloadReport>,
         expected: Option<&str>,
-    ) -> (Vec<Failure>, Vec<String>) {
+    ) -> (Vec<Failure>, Vec<Skipped>) {
         if let Some((waited, elapsed)) = record.timed_out_waiting() {
-            return (
-                Vec::new(),
-                vec![format!(
-                    "timeout: this run waited {} of its {} for a CPU: the machine was busy, and the timeout proves nothing of the program",
-                    secs(waited.as_secs_f64()),
-                    secs(elapsed.as_secs_f64())
-                )],
-            );
+            let skipped = Skipped {
+                rule: SkippedRule::Check(CheckKind::Timeout),
+                why: NotJudged::WaitedForCpu { waited, elapsed },
+            };
+            return (Vec::new(), vec![skipped]);
         }
         if subject == Subject::Program
             && let Some(failure) = judge_ending(record)
@@ -370,7 +406,10 @@ impl Grader<'_> {
                 Outcome::Pass | Outcome::ByTheTeacher => {}
                 Outcome::Fail(failure) => failures.push(failure),
                 Outcome::NotJudged(why) => {
-                    let note = format!("{}: {why}", check.kind());
+                    let note = Skipped {
+                        rule: SkippedRule::Check(check.kind()),
+                        why,
+                    };
                     if !not_judged.contains(&note) {
                         not_judged.push(note);
                     }
@@ -393,14 +432,29 @@ struct Tally {
     /// The earliest passing run of the program.
     sample: Mutex<Option<(usize, RunRecord)>>,
     /// Runs that passed on a retry.
-    retries: Mutex<Vec<(usize, RunConfig, String)>>,
-    /// Checks that could not be judged, even on a retry.
-    skipped: Mutex<Vec<(usize, String)>>,
+    retries: Mutex<Vec<Retried>>,
+    /// Rules that could not be judged, even on a retry.
+    skipped: Mutex<Vec<(usize, Skipped)>>,
     /// Taken by a run for its retries: one run of the exercise retries at a time.
     retrying: Mutex<()>,
 }
 
 impl Tally {
+    /// Records that run `number` of the plan, `planned`, passed after `retries`.
+    fn passed(&self, planned: &Planned, number: usize, record: RunRecord, retries: Retries) {
+        if planned.subject == Subject::Program {
+            keep_earliest(&self.sample, number, record);
+        }
+        if let Some(reason) = retries.first {
+            lock(&self.retries).push(Retried {
+                config: planned.config.clone(),
+                run_number: number + 1,
+                reason,
+                passed_on: retries.made,
+            });
+        }
+    }
+
     /// Fills `verdict` with what runs up to the earliest end found, and returns the outcome.
     fn conclude(self, verdict: &mut Verdict) -> GradeOutcome {
         let end = self.end.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -413,12 +467,11 @@ impl Tally {
             .filter(|(n, _)| *n < last)
             .map(|(_, record)| record);
         let mut retries = self.retries.into_inner().unwrap_or_else(|e| e.into_inner());
-        retries.sort_by_key(|(number, ..)| *number);
+        retries.sort_by_key(|retried| retried.run_number);
         verdict.retries.extend(
             retries
                 .into_iter()
-                .filter(|(n, ..)| *n <= last)
-                .map(|(_, config, note)| (config, note)),
+                .filter(|r| r.run_number <= last.saturating_add(1)),
         );
         let mut skipped = self.skipped.into_inner().unwrap_or_else(|e| e.into_inner());
         skipped.sort_by_key(|(number, _)| *number);
@@ -447,18 +500,24 @@ fn judged_on(
 ) -> GradeOutcome {
     match (needs_two_cores, outcome) {
         (Some(why), GradeOutcome::Passed | GradeOutcome::NotJudged) if cores < 2 => {
-            verdict.skipped.push(format!(
-                "needs_two_cores: {ONE_CORE}, where a wrong program passes as well: {why}"
-            ));
+            verdict.skipped.push(Skipped {
+                rule: SkippedRule::NeedsTwoCores,
+                why: NotJudged::NeedsTwoCores { why: why.into() },
+            });
             GradeOutcome::NotJudged
         }
         (_, outcome) => outcome,
     }
 }
 
+/// Locks `mutex`, whatever a run that panicked holding it left (every value kept is whole).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// Puts `(number, value)` in `slot` unless it holds an earlier number.
 fn keep_earliest<T>(slot: &Mutex<Option<(usize, T)>>, number: usize, value: T) {
-    let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+    let mut slot = lock(slot);
     if slot.as_ref().is_none_or(|(held, _)| number < *held) {
         *slot = Some((number, value));
     }
@@ -488,10 +547,17 @@ mod tests {
         keep_earliest(&tally.end, 5, GradeOutcome::CourseError("run 6".into()));
         keep_earliest(&tally.sample, 1, run(&[("one", 0)], 1));
         keep_earliest(&tally.end, 3, GradeOutcome::CourseError("run 4".into()));
-        tally.retries.lock().unwrap().extend([
-            (6, config(), "late".to_string()),
-            (2, config(), "early".to_string()),
-        ]);
+        let retried = |run_number| Retried {
+            config: config(),
+            run_number,
+            reason: RetryReason::Timing,
+            passed_on: 1,
+        };
+        tally
+            .retries
+            .lock()
+            .unwrap()
+            .extend([retried(7), retried(3)]);
         let mut verdict = no_verdict_yet();
         let outcome = tally.conclude(&mut verdict);
         assert!(
@@ -508,9 +574,9 @@ mod tests {
             verdict
                 .retries
                 .iter()
-                .map(|(_, note)| note.as_str())
+                .map(|r| r.run_number)
                 .collect::<Vec<_>>(),
-            ["early"],
+            [3],
             "nothing after the failure"
         );
     }
@@ -522,11 +588,16 @@ mod tests {
         let outcome = judged_on(1, Some(why), GradeOutcome::Passed, &mut verdict);
         assert!(matches!(outcome, GradeOutcome::NotJudged), "{outcome:?}");
         assert_eq!(
-            verdict.skipped,
+            verdict
+                .skipped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             [format!(
                 "needs_two_cores: only 1 core available, where a wrong program passes as well: {why}"
             )]
         );
+        assert!(verdict.skipped[0].why.wants_more_cores());
 
         let failed = GradeOutcome::CourseError("a failure stays one".into());
         let outcome = judged_on(1, Some(why), failed, &mut no_verdict_yet());

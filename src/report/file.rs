@@ -9,12 +9,19 @@ use std::path::Path;
 
 /// `Err` with a message when something other than a regular file stands at `path`; `Ok` when
 /// nothing does, or a regular file (followed through symbolic links) does.
-pub fn check_target(path: &Path) -> Result<(), String> {
+pub fn check_target(path: &Path) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
     match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => Err(format!("{} is a folder", path.display())),
-        Ok(meta) if !meta.is_file() => Err(format!(
-            "{} is not a regular file (a FIFO, a socket or a device): reports are written to files",
-            path.display()
+        Ok(meta) if meta.is_dir() => Err(Error::new(
+            ErrorKind::IsADirectory,
+            format!("{} is a folder", path.display()),
+        )),
+        Ok(meta) if !meta.is_file() => Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!(
+                "{} is not a regular file (a FIFO, a socket or a device): reports are written to files",
+                path.display()
+            ),
         )),
         _ => Ok(()),
     }
@@ -23,7 +30,7 @@ pub fn check_target(path: &Path) -> Result<(), String> {
 /// Writes `text` to `path` whole or not at all ([`atomic::write`](crate::atomic::write)),
 /// when `path` is a regular file or nothing.
 pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    check_target(path).map_err(std::io::Error::other)?;
+    check_target(path)?;
     crate::atomic::write(path, text)
 }
 

@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::exit::Error;
 use crate::report::scored::Scored;
 
 /// The first columns, before one column per exercise.
@@ -95,16 +96,20 @@ impl Gradebook {
     }
 
     /// Reads a gradebook written by [`Gradebook::to_csv`]; `origin` names it in errors.
-    pub fn from_csv(text: &str, origin: &str) -> Result<Gradebook, String> {
+    pub fn from_csv(text: &str, origin: &str) -> Result<Gradebook, Error> {
+        let input = |origin: String, problem: String| Error::Input { origin, problem };
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let header = reader
             .headers()
-            .map_err(|e| format!("{origin}: not a CSV gradebook: {e}"))?
+            .map_err(|e| input(origin.into(), format!("not a CSV gradebook: {e}")))?
             .clone();
         if header.len() < FIXED.len() || header.iter().take(3).ne(FIXED) {
-            return Err(format!(
-                "{origin}: not a learn gradebook: its header must start with {}",
-                FIXED.join(",")
+            return Err(input(
+                origin.into(),
+                format!(
+                    "not a learn gradebook: its header must start with {}",
+                    FIXED.join(",")
+                ),
             ));
         }
         let mut book = Gradebook {
@@ -113,11 +118,13 @@ impl Gradebook {
         };
         for (i, record) in reader.records().enumerate() {
             let line = i + 2;
-            let record = record.map_err(|e| format!("{origin}:{line}: {e}"))?;
+            let at = format!("{origin}:{line}");
+            let record = record.map_err(|e| input(at.clone(), e.to_string()))?;
             let number = |cell: &str, column: &str| {
                 cell.parse::<u32>().map_err(|_| {
-                    format!(
-                        "{origin}:{line}: `{cell}` in column {column} is not a number of points"
+                    input(
+                        at.clone(),
+                        format!("`{cell}` in column {column} is not a number of points"),
                     )
                 })
             };
@@ -137,7 +144,7 @@ impl Gradebook {
 
     /// The gradebooks of chunks of one class, joined in order; refuses chunks graded on other
     /// exercises, or a submission graded twice.
-    pub fn merge(books: &[(String, Gradebook)]) -> Result<Gradebook, String> {
+    pub fn merge(books: &[(String, Gradebook)]) -> Result<Gradebook, Error> {
         let mut merged = Gradebook::default();
         let mut first: Option<&str> = None;
         for (origin, book) in books {
@@ -147,18 +154,21 @@ impl Gradebook {
                     first = Some(origin);
                 }
                 Some(first) if book.exercises != merged.exercises => {
-                    return Err(format!(
+                    return Err(Error::usage(format!(
                         "{origin} grades other exercises than {first}: every chunk of a class must be graded on the same ones"
-                    ));
+                    )));
                 }
                 Some(_) => {}
             }
             for row in &book.rows {
                 if merged.rows.iter().any(|r| r.submission == row.submission) {
-                    return Err(format!(
-                        "{origin}: submission `{}` is already in another gradebook",
-                        row.submission
-                    ));
+                    return Err(Error::Input {
+                        origin: origin.clone(),
+                        problem: format!(
+                            "submission `{}` is already in another gradebook",
+                            row.submission
+                        ),
+                    });
                 }
                 merged.rows.push(row.clone());
             }
@@ -174,23 +184,23 @@ pub fn merge_files(
     out: &Path,
     inputs: &[PathBuf],
     step_summary: Option<&Path>,
-) -> Result<usize, String> {
+) -> Result<usize, Error> {
     if out.exists() {
-        return Err(format!(
+        return Err(Error::usage(format!(
             "{} exists: learn does not overwrite it; remove it or name another file",
             out.display()
-        ));
+        )));
     }
     let mut books = Vec::new();
     for input in inputs {
         let origin = input.display().to_string();
         let text =
-            std::fs::read_to_string(input).map_err(|e| format!("cannot read {origin}: {e}"))?;
+            std::fs::read_to_string(input).map_err(|e| Error::path("cannot read", input, e))?;
         books.push((origin.clone(), Gradebook::from_csv(&text, &origin)?));
     }
     let merged = Gradebook::merge(&books)?;
     crate::report::target::write_text(out, &merged.to_csv(), step_summary)
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        .map_err(|e| Error::path("cannot write", out, e))?;
     Ok(merged.rows.len())
 }
 
@@ -234,11 +244,18 @@ mod tests {
         let merged = Gradebook::merge(&[("a".into(), a.clone()), ("b".into(), b)]).unwrap();
         assert_eq!(merged.rows.len(), 2);
         let other = book(&["a/y"], &[("cy", &[1])]);
-        let err = Gradebook::merge(&[("a".into(), a.clone()), ("c".into(), other)]).unwrap_err();
+        let err = Gradebook::merge(&[("a".into(), a.clone()), ("c".into(), other)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("c grades other exercises than a"), "{err}");
         let err = Gradebook::merge(&[("a".into(), a.clone()), ("a2".into(), a)]).unwrap_err();
-        assert!(err.contains("`ann` is already"), "{err}");
-        let err = Gradebook::from_csv("name,score\nx,1\n", "bad.csv").unwrap_err();
+        assert!(
+            matches!(&err, Error::Input { origin, problem } if origin == "a2" && problem.contains("`ann` is already")),
+            "{err}"
+        );
+        let err = Gradebook::from_csv("name,score\nx,1\n", "bad.csv")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("must start with submission,total,max"),
             "{err}"

@@ -182,7 +182,14 @@ impl ScoredExercise<'_> {
             GradeOutcome::Cancelled => Some(CANCELLED.to_string()),
             GradeOutcome::NotJudged => Some(format!(
                 "not judged: {}",
-                one_line(self.verdict.skipped.first().map_or("", String::as_str))
+                one_line(
+                    &self
+                        .verdict
+                        .skipped
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                )
             )),
         }
     }
@@ -493,11 +500,14 @@ mod tests {
     fn a_rule_not_judged_earns_nothing_and_every_report_says_so() {
         let course = Course::load(Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
         let id = "08_parallelism/cpu_threads";
-        let note = "cpu_parallelism: only 1 core available: parallelism cannot be judged here";
+        let note = crate::grade::Skipped {
+            rule: crate::grade::SkippedRule::Check(crate::checks::CheckKind::CpuParallelism),
+            why: crate::checks::NotJudged::OneCore,
+        };
         let file = PathBuf::from("exercises/08_parallelism/cpu_threads.rs");
         let verdict = Verdict {
             runs: 6,
-            skipped: vec![note.into()],
+            skipped: vec![note.clone()],
             elapsed: Duration::from_secs(3),
             ..Verdict::new(id, file, GradeOutcome::NotJudged)
         };
@@ -517,7 +527,7 @@ mod tests {
         assert_eq!(test["score"], 0);
         let message = test["message"].as_str().unwrap();
         assert!(
-            message.contains(note) && message.contains("no points"),
+            message.contains(&note.to_string()) && message.contains("no points"),
             "{message}"
         );
         assert!(

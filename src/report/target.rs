@@ -52,6 +52,19 @@ pub enum ReportFormat {
     Csv,
 }
 
+impl ReportFormat {
+    /// How a failed write of this report begins its message: `cannot write the Json report to`.
+    fn cannot_write(self) -> &'static str {
+        match self {
+            ReportFormat::Json => "cannot write the Json report to",
+            ReportFormat::Junit => "cannot write the Junit report to",
+            ReportFormat::Markdown => "cannot write the Markdown report to",
+            ReportFormat::Gradescope => "cannot write the Gradescope report to",
+            ReportFormat::Csv => "cannot write the Csv report to",
+        }
+    }
+}
+
 /// Parses `FORMAT=PATH`.
 fn parse_report(text: &str) -> Result<ReportTarget, String> {
     let (format, path) = text
@@ -72,7 +85,7 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
     };
     let path = PathBuf::from(path);
     // Refused before grading, not after it: writing to a FIFO would block forever.
-    super::file::check_target(&path)?;
+    super::file::check_target(&path).map_err(|e| e.to_string())?;
     Ok(ReportTarget { format, path })
 }
 
@@ -80,12 +93,10 @@ impl ReportTarget {
     /// Writes `text` as this report (see [`write_text`]); the error names the report and its
     /// path.
     pub fn write(&self, text: &str, step_summary: Option<&Path>) -> Result<(), Error> {
-        write_text(&self.path, text, step_summary).map_err(|e| {
-            Error(format!(
-                "cannot write the {:?} report to {}: {e}",
-                self.format,
-                self.path.display()
-            ))
+        write_text(&self.path, text, step_summary).map_err(|source| Error::Path {
+            doing: self.format.cannot_write(),
+            path: self.path.clone(),
+            source,
         })
     }
 }
@@ -117,7 +128,7 @@ pub fn write_text(path: &Path, text: &str, step_summary: Option<&Path>) -> std::
     }
     if step_summary == Some(path) {
         use std::io::Write;
-        super::file::check_target(path).map_err(std::io::Error::other)?;
+        super::file::check_target(path)?;
         std::fs::OpenOptions::new()
             .create(true)
             .append(true)

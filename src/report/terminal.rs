@@ -101,11 +101,8 @@ pub fn verdict(v: &Verdict) -> String {
             out.push_str(&warnings_block(v));
         }
     }
-    for (config, what) in &v.retries {
-        out.push_str(&note(format_args!(
-            "a timing rule failed once under `{}` and {what} (the machine may be busy)",
-            config.replay_key()
-        )));
+    for retried in &v.retries {
+        out.push_str(&note(format_args!("{retried}")));
     }
     if !v.plan.withheld_outputs.is_empty() {
         out.push_str(&note(format_args!(
@@ -381,7 +378,11 @@ pub fn verify_line(v: &Verdict) -> String {
             "{} {}  not judged: {}",
             paint(NOTE, "?"),
             v.id,
-            v.skipped.join("; ")
+            v.skipped
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         ),
     }
 }

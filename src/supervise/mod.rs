@@ -38,7 +38,8 @@ pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, RefusedSocket, SleepSeen, ThreadSeen};
 pub use sandbox::{
-    Protection, Protections, SandboxRequest, configure as configure_sandbox, protections,
+    Protection, Protections, SandboxRequest, configure as configure_sandbox, missing_protections,
+    protections,
 };
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
 
@@ -277,21 +278,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     let probe_path = probe_env[0].1.clone();
     let mut confinement =
         sandbox::Confinement::prepare(&request.program, &request.sandbox, Path::new(&probe_path))?;
-    let mut command = Command::new(&request.program);
-    command
-        .args(&request.args)
-        .env_clear()
-        .envs(confinement.base_env())
-        .envs(request.env.iter().map(|(k, v)| (k, v)))
-        .envs(probe_env)
-        .current_dir(confinement.dir())
-        .stdin(if request.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = command(request, &confinement, probe_env);
     let mark = limits::apply_in_child(
         &mut command,
         &request.limits,
@@ -303,16 +290,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     let stall_before = machine::stall_time();
     let start = Instant::now();
     let base_nanos = probe::monotonic_nanos();
-    let mut child = command.spawn().map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!(
-                "learn could not start it: {} failed ({e}); this is an error of learn or of this machine, not of the program",
-                mark.failed_step().what()
-            ),
-        )
-    })?;
-    drop(command);
+    let mut child = spawn(command, &mark)?;
     if let (Some(bytes), Some(mut stdin)) = (&request.stdin, child.stdin.take()) {
         use std::io::Write;
         // A program that exits without reading its input is no error of the runner's.
@@ -328,47 +306,14 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         start,
         request.limits.max_output_bytes,
     );
-    let (exit_tx, exit_rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = exit_tx.send(reap::wait_with_usage(pid));
-    });
-    let mut writable = vec![confinement.dir().to_path_buf()];
-    writable.extend(Path::new(&probe_path).parent().map(Path::to_path_buf));
-    writable.extend(request.sandbox.writable.iter().cloned());
-    let mut folders = folders::FolderWatch::new(writable);
     let mut witness = witness::Witness::default();
-    let mut stop: Option<StopReason> = None;
-    let exit = loop {
-        match exit_rx.recv_timeout(observer.poll_interval()) {
-            Ok(exit) => break exit,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break reap::ExitInfo::lost(),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-        }
-        if stop.is_some() {
-            reap::kill_tree(pid, &observer.known_pids());
-            continue;
-        }
-        observer.sample(capture.last_output());
-        witness.sample(&observer.known_pids(), start.elapsed());
-        stop = if request
-            .cancel
-            .as_ref()
-            .is_some_and(|c| c.load(Ordering::Relaxed))
-        {
-            Some(StopReason::Cancelled)
-        } else {
-            limits::violation(
-                &request.limits,
-                &mut observer,
-                &mut folders,
-                &capture,
-                start.elapsed(),
-            )
-        };
-        if stop.is_some() {
-            reap::kill_tree(pid, &observer.known_pids());
-        }
-    };
+    let (exit, stop) = watch(
+        request,
+        (pid, start),
+        (&mut observer, &capture, &mut witness),
+        &probe_path,
+        &confinement,
+    );
     let wall = start.elapsed();
     let machine_busy = machine::busy_time().saturating_sub(busy_before);
     let machine_stall = stall_before
@@ -409,6 +354,100 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         sched,
         affinity,
     })
+}
+
+/// The command that starts `request`'s program in `confinement`, with only the environment
+/// it is given and the probe's variables (`probe_env`: names and values), its output piped.
+fn command(
+    request: &RunRequest,
+    confinement: &sandbox::Confinement,
+    probe_env: [(String, String); 2],
+) -> Command {
+    let mut command = Command::new(&request.program);
+    command
+        .args(&request.args)
+        .env_clear()
+        .envs(confinement.base_env())
+        .envs(request.env.iter().map(|(k, v)| (k, v)))
+        .envs(probe_env)
+        .current_dir(confinement.dir())
+        .stdin(if request.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Starts `command` (dropped once started); the error names the step of the child's set-up
+/// that failed, which `mark` recorded.
+fn spawn(mut command: Command, mark: &limits::StepMark) -> std::io::Result<std::process::Child> {
+    command.spawn().map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "learn could not start it: {} failed ({e}); this is an error of learn or of this machine, not of the program",
+                mark.failed_step().what()
+            ),
+        )
+    })
+}
+
+/// Watches the run of `pid` (started at `start`) until it exits: samples its
+/// processes, threads, output and writable folders (its own in `confinement`, the probe's
+/// beside `probe_path`, and those the sandbox request grants), and stops its whole tree at
+/// the first limit it breaks or a cancel. Returns how it exited, and why it was stopped if
+/// it was.
+fn watch(
+    request: &RunRequest,
+    (pid, start): (u32, Instant),
+    (observer, capture, witness): (&mut Observer, &Capture, &mut witness::Witness),
+    probe_path: &str,
+    confinement: &sandbox::Confinement,
+) -> (reap::ExitInfo, Option<StopReason>) {
+    let (exit_tx, exit_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = exit_tx.send(reap::wait_with_usage(pid));
+    });
+    let mut writable = vec![confinement.dir().to_path_buf()];
+    writable.extend(Path::new(probe_path).parent().map(Path::to_path_buf));
+    writable.extend(request.sandbox.writable.iter().cloned());
+    let mut folders = folders::FolderWatch::new(writable);
+    let mut stop: Option<StopReason> = None;
+    let exit = loop {
+        match exit_rx.recv_timeout(observer.poll_interval()) {
+            Ok(exit) => break exit,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break reap::ExitInfo::lost(),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if stop.is_some() {
+            reap::kill_tree(pid, &observer.known_pids());
+            continue;
+        }
+        observer.sample(capture.last_output());
+        witness.sample(&observer.known_pids(), start.elapsed());
+        stop = if request
+            .cancel
+            .as_ref()
+            .is_some_and(|c| c.load(Ordering::Relaxed))
+        {
+            Some(StopReason::Cancelled)
+        } else {
+            limits::violation(
+                &request.limits,
+                observer,
+                &mut folders,
+                capture,
+                start.elapsed(),
+            )
+        };
+        if stop.is_some() {
+            reap::kill_tree(pid, &observer.known_pids());
+        }
+    };
+    (exit, stop)
 }
 
 #[cfg(test)]

@@ -256,8 +256,8 @@ pub fn configure(disable: &str) -> Result<(), String> {
         .map_err(|_| "the sandbox was configured twice".to_string())
 }
 
-/// The protections in force, found once (the first call also says on stderr, once, which
-/// are missing and why).
+/// The protections in force, found once (which are missing, and why:
+/// [`missing_protections`]).
 pub fn protections() -> Protections {
     *PROTECTIONS.get_or_init(|| {
         let settings = SETTINGS.get_or_init(Settings::default);
@@ -268,26 +268,40 @@ pub fn protections() -> Protections {
             _ => abi >= p.minimum_abi(),
         };
         let on = |p: Protection| offered(p) && !settings.disabled.contains(&p);
-        let found = Protections {
+        Protections {
             landlock_abi: abi,
             filesystem: on(Protection::Filesystem),
             network: on(Protection::Network),
             signals: on(Protection::Signals),
             seccomp: on(Protection::Seccomp),
-        };
-        for p in Protection::ALL.iter().filter(|&&p| !found.has(p)) {
+        }
+    })
+}
+
+/// Why each protection not in force is missing (switched off, or what the kernel lacks), one
+/// sentence each, for the command line to say: nothing here prints.
+pub fn missing_protections() -> Vec<String> {
+    let found = protections();
+    let settings = SETTINGS.get_or_init(Settings::default);
+    Protection::ALL
+        .iter()
+        .filter(|&&p| !found.has(p))
+        .map(|p| {
             let why = if settings.disabled.contains(p) {
                 "switched off by LEARN_SANDBOX_DISABLE".to_string()
             } else {
-                format!("this kernel lacks {} (landlock ABI {abi})", p.needs())
+                format!(
+                    "this kernel lacks {} (landlock ABI {})",
+                    p.needs(),
+                    found.landlock_abi
+                )
             };
-            eprintln!(
-                "warning: programs run without the sandbox's {} protection: {why}; reports say so",
+            format!(
+                "programs run without the sandbox's {} protection: {why}; reports say so",
                 p.name()
-            );
-        }
-        found
-    })
+            )
+        })
+        .collect()
 }
 
 /// The kernel's landlock ABI version, 0 without landlock.

@@ -110,6 +110,9 @@ impl Witness {
 
     /// Why `records` cannot be believed, if they cannot: the first record that disagrees
     /// with what the runner saw. `root` is the main process; `end` the run's wall time.
+    ///
+    /// Over 80 lines on purpose: one test after another, each ending in its own message, in
+    /// the order the evidence is most direct (processes, then threads).
     pub(super) fn contradiction(
         &self,
         records: &ProbeRecords,

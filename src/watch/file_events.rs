@@ -39,7 +39,7 @@ impl FileEvents {
         dir: &Path,
         poll: bool,
         events: Sender<Event>,
-    ) -> Result<FileEvents, String> {
+    ) -> notify::Result<FileEvents> {
         let handler = move |result: DebounceEventResult| match result {
             Ok(batch) => {
                 let mut saved: Vec<PathBuf> = batch
@@ -89,18 +89,15 @@ fn watch<W: Watcher + 'static>(
     dir: &Path,
     config: notify::Config,
     handler: impl DebounceEventHandler,
-) -> Result<Debouncer<W, RecommendedCache>, String> {
+) -> notify::Result<Debouncer<W, RecommendedCache>> {
     let mut debouncer = new_debouncer_opt::<_, W, _>(
         DEBOUNCE,
         Some(TICK),
         handler,
         RecommendedCache::new(),
         config,
-    )
-    .map_err(|e| e.to_string())?;
-    debouncer
-        .watch(dir, RecursiveMode::Recursive)
-        .map_err(|e| e.to_string())?;
+    )?;
+    debouncer.watch(dir, RecursiveMode::Recursive)?;
     Ok(debouncer)
 }
 

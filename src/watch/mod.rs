@@ -70,7 +70,7 @@ pub(crate) enum Event {
     /// Watching files failed.
     FileWatchFailed(String),
     /// Reading the terminal failed.
-    TerminalFailed(String),
+    TerminalFailed(std::io::Error),
     /// The grading worker got somewhere.
     Grading(Report),
     /// The process was told to stop (SIGTERM, SIGHUP, SIGINT): leave as `q` does.
@@ -81,7 +81,7 @@ pub(crate) enum Event {
 pub fn run(session: &Session, mode: Mode) -> Outcome {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         let learn = invocation::learn();
-        return Err(Error(format!(
+        return Err(Error::usage(format!(
             "watch mode needs a terminal; elsewhere use `{learn} run` or `{learn} next`"
         )));
     }
@@ -103,11 +103,11 @@ pub fn run(session: &Session, mode: Mode) -> Outcome {
     // and the terminal, as for every line `learn` prints.
     let colors = anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
     let mut screen =
-        Screen::enter(colors).map_err(|e| Error(format!("cannot take over the terminal: {e}")))?;
+        Screen::enter(colors).map_err(|e| Error::io("cannot take over the terminal", e))?;
     let ended = watch.run(&mut state, &mut screen, &heard);
     watch.worker.stop();
     drop(screen);
-    ended.map_err(|e| Error(format!("watch mode stopped: {e}")))?;
+    ended?;
     // Not `println!`: after a SIGHUP the terminal is gone, and writing to it must not panic.
     let _ = writeln!(
         anstream::stdout(),
@@ -137,7 +137,7 @@ impl Loop<'_> {
         state: &mut WatchState,
         screen: &mut Screen,
         heard: &Receiver<Event>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Error> {
         let mut effects = state.start();
         if let Some(index) = state.watched {
             // From now on, not from the first tick: a save in between must not become the
@@ -160,7 +160,7 @@ impl Loop<'_> {
             let (width, height) = Screen::size();
             screen
                 .draw(&render::frame(state, width, height))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| Error::io("watch mode stopped", e))?;
             effects = match heard.recv_timeout(TICK) {
                 Ok(event) => self.on_event(event, state)?,
                 Err(RecvTimeoutError::Timeout) => Vec::new(),
@@ -174,7 +174,7 @@ impl Loop<'_> {
         }
     }
 
-    fn on_event(&mut self, event: Event, state: &mut WatchState) -> Result<Vec<Effect>, String> {
+    fn on_event(&mut self, event: Event, state: &mut WatchState) -> Result<Vec<Effect>, Error> {
         Ok(match event {
             Event::Key(key) => state.on_key(key),
             Event::Resize => Vec::new(),
@@ -187,8 +187,8 @@ impl Loop<'_> {
                 self.watch_files(state, true);
                 Vec::new()
             }
-            Event::TerminalFailed(message) => {
-                return Err(format!("cannot read the terminal: {message}"));
+            Event::TerminalFailed(e) => {
+                return Err(Error::io("watch mode stopped: cannot read the terminal", e));
             }
             Event::Stop => vec![Effect::Quit],
         })
@@ -228,7 +228,7 @@ impl Loop<'_> {
                     }),
                 );
             }
-            Err(message) => state.notice = Some(message),
+            Err(e) => state.notice = Some(e.to_string()),
         }
     }
 

@@ -145,7 +145,11 @@ fn verdict_line(verdict: &Verdict) -> String {
         GradeOutcome::Cancelled => format!("  {DIM}● cancelled{DIM:#}"),
         GradeOutcome::NotJudged => format!(
             "  {NOTE}? not judged: {}{NOTE:#} {time} · not recorded yet; {}",
-            verdict.skipped.first().map_or("", String::as_str),
+            verdict
+                .skipped
+                .first()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             if verdict.wants_more_cores() {
                 "a machine with two cores or more can judge it"
             } else {
@@ -410,18 +414,23 @@ mod tests {
 
     #[test]
     fn not_judged_on_a_busy_machine_offers_a_recheck_and_on_one_core_says_what_can_judge_it() {
-        let not_judged = |note: &str| Verdict {
-            skipped: vec![note.into()],
+        let not_judged = |why| Verdict {
+            skipped: vec![crate::grade::Skipped {
+                rule: crate::grade::SkippedRule::Check(crate::checks::CheckKind::CpuParallelism),
+                why,
+            }],
             ..verdict(GradeOutcome::NotJudged, 6)
         };
-        let busy = verdict_line(&not_judged(
-            "cpu_parallelism: the machine was busy with other work (only 0.4 of 2 cores free during a run): parallelism could not be judged",
-        ));
-        assert!(busy.contains("r: check again"), "{busy}");
-        let one_core = verdict_line(&not_judged(&format!(
-            "cpu_parallelism: {}: parallelism cannot be judged here",
-            crate::checks::ONE_CORE
-        )));
+        let busy = verdict_line(&not_judged(crate::checks::NotJudged::Busy {
+            free: 0.4,
+            cores: 2,
+        }));
+        assert!(
+            busy.contains("r: check again")
+                && busy.contains("cpu_parallelism: the machine was busy with other work (only 0.4 of 2 cores free during a run)"),
+            "{busy}"
+        );
+        let one_core = verdict_line(&not_judged(crate::checks::NotJudged::OneCore));
         assert!(
             one_core.contains("a machine with two cores or more can judge it")
                 && !one_core.contains("check again"),

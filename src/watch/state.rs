@@ -527,10 +527,10 @@ mod tests {
         let generation = save_first(&mut state);
         let id = session.course().exercises[0].id.clone();
         let one_core = Verdict {
-            skipped: vec![format!(
-                "cpu_parallelism: {}: parallelism cannot be judged here",
-                crate::checks::ONE_CORE
-            )],
+            skipped: vec![crate::grade::Skipped {
+                rule: crate::grade::SkippedRule::Check(crate::checks::CheckKind::CpuParallelism),
+                why: crate::checks::NotJudged::OneCore,
+            }],
             ..verdict(&id, GradeOutcome::NotJudged)
         };
         assert!(one_core.wants_more_cores());

@@ -20,7 +20,7 @@ pub(crate) fn start(events: Sender<Event>) {
                 Ok(event::Event::Resize(..)) => events.send(Event::Resize),
                 Ok(_) => Ok(()),
                 Err(e) => {
-                    let _ = events.send(Event::TerminalFailed(e.to_string()));
+                    let _ = events.send(Event::TerminalFailed(e));
                     return;
                 }
             };

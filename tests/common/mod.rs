@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use learn::checks::{CheckKind, NotJudged};
 use learn::course::Course;
-use learn::grade::{GradeOutcome, Verdict};
+use learn::grade::{GradeOutcome, SkippedRule, Verdict};
 
 /// A program that does not compile: `mismatched types` at line 2, column 18.
 pub const MISMATCHED_TYPES: &str = "fn main() {\n    let x: u32 = \"no\";\n}\n";
@@ -113,10 +114,10 @@ pub fn not_judged_for_want_of_a_second_core(verdict: &Verdict) -> bool {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     cores < 2
         && matches!(verdict.outcome, GradeOutcome::NotJudged)
-        && verdict
-            .skipped
-            .iter()
-            .all(|note| note.starts_with("cpu_parallelism: only 1 core"))
+        && verdict.skipped.iter().all(|note| {
+            note.rule == SkippedRule::Check(CheckKind::CpuParallelism)
+                && note.why == NotJudged::OneCore
+        })
 }
 
 /// Fixtures under tests/fixtures/KIND/CHAPTER/NAME/*.rs for the exercises of the course, with
