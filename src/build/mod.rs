@@ -12,9 +12,7 @@
 //! Two build [`Backend`]s: [`Cargo`], and watch mode's [`replay`] of the rustc commands cargo
 //! ran (rebuilding a saved file without cargo's own startup).
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 use std::io::BufReader;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -25,6 +23,7 @@ mod probe;
 pub mod replay;
 
 use cargo_metadata::Message;
+use sha2::{Digest, Sha256};
 
 use crate::atomic;
 use thiserror::Error;
@@ -71,21 +70,37 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// A unique, stable binary name for this unit (its crate name has `_` for `-`).
+    /// A unique, stable binary name for this unit (its crate name has `_` for `-`): the id
+    /// and the first 16 hex digits of the SHA-256 of its paths.
     pub fn bin_name(&self) -> String {
-        let mut hasher = DefaultHasher::new();
-        self.hash(&mut hasher);
         let kind = if self.harness.is_some() {
             "harness-"
         } else {
             ""
         };
+        let harness = self.harness.as_deref().unwrap_or(Path::new(""));
+        let paths = format!(
+            "{}\0{}\0{}",
+            self.id,
+            self.source.display(),
+            harness.display()
+        );
         format!(
-            "{kind}{}-{:08x}",
+            "{kind}{}-{}",
             self.id.replace('/', "-"),
-            hasher.finish() as u32
+            &content_address(paths.as_bytes())[..16]
         )
     }
+}
+
+/// The SHA-256 of `bytes` in lower-case hex: the name of a copy by its content, which no
+/// crafted file can share with other bytes (a 64-bit FNV or `DefaultHasher` could be made to
+/// collide, and a binary built from other bytes graded in their place).
+pub fn content_address(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Why one binary did not build.
@@ -501,20 +516,15 @@ impl Staged {
 }
 
 /// Copies the bytes of `source` into the content-addressed store of `target_dir`
-/// (`sources/HASH/NAME`), alone in its folder: a new content is a new path (cargo judges
+/// (`sources/SHA256/NAME`), alone in its folder: a new content is a new path (cargo judges
 /// freshness by mtime, and a file restored with an older mtime must not be graded with the
 /// binary of other bytes), and rustc finds nothing beside it. A symbolic link is read through
 /// here; `learn grade` refuses those before.
 fn store(target_dir: &Path, source: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ *b as u64).wrapping_mul(0x100000001b3)
-    });
     let name = source
         .file_name()
         .map_or_else(|| "source.rs".into(), |n| n.to_string_lossy().into_owned());
-    let dir = target_dir
-        .join("sources")
-        .join(format!("{hash:016x}-{:x}", bytes.len()));
+    let dir = target_dir.join("sources").join(content_address(bytes));
     let path = dir.join(name);
     if std::fs::read(&path).is_ok_and(|old| old == bytes) {
         return Ok(path);
@@ -564,11 +574,13 @@ fn write_package(
 ) -> Result<(PathBuf, HashMap<Unit, Staged>), BuildError> {
     let mut sorted = units.to_vec();
     sorted.sort();
-    let mut hasher = DefaultHasher::new();
-    (root, &sorted).hash(&mut hasher);
+    let named: String = sorted
+        .iter()
+        .map(|unit| format!("{}\0", unit.bin_name()))
+        .collect();
     let dir = target_dir
         .join("packages")
-        .join(format!("{:016x}", hasher.finish()));
+        .join(&content_address(format!("{}\0{named}", root.display()).as_bytes())[..16]);
     std::fs::create_dir_all(dir.join("src"))?;
     let dependencies = course_dependencies(root)?;
     atomic::write_if_changed(
@@ -676,6 +688,19 @@ mod tests {
             staged.learner_warnings(&diagnostics, "/c/"),
             ["warning: unused variable: `x`\n  --> exercises/01_threads/spawn_join.rs:3:9\n\n"]
         );
+    }
+
+    #[test]
+    fn a_copy_is_named_by_the_sha256_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = store(dir.path(), Path::new("x/abc.rs"), b"abc").unwrap();
+        assert_eq!(
+            copy,
+            dir.path().join(
+                "sources/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad/abc.rs"
+            )
+        );
+        assert_eq!(std::fs::read(copy).unwrap(), b"abc");
     }
 
     #[test]
