@@ -21,6 +21,7 @@ use std::sync::atomic::AtomicBool;
 
 mod probe;
 pub mod replay;
+pub mod sandbox;
 
 use cargo_metadata::Message;
 use sha2::{Digest, Sha256};
@@ -115,6 +116,17 @@ pub struct CompileError {
     pub headline: String,
 }
 
+impl CompileError {
+    /// An error that rustc did not give (the build was refused or stopped), with no place.
+    pub(crate) fn plain(headline: String) -> CompileError {
+        CompileError {
+            rendered: format!("error: {headline}\n"),
+            location: None,
+            headline,
+        }
+    }
+}
+
 /// A binary that built, with what rustc said of the learner's own file on the way.
 #[derive(Debug, Clone)]
 pub struct Binary {
@@ -156,22 +168,26 @@ pub trait Backend: Sync {
     ) -> Result<Built, BuildError>;
 }
 
-/// The programs a build runs: cargo, and rustc for the probe. Found once, at the edge (see
-/// [`settings`](crate::settings)); nothing here reads the environment.
+/// The programs a build runs: cargo, and rustc for the probe, and the sandbox and bounds
+/// they run in. Found once, at the edge (see [`settings`](crate::settings)); nothing here
+/// reads the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toolchain {
     /// cargo.
     pub cargo: PathBuf,
     /// rustc, which compiles the probe.
     pub rustc: PathBuf,
+    /// How cargo and every rustc are confined and bounded.
+    pub sandbox: sandbox::Sandbox,
 }
 
 impl Default for Toolchain {
-    /// `cargo` and `rustc`, as `PATH` finds them.
+    /// `cargo` and `rustc`, as `PATH` finds them, in the default sandbox.
     fn default() -> Toolchain {
         Toolchain {
             cargo: "cargo".into(),
             rustc: "rustc".into(),
+            sandbox: sandbox::Sandbox::default(),
         }
     }
 }
@@ -212,10 +228,13 @@ impl Cargo {
     /// to [`BUILD_AHEAD_LOG`] in the build folder. A build of the same units started later
     /// waits for cargo's lock on the build folder, then finds the course's crates built.
     pub fn build_in_background(&self, units: &[Unit]) -> Result<(), BuildError> {
-        let (package, _) =
-            write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
+        let package = write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
         let log = std::fs::File::create(self.target_dir.join(BUILD_AHEAD_LOG))?;
-        let mut command = self.command(&package, units);
+        // Not removed after: the build outlives `learn next`; the next one empties it.
+        let private = self.target_dir.join("tmp/ahead");
+        let _ = std::fs::remove_dir_all(&private);
+        std::fs::create_dir_all(&private)?;
+        let mut command = self.command(&package, &private)?;
         command
             .arg("--quiet")
             .stdout(log.try_clone()?)
@@ -226,14 +245,38 @@ impl Cargo {
         Ok(())
     }
 
-    /// `cargo build` of `units` in the generated package at `package`, its JSON messages on
-    /// stdout, going on past a unit that does not compile.
-    fn command(&self, package: &Path, units: &[Unit]) -> Command {
-        let mut command = Command::new(&self.toolchain.cargo);
+    /// `cargo build` of the units of `package` in it, its JSON messages on stdout, going on
+    /// past a unit that does not compile: confined to what the package needs (see
+    /// [`sandbox`]), with `private` its HOME and TMPDIR.
+    fn command(&self, package: &Package, private: &Path) -> std::io::Result<Command> {
+        let mut read = vec![self.target_dir.join("probe")];
+        read.extend(
+            package
+                .staged
+                .values()
+                .flat_map(Staged::folders)
+                .map(Path::to_path_buf),
+        );
+        // Made here: cargo would make it through a temporary folder beside it, outside what
+        // it may write.
+        std::fs::create_dir_all(self.target_dir.join("build"))?;
+        let reach = sandbox::Reach {
+            read,
+            // cargo writes the package's Cargo.lock.
+            write: vec![self.target_dir.join("build"), package.dir.clone()],
+        };
+        let mut command = sandbox::command(
+            &self.toolchain.cargo,
+            &self.toolchain.rustc,
+            &self.toolchain.sandbox,
+            &reach,
+            private,
+        )?;
         command
+            .current_dir(&package.dir)
             .arg("build")
             .arg("--manifest-path")
-            .arg(package.join("Cargo.toml"))
+            .arg(package.dir.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(self.target_dir.join("build"))
             .args([
@@ -242,10 +285,10 @@ impl Cargo {
                 "--keep-going",
             ])
             .stdin(Stdio::null());
-        for unit in units {
+        for unit in package.staged.keys() {
             command.arg("--bin").arg(unit.bin_name());
         }
-        command
+        Ok(command)
     }
 
     fn run(
@@ -253,10 +296,20 @@ impl Cargo {
         units: &[Unit],
         each: Option<&(dyn Fn(&str) + Sync)>,
     ) -> Result<Built, BuildError> {
-        let root = self.root.as_path();
-        let (package, staged) =
-            write_package(root, &self.target_dir, &self.toolchain.rustc, units)?;
-        let mut command = self.command(&package, units);
+        let package = write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
+        let root_prefix = format!("{}/", self.root.display());
+        let mut built: Built = package
+            .refused
+            .iter()
+            .map(|(unit, error)| (unit.clone(), Err(error.clone())))
+            .collect();
+        if package.staged.is_empty() {
+            return Ok(built);
+        }
+        let tmp = self.target_dir.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let private = tempfile::Builder::new().prefix("build-").tempdir_in(&tmp)?;
+        let mut command = self.command(&package, private.path())?;
         command
             .args(match each {
                 None => &["--quiet"][..],
@@ -269,63 +322,147 @@ impl Cargo {
                 ][..],
             })
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            .process_group(0);
         let mut child = command.spawn()?;
+        let deadline = self.toolchain.sandbox.deadline;
+        let (done, watched) = std::sync::mpsc::channel::<()>();
+        let pid = child.id();
+        let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        std::thread::scope(|scope| {
-            let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
-            let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
-            let mut executables: HashMap<String, PathBuf> = HashMap::new();
-            let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> =
-                HashMap::new();
-            for message in
-                Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten()
-            {
-                match message {
-                    Message::CompilerArtifact(artifact) => {
-                        if let Some(exe) = artifact.executable {
-                            executables
-                                .insert(artifact.target.name.clone(), exe.into_std_path_buf());
-                        }
-                    }
-                    Message::CompilerMessage(msg) => diagnostics
-                        .entry(msg.target.name.clone())
-                        .or_default()
-                        .push(msg.message),
-                    _ => {}
+        let (messages, cargo_stderr, late) = std::thread::scope(|scope| {
+            let watchdog = scope.spawn(move || match watched.recv_timeout(deadline) {
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let late = sandbox::compiling(pid);
+                    sandbox::kill_group(pid);
+                    late
                 }
-            }
-            child.wait()?;
-            let cargo_stderr = stderr_reader.join().unwrap_or_default();
-            let root_prefix = format!("{}/", root.display());
-            Ok(by_name
-                .into_iter()
-                .map(|(name, unit)| {
-                    let diagnostics = diagnostics.remove(&name).unwrap_or_default();
-                    let result = match executables.remove(&name) {
-                        Some(exe) => Ok(Binary {
-                            exe,
-                            warnings: staged.get(unit).map_or_else(Vec::new, |staged| {
-                                staged.learner_warnings(&diagnostics, &root_prefix)
-                            }),
-                        }),
-                        None => {
-                            let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
-                            Err(match staged.get(unit) {
-                                Some(staged) => staged.relabel(error, &root_prefix),
-                                None => error,
-                            })
+                _ => Vec::new(),
+            });
+            let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
+            let messages = Messages::read(stdout);
+            let _ = done.send(());
+            let late = watchdog.join().unwrap_or_default();
+            (messages, stderr_reader.join().unwrap_or_default(), late)
+        });
+        child.wait()?;
+        let mut unfinished = Vec::new();
+        let mut messages = messages;
+        for (unit, staged) in &package.staged {
+            let name = unit.bin_name();
+            let diagnostics = messages.diagnostics.remove(&name).unwrap_or_default();
+            let result = match messages.executables.remove(&name) {
+                Some(exe) => Ok(Binary {
+                    exe,
+                    warnings: staged.learner_warnings(&diagnostics, &root_prefix),
+                }),
+                None if late.contains(&name.replace('-', "_")) => Err(sandbox::over_time(deadline)),
+                None if !late.is_empty() && diagnostics.is_empty() => {
+                    unfinished.push(unit.clone());
+                    continue;
+                }
+                None => {
+                    let error = match sandbox::over_memory(&name, &cargo_stderr) {
+                        true if diagnostics.is_empty() => {
+                            sandbox::memory_error(self.toolchain.sandbox.memory)
                         }
+                        _ => compile_error(diagnostics, &cargo_stderr, &root_prefix),
                     };
-                    (unit.clone(), result)
-                })
-                .collect())
-        })
+                    Err(staged.relabel(error, &root_prefix))
+                }
+            };
+            built.insert(unit.clone(), result);
+        }
+        if !unfinished.is_empty() {
+            // Those that waited behind a build that never ended: built again, without it.
+            built.extend(self.run(&unfinished, each)?);
+        }
+        Ok(built)
+    }
+}
+
+/// What cargo's JSON messages said of each binary: its executable, its diagnostics (kept
+/// up to [`DIAGNOSTICS_LIMIT`] bytes in all).
+#[derive(Debug, Default)]
+struct Messages {
+    executables: HashMap<String, PathBuf>,
+    diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>>,
+}
+
+/// The bytes of diagnostics kept of one build (their rendered text): a file that makes rustc
+/// print gigabytes of errors costs learn this much memory, no more.
+pub const DIAGNOSTICS_LIMIT: usize = 4 << 20;
+
+impl Messages {
+    /// Reads cargo's JSON messages to their end: a line longer than [`DIAGNOSTICS_LIMIT`] is
+    /// skipped whole, and diagnostics past the limit are dropped (an artifact never is).
+    fn read(stdout: impl std::io::Read) -> Messages {
+        let mut messages = Messages::default();
+        let mut kept = 0;
+        each_line(
+            BufReader::new(stdout),
+            DIAGNOSTICS_LIMIT,
+            |line| match serde_json::from_slice::<Message>(line) {
+                Ok(Message::CompilerArtifact(artifact)) => {
+                    if let Some(exe) = artifact.executable {
+                        messages
+                            .executables
+                            .insert(artifact.target.name.clone(), exe.into_std_path_buf());
+                    }
+                }
+                Ok(Message::CompilerMessage(msg)) => {
+                    kept += msg.message.rendered.as_ref().map_or(0, String::len);
+                    if kept <= DIAGNOSTICS_LIMIT {
+                        messages
+                            .diagnostics
+                            .entry(msg.target.name.clone())
+                            .or_default()
+                            .push(msg.message);
+                    }
+                }
+                _ => {}
+            },
+        );
+        messages
+    }
+}
+
+/// Hands each line of `reader` (without its `\n`) to `each`; a line longer than `max` bytes
+/// is skipped whole, never held.
+fn each_line(mut reader: impl std::io::BufRead, max: usize, mut each: impl FnMut(&[u8])) {
+    let mut line = Vec::new();
+    let mut overlong = false;
+    while let Ok(buf) = reader.fill_buf()
+        && !buf.is_empty()
+    {
+        let (part, end) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if !overlong && line.len() + part.len() <= max {
+            line.extend_from_slice(part);
+        } else {
+            overlong = true;
+            line.clear();
+        }
+        let used = end.unwrap_or(buf.len());
+        reader.consume(used);
+        if end.is_some() {
+            if !overlong {
+                each(&line);
+            }
+            line.clear();
+            overlong = false;
+        }
+    }
+    if !overlong && !line.is_empty() {
+        each(&line);
     }
 }
 
 /// Reads cargo's stderr to its end, handing each line (split at `\n` and at the `\r` of
-/// its progress bar) to `each`; returns the text without cargo's status lines.
+/// its progress bar, cut at [`DIAGNOSTICS_LIMIT`]) to `each`; returns the text without
+/// cargo's status lines, up to [`DIAGNOSTICS_LIMIT`] bytes.
 fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Sync)>) -> String {
     let mut kept = String::new();
     let mut line = Vec::new();
@@ -339,7 +476,7 @@ fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Syn
         if let Some(each) = each {
             each(&text);
         }
-        if !is_cargo_status(&text) {
+        if !is_cargo_status(&text) && kept.len() + text.len() < DIAGNOSTICS_LIMIT {
             kept.push_str(&text);
             kept.push('\n');
         }
@@ -348,7 +485,8 @@ fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Syn
         for &byte in &buf[..n] {
             match byte {
                 b'\n' | b'\r' => take_line(&mut line),
-                _ => line.push(byte),
+                _ if line.len() < DIAGNOSTICS_LIMIT => line.push(byte),
+                _ => {}
             }
         }
     }
@@ -446,6 +584,15 @@ pub(crate) struct Staged {
 }
 
 impl Staged {
+    /// The folders of the copies it is built from (each copy alone in its own).
+    fn folders(&self) -> impl Iterator<Item = &Path> {
+        self.copies
+            .iter()
+            .map(|(copy, _)| copy.as_path())
+            .chain([self.crate_root.as_path()])
+            .filter_map(Path::parent)
+    }
+
     /// `error` with the copies' paths replaced by the originals' (relative to `root_prefix`).
     pub(crate) fn relabel(&self, mut error: CompileError, root_prefix: &str) -> CompileError {
         error.rendered = self.relabel_text(&error.rendered, root_prefix);
@@ -518,8 +665,7 @@ impl Staged {
 /// Copies the bytes of `source` into the content-addressed store of `target_dir`
 /// (`sources/SHA256/NAME`), alone in its folder: a new content is a new path (cargo judges
 /// freshness by mtime, and a file restored with an older mtime must not be graded with the
-/// binary of other bytes), and rustc finds nothing beside it. A symbolic link is read through
-/// here; `learn grade` refuses those before.
+/// binary of other bytes), and rustc finds nothing beside it.
 fn store(target_dir: &Path, source: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
     let name = source
         .file_name()
@@ -536,17 +682,53 @@ fn store(target_dir: &Path, source: &Path, bytes: &[u8]) -> std::io::Result<Path
     Ok(path)
 }
 
+/// The bytes of the source file at `path`, refused (`FileTooLarge`, with a message for the
+/// learner) beyond [`sandbox::SOURCE_LIMIT`], and never read past it; a symbolic link is
+/// read through here (`learn grade` refuses those before), anything but a file refused.
+fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = sandbox::SOURCE_LIMIT;
+    let too_large = |size: u64| {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "{} is {} bytes: a source file may have at most {limit} (1 MiB); it was not built",
+                path.display(),
+                size
+            ),
+        )
+    };
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Stages `unit` for a build: copies the learner's file (and the harness) into the store, and
 /// for a harness writes its wrapper there too. Called for every build and every watch-mode
 /// rebuild, so that the binary is always built from the bytes graded now.
 pub(crate) fn stage(target_dir: &Path, unit: &Unit) -> std::io::Result<Staged> {
-    let source = std::fs::read(&unit.source)?;
+    let source = read_source(&unit.source)?;
     let copy = store(target_dir, &unit.source, &source)?;
     let mut copies = vec![(copy.clone(), unit.source.clone())];
     let crate_root = match &unit.harness {
         None => copy,
         Some(harness) => {
-            let harness_copy = store(target_dir, harness, &std::fs::read(harness)?)?;
+            let harness_copy = store(target_dir, harness, &read_source(harness)?)?;
             copies.push((harness_copy.clone(), harness.clone()));
             let code = format!(
                 "// Generated by learn: the learner's file as `mod exercise` (no unsafe code), then the grading harness.\n#[allow(dead_code, unused_imports)]\n#[forbid(unsafe_code)]\n#[path = {:?}]\nmod exercise;\n{}\ninclude!({:?});\n",
@@ -564,15 +746,37 @@ pub(crate) fn stage(target_dir: &Path, unit: &Unit) -> std::io::Result<Staged> {
     Ok(Staged { crate_root, copies })
 }
 
-/// Writes (if changed) the generated package for `units` and returns its folder, with each
-/// unit's staged sources.
+/// The generated package of one build: its folder, and each unit's staged sources, or why
+/// it was refused before the build (a file over [`sandbox::SOURCE_LIMIT`]).
+struct Package {
+    dir: PathBuf,
+    staged: HashMap<Unit, Staged>,
+    refused: HashMap<Unit, CompileError>,
+}
+
+/// Writes (if changed) the generated package for `units` (those that can be staged).
 fn write_package(
     root: &Path,
     target_dir: &Path,
     rustc: &Path,
     units: &[Unit],
-) -> Result<(PathBuf, HashMap<Unit, Staged>), BuildError> {
-    let mut sorted = units.to_vec();
+) -> Result<Package, BuildError> {
+    let mut staged = HashMap::new();
+    let mut refused = HashMap::new();
+    for unit in units {
+        match stage(target_dir, unit) {
+            Ok(unit_staged) => {
+                staged.insert(unit.clone(), unit_staged);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                let root_prefix = format!("{}/", root.display());
+                let headline = e.to_string().replace(&root_prefix, "");
+                refused.insert(unit.clone(), CompileError::plain(headline));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut sorted: Vec<&Unit> = staged.keys().collect();
     sorted.sort();
     let named: String = sorted
         .iter()
@@ -590,15 +794,12 @@ fn write_package(
     let mut manifest = format!(
         "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n{dependencies}\n{PROFILE}\n{LINTS}\n"
     );
-    let mut staged = HashMap::new();
-    for unit in &sorted {
-        let unit_staged = stage(target_dir, unit)?;
+    for unit in sorted {
         manifest.push_str(&format!(
             "[[bin]]\nname = {:?}\npath = {:?}\n\n",
             unit.bin_name(),
-            unit_staged.crate_root.display().to_string()
+            staged[unit].crate_root.display().to_string()
         ));
-        staged.insert(unit.clone(), unit_staged);
     }
     atomic::write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let lock = dir.join("Cargo.lock");
@@ -607,7 +808,11 @@ fn write_package(
     {
         atomic::write_if_changed(&lock, &text)?;
     }
-    Ok((dir, staged))
+    Ok(Package {
+        dir,
+        staged,
+        refused,
+    })
 }
 
 /// The `[dependencies]` table of `course/Cargo.toml` (header included), as TOML text.
@@ -688,6 +893,32 @@ mod tests {
             staged.learner_warnings(&diagnostics, "/c/"),
             ["warning: unused variable: `x`\n  --> exercises/01_threads/spawn_join.rs:3:9\n\n"]
         );
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_whole_and_the_next_one_read() {
+        let text = format!("short\n{}\nafter\nlast", "x".repeat(100));
+        let mut lines = Vec::new();
+        each_line(
+            std::io::BufReader::with_capacity(8, text.as_bytes()),
+            10,
+            |l| lines.push(String::from_utf8_lossy(l).into_owned()),
+        );
+        assert_eq!(lines, ["short", "after", "last"]);
+    }
+
+    #[test]
+    fn a_source_over_one_mib_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.rs");
+        std::fs::write(&big, vec![0u8; (sandbox::SOURCE_LIMIT + 1) as usize]).unwrap();
+        let error = read_source(&big).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(
+            error.to_string().contains("at most 1048576 (1 MiB)"),
+            "{error}"
+        );
+        assert!(read_source(dir.path()).is_err(), "a folder is not a source");
     }
 
     #[test]

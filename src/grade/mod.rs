@@ -297,12 +297,15 @@ impl<'c> Grader<'c> {
         self
     }
 
-    /// cargo on this grader's course and build folder, with its toolchain.
+    /// cargo on this grader's course and build folder, with its toolchain; its landlock only
+    /// where the run's `filesystem` protection is in force.
     pub fn cargo(&self) -> build::Cargo {
+        let mut toolchain = self.toolchain.clone();
+        toolchain.sandbox.landlock &= crate::supervise::protections().filesystem;
         build::Cargo {
             root: self.course.root.clone(),
             target_dir: self.target_dir.clone(),
-            toolchain: self.toolchain.clone(),
+            toolchain,
         }
     }
 
