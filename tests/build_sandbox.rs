@@ -6,6 +6,7 @@
 mod common;
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use learn::build::sandbox::Sandbox;
 use learn::build::{Backend, Binary, Cargo, CompileError, Toolchain, Unit};
@@ -241,4 +242,99 @@ fn proc_self_environ_holds_no_secret() {
             error.rendered
         ),
     }
+}
+
+/// A `const` evaluated without end, with the lint that would stop it allowed.
+const CONST_EVAL_FOREVER: &str = "#![allow(long_running_const_eval)]\nconst FOREVER: u64 = {\n    let mut i: u64 = 1;\n    while i != 0 {\n        i = i.wrapping_add(2);\n    }\n    i\n};\nfn main() {\n    println!(\"{FOREVER}\");\n}\n";
+
+#[test]
+fn a_submission_whose_build_never_ends_holds_up_nobody_in_its_class() {
+    const DEADLINE: u64 = 20;
+    let pristine = common::course_copy();
+    let class = tempfile::tempdir().unwrap();
+    let exercise = "exercises/01_threads/spawn_join.rs";
+    let solution =
+        std::fs::read_to_string(common::root().join("solutions/01_threads/spawn_join.rs")).unwrap();
+    for (name, code) in [
+        ("ann", solution.as_str()),
+        ("bo", solution.as_str()),
+        ("cy", CONST_EVAL_FOREVER),
+    ] {
+        let file = class.path().join(name).join(exercise);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, code).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("grades.csv");
+    let per = out.path().join("per");
+    let started = Instant::now();
+    let run = common::learn_with_env(
+        pristine.path(),
+        &[
+            "grade",
+            "--course",
+            ".",
+            "--submissions",
+            class.path().to_str().unwrap(),
+            "01_threads/spawn_join",
+            "--report",
+            &format!("csv={}", csv.display()),
+            "--report",
+            &format!("json={}", per.display()),
+        ],
+        &[("LEARN_BUILD_DEADLINE", &DEADLINE.to_string())],
+    );
+    let took = started.elapsed();
+    let (stdout, stderr) = common::text(&run);
+    assert_eq!(
+        run.status.code(),
+        Some(1),
+        "cy did not pass:\n{stdout}{stderr}"
+    );
+    assert!(
+        took < Duration::from_secs(DEADLINE + 90),
+        "graded in {took:?}: the deadline ({DEADLINE} s) plus the grading"
+    );
+    let gradebook = std::fs::read_to_string(&csv).expect("the gradebook is written");
+    for name in ["ann", "bo"] {
+        let report = std::fs::read_to_string(per.join(format!("{name}.json"))).unwrap();
+        let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+        assert_eq!(
+            report["tests"][0]["status"], "pass",
+            "{name}: {report}\n{gradebook}"
+        );
+    }
+    let cy = std::fs::read_to_string(per.join("cy.json")).unwrap();
+    assert!(
+        cy.contains(&format!(
+            "the build of your file took longer than {DEADLINE} s"
+        )),
+        "{cy}"
+    );
+    eprintln!("a class of three with one endless build graded in {took:?}");
+}
+
+#[test]
+fn a_two_gib_const_array_stops_at_the_memory_bound_with_a_message() {
+    let error = refused(
+        "two_gib_const",
+        "const BIG: [u8; 1 << 31] = [7; 1 << 31];\nfn main() {\n    println!(\"{}\", BIG[12345]);\n}\n",
+    );
+    assert!(
+        error.headline.contains("needed more than 4 GiB of memory"),
+        "{}",
+        error.rendered
+    );
+}
+
+#[test]
+fn a_source_over_one_mib_is_refused_before_the_build() {
+    let error = refused("sixty_mb_of_nul", &"\0".repeat(2 << 20));
+    assert!(
+        error
+            .headline
+            .contains("a source file may have at most 1048576 (1 MiB)"),
+        "{}",
+        error.rendered
+    );
 }

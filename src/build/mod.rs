@@ -234,6 +234,7 @@ impl Cargo {
         let private = self.target_dir.join("tmp/ahead");
         let _ = std::fs::remove_dir_all(&private);
         std::fs::create_dir_all(&private)?;
+        self.fetch(&package, &private)?;
         let mut command = self.command(&package, &private)?;
         command
             .arg("--quiet")
@@ -242,6 +243,42 @@ impl Cargo {
             .process_group(0);
         // Not waited for: it outlives `learn next`, and init reaps it.
         command.spawn()?;
+        Ok(())
+    }
+
+    /// Downloads the course's dependencies into cargo's registry outside the sandbox (which
+    /// only reads the registry; `cargo fetch` compiles nothing, so runs no code of a
+    /// learner's), once per dependency table and Cargo.lock: a stamp in the build folder
+    /// remembers them. A fetch that fails is left to the build to report.
+    fn fetch(&self, package: &Package, private: &Path) -> std::io::Result<()> {
+        let lock = std::fs::read_to_string(package.dir.join("Cargo.lock")).unwrap_or_default();
+        let dependencies = course_dependencies(&self.root).unwrap_or_default();
+        let wanted = content_address(format!("{dependencies}\0{lock}").as_bytes());
+        let stamp = self.target_dir.join("fetched");
+        if std::fs::read_to_string(&stamp).is_ok_and(|done| done == wanted) {
+            return Ok(());
+        }
+        let unconfined = sandbox::Sandbox {
+            landlock: false,
+            ..self.toolchain.sandbox
+        };
+        let fetched = sandbox::command(
+            &self.toolchain.cargo,
+            &self.toolchain.rustc,
+            &unconfined,
+            &sandbox::Reach::default(),
+            private,
+        )?
+        .current_dir(&package.dir)
+        .args(["fetch", "--quiet", "--manifest-path"])
+        .arg(package.dir.join("Cargo.toml"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+        if fetched.success() {
+            atomic::write_if_changed(&stamp, &wanted)?;
+        }
         Ok(())
     }
 
@@ -309,6 +346,7 @@ impl Cargo {
         let tmp = self.target_dir.join("tmp");
         std::fs::create_dir_all(&tmp)?;
         let private = tempfile::Builder::new().prefix("build-").tempdir_in(&tmp)?;
+        self.fetch(&package, private.path())?;
         let mut command = self.command(&package, private.path())?;
         command
             .args(match each {
@@ -362,12 +400,13 @@ impl Cargo {
                     continue;
                 }
                 None => {
-                    let error = match sandbox::over_memory(&name, &cargo_stderr) {
-                        true if diagnostics.is_empty() => {
-                            sandbox::memory_error(self.toolchain.sandbox.memory)
-                        }
-                        _ => compile_error(diagnostics, &cargo_stderr, &root_prefix),
-                    };
+                    let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
+                    let error = sandbox::name_the_memory_bound(
+                        error,
+                        &name,
+                        &cargo_stderr,
+                        self.toolchain.sandbox.memory,
+                    );
                     Err(staged.relabel(error, &root_prefix))
                 }
             };

@@ -313,19 +313,30 @@ pub(crate) fn over_time(deadline: Duration) -> CompileError {
     ))
 }
 
-/// Whether the rustc of binary `name` ran out of the address space of the build, by what
-/// cargo said (rustc's `memory allocation of N bytes failed` and its abort).
-pub(crate) fn over_memory(name: &str, cargo_stderr: &str) -> bool {
-    cargo_stderr.contains("memory allocation of")
-        && cargo_stderr.contains(&format!("(bin \"{name}\")"))
-}
-
-/// The error of a unit whose rustc went past the build's memory bound.
-pub(crate) fn memory_error(memory: u64) -> CompileError {
-    CompileError::plain(format!(
-        "the build of your file needed more than {} GiB of memory, the limit of a build; it was stopped (a huge `const` or `static`, or a macro that expands exponentially?)",
-        memory >> 30
-    ))
+/// `error` headed by the build's memory bound when the rustc of binary `name` ran out of
+/// its address space: const evaluation says so itself (`tried to allocate more memory than
+/// available to compiler`), elsewhere rustc aborts (`memory allocation of N bytes failed`,
+/// which cargo passes on).
+pub(crate) fn name_the_memory_bound(
+    mut error: CompileError,
+    name: &str,
+    cargo_stderr: &str,
+    memory: u64,
+) -> CompileError {
+    let aborted = cargo_stderr.contains("memory allocation of")
+        && cargo_stderr.contains(&format!("(bin \"{name}\")"));
+    if aborted
+        || error
+            .headline
+            .contains("more memory than available to compiler")
+    {
+        error.headline = format!(
+            "the build of your file needed more than {} GiB of memory, the limit of a build; it was stopped (a huge `const` or `static`, or a macro that expands exponentially?)",
+            memory >> 30
+        );
+        error.rendered = format!("error: {}\n{}", error.headline, error.rendered);
+    }
+    error
 }
 
 #[cfg(test)]
