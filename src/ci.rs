@@ -273,12 +273,14 @@ pub fn grade(
                 }
             }
         };
-        match Grader::new(&course, target_dir)
+        let grader = Grader::new(&course, target_dir)
             .jobs(settings.jobs)
             .toolchain(settings.toolchain.clone())
-            .events(&events, false)
-            .grade(&items)
-        {
+            .events(&events, false);
+        let graded = grader.grade(&items);
+        // The submissions' programs do not stay in the build folder; the dependencies do.
+        grader.forget(&items);
+        match graded {
             Ok(verdicts) => verdicts,
             Err(e) => return Err(Error(e.to_string())),
         }

@@ -311,6 +311,26 @@ fn a_submission_whose_build_never_ends_holds_up_nobody_in_its_class() {
         )),
         "{cy}"
     );
+    let since = std::time::SystemTime::now() - took;
+    let built_here: Vec<_> = std::fs::read_dir(common::target_dir().join("build/debug/deps"))
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("01_threads_spawn_join_")
+        })
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since)
+        })
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        built_here.is_empty(),
+        "the class's programs are removed after grading: {built_here:?}"
+    );
     eprintln!("a class of three with one endless build graded in {took:?}");
 }
 

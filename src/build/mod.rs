@@ -246,6 +246,46 @@ impl Cargo {
         Ok(())
     }
 
+    /// Removes what building `units` left in the build folder (their binaries, cargo's
+    /// records of them, their incremental caches, the copies of their sources), keeping the
+    /// dependencies: a class's programs do not stay after its grading. Best effort: what
+    /// cannot be removed stays.
+    pub fn forget(&self, units: &[Unit]) {
+        let debug = self.target_dir.join("build/debug");
+        let entries = |dir: &Path, prefix: &str| -> Vec<PathBuf> {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                .map(|e| e.path())
+                .collect()
+        };
+        for unit in units {
+            let name = unit.bin_name();
+            let crate_name = format!("{}-", name.replace('-', "_"));
+            let mut gone = entries(&debug.join("incremental"), &crate_name);
+            for output in entries(&debug.join("deps"), &crate_name) {
+                // `deps/CRATE-HASH` is recorded in `.fingerprint/learn-build-HASH`.
+                let file = output.file_name().unwrap_or_default().to_string_lossy();
+                let hash = file.trim_start_matches(&crate_name).trim_end_matches(".d");
+                gone.push(debug.join(format!(".fingerprint/learn-build-{hash}")));
+                gone.push(output);
+            }
+            gone.extend([debug.join(&name), debug.join(format!("{name}.d"))]);
+            if let Ok(bytes) = read_source(&unit.source) {
+                gone.push(
+                    self.target_dir
+                        .join("sources")
+                        .join(content_address(&bytes)),
+                );
+            }
+            for path in gone {
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
+        }
+    }
+
     /// Downloads the course's dependencies into cargo's registry outside the sandbox (which
     /// only reads the registry; `cargo fetch` compiles nothing, so runs no code of a
     /// learner's), once per dependency table and Cargo.lock: a stamp in the build folder

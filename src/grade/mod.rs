@@ -371,6 +371,16 @@ impl<'c> Grader<'c> {
         self.cargo().build_in_background(&units)
     }
 
+    /// Removes from the build folder what building `items` left (see
+    /// [`build::Cargo::forget`]): after a class's grading, its programs.
+    pub fn forget(&self, items: &[(&Exercise, Source)]) {
+        let all: Vec<Unit> = items
+            .iter()
+            .flat_map(|(e, s)| self.every_unit(e, s))
+            .collect();
+        self.cargo().forget(&all);
+    }
+
     /// Builds every binary `items` need, in one build.
     pub fn build(&self, items: &[(&Exercise, Source)]) -> Result<build::Built, BuildError> {
         let all: Vec<Unit> = items
