@@ -1,6 +1,7 @@
 //! The settings every command shares, built once at the edge from the command line and the
 //! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`, the CI job's `GITHUB_ACTIONS` and
-//! `GITHUB_STEP_SUMMARY`, the toolchain's `CARGO` and `RUSTC`): nothing below reads the
+//! `GITHUB_STEP_SUMMARY`, the toolchain's `CARGO` and `RUSTC`, the build's
+//! `LEARN_BUILD_DEADLINE` and `LEARN_BUILD_SANDBOX`): nothing below reads the
 //! environment for them. A bad value is an [`Error`] here, before anything runs.
 //!
 //! Not here: the learner's progress (see [`session`](crate::session)), what each subcommand

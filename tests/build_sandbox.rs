@@ -358,3 +358,58 @@ fn a_source_over_one_mib_is_refused_before_the_build() {
         error.rendered
     );
 }
+
+/// Watch mode's rebuild replays rustc without cargo, in the same sandbox: a saved file that
+/// reaches for a solution is refused there too, and a good one is rebuilt into `watch/`.
+#[test]
+fn watch_modes_replayed_rustc_is_sandboxed_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = unit(
+        dir.path(),
+        "replayed",
+        "fn main() {\n    println!(\"first\");\n}\n",
+    );
+    let rebuilder = learn::build::replay::Rebuilder::new(cargo(Sandbox::default()));
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let quiet = |_: &str| {};
+    let first = rebuilder
+        .build(std::slice::from_ref(&unit), Some(&quiet), &never)
+        .unwrap();
+    assert!(first[&unit].is_ok(), "{:?}", first[&unit]);
+    let rebuild = |code: &str| {
+        std::fs::write(
+            &unit.source,
+            code.replace("@ROOT@", &common::root().display().to_string()),
+        )
+        .unwrap();
+        let cargo_spoke = std::sync::atomic::AtomicBool::new(false);
+        let lines = |_: &str| cargo_spoke.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut built = rebuilder
+            .build(std::slice::from_ref(&unit), Some(&lines), &never)
+            .unwrap();
+        assert!(
+            !cargo_spoke.into_inner(),
+            "rebuilt by replaying rustc, not by cargo"
+        );
+        built.remove(&unit).unwrap()
+    };
+    let good = rebuild("fn main() {\n    println!(\"second\");\n}\n").expect("rebuilds");
+    assert!(
+        good.exe.starts_with(common::target_dir().join("watch")),
+        "{}",
+        good.exe.display()
+    );
+    assert_eq!(output_of(&good.exe).trim(), "second");
+    let error = rebuild(
+        "const S: &str = include_str!(\"@ROOT@/solutions/01_threads/spawn_join.rs\");\nfn main() { println!(\"{S}\"); }\n",
+    )
+    .unwrap_err();
+    assert!(
+        error
+            .rendered
+            .contains("solutions/01_threads/spawn_join.rs")
+            && error.rendered.contains("Permission denied"),
+        "{}",
+        error.rendered
+    );
+}
