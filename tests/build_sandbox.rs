@@ -413,3 +413,38 @@ fn watch_modes_replayed_rustc_is_sandboxed_too() {
         error.rendered
     );
 }
+
+#[test]
+fn watch_modes_replayed_rustc_stops_at_the_deadline() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = unit(dir.path(), "replayed_forever", "fn main() {}\n");
+    let sandbox = Sandbox {
+        deadline: Duration::from_secs(5),
+        ..Sandbox::default()
+    };
+    let rebuilder = learn::build::replay::Rebuilder::new(cargo(sandbox));
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let quiet = |_: &str| {};
+    let first = rebuilder
+        .build(std::slice::from_ref(&unit), Some(&quiet), &never)
+        .unwrap();
+    assert!(first[&unit].is_ok(), "{:?}", first[&unit]);
+    std::fs::write(&unit.source, CONST_EVAL_FOREVER).unwrap();
+    let started = Instant::now();
+    let mut built = rebuilder
+        .build(std::slice::from_ref(&unit), Some(&quiet), &never)
+        .unwrap();
+    let error = built.remove(&unit).unwrap().unwrap_err();
+    assert!(
+        error
+            .headline
+            .contains("the build of your file took longer than 5 s"),
+        "{}",
+        error.rendered
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}

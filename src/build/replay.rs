@@ -261,10 +261,16 @@ impl Rebuilder {
         };
         let mut stderr = child.stderr.take().expect("piped");
         let reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
+            // Up to the limit of diagnostics kept; the rest is read and dropped.
+            let mut kept = Vec::new();
+            let _ = (&mut stderr)
+                .take(super::DIAGNOSTICS_LIMIT as u64)
+                .read_to_end(&mut kept);
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+            String::from_utf8_lossy(&kept).into_owned()
         });
+        let deadline = self.cargo.toolchain.sandbox.deadline;
+        let started = std::time::Instant::now();
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
@@ -272,6 +278,11 @@ impl Rebuilder {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Replay::Cancelled;
+                }
+                Ok(None) if started.elapsed() > deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Replay::Done(Err(sandbox::over_time(deadline)));
                 }
                 Ok(None) => std::thread::sleep(REPLAY_POLL),
                 Err(_) => return Replay::Stale,
