@@ -404,24 +404,23 @@ impl Cargo {
             .process_group(0);
         let mut child = command.spawn()?;
         let deadline = self.toolchain.sandbox.deadline;
-        let (done, watched) = std::sync::mpsc::channel::<()>();
+        let (done, ended) = std::sync::mpsc::channel::<()>();
         let pid = child.id();
+        let ours: Vec<String> = package
+            .staged
+            .keys()
+            .map(|unit| unit.bin_name().replace('-', "_"))
+            .collect();
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        let (messages, cargo_stderr, late) = std::thread::scope(|scope| {
-            let watchdog = scope.spawn(move || match watched.recv_timeout(deadline) {
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    let late = sandbox::compiling(pid);
-                    sandbox::kill_group(pid);
-                    late
-                }
-                _ => Vec::new(),
-            });
+        let (messages, cargo_stderr, watched) = std::thread::scope(|scope| {
+            let ours = &ours;
+            let watchdog = scope.spawn(move || sandbox::watch(pid, ours, deadline, ended));
             let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
             let messages = Messages::read(stdout);
             let _ = done.send(());
-            let late = watchdog.join().unwrap_or_default();
-            (messages, stderr_reader.join().unwrap_or_default(), late)
+            let watched = watchdog.join().unwrap_or(sandbox::Watched::Ended);
+            (messages, stderr_reader.join().unwrap_or_default(), watched)
         });
         child.wait()?;
         let mut unfinished = Vec::new();
@@ -434,26 +433,34 @@ impl Cargo {
                     exe,
                     warnings: staged.learner_warnings(&diagnostics, &root_prefix),
                 }),
-                None if late.contains(&name.replace('-', "_")) => Err(sandbox::over_time(deadline)),
-                None if !late.is_empty() && diagnostics.is_empty() => {
-                    unfinished.push(unit.clone());
-                    continue;
-                }
-                None => {
-                    let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
-                    let error = sandbox::name_the_memory_bound(
-                        error,
-                        &name,
-                        &cargo_stderr,
-                        self.toolchain.sandbox.memory,
-                    );
-                    Err(staged.relabel(error, &root_prefix))
-                }
+                None => match &watched {
+                    sandbox::Watched::Late(late) if late.contains(&name.replace('-', "_")) => {
+                        Err(sandbox::over_time(deadline))
+                    }
+                    sandbox::Watched::Late(_) if diagnostics.is_empty() => {
+                        unfinished.push(unit.clone());
+                        continue;
+                    }
+                    sandbox::Watched::Endless if diagnostics.is_empty() => Err(sandbox::over_time(
+                        deadline * sandbox::WHOLE_BUILD_DEADLINES,
+                    )),
+                    _ => {
+                        let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
+                        let error = sandbox::name_the_memory_bound(
+                            error,
+                            &name,
+                            &cargo_stderr,
+                            self.toolchain.sandbox.memory,
+                        );
+                        Err(staged.relabel(error, &root_prefix))
+                    }
+                },
             };
             built.insert(unit.clone(), result);
         }
         if !unfinished.is_empty() {
-            // Those that waited behind a build that never ended: built again, without it.
+            // Those that waited behind a unit that never ended: built again, without it (each
+            // round leaves out at least one late unit, so the rounds end).
             built.extend(self.run(&unfinished, each)?);
         }
         Ok(built)

@@ -272,35 +272,93 @@ fn ruleset(
         .add_rules(path_beneath_rules(existing(write), all))
 }
 
-/// The crate names (`--crate-name`) of the rustc processes of the build whose cargo is
-/// `group` (its process group), still compiling: read from their /proc command lines.
-pub(crate) fn compiling(group: u32) -> Vec<String> {
+/// How often a build is looked at for a unit past its deadline.
+const WATCH_EVERY: Duration = Duration::from_millis(500);
+
+/// How many deadlines a whole build may take (the course's dependencies compile before any
+/// unit, 60–90 s from nothing on two cores).
+pub(crate) const WHOLE_BUILD_DEADLINES: u32 = 10;
+
+/// How the watch of one build ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Watched {
+    /// cargo ended (`ended` said so) within the bounds.
+    Ended,
+    /// The units of these crate names compiled for longer than the deadline each: the build
+    /// was stopped.
+    Late(Vec<String>),
+    /// The whole build took [`WHOLE_BUILD_DEADLINES`] deadlines: it was stopped.
+    Endless,
+}
+
+/// Watches the build whose cargo leads process group `group` until `ended` says it ended:
+/// as soon as a rustc of one of `ours` (crate names) has compiled for longer than
+/// `deadline`, or the whole build has taken [`WHOLE_BUILD_DEADLINES`] of them, the build is
+/// killed. A unit's own time counts from its rustc's start, so the units that wait for the
+/// dependencies, or behind a unit that never ends, are not late.
+pub(crate) fn watch(
+    group: u32,
+    ours: &[String],
+    deadline: Duration,
+    ended: std::sync::mpsc::Receiver<()>,
+) -> Watched {
+    let started = std::time::Instant::now();
+    loop {
+        match ended.recv_timeout(WATCH_EVERY) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            _ => return Watched::Ended,
+        }
+        let late: Vec<String> = compiling(group)
+            .into_iter()
+            .filter(|(name, running)| *running >= deadline && ours.contains(name))
+            .map(|(name, _)| name)
+            .collect();
+        if !late.is_empty() {
+            kill_group(group);
+            return Watched::Late(late);
+        }
+        if started.elapsed() >= deadline * WHOLE_BUILD_DEADLINES {
+            kill_group(group);
+            return Watched::Endless;
+        }
+    }
+}
+
+/// The crate names (`--crate-name`) of the rustc processes of the build whose cargo leads
+/// process group `group`, with how long each has run: read from /proc.
+fn compiling(group: u32) -> Vec<(String, Duration)> {
+    // SAFETY: sysconf only returns a number.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    let Some(uptime) = std::fs::read_to_string("/proc/uptime")
+        .ok()
+        .and_then(|u| u.split_whitespace().next()?.parse::<f64>().ok())
+    else {
+        return Vec::new();
+    };
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
     entries
         .flatten()
-        .filter(|entry| {
-            std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|stat| {
-                // After the command's `)`: state, ppid, pgrp.
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-                    .is_some_and(|pgrp| pgrp == group.to_string())
-            })
-        })
-        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
-        .filter_map(|cmdline| {
+        .filter_map(|entry| {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // After the command's `)`: state, ppid, pgrp, … starttime (the 20th).
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            if fields.get(2)? != &group.to_string() {
+                return None;
+            }
+            let start = fields.get(19)?.parse::<f64>().ok()? / ticks;
+            let running = Duration::from_secs_f64((uptime - start).max(0.0));
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
             let words: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
-            words
-                .windows(2)
-                .find(|w| w[0] == b"--crate-name")
-                .map(|w| String::from_utf8_lossy(w[1]).into_owned())
+            let name = words.windows(2).find(|w| w[0] == b"--crate-name")?[1];
+            Some((String::from_utf8_lossy(name).into_owned(), running))
         })
         .collect()
 }
 
 /// Kills every process of the build whose cargo leads process group `group`.
-pub(crate) fn kill_group(group: u32) {
+fn kill_group(group: u32) {
     // SAFETY: kill with a negative pid only sends a signal to that process group.
     unsafe { libc::kill(-(group as libc::pid_t), libc::SIGKILL) };
 }
