@@ -374,7 +374,6 @@ impl Cargo {
         each: Option<&(dyn Fn(&str) + Sync)>,
     ) -> Result<Built, BuildError> {
         let package = write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
-        let root_prefix = format!("{}/", self.root.display());
         let mut built: Built = package
             .refused
             .iter()
@@ -423,8 +422,29 @@ impl Cargo {
             (messages, stderr_reader.join().unwrap_or_default(), watched)
         });
         child.wait()?;
+        let unfinished = self.judge(&package, messages, &cargo_stderr, &watched, &mut built);
+        if !unfinished.is_empty() {
+            // Those that waited behind a unit that never ended: built again, without it (each
+            // round leaves out at least one late unit, so the rounds end).
+            built.extend(self.run(&unfinished, each)?);
+        }
+        Ok(built)
+    }
+
+    /// Puts into `built` each staged unit's binary or error, by what cargo said of it and how
+    /// the watch of its build ended; returns the units to build again (those that were not
+    /// built for a late unit's sake).
+    fn judge(
+        &self,
+        package: &Package,
+        mut messages: Messages,
+        cargo_stderr: &str,
+        watched: &sandbox::Watched,
+        built: &mut Built,
+    ) -> Vec<Unit> {
+        let root_prefix = format!("{}/", self.root.display());
+        let deadline = self.toolchain.sandbox.deadline;
         let mut unfinished = Vec::new();
-        let mut messages = messages;
         for (unit, staged) in &package.staged {
             let name = unit.bin_name();
             let diagnostics = messages.diagnostics.remove(&name).unwrap_or_default();
@@ -433,7 +453,7 @@ impl Cargo {
                     exe,
                     warnings: staged.learner_warnings(&diagnostics, &root_prefix),
                 }),
-                None => match &watched {
+                None => match watched {
                     sandbox::Watched::Late(late) if late.contains(&name.replace('-', "_")) => {
                         Err(sandbox::over_time(deadline))
                     }
@@ -445,11 +465,11 @@ impl Cargo {
                         deadline * sandbox::WHOLE_BUILD_DEADLINES,
                     )),
                     _ => {
-                        let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
+                        let error = compile_error(diagnostics, cargo_stderr, &root_prefix);
                         let error = sandbox::name_the_memory_bound(
                             error,
                             &name,
-                            &cargo_stderr,
+                            cargo_stderr,
                             self.toolchain.sandbox.memory,
                         );
                         Err(staged.relabel(error, &root_prefix))
@@ -458,12 +478,7 @@ impl Cargo {
             };
             built.insert(unit.clone(), result);
         }
-        if !unfinished.is_empty() {
-            // Those that waited behind a unit that never ended: built again, without it (each
-            // round leaves out at least one late unit, so the rounds end).
-            built.extend(self.run(&unfinished, each)?);
-        }
-        Ok(built)
+        unfinished
     }
 }
 
