@@ -230,10 +230,14 @@ impl Cargo {
     pub fn build_in_background(&self, units: &[Unit]) -> Result<(), BuildError> {
         let package = write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
         let log = std::fs::File::create(self.target_dir.join(BUILD_AHEAD_LOG))?;
-        // Not removed after: the build outlives `learn next`; the next one empties it.
-        let private = self.target_dir.join("tmp/ahead");
-        let _ = std::fs::remove_dir_all(&private);
-        std::fs::create_dir_all(&private)?;
+        // Kept: the build outlives `learn next`, and an earlier one may still use its own
+        // (rustc removes its temporary files; the folder stays, empty).
+        let tmp = self.target_dir.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let private = tempfile::Builder::new()
+            .prefix("ahead-")
+            .tempdir_in(&tmp)?
+            .keep();
         self.fetch(&package, &private)?;
         let mut command = self.command(&package, &private)?;
         command
