@@ -448,3 +448,30 @@ fn watch_modes_replayed_rustc_stops_at_the_deadline() {
         started.elapsed()
     );
 }
+
+#[test]
+fn an_exponential_macro_stops_at_a_bound_with_a_message() {
+    let tokens = "a ".repeat(30);
+    let code = format!(
+        "macro_rules! grow {{\n    () => {{ 0u8 }};\n    ($x:tt $($rest:tt)*) => {{ (grow!($($rest)*), grow!($($rest)*)) }};\n}}\nfn main() {{\n    let _ = grow!({tokens});\n}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let unit = unit(dir.path(), "exponential_macro", &code);
+    let sandbox = Sandbox {
+        deadline: Duration::from_secs(20),
+        ..Sandbox::default()
+    };
+    let started = Instant::now();
+    let mut built = cargo(sandbox)
+        .build_quietly(std::slice::from_ref(&unit))
+        .expect("cargo runs");
+    let error = built.remove(&unit).unwrap().unwrap_err();
+    eprintln!("stopped after {:?}: {}", started.elapsed(), error.headline);
+    assert!(
+        error.headline.contains("needed more than 4 GiB of memory")
+            || error.headline.contains("took longer than 20 s")
+            || error.headline.contains("recursion limit"),
+        "{}",
+        error.rendered
+    );
+}
