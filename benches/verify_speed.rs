@@ -5,6 +5,9 @@
 //! - (a') the same with the kernel's part of the sandbox switched off
 //!   (`LEARN_SANDBOX_DISABLE=filesystem,network,signals,seccomp`): what landlock and seccomp
 //!   cost (goal: a/a' ≤ 1.05);
+//! - (a'') the same with the build's sandbox switched off (`LEARN_BUILD_SANDBOX=off`: cargo
+//!   and rustc without landlock; the scrubbed environment and the bounds stay): what the
+//!   build's sandbox costs (goal: a/a'' ≤ 1.05);
 //! - (b) what rustlings does: one `learn verify --files solutions ID` per exercise, in course
 //!   order, with `LEARN_JOBS=1` (one cargo invocation, then its runs one at a time), summed;
 //!   measured on a second pass, once each exercise's own package is built;
@@ -100,6 +103,18 @@ fn main() {
         })
         .collect();
 
+    // The same without the build's landlock: its cost.
+    let build_unconfined: Vec<Duration> = (1..=reps)
+        .map(|i| {
+            let run = verify(target.path(), &[], &[("LEARN_BUILD_SANDBOX", "off")]);
+            eprintln!(
+                "(a'') warm verify without the build sandbox #{i}: {:.1} s",
+                run.wall.as_secs_f64()
+            );
+            run.wall
+        })
+        .collect();
+
     let package = whole_course_package(target.path(), course.exercises.len());
     let noop: Vec<(Duration, Duration)> = (0..reps)
         .map(|_| noop_build(&package, target.path()))
@@ -153,6 +168,12 @@ fn main() {
         "(a') the same without landlock and seccomp:               {:>7.1} s   (a/a' {:.3}, goal ≤ 1.05)",
         a_unconfined.as_secs_f64(),
         a.as_secs_f64() / a_unconfined.as_secs_f64()
+    );
+    let a_build_unconfined = median(build_unconfined);
+    println!(
+        "(a'') warm verify with the build sandbox beside without:  {:>7.1} s   (a/a'' {:.3}, goal ≤ 1.05)",
+        a_build_unconfined.as_secs_f64(),
+        a.as_secs_f64() / a_build_unconfined.as_secs_f64()
     );
     println!(
         "(b) one exercise at a time (LEARN_JOBS=1), summed:       {:>7.1} s",

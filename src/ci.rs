@@ -273,11 +273,14 @@ pub fn grade(
                 }
             }
         };
-        Grader::new(&course, target_dir)
+        let grader = Grader::new(&course, target_dir)
             .jobs(settings.jobs)
             .toolchain(settings.toolchain.clone())
-            .events(&events, false)
-            .grade(&items)?
+            .events(&events, false);
+        let graded = grader.grade(&items);
+        // The submissions' programs do not stay in the build folder; the dependencies do.
+        grader.forget(&items);
+        graded?
     };
     let mut verdicts = verdicts.into_iter();
     for (submission, refused) in graded.iter_mut().zip(&refusals) {

@@ -8,12 +8,11 @@
 //! always run every check (CI must not trust a file it did not produce).
 
 use std::collections::BTreeMap;
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::build::content_address;
 use crate::course::{Course, Exercise, expected_output};
 
 /// What a verdict on an exercise's learner file depends on, hashed.
@@ -25,16 +24,20 @@ impl Fingerprint {
     /// outputs and this build of `learn`; `None` when the file cannot be read.
     pub fn of(course: &Course, exercise: &Exercise) -> Option<Fingerprint> {
         let source = std::fs::read(course.root.join(exercise.path())).ok()?;
-        let mut hasher = DefaultHasher::new();
-        source.hash(&mut hasher);
-        format!("{:?}", exercise.spec).hash(&mut hasher);
+        // Each part's SHA-256, then the SHA-256 of them all: no part's bytes can run into
+        // the next one's, and no crafted file can take the fingerprint of one that passed.
+        let mut parts = vec![
+            content_address(&source),
+            content_address(format!("{:?}", exercise.spec).as_bytes()),
+        ];
         for args in exercise.arg_sets() {
-            expected_output(&course.root, exercise, &args)
-                .ok()
-                .hash(&mut hasher);
+            let expected = expected_output(&course.root, exercise, &args).ok();
+            parts.push(content_address(format!("{expected:?}").as_bytes()));
         }
-        runner_identity().hash(&mut hasher);
-        Some(Fingerprint(format!("{:016x}", hasher.finish())))
+        parts.push(content_address(
+            format!("{:?}", runner_identity()).as_bytes(),
+        ));
+        Some(Fingerprint(content_address(parts.join("\n").as_bytes())))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The settings every command shares, built once at the edge from the command line and the
 //! environment (`LEARN_TARGET_DIR`, `LEARN_JOBS`, `CI`, the CI job's `GITHUB_ACTIONS` and
-//! `GITHUB_STEP_SUMMARY`, the toolchain's `CARGO` and `RUSTC`): nothing below reads the
+//! `GITHUB_STEP_SUMMARY`, the toolchain's `CARGO` and `RUSTC`, the build's
+//! `LEARN_BUILD_DEADLINE` and `LEARN_BUILD_SANDBOX`): nothing below reads the
 //! environment for them. A bad value is an [`Error`] here, before anything runs.
 //!
 //! Not here: the learner's progress (see [`session`](crate::session)), what each subcommand
@@ -98,7 +99,7 @@ impl Settings {
             progress_lines: std::io::stderr().is_terminal() && !in_ci,
             build_ahead: std::io::stdout().is_terminal() && !in_ci,
             ci: CiEnvironment::from_env(),
-            toolchain: toolchain_from_env(),
+            toolchain: toolchain_from_env()?,
         })
     }
 
@@ -125,13 +126,26 @@ impl Settings {
 
 /// The cargo and rustc to build with: `CARGO` and `RUSTC` where set (cargo sets `CARGO` for
 /// the programs it starts, `cargo run -- next` and the tests, so that learn builds with the
-/// toolchain that built it), else those `PATH` finds.
-fn toolchain_from_env() -> Toolchain {
+/// toolchain that built it), else those `PATH` finds; the build's deadline in seconds
+/// (`LEARN_BUILD_DEADLINE`), and its landlock off with `LEARN_BUILD_SANDBOX=off` (for the
+/// benchmark beside it) or with the run's `filesystem` protection.
+fn toolchain_from_env() -> Result<Toolchain, Error> {
     let default = Toolchain::default();
-    Toolchain {
+    let mut sandbox = default.sandbox;
+    if let Ok(seconds) = std::env::var("LEARN_BUILD_DEADLINE") {
+        let seconds = seconds.parse::<u64>().ok().filter(|&s| s > 0).ok_or_else(|| {
+            Error::usage(format!(
+                "LEARN_BUILD_DEADLINE must be a whole number of seconds, 1 or more, not `{seconds}`"
+            ))
+        })?;
+        sandbox.deadline = std::time::Duration::from_secs(seconds);
+    }
+    sandbox.landlock = std::env::var("LEARN_BUILD_SANDBOX").map_or(true, |v| v != "off");
+    Ok(Toolchain {
         cargo: std::env::var_os("CARGO").map_or(default.cargo, PathBuf::from),
         rustc: std::env::var_os("RUSTC").map_or(default.rustc, PathBuf::from),
-    }
+        sandbox,
+    })
 }
 
 /// [`JOBS_PER_CORE`] per core the runner may use.

@@ -12,9 +12,7 @@
 //! Two build [`Backend`]s: [`Cargo`], and watch mode's [`replay`] of the rustc commands cargo
 //! ran (rebuilding a saved file without cargo's own startup).
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
 use std::io::BufReader;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -23,8 +21,10 @@ use std::sync::atomic::AtomicBool;
 
 mod probe;
 pub mod replay;
+pub mod sandbox;
 
 use cargo_metadata::Message;
+use sha2::{Digest, Sha256};
 
 use crate::atomic;
 use thiserror::Error;
@@ -71,21 +71,37 @@ pub struct Unit {
 }
 
 impl Unit {
-    /// A unique, stable binary name for this unit (its crate name has `_` for `-`).
+    /// A unique, stable binary name for this unit (its crate name has `_` for `-`): the id
+    /// and the first 16 hex digits of the SHA-256 of its paths.
     pub fn bin_name(&self) -> String {
-        let mut hasher = DefaultHasher::new();
-        self.hash(&mut hasher);
         let kind = if self.harness.is_some() {
             "harness-"
         } else {
             ""
         };
+        let harness = self.harness.as_deref().unwrap_or(Path::new(""));
+        let paths = format!(
+            "{}\0{}\0{}",
+            self.id,
+            self.source.display(),
+            harness.display()
+        );
         format!(
-            "{kind}{}-{:08x}",
+            "{kind}{}-{}",
             self.id.replace('/', "-"),
-            hasher.finish() as u32
+            &content_address(paths.as_bytes())[..16]
         )
     }
+}
+
+/// The SHA-256 of `bytes` in lower-case hex: the name of a copy by its content, which no
+/// crafted file can share with other bytes (a 64-bit FNV or `DefaultHasher` could be made to
+/// collide, and a binary built from other bytes graded in their place).
+pub fn content_address(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Why one binary did not build.
@@ -98,6 +114,17 @@ pub struct CompileError {
     pub location: Option<(String, usize, usize)>,
     /// The first error's one-line message.
     pub headline: String,
+}
+
+impl CompileError {
+    /// An error that rustc did not give (the build was refused or stopped), with no place.
+    pub(crate) fn plain(headline: String) -> CompileError {
+        CompileError {
+            rendered: format!("error: {headline}\n"),
+            location: None,
+            headline,
+        }
+    }
 }
 
 /// A binary that built, with what rustc said of the learner's own file on the way.
@@ -141,22 +168,26 @@ pub trait Backend: Sync {
     ) -> Result<Built, BuildError>;
 }
 
-/// The programs a build runs: cargo, and rustc for the probe. Found once, at the edge (see
-/// [`settings`](crate::settings)); nothing here reads the environment.
+/// The programs a build runs: cargo, and rustc for the probe, and the sandbox and bounds
+/// they run in. Found once, at the edge (see [`settings`](crate::settings)); nothing here
+/// reads the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toolchain {
     /// cargo.
     pub cargo: PathBuf,
     /// rustc, which compiles the probe.
     pub rustc: PathBuf,
+    /// How cargo and every rustc are confined and bounded.
+    pub sandbox: sandbox::Sandbox,
 }
 
 impl Default for Toolchain {
-    /// `cargo` and `rustc`, as `PATH` finds them.
+    /// `cargo` and `rustc`, as `PATH` finds them, in the default sandbox.
     fn default() -> Toolchain {
         Toolchain {
             cargo: "cargo".into(),
             rustc: "rustc".into(),
+            sandbox: sandbox::Sandbox::default(),
         }
     }
 }
@@ -197,10 +228,18 @@ impl Cargo {
     /// to [`BUILD_AHEAD_LOG`] in the build folder. A build of the same units started later
     /// waits for cargo's lock on the build folder, then finds the course's crates built.
     pub fn build_in_background(&self, units: &[Unit]) -> Result<(), BuildError> {
-        let (package, _) =
-            write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
+        let package = write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
         let log = std::fs::File::create(self.target_dir.join(BUILD_AHEAD_LOG))?;
-        let mut command = self.command(&package, units);
+        // Kept: the build outlives `learn next`, and an earlier one may still use its own
+        // (rustc removes its temporary files; the folder stays, empty).
+        let tmp = self.target_dir.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let private = tempfile::Builder::new()
+            .prefix("ahead-")
+            .tempdir_in(&tmp)?
+            .keep();
+        self.fetch(&package, &private)?;
+        let mut command = self.command(&package, &private)?;
         command
             .arg("--quiet")
             .stdout(log.try_clone()?)
@@ -211,14 +250,114 @@ impl Cargo {
         Ok(())
     }
 
-    /// `cargo build` of `units` in the generated package at `package`, its JSON messages on
-    /// stdout, going on past a unit that does not compile.
-    fn command(&self, package: &Path, units: &[Unit]) -> Command {
-        let mut command = Command::new(&self.toolchain.cargo);
+    /// Removes what building `units` left in the build folder (their binaries, cargo's
+    /// records of them, their incremental caches, the copies of their sources), keeping the
+    /// dependencies: a class's programs do not stay after its grading. Best effort: what
+    /// cannot be removed stays.
+    pub fn forget(&self, units: &[Unit]) {
+        let debug = self.target_dir.join("build/debug");
+        let entries = |dir: &Path, prefix: &str| -> Vec<PathBuf> {
+            std::fs::read_dir(dir)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                .map(|e| e.path())
+                .collect()
+        };
+        for unit in units {
+            let name = unit.bin_name();
+            let crate_name = format!("{}-", name.replace('-', "_"));
+            let mut gone = entries(&debug.join("incremental"), &crate_name);
+            for output in entries(&debug.join("deps"), &crate_name) {
+                // `deps/CRATE-HASH` is recorded in `.fingerprint/learn-build-HASH`.
+                let file = output.file_name().unwrap_or_default().to_string_lossy();
+                let hash = file.trim_start_matches(&crate_name).trim_end_matches(".d");
+                gone.push(debug.join(format!(".fingerprint/learn-build-{hash}")));
+                gone.push(output);
+            }
+            gone.extend([debug.join(&name), debug.join(format!("{name}.d"))]);
+            if let Ok(bytes) = read_source(&unit.source) {
+                gone.push(
+                    self.target_dir
+                        .join("sources")
+                        .join(content_address(&bytes)),
+                );
+            }
+            for path in gone {
+                let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            }
+        }
+    }
+
+    /// Downloads the course's dependencies into cargo's registry outside the sandbox (which
+    /// only reads the registry; `cargo fetch` compiles nothing, so runs no code of a
+    /// learner's), once per dependency table and Cargo.lock: a stamp in the build folder
+    /// remembers them. A fetch that fails is left to the build to report.
+    fn fetch(&self, package: &Package, private: &Path) -> std::io::Result<()> {
+        let lock = std::fs::read_to_string(package.dir.join("Cargo.lock")).unwrap_or_default();
+        let dependencies = course_dependencies(&self.root).unwrap_or_default();
+        let wanted = content_address(format!("{dependencies}\0{lock}").as_bytes());
+        let stamp = self.target_dir.join("fetched");
+        if std::fs::read_to_string(&stamp).is_ok_and(|done| done == wanted) {
+            return Ok(());
+        }
+        let unconfined = sandbox::Sandbox {
+            landlock: false,
+            ..self.toolchain.sandbox
+        };
+        let fetched = sandbox::command(
+            &self.toolchain.cargo,
+            &self.toolchain.rustc,
+            &unconfined,
+            &sandbox::Reach::default(),
+            private,
+        )?
+        .current_dir(&package.dir)
+        .args(["fetch", "--quiet", "--manifest-path"])
+        .arg(package.dir.join("Cargo.toml"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+        if fetched.success() {
+            atomic::write_if_changed(&stamp, &wanted)?;
+        }
+        Ok(())
+    }
+
+    /// `cargo build` of the units of `package` in it, its JSON messages on stdout, going on
+    /// past a unit that does not compile: confined to what the package needs (see
+    /// [`sandbox`]), with `private` its HOME and TMPDIR.
+    fn command(&self, package: &Package, private: &Path) -> std::io::Result<Command> {
+        let mut read = vec![self.target_dir.join("probe")];
+        read.extend(
+            package
+                .staged
+                .values()
+                .flat_map(Staged::folders)
+                .map(Path::to_path_buf),
+        );
+        // Made here: cargo would make it through a temporary folder beside it, outside what
+        // it may write.
+        std::fs::create_dir_all(self.target_dir.join("build"))?;
+        let reach = sandbox::Reach {
+            read,
+            // cargo writes the package's Cargo.lock.
+            write: vec![self.target_dir.join("build"), package.dir.clone()],
+        };
+        let mut command = sandbox::command(
+            &self.toolchain.cargo,
+            &self.toolchain.rustc,
+            &self.toolchain.sandbox,
+            &reach,
+            private,
+        )?;
         command
+            .current_dir(&package.dir)
             .arg("build")
             .arg("--manifest-path")
-            .arg(package.join("Cargo.toml"))
+            .arg(package.dir.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(self.target_dir.join("build"))
             .args([
@@ -227,10 +366,10 @@ impl Cargo {
                 "--keep-going",
             ])
             .stdin(Stdio::null());
-        for unit in units {
+        for unit in package.staged.keys() {
             command.arg("--bin").arg(unit.bin_name());
         }
-        command
+        Ok(command)
     }
 
     fn run(
@@ -238,10 +377,20 @@ impl Cargo {
         units: &[Unit],
         each: Option<&(dyn Fn(&str) + Sync)>,
     ) -> Result<Built, BuildError> {
-        let root = self.root.as_path();
-        let (package, staged) =
-            write_package(root, &self.target_dir, &self.toolchain.rustc, units)?;
-        let mut command = self.command(&package, units);
+        let package = write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
+        let mut built: Built = package
+            .refused
+            .iter()
+            .map(|(unit, error)| (unit.clone(), Err(error.clone())))
+            .collect();
+        if package.staged.is_empty() {
+            return Ok(built);
+        }
+        let tmp = self.target_dir.join("tmp");
+        std::fs::create_dir_all(&tmp)?;
+        let private = tempfile::Builder::new().prefix("build-").tempdir_in(&tmp)?;
+        self.fetch(&package, private.path())?;
+        let mut command = self.command(&package, private.path())?;
         command
             .args(match each {
                 None => &["--quiet"][..],
@@ -254,63 +403,171 @@ impl Cargo {
                 ][..],
             })
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            .process_group(0);
         let mut child = command.spawn()?;
+        let deadline = self.toolchain.sandbox.deadline;
+        let (done, ended) = std::sync::mpsc::channel::<()>();
+        let pid = child.id();
+        let ours: Vec<String> = package
+            .staged
+            .keys()
+            .map(|unit| unit.bin_name().replace('-', "_"))
+            .collect();
+        let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        std::thread::scope(|scope| {
+        let (messages, cargo_stderr, watched) = std::thread::scope(|scope| {
+            let ours = &ours;
+            let watchdog = scope.spawn(move || sandbox::watch(pid, ours, deadline, ended));
             let stderr_reader = scope.spawn(move || read_stderr(stderr, each));
-            let by_name: HashMap<String, &Unit> = units.iter().map(|u| (u.bin_name(), u)).collect();
-            let mut executables: HashMap<String, PathBuf> = HashMap::new();
-            let mut diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>> =
-                HashMap::new();
-            for message in
-                Message::parse_stream(BufReader::new(child.stdout.take().expect("piped"))).flatten()
-            {
-                match message {
-                    Message::CompilerArtifact(artifact) => {
-                        if let Some(exe) = artifact.executable {
-                            executables
-                                .insert(artifact.target.name.clone(), exe.into_std_path_buf());
-                        }
+            let messages = Messages::read(stdout);
+            let _ = done.send(());
+            let watched = watchdog.join().unwrap_or(sandbox::Watched::Ended);
+            (messages, stderr_reader.join().unwrap_or_default(), watched)
+        });
+        child.wait()?;
+        let unfinished = self.judge(&package, messages, &cargo_stderr, &watched, &mut built);
+        if !unfinished.is_empty() {
+            // Those that waited behind a unit that never ended: built again, without it (each
+            // round leaves out at least one late unit, so the rounds end).
+            built.extend(self.run(&unfinished, each)?);
+        }
+        Ok(built)
+    }
+
+    /// Puts into `built` each staged unit's binary or error, by what cargo said of it and how
+    /// the watch of its build ended; returns the units to build again (those that were not
+    /// built for a late unit's sake).
+    fn judge(
+        &self,
+        package: &Package,
+        mut messages: Messages,
+        cargo_stderr: &str,
+        watched: &sandbox::Watched,
+        built: &mut Built,
+    ) -> Vec<Unit> {
+        let root_prefix = format!("{}/", self.root.display());
+        let deadline = self.toolchain.sandbox.deadline;
+        let mut unfinished = Vec::new();
+        for (unit, staged) in &package.staged {
+            let name = unit.bin_name();
+            let diagnostics = messages.diagnostics.remove(&name).unwrap_or_default();
+            let result = match messages.executables.remove(&name) {
+                Some(exe) => Ok(Binary {
+                    exe,
+                    warnings: staged.learner_warnings(&diagnostics, &root_prefix),
+                }),
+                None => match watched {
+                    sandbox::Watched::Late(late) if late.contains(&name.replace('-', "_")) => {
+                        Err(sandbox::over_time(deadline))
                     }
-                    Message::CompilerMessage(msg) => diagnostics
-                        .entry(msg.target.name.clone())
-                        .or_default()
-                        .push(msg.message),
-                    _ => {}
+                    sandbox::Watched::Late(_) if diagnostics.is_empty() => {
+                        unfinished.push(unit.clone());
+                        continue;
+                    }
+                    sandbox::Watched::Endless if diagnostics.is_empty() => Err(sandbox::over_time(
+                        deadline * sandbox::WHOLE_BUILD_DEADLINES,
+                    )),
+                    _ => {
+                        let error = compile_error(diagnostics, cargo_stderr, &root_prefix);
+                        let error = sandbox::name_the_memory_bound(
+                            error,
+                            &name,
+                            cargo_stderr,
+                            self.toolchain.sandbox.memory,
+                        );
+                        Err(staged.relabel(error, &root_prefix))
+                    }
+                },
+            };
+            built.insert(unit.clone(), result);
+        }
+        unfinished
+    }
+}
+
+/// What cargo's JSON messages said of each binary: its executable, its diagnostics (kept
+/// up to [`DIAGNOSTICS_LIMIT`] bytes in all).
+#[derive(Debug, Default)]
+struct Messages {
+    executables: HashMap<String, PathBuf>,
+    diagnostics: HashMap<String, Vec<cargo_metadata::diagnostic::Diagnostic>>,
+}
+
+/// The bytes of diagnostics kept of one build (their rendered text): a file that makes rustc
+/// print gigabytes of errors costs learn this much memory, no more.
+pub const DIAGNOSTICS_LIMIT: usize = 4 << 20;
+
+impl Messages {
+    /// Reads cargo's JSON messages to their end: a line longer than [`DIAGNOSTICS_LIMIT`] is
+    /// skipped whole, and diagnostics past the limit are dropped (an artifact never is).
+    fn read(stdout: impl std::io::Read) -> Messages {
+        let mut messages = Messages::default();
+        let mut kept = 0;
+        each_line(
+            BufReader::new(stdout),
+            DIAGNOSTICS_LIMIT,
+            |line| match serde_json::from_slice::<Message>(line) {
+                Ok(Message::CompilerArtifact(artifact)) => {
+                    if let Some(exe) = artifact.executable {
+                        messages
+                            .executables
+                            .insert(artifact.target.name.clone(), exe.into_std_path_buf());
+                    }
                 }
+                Ok(Message::CompilerMessage(msg)) => {
+                    kept += msg.message.rendered.as_ref().map_or(0, String::len);
+                    if kept <= DIAGNOSTICS_LIMIT {
+                        messages
+                            .diagnostics
+                            .entry(msg.target.name.clone())
+                            .or_default()
+                            .push(msg.message);
+                    }
+                }
+                _ => {}
+            },
+        );
+        messages
+    }
+}
+
+/// Hands each line of `reader` (without its `\n`) to `each`; a line longer than `max` bytes
+/// is skipped whole, never held.
+fn each_line(mut reader: impl std::io::BufRead, max: usize, mut each: impl FnMut(&[u8])) {
+    let mut line = Vec::new();
+    let mut overlong = false;
+    while let Ok(buf) = reader.fill_buf()
+        && !buf.is_empty()
+    {
+        let (part, end) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], Some(i + 1)),
+            None => (buf, None),
+        };
+        if !overlong && line.len() + part.len() <= max {
+            line.extend_from_slice(part);
+        } else {
+            overlong = true;
+            line.clear();
+        }
+        let used = end.unwrap_or(buf.len());
+        reader.consume(used);
+        if end.is_some() {
+            if !overlong {
+                each(&line);
             }
-            child.wait()?;
-            let cargo_stderr = stderr_reader.join().unwrap_or_default();
-            let root_prefix = format!("{}/", root.display());
-            Ok(by_name
-                .into_iter()
-                .map(|(name, unit)| {
-                    let diagnostics = diagnostics.remove(&name).unwrap_or_default();
-                    let result = match executables.remove(&name) {
-                        Some(exe) => Ok(Binary {
-                            exe,
-                            warnings: staged.get(unit).map_or_else(Vec::new, |staged| {
-                                staged.learner_warnings(&diagnostics, &root_prefix)
-                            }),
-                        }),
-                        None => {
-                            let error = compile_error(diagnostics, &cargo_stderr, &root_prefix);
-                            Err(match staged.get(unit) {
-                                Some(staged) => staged.relabel(error, &root_prefix),
-                                None => error,
-                            })
-                        }
-                    };
-                    (unit.clone(), result)
-                })
-                .collect())
-        })
+            line.clear();
+            overlong = false;
+        }
+    }
+    if !overlong && !line.is_empty() {
+        each(&line);
     }
 }
 
 /// Reads cargo's stderr to its end, handing each line (split at `\n` and at the `\r` of
-/// its progress bar) to `each`; returns the text without cargo's status lines.
+/// its progress bar, cut at [`DIAGNOSTICS_LIMIT`]) to `each`; returns the text without
+/// cargo's status lines, up to [`DIAGNOSTICS_LIMIT`] bytes.
 fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Sync)>) -> String {
     let mut kept = String::new();
     let mut line = Vec::new();
@@ -324,7 +581,7 @@ fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Syn
         if let Some(each) = each {
             each(&text);
         }
-        if !is_cargo_status(&text) {
+        if !is_cargo_status(&text) && kept.len() + text.len() < DIAGNOSTICS_LIMIT {
             kept.push_str(&text);
             kept.push('\n');
         }
@@ -333,7 +590,8 @@ fn read_stderr(mut stderr: impl std::io::Read, each: Option<&(dyn Fn(&str) + Syn
         for &byte in &buf[..n] {
             match byte {
                 b'\n' | b'\r' => take_line(&mut line),
-                _ => line.push(byte),
+                _ if line.len() < DIAGNOSTICS_LIMIT => line.push(byte),
+                _ => {}
             }
         }
     }
@@ -431,6 +689,15 @@ pub(crate) struct Staged {
 }
 
 impl Staged {
+    /// The folders of the copies it is built from (each copy alone in its own).
+    fn folders(&self) -> impl Iterator<Item = &Path> {
+        self.copies
+            .iter()
+            .map(|(copy, _)| copy.as_path())
+            .chain([self.crate_root.as_path()])
+            .filter_map(Path::parent)
+    }
+
     /// `error` with the copies' paths replaced by the originals' (relative to `root_prefix`).
     pub(crate) fn relabel(&self, mut error: CompileError, root_prefix: &str) -> CompileError {
         error.rendered = self.relabel_text(&error.rendered, root_prefix);
@@ -501,20 +768,14 @@ impl Staged {
 }
 
 /// Copies the bytes of `source` into the content-addressed store of `target_dir`
-/// (`sources/HASH/NAME`), alone in its folder: a new content is a new path (cargo judges
+/// (`sources/SHA256/NAME`), alone in its folder: a new content is a new path (cargo judges
 /// freshness by mtime, and a file restored with an older mtime must not be graded with the
-/// binary of other bytes), and rustc finds nothing beside it. A symbolic link is read through
-/// here; `learn grade` refuses those before.
+/// binary of other bytes), and rustc finds nothing beside it.
 fn store(target_dir: &Path, source: &Path, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let hash = bytes.iter().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ *b as u64).wrapping_mul(0x100000001b3)
-    });
     let name = source
         .file_name()
         .map_or_else(|| "source.rs".into(), |n| n.to_string_lossy().into_owned());
-    let dir = target_dir
-        .join("sources")
-        .join(format!("{hash:016x}-{:x}", bytes.len()));
+    let dir = target_dir.join("sources").join(content_address(bytes));
     let path = dir.join(name);
     if std::fs::read(&path).is_ok_and(|old| old == bytes) {
         return Ok(path);
@@ -526,17 +787,53 @@ fn store(target_dir: &Path, source: &Path, bytes: &[u8]) -> std::io::Result<Path
     Ok(path)
 }
 
+/// The bytes of the source file at `path`, refused (`FileTooLarge`, with a message for the
+/// learner) beyond [`sandbox::SOURCE_LIMIT`], and never read past it; a symbolic link is
+/// read through here (`learn grade` refuses those before), anything but a file refused.
+fn read_source(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = sandbox::SOURCE_LIMIT;
+    let too_large = |size: u64| {
+        std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "{} is {} bytes: a source file may have at most {limit} (1 MiB); it was not built",
+                path.display(),
+                size
+            ),
+        )
+    };
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a regular file",
+            path.display()
+        )));
+    }
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Stages `unit` for a build: copies the learner's file (and the harness) into the store, and
 /// for a harness writes its wrapper there too. Called for every build and every watch-mode
 /// rebuild, so that the binary is always built from the bytes graded now.
 pub(crate) fn stage(target_dir: &Path, unit: &Unit) -> std::io::Result<Staged> {
-    let source = std::fs::read(&unit.source)?;
+    let source = read_source(&unit.source)?;
     let copy = store(target_dir, &unit.source, &source)?;
     let mut copies = vec![(copy.clone(), unit.source.clone())];
     let crate_root = match &unit.harness {
         None => copy,
         Some(harness) => {
-            let harness_copy = store(target_dir, harness, &std::fs::read(harness)?)?;
+            let harness_copy = store(target_dir, harness, &read_source(harness)?)?;
             copies.push((harness_copy.clone(), harness.clone()));
             let code = format!(
                 "// Generated by learn: the learner's file as `mod exercise` (no unsafe code), then the grading harness.\n#[allow(dead_code, unused_imports)]\n#[forbid(unsafe_code)]\n#[path = {:?}]\nmod exercise;\n{}\ninclude!({:?});\n",
@@ -554,21 +851,45 @@ pub(crate) fn stage(target_dir: &Path, unit: &Unit) -> std::io::Result<Staged> {
     Ok(Staged { crate_root, copies })
 }
 
-/// Writes (if changed) the generated package for `units` and returns its folder, with each
-/// unit's staged sources.
+/// The generated package of one build: its folder, and each unit's staged sources, or why
+/// it was refused before the build (a file over [`sandbox::SOURCE_LIMIT`]).
+struct Package {
+    dir: PathBuf,
+    staged: HashMap<Unit, Staged>,
+    refused: HashMap<Unit, CompileError>,
+}
+
+/// Writes (if changed) the generated package for `units` (those that can be staged).
 fn write_package(
     root: &Path,
     target_dir: &Path,
     rustc: &Path,
     units: &[Unit],
-) -> Result<(PathBuf, HashMap<Unit, Staged>), BuildError> {
-    let mut sorted = units.to_vec();
+) -> Result<Package, BuildError> {
+    let mut staged = HashMap::new();
+    let mut refused = HashMap::new();
+    for unit in units {
+        match stage(target_dir, unit) {
+            Ok(unit_staged) => {
+                staged.insert(unit.clone(), unit_staged);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                let root_prefix = format!("{}/", root.display());
+                let headline = e.to_string().replace(&root_prefix, "");
+                refused.insert(unit.clone(), CompileError::plain(headline));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let mut sorted: Vec<&Unit> = staged.keys().collect();
     sorted.sort();
-    let mut hasher = DefaultHasher::new();
-    (root, &sorted).hash(&mut hasher);
+    let named: String = sorted
+        .iter()
+        .map(|unit| format!("{}\0", unit.bin_name()))
+        .collect();
     let dir = target_dir
         .join("packages")
-        .join(format!("{:016x}", hasher.finish()));
+        .join(&content_address(format!("{}\0{named}", root.display()).as_bytes())[..16]);
     std::fs::create_dir_all(dir.join("src"))?;
     let dependencies = course_dependencies(root)?;
     atomic::write_if_changed(
@@ -578,15 +899,12 @@ fn write_package(
     let mut manifest = format!(
         "# Generated by learn for one build; see src/build/mod.rs.\n[package]\nname = \"learn-build\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\nautobins = false\nbuild = \"build.rs\"\n\n[workspace]\n\n{dependencies}\n{PROFILE}\n{LINTS}\n"
     );
-    let mut staged = HashMap::new();
-    for unit in &sorted {
-        let unit_staged = stage(target_dir, unit)?;
+    for unit in sorted {
         manifest.push_str(&format!(
             "[[bin]]\nname = {:?}\npath = {:?}\n\n",
             unit.bin_name(),
-            unit_staged.crate_root.display().to_string()
+            staged[unit].crate_root.display().to_string()
         ));
-        staged.insert(unit.clone(), unit_staged);
     }
     atomic::write_if_changed(&dir.join("Cargo.toml"), &manifest)?;
     let lock = dir.join("Cargo.lock");
@@ -595,7 +913,11 @@ fn write_package(
     {
         atomic::write_if_changed(&lock, &text)?;
     }
-    Ok((dir, staged))
+    Ok(Package {
+        dir,
+        staged,
+        refused,
+    })
 }
 
 /// The `[dependencies]` table of `course/Cargo.toml` (header included), as TOML text.
@@ -676,6 +998,45 @@ mod tests {
             staged.learner_warnings(&diagnostics, "/c/"),
             ["warning: unused variable: `x`\n  --> exercises/01_threads/spawn_join.rs:3:9\n\n"]
         );
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_whole_and_the_next_one_read() {
+        let text = format!("short\n{}\nafter\nlast", "x".repeat(100));
+        let mut lines = Vec::new();
+        each_line(
+            std::io::BufReader::with_capacity(8, text.as_bytes()),
+            10,
+            |l| lines.push(String::from_utf8_lossy(l).into_owned()),
+        );
+        assert_eq!(lines, ["short", "after", "last"]);
+    }
+
+    #[test]
+    fn a_source_over_one_mib_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.rs");
+        std::fs::write(&big, vec![0u8; (sandbox::SOURCE_LIMIT + 1) as usize]).unwrap();
+        let error = read_source(&big).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::FileTooLarge);
+        assert!(
+            error.to_string().contains("at most 1048576 (1 MiB)"),
+            "{error}"
+        );
+        assert!(read_source(dir.path()).is_err(), "a folder is not a source");
+    }
+
+    #[test]
+    fn a_copy_is_named_by_the_sha256_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = store(dir.path(), Path::new("x/abc.rs"), b"abc").unwrap();
+        assert_eq!(
+            copy,
+            dir.path().join(
+                "sources/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad/abc.rs"
+            )
+        );
+        assert_eq!(std::fs::read(copy).unwrap(), b"abc");
     }
 
     #[test]

@@ -16,14 +16,16 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cargo_metadata::diagnostic::{Diagnostic, DiagnosticLevel};
 
-use super::{Backend, BuildError, Built, Cargo, CompileError, Unit, compile_error, stage};
+use super::{
+    Backend, BuildError, Built, Cargo, CompileError, Staged, Unit, compile_error, sandbox, stage,
+};
 
 /// Error codes that mean the dependencies moved, not that the learner's code is wrong:
 /// can't find crate, possibly newer version, multiple candidates, incompatible rustc.
@@ -189,7 +191,7 @@ impl Rebuilder {
                 return Rebuilt::Unknown;
             };
             *crate_root = staged.crate_root.display().to_string();
-            match self.replay(&call, cancel) {
+            match self.replay(&call, &staged, cancel) {
                 Replay::Done(result) => {
                     let root_prefix = format!("{}/", self.cargo.root.display());
                     let result = match result {
@@ -211,16 +213,44 @@ impl Rebuilder {
         Rebuilt::Built(built)
     }
 
-    fn replay(&self, call: &RustcCall, cancel: &AtomicBool) -> Replay {
+    /// Replays `call` on the copies of `staged`, confined as cargo's build is (see
+    /// [`sandbox`](super::sandbox)): it reads the copies, the package and the dependencies
+    /// built, and writes only `watch/`.
+    fn replay(&self, call: &RustcCall, staged: &Staged, cancel: &AtomicBool) -> Replay {
         let args = self.redirected(&call.args);
-        if std::fs::create_dir_all(&self.out_dir).is_err() {
+        let target_dir = &self.cargo.target_dir;
+        let tmp = target_dir.join("tmp");
+        if std::fs::create_dir_all(&self.out_dir).is_err() || std::fs::create_dir_all(&tmp).is_err()
+        {
             return Replay::Stale;
         }
-        let mut command = Command::new(&call.program);
+        let Ok(private) = tempfile::Builder::new().prefix("replay-").tempdir_in(&tmp) else {
+            return Replay::Stale;
+        };
+        let dir = call.dir().map_or(self.cargo.root.as_path(), Path::new);
+        let mut read = vec![
+            dir.to_path_buf(),
+            target_dir.join("build"),
+            target_dir.join("probe"),
+        ];
+        read.extend(staged.folders().map(Path::to_path_buf));
+        let reach = sandbox::Reach {
+            read,
+            write: vec![self.out_dir.clone()],
+        };
+        let Ok(mut command) = sandbox::command(
+            Path::new(&call.program),
+            &self.cargo.toolchain.rustc,
+            &self.cargo.toolchain.sandbox,
+            &reach,
+            private.path(),
+        ) else {
+            return Replay::Stale;
+        };
         command
             .args(&args)
             .envs(call.env.iter().map(|(k, v)| (k, v)))
-            .current_dir(call.dir().map_or(self.cargo.root.as_path(), Path::new));
+            .current_dir(dir);
         let spawned = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -231,10 +261,16 @@ impl Rebuilder {
         };
         let mut stderr = child.stderr.take().expect("piped");
         let reader = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
+            // Up to the limit of diagnostics kept; the rest is read and dropped.
+            let mut kept = Vec::new();
+            let _ = (&mut stderr)
+                .take(super::DIAGNOSTICS_LIMIT as u64)
+                .read_to_end(&mut kept);
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+            String::from_utf8_lossy(&kept).into_owned()
         });
+        let deadline = self.cargo.toolchain.sandbox.deadline;
+        let started = std::time::Instant::now();
         let status = loop {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
@@ -242,6 +278,11 @@ impl Rebuilder {
                     let _ = child.kill();
                     let _ = child.wait();
                     return Replay::Cancelled;
+                }
+                Ok(None) if started.elapsed() > deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return Replay::Done(Err(sandbox::over_time(deadline)));
                 }
                 Ok(None) => std::thread::sleep(REPLAY_POLL),
                 Err(_) => return Replay::Stale,

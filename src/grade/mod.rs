@@ -300,12 +300,15 @@ impl<'c> Grader<'c> {
         self
     }
 
-    /// cargo on this grader's course and build folder, with its toolchain.
+    /// cargo on this grader's course and build folder, with its toolchain; its landlock only
+    /// where the run's `filesystem` protection is in force.
     pub fn cargo(&self) -> build::Cargo {
+        let mut toolchain = self.toolchain.clone();
+        toolchain.sandbox.landlock &= crate::supervise::protections().filesystem;
         build::Cargo {
             root: self.course.root.clone(),
             target_dir: self.target_dir.clone(),
-            toolchain: self.toolchain.clone(),
+            toolchain,
         }
     }
 
@@ -369,6 +372,16 @@ impl<'c> Grader<'c> {
     pub fn build_ahead(&self, exercise: &Exercise, source: &Source) -> Result<(), BuildError> {
         let units: Vec<Unit> = self.every_unit(exercise, source).collect();
         self.cargo().build_in_background(&units)
+    }
+
+    /// Removes from the build folder what building `items` left (see
+    /// [`build::Cargo::forget`]): after a class's grading, its programs.
+    pub fn forget(&self, items: &[(&Exercise, Source)]) {
+        let all: Vec<Unit> = items
+            .iter()
+            .flat_map(|(e, s)| self.every_unit(e, s))
+            .collect();
+        self.cargo().forget(&all);
     }
 
     /// Builds every binary `items` need, in one build.

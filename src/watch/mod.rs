@@ -17,7 +17,6 @@ mod state;
 mod terminal_event;
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -127,7 +126,7 @@ struct Loop<'a> {
     sentinel: Sentinel,
     /// A hash of each exercise file's content when it was last checked or restored: a save
     /// that changed nothing (or an editor touching the file) checks nothing.
-    fingerprints: HashMap<PathBuf, u64>,
+    fingerprints: HashMap<PathBuf, String>,
     events: Sender<Event>,
 }
 
@@ -298,9 +297,7 @@ impl Loop<'_> {
     }
 }
 
-/// A hash of a file's content (0 when it cannot be read).
-fn fingerprint(path: &Path) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    std::fs::read(path).unwrap_or_default().hash(&mut hasher);
-    hasher.finish()
+/// The SHA-256 of a file's content (that of no bytes when it cannot be read).
+fn fingerprint(path: &Path) -> String {
+    crate::build::content_address(&std::fs::read(path).unwrap_or_default())
 }
