@@ -20,6 +20,7 @@ mod reap;
 mod sandbox;
 mod sched;
 mod witness;
+mod writes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -33,11 +34,12 @@ pub use limits::{DEFAULT_TIMEOUT, FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACK
 pub use machine::wait_for_free_cores;
 pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
-pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen};
+pub use probe::{ProbeRecords, ProcessExit, SleepSeen, ThreadSeen, WriteSeen};
 pub use sandbox::{
     Protection, Protections, SandboxRequest, configure as configure_sandbox, protections,
 };
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
+pub use writes::Writer;
 
 use capture::Capture;
 use observe::Observer;
@@ -49,6 +51,9 @@ pub struct Line {
     pub text: String,
     /// Time since the program was started.
     pub at: Duration,
+    /// The thread whose write put out its last byte, where the probe's records of the run's
+    /// writes were complete and agreed with the bytes read (see `writes.rs`).
+    pub writer: Option<Writer>,
 }
 
 /// What to run and under which limits.
@@ -299,12 +304,10 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     // Read at once, before the reaper can collect a quick program: its affinity proves the
     // pinning took.
     let mut observer = Observer::new(pid, start, request.perturbation.pinned_core());
-    let capture = Capture::start(
-        child.stdout.take().expect("stdout is piped"),
-        child.stderr.take().expect("stderr is piped"),
-        start,
-        request.limits.max_output_bytes,
-    );
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let pipes = [writes::pipe_inode(&stdout), writes::pipe_inode(&stderr)];
+    let capture = Capture::start(stdout, stderr, start, request.limits.max_output_bytes);
     let (exit_tx, exit_rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = exit_tx.send(reap::wait_with_usage(pid));
@@ -347,10 +350,28 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         reap::kill_tree(pid, &orphans);
         reap::reap_orphans(&orphans);
     }
-    let (stdout, stderr, flooded) = capture.finish(CAPTURE_GRACE);
+    let (mut stdout, mut stderr, flooded) = capture.finish(CAPTURE_GRACE);
     let (mut processes, sched, affinity) = observer.into_logs();
     let mut records = probe.read(base_nanos);
     records.tampered = witness.contradiction(&records, pid, wall);
+    if let ([Some(out), Some(err)], None, false) = (pipes, &records.tampered, flooded) {
+        let streams = [
+            writes::Stream {
+                name: "stdout",
+                fd: 1,
+                inode: out,
+                captured: &mut stdout,
+            },
+            writes::Stream {
+                name: "stderr",
+                fd: 2,
+                inode: err,
+                captured: &mut stderr,
+            },
+        ];
+        records.tampered =
+            writes::attribute(&records, pid, witness.saw_another_program(pid), streams).err();
+    }
     probe::merge_into(&records, &mut processes, wall);
     processes.probe = records;
     let ending = match stop {
@@ -363,8 +384,8 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         None => exit.ending(),
     };
     Ok(RunRecord {
-        stdout,
-        stderr,
+        stdout: stdout.lines,
+        stderr: stderr.lines,
         ending,
         wall,
         cpu: exit.cpu,
@@ -403,6 +424,7 @@ pub(crate) mod test_support {
                 .map(|&(t, ms)| Line {
                     text: t.into(),
                     at: Duration::from_millis(ms),
+                    writer: None,
                 })
                 .collect(),
             stderr: Vec::new(),

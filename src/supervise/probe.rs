@@ -63,6 +63,24 @@ pub struct ProcessExit {
     pub written_bytes: u64,
 }
 
+/// A write to fd 1 or 2 (stdout, stderr) by one thread, as the probe recorded it before it
+/// was made (with what it wrote, when it wrote less than it meant to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteSeen {
+    /// The process.
+    pub pid: u32,
+    /// The thread that wrote.
+    pub tid: u32,
+    /// 1 or 2.
+    pub fd: u32,
+    /// Its place among the writes of its process to that fd, from 0.
+    pub seq: u64,
+    /// The bytes written.
+    pub len: u64,
+    /// FNV-1a of those bytes.
+    pub digest: u64,
+}
+
 /// What the probe recorded in one run, after the runner checked it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProbeRecords {
@@ -80,6 +98,11 @@ pub struct ProbeRecords {
     /// `(pid, when created)`. Drawn by the timeline, judged by no check (nothing the runner
     /// sees can confirm a thread that never ran).
     pub never_began: Vec<(u32, Duration)>,
+    /// Writes to stdout and stderr, in the order recorded.
+    pub writes: Vec<WriteSeen>,
+    /// The pipe each process had as fd 0, 1 and 2 when it started: (pid, fd, inode; 0 when
+    /// no pipe).
+    pub pipes: Vec<(u32, u32, u64)>,
     /// Why the records cannot be believed: the program altered them (see `witness.rs`).
     pub tampered: Option<String>,
 }
@@ -158,6 +181,25 @@ impl ProbeRecords {
                 ("alive", &[tid, cpu]) => alive.push((tid as u32, Duration::from_nanos(cpu))),
                 ("made", &[creator, pthread, at]) => {
                     made.push((creator as u32, pthread, since(at)))
+                }
+                ("fd", &[pid, fd, inode]) => records.pipes.push((pid as u32, fd as u32, inode)),
+                ("w", &[pid, tid, fd, seq, len, digest]) => records.writes.push(WriteSeen {
+                    pid: pid as u32,
+                    tid: tid as u32,
+                    fd: fd as u32,
+                    seq,
+                    len,
+                    digest,
+                }),
+                ("wn", &[pid, fd, seq, len, digest]) => {
+                    if let Some(write) = records
+                        .writes
+                        .iter_mut()
+                        .rev()
+                        .find(|w| (w.pid, w.fd, w.seq) == (pid as u32, fd as u32, seq))
+                    {
+                        (write.len, write.digest) = (len, digest);
+                    }
                 }
                 _ => {}
             }
