@@ -150,6 +150,8 @@ pub enum Ending {
 /// Everything observed about one run.
 #[derive(Debug, Clone)]
 pub struct RunRecord {
+    /// The arguments it was run with.
+    pub args: Vec<String>,
     /// Stdout lines with arrival times.
     pub stdout: Vec<Line>,
     /// Stderr lines with arrival times.
@@ -384,6 +386,7 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         None => exit.ending(),
     };
     Ok(RunRecord {
+        args: request.args.clone(),
         stdout: stdout.lines,
         stderr: stderr.lines,
         ending,
@@ -419,6 +422,7 @@ pub(crate) mod test_support {
     /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
     pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {
         RunRecord {
+            args: Vec::new(),
             stdout: lines
                 .iter()
                 .map(|&(t, ms)| Line {
