@@ -23,6 +23,8 @@
 //   exit PID NANOS CPU_NS RCHAR WCHAR     the program exits: the process's CPU time, and the
 //                                         bytes it read and wrote (/proc/self/io), the
 //                                         probe's own reads and writes left out
+//   stdin PID BYTES                       at exit, before `exit`: the bytes the process read
+//                                         from fd 0 (read wrapped)
 //   fd PID FD INODE                       at start: the pipe fd 0, 1 or 2 is (its inode), or 0
 //                                         when it is no pipe, so that the reader knows whose
 //                                         writes reached the run's own stdout and stderr
@@ -32,8 +34,8 @@
 //   wn PID FD SEQ N DIGEST                that write wrote N bytes only (partial, or failed:
 //                                         0), DIGEST their hash; absent when it wrote them all
 //
-// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep, clock_nanosleep, write
-// and writev are wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
+// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep, clock_nanosleep, write,
+// writev and read are wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
 // from Rust's standard library go through the `__wrap_` functions here, which call the real
 // ones. A write is recorded before it is made, so that a process killed after writing never
 // leaves bytes without a record (one killed before writing leaves a record without bytes, which
@@ -73,7 +75,7 @@ extern "C" {
     fn getppid() -> c_int;
     fn getpgid(pid: c_int) -> c_int;
     fn open(path: *const c_char, flags: c_int, mode: c_int) -> c_int;
-    fn read(fd: c_int, buf: *mut u8, count: usize) -> isize;
+    fn __real_read(fd: c_int, buf: *mut u8, count: usize) -> isize;
     fn __real_write(fd: c_int, buf: *const u8, count: usize) -> isize;
     fn __real_writev(fd: c_int, iov: *const iovec, count: c_int) -> isize;
     fn readlink(path: *const c_char, buf: *mut u8, size: usize) -> isize;
@@ -112,6 +114,9 @@ static OWN_WRITTEN: AtomicU64 = AtomicU64::new(0);
 /// Tids of the threads started through the wrapper that are still running (0: a free slot),
 /// so that the exit record can list those that never ended.
 static LIVE: [AtomicU32; 256] = [const { AtomicU32::new(0) }; 256];
+
+/// Bytes this process read from fd 0.
+static STDIN_READ: AtomicU64 = AtomicU64::new(0);
 
 /// How many writes this process began to fd 1 and fd 2: the next SEQ of each.
 static WRITES: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
@@ -231,7 +236,7 @@ fn read_file(path: &[u8], buf: &mut [u8]) -> usize {
         if fd < 0 {
             return 0;
         }
-        let n = read(fd, buf.as_mut_ptr(), buf.len());
+        let n = __real_read(fd, buf.as_mut_ptr(), buf.len());
         close(fd);
         OWN_READ.fetch_add(n.max(0) as u64, Ordering::Relaxed);
         if n > 0 { n as usize } else { 0 }
@@ -358,6 +363,10 @@ extern "C" fn learn_probe_exit() {
     let mut line = Line::new(b"alive");
     line.number(pid as u64);
     line.number(thread_cpu(pid));
+    line.append();
+    let mut line = Line::new(b"stdin");
+    line.number(pid as u64);
+    line.number(STDIN_READ.load(Ordering::Relaxed));
     line.append();
     let mut io = [0u8; 512];
     let n = read_file(b"/proc/self/io\0", &mut io);
@@ -662,6 +671,20 @@ pub unsafe extern "C" fn __wrap_writev(fd: c_int, iov: *const iovec, iovcnt: c_i
     if n != count as isize {
         // SAFETY: as above; `n` is at most `count`.
         record_short_write(fd, seq, n, unsafe { hash_iov(iov, iovcnt, n.max(0) as usize) });
+    }
+    n
+}
+
+/// read, with the bytes read from stdin counted.
+///
+/// # Safety
+/// As read.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_read(fd: c_int, buf: *mut u8, count: usize) -> isize {
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let n = unsafe { __real_read(fd, buf, count) };
+    if fd == 0 && n > 0 {
+        STDIN_READ.fetch_add(n as u64, Ordering::Relaxed);
     }
     n
 }

@@ -61,6 +61,8 @@ pub struct ProcessExit {
     pub read_bytes: u64,
     /// Bytes it wrote.
     pub written_bytes: u64,
+    /// Bytes it read from its stdin (fd 0).
+    pub stdin_bytes: u64,
 }
 
 /// A write to fd 1 or 2 (stdout, stderr) by one thread, as the probe recorded it before it
@@ -141,6 +143,7 @@ impl ProbeRecords {
         let mut joins: Vec<(u64, u32, Duration, Duration)> = Vec::new();
         let mut alive: Vec<(u32, Duration)> = Vec::new();
         let mut made: Vec<(u32, u64, Duration)> = Vec::new();
+        let mut stdin: Vec<(u32, u64)> = Vec::new();
         for line in text.lines() {
             let mut words = line.split_whitespace();
             let tag = words.next().unwrap_or("");
@@ -155,7 +158,9 @@ impl ProbeRecords {
                     cpu: Duration::from_nanos(cpu),
                     read_bytes: read,
                     written_bytes: written,
+                    stdin_bytes: 0,
                 }),
+                ("stdin", &[pid, bytes]) => stdin.push((pid as u32, bytes)),
                 ("thread", &[tid, pid, creator, pthread, at]) => records.threads.push(ThreadSeen {
                     tid: tid as u32,
                     pid: pid as u32,
@@ -202,6 +207,11 @@ impl ProbeRecords {
                     }
                 }
                 _ => {}
+            }
+        }
+        for (pid, bytes) in stdin {
+            if let Some(exit) = records.exits.iter_mut().find(|e| e.pid == pid) {
+                exit.stdin_bytes = bytes;
             }
         }
         for &(pid, _, at) in &records.starts {
@@ -353,7 +363,7 @@ mod tests {
         let text = format!(
             "start 10 1 {}\nthread 11 10 10 777 {}\ntend 11 {} {}\njoin 777 10 {} {}\n\
              thread 12 10 10 777 {}\nsleep 10 {} {}\nalive 12 {}\nalive 10 {}\n\
-             exit 10 {} {} 5 6\ngarbage line\n",
+             stdin 10 4\nexit 10 {} {} 5 6\ngarbage line\n",
             1000 * MS,
             1001 * MS,
             1100 * MS,
@@ -389,6 +399,7 @@ mod tests {
         assert!(records.joining_at(10, ms(60)) && !records.joining_at(10, ms(150)));
         assert!(!records.asleep_at(10, ms(250)));
         assert_eq!(records.exit_of(10).unwrap().written_bytes, 6);
+        assert_eq!(records.exit_of(10).unwrap().stdin_bytes, 4);
         assert_eq!(records.spawned().count(), 2);
     }
 

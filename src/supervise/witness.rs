@@ -194,6 +194,12 @@ impl Witness {
             }
         }
         for exit in &records.exits {
+            if exit.stdin_bytes > exit.read_bytes {
+                return Some(altered(format!(
+                    "pid {} says it read {} bytes from its stdin, but only {} bytes in all",
+                    exit.pid, exit.stdin_bytes, exit.read_bytes
+                )));
+            }
             let Some(sighting) = self.seen.get(&exit.pid) else {
                 continue;
             };
