@@ -27,15 +27,29 @@
 //                                         arguments, so that the report can name it
 //   nothread PID MAX                      pthread_create refused (EAGAIN), once per process:
 //                                         MAX threads created through it already run
+//   stdin PID BYTES                       at exit, before `exit`: the bytes the process read
+//                                         from fd 0 (read wrapped)
+//   fd PID FD INODE                       at start: the pipe fd 0, 1 or 2 is (its inode), or 0
+//                                         when it is no pipe, so that the reader knows whose
+//                                         writes reached the run's own stdout and stderr
+//   w PID TID FD SEQ LEN DIGEST           thread TID is about to write LEN bytes to fd 1 or 2
+//                                         (write, writev): the SEQ-th write of this process to
+//                                         that fd, DIGEST the FNV-1a hash of the bytes
+//   wn PID FD SEQ N DIGEST                that write wrote N bytes only (partial, or failed:
+//                                         0), DIGEST their hash; absent when it wrote them all
 //
 // With LEARN_PROBE_THREADS=MAX too, at most MAX threads created through pthread_create run at
 // once in a process: the supervisor's thread bound is sampled, and a burst between two samples
 // could otherwise take the machine's pids.
 //
-// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep, clock_nanosleep and
-// socket are wrapped at link time (`-Wl,--wrap=…`, set by the build script): calls from the program and
-// from Rust's standard library go through the `__wrap_` functions here, which call the real
-// ones. The thread that prints is never the probe's concern: it only counts and times.
+// NANOS are CLOCK_MONOTONIC. pthread_create, pthread_join, nanosleep, clock_nanosleep,
+// socket, write, writev and read are wrapped at link time (`-Wl,--wrap=…`, set by the build
+// script): calls from the program and from Rust's standard library go through the `__wrap_`
+// functions here, which call the real ones. A write is recorded before it is made, so that a process killed after writing never
+// leaves bytes without a record (one killed before writing leaves a record without bytes, which
+// the reader forgives a process that did not exit by itself); the probe copies no byte of it,
+// it only hashes them. Rust's standard library writes stdout and stderr under a lock, so the
+// SEQ of one process's writes to one fd is their order in the stream.
 //
 // The constructor also sets PR_SET_PDEATHSIG to SIGKILL, so that a copy of the program dies
 // when the thread that started it dies (`learn` killed, even by SIGKILL, or a parent process
@@ -52,6 +66,12 @@ type c_void = u8;
 type start_routine = extern "C" fn(*mut c_void) -> *mut c_void;
 
 #[repr(C)]
+struct iovec {
+    base: *const u8,
+    len: usize,
+}
+
+#[repr(C)]
 struct timespec {
     tv_sec: time_t,
     tv_nsec: c_long,
@@ -63,8 +83,10 @@ extern "C" {
     fn getppid() -> c_int;
     fn getpgid(pid: c_int) -> c_int;
     fn open(path: *const c_char, flags: c_int, mode: c_int) -> c_int;
-    fn read(fd: c_int, buf: *mut u8, count: usize) -> isize;
-    fn write(fd: c_int, buf: *const u8, count: usize) -> isize;
+    fn __real_read(fd: c_int, buf: *mut u8, count: usize) -> isize;
+    fn __real_write(fd: c_int, buf: *const u8, count: usize) -> isize;
+    fn __real_writev(fd: c_int, iov: *const iovec, count: c_int) -> isize;
+    fn readlink(path: *const c_char, buf: *mut u8, size: usize) -> isize;
     fn close(fd: c_int) -> c_int;
     fn clock_gettime(clock: c_int, ts: *mut timespec) -> c_int;
     fn atexit(f: extern "C" fn()) -> c_int;
@@ -108,6 +130,12 @@ static REFUSED: AtomicU32 = AtomicU32::new(0);
 /// Tids of the threads started through the wrapper that are still running (0: a free slot),
 /// so that the exit record can list those that never ended.
 static LIVE: [AtomicU32; 256] = [const { AtomicU32::new(0) }; 256];
+
+/// Bytes this process read from fd 0.
+static STDIN_READ: AtomicU64 = AtomicU64::new(0);
+
+/// How many writes this process began to fd 1 and fd 2: the next SEQ of each.
+static WRITES: [AtomicU64; 2] = [const { AtomicU64::new(0) }; 2];
 
 #[used]
 #[link_section = ".init_array"]
@@ -179,7 +207,7 @@ impl Line {
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644);
             if fd >= 0 {
                 let bytes = self.bytes();
-                let n = write(fd, bytes.as_ptr(), bytes.len());
+                let n = __real_write(fd, bytes.as_ptr(), bytes.len());
                 OWN_WRITTEN.fetch_add(n.max(0) as u64, Ordering::Relaxed);
                 close(fd);
             }
@@ -224,7 +252,7 @@ fn read_file(path: &[u8], buf: &mut [u8]) -> usize {
         if fd < 0 {
             return 0;
         }
-        let n = read(fd, buf.as_mut_ptr(), buf.len());
+        let n = __real_read(fd, buf.as_mut_ptr(), buf.len());
         close(fd);
         OWN_READ.fetch_add(n.max(0) as u64, Ordering::Relaxed);
         if n > 0 { n as usize } else { 0 }
@@ -303,6 +331,13 @@ extern "C" fn learn_probe_start() {
     line.number(parent as u64);
     line.number(now());
     line.append();
+    for fd in 0..3 {
+        let mut line = Line::new(b"fd");
+        line.number(pid as u64);
+        line.number(fd);
+        line.number(pipe_inode(fd));
+        line.append();
+    }
     // SAFETY: learn_probe_exit is a plain extern "C" function that lives forever.
     unsafe { atexit(learn_probe_exit) };
 }
@@ -358,6 +393,10 @@ extern "C" fn learn_probe_exit() {
     let mut line = Line::new(b"alive");
     line.number(pid as u64);
     line.number(thread_cpu(pid));
+    line.append();
+    let mut line = Line::new(b"stdin");
+    line.number(pid as u64);
+    line.number(STDIN_READ.load(Ordering::Relaxed));
     line.append();
     let mut io = [0u8; 512];
     let n = read_file(b"/proc/self/io\0", &mut io);
@@ -577,4 +616,155 @@ pub unsafe extern "C" fn __wrap_socket(family: c_int, kind: c_int, protocol: c_i
         unsafe { *errno = error };
     }
     fd
+}
+
+/// The inode of the pipe `fd` is (from the link /proc/self/fd/FD, `pipe:[INODE]`), or 0.
+fn pipe_inode(fd: u64) -> u64 {
+    let mut path = Line::new(b"/proc/self/fd/");
+    path.digits(fd);
+    path.text(b"\0");
+    let mut target = [0u8; 64];
+    // SAFETY: the path ends with a NUL byte; readlink writes at most `target.len()` bytes.
+    let n = unsafe { readlink(path.bytes().as_ptr(), target.as_mut_ptr(), target.len()) };
+    let target = target.get(..n.max(0) as usize).unwrap_or(&[]);
+    match target.strip_prefix(b"pipe:[") {
+        Some(rest) => leading_number(rest),
+        None => 0,
+    }
+}
+
+/// FNV-1a, 64 bits, of `bytes`, continuing from `hash`.
+fn fnv(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// The FNV-1a offset basis: the hash of no byte.
+const FNV_START: u64 = 0xcbf29ce484222325;
+
+/// FNV-1a of the first `count` bytes of the buffers `iov`.
+///
+/// # Safety
+/// `iov` points to `iovcnt` iovecs, each of readable memory.
+unsafe fn hash_iov(iov: *const iovec, iovcnt: c_int, mut count: usize) -> u64 {
+    let mut hash = FNV_START;
+    for i in 0..iovcnt.max(0) as usize {
+        // SAFETY: as the caller promised, `iov` has `iovcnt` entries of readable memory.
+        let part = unsafe {
+            let v = &*iov.add(i);
+            core::slice::from_raw_parts(v.base, v.len.min(count))
+        };
+        hash = fnv(hash, part);
+        count -= part.len();
+    }
+    hash
+}
+
+/// The bytes the `iovcnt` buffers of `iov` hold together.
+///
+/// # Safety
+/// `iov` points to `iovcnt` iovecs.
+unsafe fn iov_total(iov: *const iovec, iovcnt: c_int) -> usize {
+    let mut total = 0usize;
+    for i in 0..iovcnt.max(0) as usize {
+        // SAFETY: as the caller promised, `iov` has `iovcnt` entries.
+        total = total.wrapping_add(unsafe { (*iov.add(i)).len });
+    }
+    total
+}
+
+/// Whether writes to `fd` are recorded (stdout and stderr, with the probe on), and the counter
+/// of its writes.
+fn recorded(fd: c_int) -> Option<&'static AtomicU64> {
+    if !enabled() {
+        return None;
+    }
+    WRITES.get(usize::try_from(fd).ok()?.checked_sub(1)?)
+}
+
+/// Records the write of `len` bytes hashing to `digest` about to be made to `fd`; its SEQ.
+fn record_write(fd: c_int, writes: &AtomicU64, len: usize, digest: u64) -> u64 {
+    let seq = writes.fetch_add(1, Ordering::Relaxed);
+    let mut line = Line::new(b"w");
+    // SAFETY: getpid cannot fail.
+    line.number(unsafe { getpid() } as u64);
+    line.number(gettid() as u64);
+    line.number(fd as u64);
+    line.number(seq);
+    line.number(len as u64);
+    line.number(digest);
+    line.append();
+    seq
+}
+
+/// Records that write SEQ to `fd` wrote `n` bytes hashing to `digest`, not all it meant to.
+fn record_short_write(fd: c_int, seq: u64, n: isize, digest: u64) {
+    let mut line = Line::new(b"wn");
+    // SAFETY: getpid cannot fail.
+    line.number(unsafe { getpid() } as u64);
+    line.number(fd as u64);
+    line.number(seq);
+    line.number(n.max(0) as u64);
+    line.number(digest);
+    line.append();
+}
+
+/// write, with writes to stdout and stderr recorded.
+///
+/// # Safety
+/// As write.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_write(fd: c_int, buf: *const u8, count: usize) -> isize {
+    let Some(writes) = recorded(fd) else {
+        // SAFETY: the caller's arguments, passed on unchanged.
+        return unsafe { __real_write(fd, buf, count) };
+    };
+    // SAFETY: as the caller promised, `buf` holds `count` readable bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(buf, count) };
+    let seq = record_write(fd, writes, count, fnv(FNV_START, bytes));
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let n = unsafe { __real_write(fd, buf, count) };
+    if n != count as isize {
+        let written = bytes.get(..n.max(0) as usize).unwrap_or(&[]);
+        record_short_write(fd, seq, n, fnv(FNV_START, written));
+    }
+    n
+}
+
+/// writev, with writes to stdout and stderr recorded.
+///
+/// # Safety
+/// As writev.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_writev(fd: c_int, iov: *const iovec, iovcnt: c_int) -> isize {
+    let Some(writes) = recorded(fd) else {
+        // SAFETY: the caller's arguments, passed on unchanged.
+        return unsafe { __real_writev(fd, iov, iovcnt) };
+    };
+    // SAFETY: as the caller promised, `iov` has `iovcnt` entries of readable memory.
+    let count = unsafe { iov_total(iov, iovcnt) };
+    // SAFETY: as above.
+    let seq = record_write(fd, writes, count, unsafe { hash_iov(iov, iovcnt, count) });
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let n = unsafe { __real_writev(fd, iov, iovcnt) };
+    if n != count as isize {
+        // SAFETY: as above; `n` is at most `count`.
+        record_short_write(fd, seq, n, unsafe { hash_iov(iov, iovcnt, n.max(0) as usize) });
+    }
+    n
+}
+
+/// read, with the bytes read from stdin counted.
+///
+/// # Safety
+/// As read.
+#[no_mangle]
+pub unsafe extern "C" fn __wrap_read(fd: c_int, buf: *mut u8, count: usize) -> isize {
+    // SAFETY: the caller's arguments, passed on unchanged.
+    let n = unsafe { __real_read(fd, buf, count) };
+    if fd == 0 && n > 0 {
+        STDIN_READ.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    n
 }

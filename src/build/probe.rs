@@ -1,6 +1,7 @@
 //! The process probe (`learn_probe.rs` beside this file): compiled once per source text into
 //! an object file, which the generated package's build script links into every binary, with
-//! `pthread_create`, `pthread_join`, the sleeps and `socket` wrapped. See `learn_probe.rs` for what it
+//! `pthread_create`, `pthread_join`, the sleeps, `socket`, `write`, `writev` and `read` wrapped. See
+//! `learn_probe.rs` for what it
 //! records and `supervise::probe` for how it is read. Not the reader of its records.
 
 use std::path::{Path, PathBuf};
@@ -9,12 +10,15 @@ use std::process::{Command, Stdio};
 const SOURCE: &str = include_str!("learn_probe.rs");
 
 /// The C functions whose calls the linker sends through the probe's `__wrap_` functions.
-const WRAPPED: [&str; 5] = [
+const WRAPPED: [&str; 8] = [
     "pthread_create",
     "pthread_join",
     "nanosleep",
     "clock_nanosleep",
     "socket",
+    "write",
+    "writev",
+    "read",
 ];
 
 /// The C types and constants the probe uses, from learn's own `libc` crate (the probe is

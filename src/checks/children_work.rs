@@ -1,6 +1,7 @@
 //! `children_work`: every child process did a share of the work, measured by the probe in
-//! each copy of the program at its exit: its CPU time, or the bytes it wrote (a worker
-//! answering over a pipe). Children that only sleep, echo what the parent computed, or idle
+//! each copy of the program at its exit: its CPU time, the bytes it wrote (a worker
+//! answering over a pipe), or the bytes it read from its stdin (a worker given its items
+//! there, not on its command line). Children that only sleep, echo what the parent computed, or idle
 //! beside one worker that serves every item are caught here; the runner's own view of the
 //! processes backs the records (see `supervise::witness`). Not a count of children
 //! (`child_processes` is).
@@ -27,6 +28,8 @@ pub enum WorkMeasure {
     Cpu,
     /// Bytes written, against the bytes all the children wrote.
     Written,
+    /// Bytes read from its stdin, against the bytes all the children read from theirs.
+    Stdin,
 }
 
 /// `children_work`: each child process used at least `min_share` of the `measure`.
@@ -58,11 +61,12 @@ impl ChildrenWork {
                 (_, None) => 0.0,
                 (WorkMeasure::Cpu, Some(e)) => e.cpu.as_secs_f64(),
                 (WorkMeasure::Written, Some(e)) => e.written_bytes as f64,
+                (WorkMeasure::Stdin, Some(e)) => e.stdin_bytes as f64,
             }
         };
         let parent = match self.measure {
             WorkMeasure::Cpu => amount(records.exit_of(log.root)),
-            WorkMeasure::Written => 0.0,
+            WorkMeasure::Written | WorkMeasure::Stdin => 0.0,
         };
         let total = parent + children.iter().map(|&(_, e)| amount(e)).sum::<f64>();
         if self.measure == WorkMeasure::Cpu && total < MEASURABLE_CPU.as_secs_f64() {
@@ -82,6 +86,7 @@ impl ChildrenWork {
         let show = |value: f64| match self.measure {
             WorkMeasure::Cpu => ms(Duration::from_secs_f64(value)),
             WorkMeasure::Written => format!("{value:.0} bytes written"),
+            WorkMeasure::Stdin => format!("{value:.0} bytes read from its stdin"),
         };
         let mut seen: Vec<String> = children
             .iter()
@@ -105,8 +110,11 @@ impl ChildrenWork {
         let what = match self.measure {
             WorkMeasure::Cpu => "CPU time of the program",
             WorkMeasure::Written => "output the children wrote",
+            WorkMeasure::Stdin => "input the children read from their stdin",
         };
-        let hint = if self.measure == WorkMeasure::Cpu && share(parent) > 0.5 {
+        let hint = if self.measure == WorkMeasure::Stdin {
+            "The items must reach the workers over their stdin (Stdio::piped(), then write to child.stdin), not on their command lines: each worker reads its items there."
+        } else if self.measure == WorkMeasure::Cpu && share(parent) > 0.5 {
             "The parent did the work and the children only passed it on: compute in each child, and send only the answer back over its stdout."
         } else {
             "A child did (almost) nothing while others worked: deal the items out to every worker, and let each compute its own."
@@ -171,6 +179,36 @@ mod tests {
                 .contains(&"child pid 21: 0 bytes written (0%)".to_string()),
             "{:?}",
             idle.seen
+        );
+    }
+
+    #[test]
+    fn workers_given_their_items_on_the_command_line_read_nothing_from_stdin() {
+        let text = "start 10 1 0\nstart 20 10 1\nstart 21 10 1\nstdin 20 12\nstdin 21 9\n\
+                    exit 20 900 0 12 9\nexit 21 900 0 9 9\nexit 10 1000 0 0 0\n";
+        let over_stdin = probed(run(&[], 1000), text);
+        let check = ChildrenWork {
+            measure: WorkMeasure::Stdin,
+            min_share: 0.2,
+        };
+        assert_eq!(
+            Evidence::judge_alone(&over_stdin, |e| check.judge(e)),
+            Outcome::Pass
+        );
+        let by_arguments = probed(run(&[], 1000), &text.replace("stdin 2", "stdin 3"));
+        let Outcome::Fail(failure) = Evidence::judge_alone(&by_arguments, |e| check.judge(e))
+        else {
+            panic!("workers that read no stdin pass")
+        };
+        assert!(
+            failure.hint.contains("over their stdin"),
+            "{}",
+            failure.hint
+        );
+        assert!(
+            failure.seen[0].contains("0 bytes read from its stdin"),
+            "{:?}",
+            failure.seen
         );
     }
 

@@ -38,6 +38,8 @@ pub enum CheckKind {
     Threads,
     /// `printed_pids`: printed pids are the processes observed.
     PrintedPids,
+    /// `printed_by`: each line printed by the thread or process that should print it.
+    PrintedBy,
     /// `harness`: the grading harness of an API exercise passed.
     Harness,
     /// `files_saved`: every download saved with the served bytes.
@@ -98,6 +100,7 @@ impl CheckKind {
             CheckKind::Speedup => "speedup",
             CheckKind::Threads => "threads",
             CheckKind::PrintedPids => "printed_pids",
+            CheckKind::PrintedBy => "printed_by",
             CheckKind::Harness => "harness",
             CheckKind::FilesSaved => "files_saved",
             CheckKind::ServerConcurrency => "server_concurrency",

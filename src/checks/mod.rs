@@ -15,6 +15,7 @@ mod not_judged;
 mod order;
 mod output;
 mod pids;
+mod printed_by;
 mod processes;
 mod slot_reuse;
 mod speedup;
@@ -75,6 +76,9 @@ pub enum CheckSpec {
     WorkSpread(work_spread::WorkSpread),
     /// Every child process did a share of the work (its CPU time or its output).
     ChildrenWork(children_work::ChildrenWork),
+    /// Who printed the lines: a spawned thread, a child process, the pid named, one thread
+    /// per group.
+    PrintedBy(printed_by::PrintedBy),
     /// Every served file was saved with the served bytes.
     FilesSaved(downloads::FilesSaved),
     /// The download server saw the right number of downloads at once.
@@ -234,6 +238,7 @@ impl CheckSpec {
             CheckSpec::ThreadsJoined(_) => CheckKind::ThreadsJoined,
             CheckSpec::WorkSpread(_) => CheckKind::WorkSpread,
             CheckSpec::ChildrenWork(_) => CheckKind::ChildrenWork,
+            CheckSpec::PrintedBy(_) => CheckKind::PrintedBy,
             CheckSpec::FilesSaved(_) => CheckKind::FilesSaved,
             CheckSpec::ServerConcurrency(_) => CheckKind::ServerConcurrency,
             CheckSpec::SlotReuse(_) => CheckKind::SlotReuse,
@@ -284,6 +289,7 @@ impl CheckSpec {
             CheckSpec::ThreadsJoined(c) => c.judge(evidence),
             CheckSpec::WorkSpread(c) => c.judge(evidence),
             CheckSpec::ChildrenWork(c) => c.judge(evidence),
+            CheckSpec::PrintedBy(c) => c.judge(evidence),
             CheckSpec::FilesSaved(c) => c.judge(evidence),
             CheckSpec::ServerConcurrency(c) => c.judge(evidence),
             CheckSpec::SlotReuse(c) => c.judge(evidence),

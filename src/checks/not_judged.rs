@@ -18,6 +18,9 @@ pub enum NotJudged {
     /// The probe recorded nothing of the main process (it was not linked in): its threads
     /// cannot be judged.
     Unprobed,
+    /// A line's writer is not known: the probe's write records could not be tied to the
+    /// run's output (no probe in the program, or output the probe never saw).
+    WritersUnknown,
     /// Parallelism on a machine of one core: it cannot be shown there, whatever the program.
     OneCore,
     /// The exercise's manifest says it needs two cores (`needs_two_cores`), and the machine
@@ -69,6 +72,9 @@ impl fmt::Display for NotJudged {
             NotJudged::Unprobed => {
                 f.write_str("the probe recorded nothing of this run: threads cannot be judged")
             }
+            NotJudged::WritersUnknown => f.write_str(
+                "the writes of this run could not be tied to its lines: who printed them is not known",
+            ),
             NotJudged::OneCore => write!(f, "{ONE_CORE}: parallelism cannot be judged here"),
             NotJudged::NeedsTwoCores { why } => {
                 write!(f, "{ONE_CORE}, where a wrong program passes as well: {why}")

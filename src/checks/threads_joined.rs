@@ -330,7 +330,13 @@ mod tests {
         let outcomes = [
             Evidence::judge_alone(&record, |e| before.judge(e)),
             Evidence::judge_alone(&record, |e| overlap.judge(e)),
-            Evidence::judge_alone(&record, |e| WallTime { max_ms: 400 }.judge(e)),
+            Evidence::judge_alone(&record, |e| {
+                WallTime {
+                    max_ms: 400,
+                    plus: None,
+                }
+                .judge(e)
+            }),
         ];
         for outcome in outcomes {
             assert!(
@@ -344,7 +350,11 @@ mod tests {
         let mut unprobed = record.clone();
         unprobed.processes.probe = ProbeRecords::default();
         let general = hint(Evidence::judge_alone(&unprobed, |e| {
-            WallTime { max_ms: 400 }.judge(e)
+            WallTime {
+                max_ms: 400,
+                plus: None,
+            }
+            .judge(e)
         }));
         assert!(!general.starts_with("Joined too early"), "{general}");
     }

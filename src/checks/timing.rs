@@ -66,12 +66,36 @@ impl Overlap {
     }
 }
 
-/// `wall_time`: the run took at most `max_ms`.
+/// A number of milliseconds the program takes as an argument: its place among the
+/// arguments (from 0) and its value when the argument set does not give it.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgMs {
+    /// Its place among the arguments, from 0.
+    pub index: usize,
+    /// Its value when absent.
+    pub default: u64,
+}
+
+impl ArgMs {
+    /// Its value in the arguments `args` (the default when absent or not a number).
+    fn value(&self, args: &[String]) -> u64 {
+        args.get(self.index)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(self.default)
+    }
+}
+
+/// `wall_time`: the run took at most `max_ms`, plus the milliseconds an argument gives
+/// where `plus` names one (a program told when to stop).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WallTime {
     /// The bound in milliseconds.
     pub max_ms: u64,
+    /// An argument of milliseconds added to the bound.
+    #[serde(default)]
+    pub plus: Option<ArgMs>,
 }
 
 impl WallTime {
@@ -80,8 +104,9 @@ impl WallTime {
     ///
     /// [`RunRecord::wall_less_waiting_after`]: crate::supervise::RunRecord::wall_less_waiting_after
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
-        let limit = Duration::from_millis(self.max_ms);
         let run = evidence.run;
+        let plus = self.plus.map_or(0, |arg| arg.value(&run.args));
+        let limit = Duration::from_millis(self.max_ms + plus);
         let own = run.wall_less_waiting_after(limit);
         if own <= limit {
             return Outcome::Pass;
@@ -124,8 +149,13 @@ pub struct Period {
     pub pattern: Pattern,
     /// The period in milliseconds.
     pub every_ms: u64,
-    /// How many ticks.
+    /// How many ticks (where `stop` is not set).
+    #[serde(default)]
     pub count: usize,
+    /// The argument that tells the program when to stop: then the ticks are those due
+    /// before it (k × `every_ms` < STOP), whatever `count` says.
+    #[serde(default)]
+    pub stop: Option<ArgMs>,
     /// Allowed distance from the ideal time of each tick.
     pub tolerance_ms: u64,
     /// Allowed drift per tick of the trend; none: the trend is not judged.
@@ -168,6 +198,9 @@ impl Period {
     /// waiting after they were due are a timing failure (retried), not a logic one.
     pub fn judge(&self, evidence: &Evidence) -> Outcome {
         let run = evidence.run;
+        let count = self.stop.map_or(self.count, |stop| {
+            (stop.value(&run.args).saturating_sub(1) / self.every_ms.max(1)) as usize
+        });
         let ticks: Vec<Duration> = run
             .stdout
             .iter()
@@ -187,20 +220,20 @@ impl Period {
                 .collect()
         };
         let tolerance = Duration::from_millis(self.tolerance_ms);
-        if ticks.len() != self.count {
+        if ticks.len() != count {
             let rule = format!(
                 "there must be exactly {} lines matching {}",
-                self.count, self.pattern
+                count, self.pattern
             );
             let mut seen = [vec![format!("there were {}", ticks.len())], listing()].concat();
             let hint = match self.drift(&ticks) {
                 Some(drift) => drift_hint(drift),
-                None if ticks.len() > self.count => {
+                None if ticks.len() > count => {
                     "Stop the ticker when told, and not before: it ticked after main asked it to stop.".to_string()
                 }
                 None => "Stop the ticker when told, and not before.".to_string(),
             };
-            if ticks.len() < self.count {
+            if ticks.len() < count {
                 let due = self.ideal(ticks.len()).saturating_sub(tolerance);
                 let stalled = run.sched.stalled_between(due, run.wall);
                 if stalled >= tolerance {
@@ -297,6 +330,7 @@ mod tests {
             pattern: Pattern::new("^Tick$").unwrap(),
             every_ms: 500,
             count: 3,
+            stop: None,
             tolerance_ms: 100,
             max_drift_ms: Some(5.0),
         };
@@ -318,9 +352,59 @@ mod tests {
             pattern: Pattern::new("^Tick$").unwrap(),
             every_ms: 500,
             count: 10,
+            stop: None,
             tolerance_ms: 200,
             max_drift_ms: Some(max_drift_ms),
         }
+    }
+
+    #[test]
+    fn the_stop_argument_sets_the_ticks_due_and_the_wall_time() {
+        let stop = ArgMs {
+            index: 0,
+            default: 5250,
+        };
+        let check = Period {
+            stop: Some(stop),
+            ..ten_ticks(6.0)
+        };
+        let ticks = |n: u64| -> Vec<(&'static str, u64)> {
+            (1..=n).map(|k| ("Tick", k * 500 + 5)).collect()
+        };
+        let judged = |n: u64, args: &[&str], wall: u64| {
+            let mut record = run(&ticks(n), wall);
+            record.args = args.iter().map(|a| a.to_string()).collect();
+            Evidence::judge_alone(&record, |e| check.judge(e))
+        };
+        assert_eq!(
+            judged(10, &[], 5300),
+            Outcome::Pass,
+            "the default: 10 ticks"
+        );
+        assert_eq!(
+            judged(6, &["3250"], 3300),
+            Outcome::Pass,
+            "3250 ms: 6 ticks"
+        );
+        assert!(
+            matches!(judged(10, &["3250"], 5300), Outcome::Fail(_)),
+            "a ticker that ends by itself after ten ticks, told to stop at 3250 ms"
+        );
+        let wall = WallTime {
+            max_ms: 220,
+            plus: Some(stop),
+        };
+        let mut told = run(&ticks(6), 3300);
+        told.args = vec!["3250".into()];
+        assert_eq!(
+            Evidence::judge_alone(&told, |e| wall.judge(e)),
+            Outcome::Pass
+        );
+        told.wall = Duration::from_millis(5300);
+        assert!(matches!(
+            Evidence::judge_alone(&told, |e| wall.judge(e)),
+            Outcome::Fail(_)
+        ));
     }
 
     #[test]
@@ -367,7 +451,10 @@ mod tests {
     #[test]
     fn wall_time_discounts_only_the_waiting_that_pushed_the_end_past_the_bound() {
         use crate::supervise::SchedSample;
-        let check = WallTime { max_ms: 500 };
+        let check = WallTime {
+            max_ms: 500,
+            plus: None,
+        };
         let judge = |wall_ms: u64, stalled: &[(u64, u64)]| {
             let mut record = run(&[], wall_ms);
             record.sched.available = true;
@@ -416,7 +503,10 @@ mod tests {
             evidence_judge(|e| check.judge(e), &sequential, 610),
             Outcome::Fail(_)
         ));
-        let wall = WallTime { max_ms: 450 };
+        let wall = WallTime {
+            max_ms: 450,
+            plus: None,
+        };
         assert!(matches!(
             evidence_judge(|e| wall.judge(e), &sequential, 610),
             Outcome::Fail(_)

@@ -1,5 +1,7 @@
 //! Reading a program's stdout and stderr: line by line, each stamped with its arrival time,
 //! with a cap on the bytes and on the lines kept so a flood cannot exhaust the runner's memory.
+//! The bytes read are kept too (under the same cap), with where each line ends in its stream,
+//! so that each line can be tied to the write that printed it (`writes.rs`).
 //!
 //! It does not decide what a flood means for a verdict: it only says that one happened.
 
@@ -34,8 +36,21 @@ struct Shared {
     lines: AtomicUsize,
     flooded: AtomicBool,
     last_output_nanos: AtomicU64,
-    stdout: Mutex<Vec<Line>>,
-    stderr: Mutex<Vec<Line>>,
+    stdout: Mutex<Captured>,
+    stderr: Mutex<Captured>,
+}
+
+/// What was read of one stream.
+#[derive(Debug, Default)]
+pub(super) struct Captured {
+    /// Its lines, the writer of each not known yet.
+    pub(super) lines: Vec<Line>,
+    /// Where each line ends in the stream: the offset one past its last byte.
+    pub(super) ends: Vec<u64>,
+    /// Every byte read, in order (empty once the output flooded).
+    pub(super) bytes: Vec<u8>,
+    /// Whether the stream was read to its end.
+    pub(super) complete: bool,
 }
 
 /// The two reader threads of one run.
@@ -69,10 +84,10 @@ impl Capture {
         Duration::from_nanos(self.shared.last_output_nanos.load(Ordering::Relaxed))
     }
 
-    /// Waits (at most `grace`) for both streams to close and returns the lines read, and
-    /// whether the output flooded (then only the first [`LINES_KEPT_OF_A_FLOOD`] lines of each
-    /// stream are returned).
-    pub(super) fn finish(self, grace: Duration) -> (Vec<Line>, Vec<Line>, bool) {
+    /// Waits (at most `grace`) for both streams to close and returns what was read of each,
+    /// and whether the output flooded (then only the first [`LINES_KEPT_OF_A_FLOOD`] lines of
+    /// each stream are returned, and none of their bytes).
+    pub(super) fn finish(self, grace: Duration) -> (Captured, Captured, bool) {
         let deadline = Instant::now() + grace;
         for _ in 0..2 {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -81,13 +96,15 @@ impl Capture {
             }
         }
         let flooded = self.flooded();
-        let take = |lines: &Mutex<Vec<Line>>| {
-            let mut lines = std::mem::take(&mut *lines.lock().unwrap_or_else(|e| e.into_inner()));
+        let take = |stream: &Mutex<Captured>| {
+            let mut stream = std::mem::take(&mut *stream.lock().unwrap_or_else(|e| e.into_inner()));
             if flooded {
-                lines.truncate(LINES_KEPT_OF_A_FLOOD);
-                lines.shrink_to_fit();
+                stream.lines.truncate(LINES_KEPT_OF_A_FLOOD);
+                stream.lines.shrink_to_fit();
+                stream.ends.truncate(LINES_KEPT_OF_A_FLOOD);
+                stream.bytes = Vec::new();
             }
-            lines
+            stream
         };
         (
             take(&self.shared.stdout),
@@ -121,10 +138,11 @@ fn spawn_reader(
                 continue; // keep draining so the writer is not blocked, keep nothing more
             }
             let lines = reader.push(&buf[..n]);
-            shared.store(is_stdout, lines, at);
+            shared.store(is_stdout, lines, &buf[..n], at);
         }
         let at = shared.start.elapsed();
-        shared.store(is_stdout, reader.rest().into_iter().collect(), at);
+        shared.store(is_stdout, reader.rest().into_iter().collect(), &[], at);
+        shared.stream(is_stdout).complete = true;
         let _ = done.send(());
     });
 }
@@ -139,13 +157,25 @@ impl Shared {
             lines: AtomicUsize::new(0),
             flooded: AtomicBool::new(false),
             last_output_nanos: AtomicU64::new(0),
-            stdout: Mutex::new(Vec::new()),
-            stderr: Mutex::new(Vec::new()),
+            stdout: Mutex::new(Captured::default()),
+            stderr: Mutex::new(Captured::default()),
         }
     }
 
-    /// Keeps `texts`, or as many as fit under [`MAX_OUTPUT_LINES`] (the rest marks a flood).
-    fn store(&self, is_stdout: bool, mut texts: Vec<String>, at: Duration) {
+    /// What was read so far of stdout (or stderr), locked.
+    fn stream(&self, is_stdout: bool) -> std::sync::MutexGuard<'_, Captured> {
+        let stream = if is_stdout {
+            &self.stdout
+        } else {
+            &self.stderr
+        };
+        stream.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps `bytes`, just read, and the lines `texts` (each with where it ends) that they
+    /// completed, or as many as fit under [`MAX_OUTPUT_LINES`] (the rest marks a flood).
+    fn store(&self, is_stdout: bool, mut texts: Vec<(String, u64)>, bytes: &[u8], at: Duration) {
+        self.stream(is_stdout).bytes.extend_from_slice(bytes);
         if texts.is_empty() {
             return;
         }
@@ -155,26 +185,31 @@ impl Shared {
             self.flooded.store(true, Ordering::Relaxed);
             texts.truncate(room);
         }
-        let target = if is_stdout {
-            &self.stdout
-        } else {
-            &self.stderr
-        };
-        let mut lines = target.lock().unwrap_or_else(|e| e.into_inner());
-        lines.extend(texts.into_iter().map(|text| Line { text, at }));
+        let mut stream = self.stream(is_stdout);
+        for (text, end) in texts {
+            stream.lines.push(Line {
+                text,
+                at,
+                writer: None,
+            });
+            stream.ends.push(end);
+        }
     }
 }
 
-/// Splits a byte stream into lines, cutting any line longer than [`MAX_LINE_BYTES`].
+/// Splits a byte stream into lines, cutting any line longer than [`MAX_LINE_BYTES`]; each line
+/// comes with where it ends in the stream.
 #[derive(Default)]
 struct LineSplitter {
     partial: Vec<u8>,
+    offset: u64,
 }
 
 impl LineSplitter {
-    fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+    fn push(&mut self, bytes: &[u8]) -> Vec<(String, u64)> {
         let mut lines = Vec::new();
         for &byte in bytes {
+            self.offset += 1;
             if byte == b'\n' {
                 lines.push(self.take());
             } else {
@@ -187,13 +222,16 @@ impl LineSplitter {
         lines
     }
 
-    fn take(&mut self) -> String {
+    fn take(&mut self) -> (String, u64) {
         let bytes = std::mem::take(&mut self.partial);
         let text = String::from_utf8_lossy(&bytes);
-        text.strip_suffix('\r').unwrap_or(&text).to_string()
+        (
+            text.strip_suffix('\r').unwrap_or(&text).to_string(),
+            self.offset,
+        )
     }
 
-    fn rest(&mut self) -> Option<String> {
+    fn rest(&mut self) -> Option<(String, u64)> {
         (!self.partial.is_empty()).then(|| self.take())
     }
 }
@@ -205,9 +243,12 @@ mod tests {
     #[test]
     fn splits_lines_across_reads_and_keeps_the_unterminated_rest() {
         let mut s = LineSplitter::default();
-        assert_eq!(s.push(b"ab"), Vec::<String>::new());
-        assert_eq!(s.push(b"c\nd\r\ne"), vec!["abc", "d"]);
-        assert_eq!(s.rest().as_deref(), Some("e"));
+        assert_eq!(s.push(b"ab"), Vec::<(String, u64)>::new());
+        assert_eq!(
+            s.push(b"c\nd\r\ne"),
+            vec![("abc".to_string(), 4), ("d".to_string(), 7)]
+        );
+        assert_eq!(s.rest(), Some(("e".to_string(), 8)));
     }
 
     #[test]
@@ -221,26 +262,24 @@ mod tests {
         );
         let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(5));
         assert!(flooded, "more lines than the cap is a flood");
+        assert!(stdout.bytes.is_empty(), "a flood keeps none of its bytes");
         assert_eq!(
-            stdout.len(),
+            stdout.lines.len(),
             LINES_KEPT_OF_A_FLOOD,
             "a flood keeps only its start"
         );
-        assert!(stderr.is_empty());
+        assert!(stderr.lines.is_empty());
     }
 
     #[test]
     fn no_more_lines_than_the_cap_are_ever_held() {
         let shared = Shared::new(Instant::now(), 1 << 20);
-        shared.store(
-            true,
-            vec![String::new(); MAX_OUTPUT_LINES - 1],
-            Duration::ZERO,
-        );
+        let empty = |n| vec![(String::new(), 0); n];
+        shared.store(true, empty(MAX_OUTPUT_LINES - 1), &[], Duration::ZERO);
         assert!(!shared.flooded.load(Ordering::Relaxed));
-        shared.store(false, vec![String::new(); 5], Duration::ZERO);
+        shared.store(false, empty(5), &[], Duration::ZERO);
         assert!(shared.flooded.load(Ordering::Relaxed));
-        let held = shared.stdout.lock().unwrap().len() + shared.stderr.lock().unwrap().len();
+        let held = shared.stream(true).lines.len() + shared.stream(false).lines.len();
         assert_eq!(held, MAX_OUTPUT_LINES);
     }
 
@@ -254,7 +293,10 @@ mod tests {
         );
         let (stdout, stderr, flooded) = capture.finish(Duration::from_secs(5));
         assert!(!flooded);
-        assert_eq!((stdout.len(), stderr.len()), (1000, 2));
+        assert_eq!((stdout.lines.len(), stderr.lines.len()), (1000, 2));
+        assert_eq!(stderr.ends, vec![2, 3]);
+        assert_eq!(stderr.bytes, b"a\nb");
+        assert!(stdout.complete && stderr.complete);
     }
 
     #[test]
@@ -262,6 +304,6 @@ mod tests {
         let mut s = LineSplitter::default();
         let lines = s.push(&vec![b'x'; MAX_LINE_BYTES * 2 + 1]);
         assert_eq!(lines.len(), 2);
-        assert_eq!(s.rest().map(|r| r.len()), Some(1));
+        assert_eq!(s.rest().map(|r| r.0.len()), Some(1));
     }
 }

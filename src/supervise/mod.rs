@@ -22,6 +22,7 @@ mod reap;
 mod sandbox;
 mod sched;
 mod witness;
+mod writes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -36,12 +37,13 @@ pub use limits::{DEFAULT_TIMEOUT, FILE_SIZE_BYTES, Limits, OPEN_FILES, WALL_BACK
 pub use machine::wait_for_free_cores;
 pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
-pub use probe::{ProbeRecords, ProcessExit, RefusedSocket, SleepSeen, ThreadSeen};
+pub use probe::{ProbeRecords, ProcessExit, RefusedSocket, SleepSeen, ThreadSeen, WriteSeen};
 pub use sandbox::{
     Protection, Protections, SandboxRequest, configure as configure_sandbox, missing_protections,
     protections,
 };
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
+pub use writes::Writer;
 
 use capture::Capture;
 use observe::Observer;
@@ -53,6 +55,9 @@ pub struct Line {
     pub text: String,
     /// Time since the program was started.
     pub at: Duration,
+    /// The thread whose write put out its last byte, where the probe's records of the run's
+    /// writes were complete and agreed with the bytes read (see `writes.rs`).
+    pub writer: Option<Writer>,
 }
 
 /// What to run and under which limits.
@@ -168,6 +173,8 @@ pub enum Ending {
 /// Everything observed about one run.
 #[derive(Debug, Clone)]
 pub struct RunRecord {
+    /// The arguments it was run with.
+    pub args: Vec<String>,
     /// Stdout lines with arrival times.
     pub stdout: Vec<Line>,
     /// Stderr lines with arrival times.
@@ -300,12 +307,10 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     // Read at once, before the reaper can collect a quick program: its affinity proves the
     // pinning took.
     let mut observer = Observer::new(pid, start, request.perturbation.pinned_core());
-    let capture = Capture::start(
-        child.stdout.take().expect("stdout is piped"),
-        child.stderr.take().expect("stderr is piped"),
-        start,
-        request.limits.max_output_bytes,
-    );
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let pipes = [writes::pipe_inode(&stdout), writes::pipe_inode(&stderr)];
+    let capture = Capture::start(stdout, stderr, start, request.limits.max_output_bytes);
     let mut witness = witness::Witness::default();
     let (exit, stop) = watch(
         request,
@@ -325,10 +330,28 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         reap::kill_tree(pid, &orphans);
         reap::reap_orphans(&orphans);
     }
-    let (stdout, stderr, flooded) = capture.finish(CAPTURE_GRACE);
+    let (mut stdout, mut stderr, flooded) = capture.finish(CAPTURE_GRACE);
     let (mut processes, sched, affinity) = observer.into_logs();
     let mut records = probe.read(base_nanos);
     records.tampered = witness.contradiction(&records, pid, wall);
+    if let ([Some(out), Some(err)], None, false) = (pipes, &records.tampered, flooded) {
+        let streams = [
+            writes::Stream {
+                name: "stdout",
+                fd: 1,
+                inode: out,
+                captured: &mut stdout,
+            },
+            writes::Stream {
+                name: "stderr",
+                fd: 2,
+                inode: err,
+                captured: &mut stderr,
+            },
+        ];
+        records.tampered =
+            writes::attribute(&records, pid, witness.saw_another_program(pid), streams).err();
+    }
     probe::merge_into(&records, &mut processes, wall);
     processes.probe = records;
     let ending = match stop {
@@ -341,8 +364,9 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         None => exit.ending(),
     };
     Ok(RunRecord {
-        stdout,
-        stderr,
+        args: request.args.clone(),
+        stdout: stdout.lines,
+        stderr: stderr.lines,
         ending,
         wall,
         cpu: exit.cpu,
@@ -470,11 +494,13 @@ pub(crate) mod test_support {
     /// A run that printed `lines` at the given milliseconds and exited 0 after `wall_ms`.
     pub fn run(lines: &[(&str, u64)], wall_ms: u64) -> RunRecord {
         RunRecord {
+            args: Vec::new(),
             stdout: lines
                 .iter()
                 .map(|&(t, ms)| Line {
                     text: t.into(),
                     at: Duration::from_millis(ms),
+                    writer: None,
                 })
                 .collect(),
             stderr: Vec::new(),

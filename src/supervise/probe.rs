@@ -61,6 +61,26 @@ pub struct ProcessExit {
     pub read_bytes: u64,
     /// Bytes it wrote.
     pub written_bytes: u64,
+    /// Bytes it read from its stdin (fd 0).
+    pub stdin_bytes: u64,
+}
+
+/// A write to fd 1 or 2 (stdout, stderr) by one thread, as the probe recorded it before it
+/// was made (with what it wrote, when it wrote less than it meant to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteSeen {
+    /// The process.
+    pub pid: u32,
+    /// The thread that wrote.
+    pub tid: u32,
+    /// 1 or 2.
+    pub fd: u32,
+    /// Its place among the writes of its process to that fd, from 0.
+    pub seq: u64,
+    /// The bytes written.
+    pub len: u64,
+    /// FNV-1a of those bytes.
+    pub digest: u64,
 }
 
 /// What the probe recorded in one run, after the runner checked it.
@@ -85,6 +105,11 @@ pub struct ProbeRecords {
     /// The bound on threads running at once in one process, when the probe refused a
     /// thread beyond it (`pthread_create` failed with EAGAIN).
     pub thread_refused_at: Option<u64>,
+    /// Writes to stdout and stderr, in the order recorded.
+    pub writes: Vec<WriteSeen>,
+    /// The pipe each process had as fd 0, 1 and 2 when it started: (pid, fd, inode; 0 when
+    /// no pipe).
+    pub pipes: Vec<(u32, u32, u64)>,
     /// Why the records cannot be believed: the program altered them (see `witness.rs`).
     pub tampered: Option<String>,
 }
@@ -137,6 +162,7 @@ impl ProbeRecords {
         let mut joins: Vec<(u64, u32, Duration, Duration)> = Vec::new();
         let mut alive: Vec<(u32, Duration)> = Vec::new();
         let mut made: Vec<(u32, u64, Duration)> = Vec::new();
+        let mut stdin: Vec<(u32, u64)> = Vec::new();
         for line in text.lines() {
             let mut words = line.split_whitespace();
             let tag = words.next().unwrap_or("");
@@ -151,7 +177,9 @@ impl ProbeRecords {
                     cpu: Duration::from_nanos(cpu),
                     read_bytes: read,
                     written_bytes: written,
+                    stdin_bytes: 0,
                 }),
+                ("stdin", &[pid, bytes]) => stdin.push((pid as u32, bytes)),
                 ("thread", &[tid, pid, creator, pthread, at]) => records.threads.push(ThreadSeen {
                     tid: tid as u32,
                     pid: pid as u32,
@@ -189,7 +217,31 @@ impl ProbeRecords {
                         records.refused_sockets.push(refused);
                     }
                 }
+                ("fd", &[pid, fd, inode]) => records.pipes.push((pid as u32, fd as u32, inode)),
+                ("w", &[pid, tid, fd, seq, len, digest]) => records.writes.push(WriteSeen {
+                    pid: pid as u32,
+                    tid: tid as u32,
+                    fd: fd as u32,
+                    seq,
+                    len,
+                    digest,
+                }),
+                ("wn", &[pid, fd, seq, len, digest]) => {
+                    if let Some(write) = records
+                        .writes
+                        .iter_mut()
+                        .rev()
+                        .find(|w| (w.pid, w.fd, w.seq) == (pid as u32, fd as u32, seq))
+                    {
+                        (write.len, write.digest) = (len, digest);
+                    }
+                }
                 _ => {}
+            }
+        }
+        for (pid, bytes) in stdin {
+            if let Some(exit) = records.exits.iter_mut().find(|e| e.pid == pid) {
+                exit.stdin_bytes = bytes;
             }
         }
         for &(pid, _, at) in &records.starts {
@@ -345,7 +397,7 @@ mod tests {
         let text = format!(
             "start 10 1 {}\nthread 11 10 10 777 {}\ntend 11 {} {}\njoin 777 10 {} {}\n\
              thread 12 10 10 777 {}\nsleep 10 {} {}\nalive 12 {}\nalive 10 {}\n\
-             exit 10 {} {} 5 6\ngarbage line\n",
+             stdin 10 4\nexit 10 {} {} 5 6\ngarbage line\n",
             1000 * MS,
             1001 * MS,
             1100 * MS,
@@ -381,6 +433,7 @@ mod tests {
         assert!(records.joining_at(10, ms(60)) && !records.joining_at(10, ms(150)));
         assert!(!records.asleep_at(10, ms(250)));
         assert_eq!(records.exit_of(10).unwrap().written_bytes, 6);
+        assert_eq!(records.exit_of(10).unwrap().stdin_bytes, 4);
         assert_eq!(records.spawned().count(), 2);
     }
 

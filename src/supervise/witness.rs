@@ -108,6 +108,17 @@ impl Witness {
             .map(|l| l.at)
     }
 
+    /// Whether some process of the run ran another executable than the main process `root`
+    /// (one the probe is not linked into).
+    pub(super) fn saw_another_program(&self, root: u32) -> bool {
+        let program = self.seen.get(&root).and_then(|s| s.exe.as_ref());
+        program.is_some_and(|program| {
+            self.seen
+                .values()
+                .any(|s| s.exe.as_ref().is_some_and(|exe| exe != program))
+        })
+    }
+
     /// Why `records` cannot be believed, if they cannot: the first record that disagrees
     /// with what the runner saw. `root` is the main process; `end` the run's wall time.
     ///
@@ -186,6 +197,12 @@ impl Witness {
             }
         }
         for exit in &records.exits {
+            if exit.stdin_bytes > exit.read_bytes {
+                return Some(altered(format!(
+                    "pid {} says it read {} bytes from its stdin, but only {} bytes in all",
+                    exit.pid, exit.stdin_bytes, exit.read_bytes
+                )));
+            }
             let Some(sighting) = self.seen.get(&exit.pid) else {
                 continue;
             };

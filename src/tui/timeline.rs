@@ -1,5 +1,8 @@
-//! A run drawn as a timeline in plain text: one lane per thread the exercise labels (its
-//! manifest's `lanes` pattern names the lane of each stdout line; other lines go to `main`),
+//! A run drawn as a timeline in plain text: one lane per thread that printed, each line in
+//! the lane of the thread that printed it where the probe tied the lines to their writers
+//! (the lane named by the exercise's `lanes` pattern on the thread's first line, or `main`,
+//! `thread TID`, `pid PID`), and otherwise one lane per label of the `lanes` pattern (other
+//! lines go to `main`),
 //! one per thread the probe saw still running when its process ended, or created and never
 //! begun (a thread that never got to print shows too), and one per child process the runner
 //! observed, time across, scaled to the width given. A learner sees at a glance that five
@@ -22,7 +25,7 @@ use crate::grade::{GradeOutcome, Verdict};
 use crate::lines::pattern::Pattern;
 use crate::plural;
 use crate::report::shown::shown;
-use crate::supervise::RunRecord;
+use crate::supervise::{Line, RunRecord, Writer};
 
 /// Lanes drawn at most; the rest are counted.
 const MAX_LANES: usize = 24;
@@ -56,17 +59,28 @@ pub struct Lane {
 /// process.
 pub fn lanes(record: &RunRecord, pattern: Option<&Pattern>) -> Vec<Lane> {
     let mut lanes: Vec<Lane> = Vec::new();
+    // The writer of each lane of lines, where the lines were tied to their writers.
+    let mut writers: Vec<Option<Writer>> = Vec::new();
     for line in &record.stdout {
-        let name = pattern
-            .and_then(|p| lane_of(p, &line.text))
-            .unwrap_or_else(|| "main".to_string());
-        match lanes.iter_mut().find(|l| l.name == name) {
-            Some(lane) => lane.marks.push(line.at),
-            None => lanes.push(Lane {
-                name,
-                marks: vec![line.at],
-                kind: LaneKind::Lines,
-            }),
+        let label = || pattern.and_then(|p| lane_of(p, &line.text));
+        let found = match line.writer {
+            Some(writer) => writers.iter().position(|w| *w == Some(writer)),
+            None => {
+                let name = label().unwrap_or_else(|| "main".to_string());
+                lanes.iter().position(|l| l.name == name)
+            }
+        };
+        match found {
+            Some(lane) => lanes[lane].marks.push(line.at),
+            None => {
+                let name = lane_name(record, line, label(), &lanes);
+                lanes.push(Lane {
+                    name,
+                    marks: vec![line.at],
+                    kind: LaneKind::Lines,
+                });
+                writers.push(line.writer);
+            }
         }
     }
     let probe = &record.processes.probe;
@@ -94,6 +108,28 @@ pub fn lanes(record: &RunRecord, pattern: Option<&Pattern>) -> Vec<Lane> {
         });
     }
     lanes
+}
+
+/// The name of a new lane for `line`, which `label` (its lane by the exercise's pattern)
+/// names: for a line tied to its writer, the label when that thread is not the main thread of
+/// the run (then with its tid if another lane has the name already), else `main` or
+/// `pid PID`; for a line not tied, the label or `main`.
+fn lane_name(record: &RunRecord, line: &Line, label: Option<String>, lanes: &[Lane]) -> String {
+    let Some(writer) = line.writer else {
+        return label.unwrap_or_else(|| "main".to_string());
+    };
+    let root = writer.pid == record.processes.root;
+    let name = match label {
+        Some(label) if !(root && writer.is_main()) => label,
+        _ if root && writer.is_main() => "main".to_string(),
+        _ if writer.is_main() => format!("pid {}", writer.pid),
+        _ => format!("thread {}", writer.tid),
+    };
+    if lanes.iter().any(|l| l.name == name) {
+        format!("{name} ({})", writer.tid)
+    } else {
+        name
+    }
 }
 
 /// The lane `pattern` puts `line` in: the name of the first named group that matched, or
@@ -287,6 +323,33 @@ mod tests {
             .map(|l| l.name)
             .collect();
         assert_eq!(names, ["numbers", "letters", "main"]);
+    }
+
+    #[test]
+    fn each_line_goes_to_the_lane_of_the_thread_that_printed_it() {
+        // One thread (11) printed both Ping and Pong; main printed the last line; thread 12
+        // printed nothing.
+        let mut record = run(&[("Ping", 0), ("Pong", 1), ("Ping", 2), ("Done", 3)], 4);
+        record.processes.root = 10;
+        for (line, tid) in record.stdout.iter_mut().zip([11, 11, 11, 10]) {
+            line.writer = Some(Writer { pid: 10, tid });
+        }
+        let pattern = Pattern::new(r"^(Ping|Pong)$").unwrap();
+        let drawn: Vec<(String, usize)> = lanes(&record, Some(&pattern))
+            .into_iter()
+            .map(|l| (l.name, l.marks.len()))
+            .collect();
+        assert_eq!(drawn, [("Ping".to_string(), 3), ("main".to_string(), 1)]);
+        // Two threads whose lines have the same label keep a lane each.
+        for line in record.stdout.iter_mut().skip(1).take(2) {
+            line.writer = Some(Writer { pid: 10, tid: 12 });
+        }
+        record.stdout[1].text = "Ping".into();
+        let names: Vec<String> = lanes(&record, Some(&pattern))
+            .into_iter()
+            .map(|l| l.name)
+            .collect();
+        assert_eq!(names, ["Ping", "Ping (12)", "main"]);
     }
 
     #[test]
