@@ -89,14 +89,15 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// The progress of `graded`, each graded on `chosen` exercises.
-    pub fn new(graded: &[Graded], chosen: usize) -> Progress {
+    /// The progress of submissions given as their name and how many of their files are
+    /// built and graded.
+    pub fn new(submissions: impl IntoIterator<Item = (String, usize)>) -> Progress {
         let mut total = 0;
-        let ends = graded
-            .iter()
-            .map(|g| {
-                total += chosen - g.missing.len();
-                (total, g.name.clone())
+        let ends = submissions
+            .into_iter()
+            .map(|(name, files)| {
+                total += files;
+                (total, name)
             })
             .collect();
         Progress { ends, done: 0 }

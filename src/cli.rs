@@ -12,11 +12,11 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use anstream::println;
 
-use crate::ci;
 use crate::class;
 use crate::commands;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
+use crate::grading;
 use crate::invocation;
 use crate::report::gradebook;
 use crate::report::target;
@@ -320,7 +320,7 @@ fn dispatch(cli: Cli) -> Outcome {
             if let Some(dir) = submissions {
                 submission.extend(class::submissions_in(&dir)?);
             }
-            return ci::grade(&settings, &ids, &submission, as_class, &ci);
+            return grading::grade(&settings, &ids, &submission, as_class, &ci);
         }
         Some(Command::Template { dir }) => {
             return template::command(&settings.course, &dir);

@@ -168,15 +168,10 @@ pub fn verify(
     options: &target::Options,
 ) -> Outcome {
     let course = &settings.course;
-    let wanted = ids
-        .iter()
-        .map(|id| course.exercise(id).map(|e| e.id.as_str()))
-        .collect::<Result<Vec<&str>, _>>()
-        .map_err(|e| Error(e.to_string()))?;
     let chosen: Vec<(&Exercise, Source)> = course
-        .exercises
-        .iter()
-        .filter(|e| ids.is_empty() || wanted.contains(&e.id.as_str()))
+        .chosen(ids)
+        .map_err(|e| Error(e.to_string()))?
+        .into_iter()
         .map(|e| (e, source.clone()))
         .collect();
     eprintln!(

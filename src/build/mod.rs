@@ -215,7 +215,10 @@ impl Cargo {
     /// stdout, going on past a unit that does not compile.
     fn command(&self, package: &Path, units: &[Unit]) -> Command {
         let mut command = Command::new(&self.toolchain.cargo);
+        // cargo and rustup read their configuration (`.cargo/config.toml`,
+        // `rust-toolchain.toml`) from the working directory upwards: the course's.
         command
+            .current_dir(&self.root)
             .arg("build")
             .arg("--manifest-path")
             .arg(package.join("Cargo.toml"))

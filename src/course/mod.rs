@@ -237,6 +237,19 @@ impl Course {
         ids::resolve(&self.exercises, id)
     }
 
+    /// The exercises `ids` name (every exercise when none), each once, in course order.
+    pub fn chosen(&self, ids: &[String]) -> Result<Vec<&Exercise>, CourseError> {
+        let wanted = ids
+            .iter()
+            .map(|id| self.exercise(id).map(|e| e.id.as_str()))
+            .collect::<Result<Vec<&str>, _>>()?;
+        Ok(self
+            .exercises
+            .iter()
+            .filter(|e| ids.is_empty() || wanted.contains(&e.id.as_str()))
+            .collect())
+    }
+
     /// The position of an exercise in course order.
     pub fn index_of(&self, id: &str) -> Option<usize> {
         self.exercises.iter().position(|e| e.id == id)

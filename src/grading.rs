@@ -1,0 +1,302 @@
+//! `learn grade`: learners' submissions graded by a pristine course, so that checks,
+//! snapshots or harnesses edited in a fork change nothing (the report lists those edits). Each
+//! submission's exercise files are read as [`submission::read`](crate::submission::read) says
+//! (no link followed, nothing that blocks), judged by the [`policy`], copied into the build
+//! folder and graded from there: every file of every submission in one build, on one shared
+//! machine budget. The process's working directory never changes: cargo is run in the
+//! pristine course's folder, so its configuration (and rustup's) is the course's.
+//!
+//! Not here: the reports for CI ([`ci`](crate::ci)), a class's conclusion ([`class`]), the
+//! protected-files diff ([`protected`]), grading itself ([`grade`](crate::grade)).
+
+use std::path::{Path, PathBuf};
+
+use anstream::eprintln;
+
+use crate::build::CompileError;
+use crate::ci::Reporting;
+use crate::class;
+use crate::course::{Course, Exercise};
+use crate::exit::{Error, Outcome};
+use crate::grade::{Event, GradeOutcome, Grader, Source, Verdict};
+use crate::protected;
+use crate::report::scored::missing_text;
+use crate::report::target::Options;
+use crate::settings::Settings;
+use crate::submission::policy;
+use crate::submission::read::{self, Found};
+use crate::template;
+
+/// One submission, read and ready to build: its row, the verdicts known before any build
+/// (refused files) and the files to build, copied into the build folder.
+struct Prepared<'c> {
+    graded: class::Graded,
+    refused: Vec<Verdict>,
+    present: Vec<(&'c Exercise, Source)>,
+    copy: PathBuf,
+}
+
+/// `learn grade`: grades each submission's `exercises/CHAPTER/NAME.rs` (of the exercises
+/// `ids` name, or all), and nothing else of it, with the course of `settings`, which must be
+/// a pristine checkout. One submission is concluded as `learn verify` would be, a class
+/// (`as_class`, whatever its size) as [`class`] says.
+pub fn grade(
+    settings: &Settings,
+    ids: &[String],
+    submissions: &[PathBuf],
+    as_class: bool,
+    options: &Options,
+) -> Outcome {
+    let (submissions, course, target_dir, options) =
+        absolute_paths(submissions, &settings.course, &settings.target_dir, options)?;
+    let names = class::names(&submissions)?;
+    let chosen = course.chosen(ids).map_err(|e| Error(e.to_string()))?;
+    let baseline = template::Baseline::of(&course, &submissions)
+        .map_err(|e| Error(format!("cannot lay out the student template: {e}")))?;
+    let mut prepared = Vec::new();
+    for (submission, name) in submissions.iter().zip(names) {
+        let copy = target_dir.join("submissions").join(&name);
+        let pristine = baseline.for_submission(submission);
+        prepared.push(prepare(submission, name, &chosen, pristine, copy)?);
+    }
+    let one = !as_class && prepared.len() == 1;
+    let session = match &prepared[..] {
+        [p] if one => Reporting::new(&options, &settings.ci)
+            .of_submission(&p.graded.name, p.graded.missing.clone()),
+        _ => Reporting::new(&options, &settings.ci),
+    };
+    eprintln!(
+        "Grading the exercises of {} with the course at {}",
+        if one {
+            prepared[0].graded.root.display().to_string()
+        } else {
+            format!("{} submissions", prepared.len())
+        },
+        course.root.display()
+    );
+    if one {
+        for id in &prepared[0].graded.missing {
+            let exercise = course.exercise(id).expect("chosen from the course");
+            session.progress(&missing(exercise));
+        }
+        for verdict in &prepared[0].refused {
+            session.progress(verdict);
+        }
+    }
+    let progress = std::sync::Mutex::new(class::Progress::new(
+        prepared
+            .iter()
+            .map(|p| (p.graded.name.clone(), p.present.len())),
+    ));
+    let events = |event: Event| {
+        if let Event::Verdict(v) = event {
+            if one {
+                session.progress(v);
+            } else {
+                progress.lock().unwrap_or_else(|e| e.into_inner()).graded();
+            }
+        }
+    };
+    let items: Vec<(&Exercise, Source)> = prepared.iter().flat_map(|p| p.present.clone()).collect();
+    let verdicts = if items.is_empty() {
+        Vec::new()
+    } else {
+        eprintln!(
+            "Building {}…",
+            crate::plural::of(items.len(), "exercise file", "exercise files")
+        );
+        Grader::new(&course, target_dir)
+            .jobs(settings.jobs)
+            .toolchain(settings.toolchain.clone())
+            .events(&events, false)
+            .grade(&items)
+            .map_err(|e| Error(e.to_string()))?
+    };
+    let graded = distribute(prepared, verdicts, &chosen, &course.root);
+    if one {
+        session.conclude(&course, &graded[0].verdicts, Some(&graded[0].changes))
+    } else {
+        class::conclude(&course, &graded, &options, settings.ci.step_summary())
+    }
+}
+
+/// Reads `submission` (named `name`) for the exercises `chosen`: its protected files compared
+/// with `pristine`, each exercise's file missing, refused, or copied under `copy` to be built.
+fn prepare<'c>(
+    submission: &Path,
+    name: String,
+    chosen: &[&'c Exercise],
+    pristine: &Path,
+    copy: PathBuf,
+) -> Result<Prepared<'c>, Error> {
+    let cannot = |e: std::io::Error| Error(format!("cannot read {}: {e}", submission.display()));
+    let changes = protected::changes(pristine, submission).map_err(|e| {
+        Error(format!(
+            "cannot compare {} with the course: {e}",
+            submission.display()
+        ))
+    })?;
+    let (mut present, mut refused, mut missing_ids) = (Vec::new(), Vec::new(), Vec::new());
+    for &exercise in chosen {
+        let relative = exercise.path();
+        let found = read::read(submission, &relative, read::SOURCE_LIMIT).map_err(cannot)?;
+        let why = match &found {
+            Found::Missing => {
+                missing_ids.push(exercise.id.clone());
+                continue;
+            }
+            Found::File(bytes) => policy::compile_time_reach(&String::from_utf8_lossy(bytes))
+                .map(|what| format!("{}: {what}", relative.display())),
+            other => other.refusal(&relative),
+        };
+        match (why, found) {
+            (Some(headline), _) => refused.push(refused_verdict(exercise, headline)),
+            (None, Found::File(bytes)) => {
+                let file = copy.join(&relative);
+                std::fs::create_dir_all(file.parent().expect("an exercise's file is in a folder"))
+                    .and_then(|()| std::fs::write(&file, bytes))
+                    .map_err(|e| Error(format!("cannot copy to {}: {e}", file.display())))?;
+                present.push((exercise, Source::File(file)));
+            }
+            (None, _) => unreachable!("only a file read has no refusal"),
+        }
+    }
+    Ok(Prepared {
+        graded: class::Graded {
+            name,
+            root: submission.to_path_buf(),
+            changes,
+            missing: missing_ids,
+            verdicts: Vec::new(),
+        },
+        refused,
+        present,
+        copy,
+    })
+}
+
+/// Each submission's verdicts in course order: those of its built files (`verdicts`, in the
+/// order of the items built), its refusals, and its missing exercises.
+fn distribute(
+    prepared: Vec<Prepared>,
+    verdicts: Vec<Verdict>,
+    chosen: &[&Exercise],
+    course_root: &Path,
+) -> Vec<class::Graded> {
+    let mut verdicts = verdicts.into_iter();
+    let mut graded = Vec::new();
+    for p in prepared {
+        let mut own = verdicts
+            .by_ref()
+            .take(p.present.len())
+            .map(|v| relocated(v, &p.copy, course_root))
+            .peekable();
+        let mut submission = p.graded;
+        submission.verdicts = chosen
+            .iter()
+            .map(|e| {
+                own.next_if(|v| v.id == e.id).unwrap_or_else(|| {
+                    p.refused
+                        .iter()
+                        .find(|v| v.id == e.id)
+                        .cloned()
+                        .unwrap_or_else(|| missing(e))
+                })
+            })
+            .collect();
+        graded.push(submission);
+    }
+    graded
+}
+
+/// Everything `grade` works with, its paths made absolute.
+fn absolute_paths(
+    submissions: &[PathBuf],
+    course: &Course,
+    target_dir: &Path,
+    options: &Options,
+) -> Result<(Vec<PathBuf>, Course, PathBuf, Options), String> {
+    let absolute =
+        |path: &Path| std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()));
+    let canonical = |path: &Path, what: &str| {
+        std::fs::canonicalize(path).map_err(|e| format!("no {what} at {}: {e}", path.display()))
+    };
+    let submissions = submissions
+        .iter()
+        .map(|s| canonical(s, "submission (the folder of the learner's repository)"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let course = Course {
+        root: canonical(&course.root, "course")?,
+        ..course.clone()
+    };
+    let mut options = options.clone();
+    for target in &mut options.reports {
+        target.path = absolute(&target.path)?;
+    }
+    Ok((submissions, course, absolute(target_dir)?, options))
+}
+
+/// The verdict on an exercise whose file the submission lacks (its reports say `missing`:
+/// see [`Scored::with_missing`](crate::report::scored::Scored::with_missing)).
+fn missing(exercise: &Exercise) -> Verdict {
+    let headline = missing_text(&exercise.path());
+    let rendered = format!(
+        "error: {headline}: restore its starter with `learn reset {}` and solve it\n",
+        exercise.id
+    );
+    not_built(exercise, headline, rendered)
+}
+
+/// The verdict on an exercise whose file `learn grade` refuses to read or compile.
+fn refused_verdict(exercise: &Exercise, headline: String) -> Verdict {
+    let rendered = format!(
+        "error: {headline}\n  = rule: the graded file is compiled alone: it must be a plain file that pulls no other file in\n  = hint: write the whole exercise in {} itself\n",
+        exercise.path().display()
+    );
+    not_built(exercise, headline, rendered)
+}
+
+/// A verdict on an exercise whose file was never built, with a compile error's message.
+fn not_built(exercise: &Exercise, headline: String, rendered: String) -> Verdict {
+    Verdict::new(
+        &exercise.id,
+        exercise.path(),
+        GradeOutcome::CompileError(CompileError {
+            rendered,
+            location: None,
+            headline,
+        }),
+    )
+}
+
+/// `verdict` with the paths of the submission's copy (`copy`) written relative to it, as in
+/// the learner's repository: the build wrote them absolute or relative to the course root.
+fn relocated(mut verdict: Verdict, copy: &Path, course_root: &Path) -> Verdict {
+    let mut prefixes = vec![format!("{}/", copy.display())];
+    prefixes.extend(
+        copy.strip_prefix(course_root)
+            .ok()
+            .map(|inside| format!("{}/", inside.display())),
+    );
+    let relative = |text: &str| {
+        prefixes.iter().fold(text.to_string(), |text, prefix| {
+            text.replace(prefix.as_str(), "")
+        })
+    };
+    verdict.file = PathBuf::from(relative(&verdict.file.display().to_string()));
+    match &mut verdict.outcome {
+        GradeOutcome::CompileError(e) => {
+            e.rendered = relative(&e.rendered);
+            if let Some((file, _, _)) = &mut e.location {
+                *file = relative(file);
+            }
+        }
+        GradeOutcome::Failed(run) => {
+            for line in &mut run.record.stderr {
+                line.text = relative(&line.text);
+            }
+        }
+        _ => {}
+    }
+    verdict
+}
