@@ -13,6 +13,7 @@ use crate::report::scored::{ProtectedChange, Scored, missing_text};
 use crate::report::target::{Options, write_report};
 use crate::report::{github, terminal};
 use crate::settings::CiEnvironment;
+use crate::submission::read::shown_path;
 
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
 pub struct Reporting<'o> {
@@ -82,14 +83,15 @@ impl<'o> Reporting<'o> {
                     .map(|v| format!("\n{}", terminal::verdict(v))),
             );
         }
+        if let Some(changes) = changes {
+            // File names come from the submission: git carries names with newlines.
+            shaped_by_learner.push_str(&protected_list(changes));
+        }
         if self.ci.github_actions {
             print!("{}", github::stop_commands(&shaped_by_learner));
             print!("{}", github::annotations(&scored));
         } else {
             print!("{shaped_by_learner}");
-        }
-        if let Some(changes) = changes {
-            print!("{}", protected_list(changes));
         }
         let not_judged = match scored.not_judged() {
             0 => String::new(),
@@ -135,6 +137,8 @@ impl<'o> Reporting<'o> {
     }
 }
 
+/// The protected files a submission changed, one a line, their names with control
+/// characters shown (a name may hold a newline).
 fn protected_list(changes: &[ProtectedChange]) -> String {
     if changes.is_empty() {
         return "\nNo protected file was changed.\n".to_string();
@@ -146,7 +150,7 @@ fn protected_list(changes: &[ProtectedChange]) -> String {
         out.push_str(&format!(
             "  {:<8} {}\n",
             change.kind.as_str(),
-            change.path.display()
+            shown_path(&change.path)
         ));
     }
     out

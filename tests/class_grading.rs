@@ -212,3 +212,68 @@ fn gradebooks_of_chunks_merge_into_one_and_an_existing_file_is_never_overwritten
     assert!(text(&mismatch).1.contains("grades other exercises"));
     assert!(!dir.path().join("other.csv").exists());
 }
+
+/// Makes a FIFO at `path`.
+fn fifo(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+}
+
+#[test]
+fn a_submission_of_links_fifos_and_devices_is_refused_in_seconds_with_little_memory() {
+    let (pristine, class) = (course_copy(), tempfile::tempdir().unwrap());
+    let fork = class.path().join("mallory");
+    std::fs::create_dir_all(fork.join("exercises/01_threads")).unwrap();
+    fifo(&fork.join("exercises/01_threads/spawn_join.rs"));
+    std::os::unix::fs::symlink(
+        "/dev/stdin",
+        fork.join("exercises/01_threads/join_results.rs"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/dev/zero", fork.join("Cargo.toml")).unwrap();
+    fifo(&fork.join("Cargo.lock"));
+    let out = tempfile::tempdir().unwrap();
+    let (stdout, stderr) = (out.path().join("stdout"), out.path().join("stderr"));
+    let started = std::time::Instant::now();
+    // stdin stays open and silent: a read of /dev/stdin would block for ever.
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_learn"))
+        .args(["grade", "--course", ".", "--submission"])
+        .arg(&fork)
+        .args(GRADED)
+        .current_dir(pristine.path())
+        .env("LEARN_TARGET_DIR", common::target_dir())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::fs::File::create(&stdout).unwrap())
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain integers, for which all zeroes is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    common::eventually(std::time::Duration::from_secs(30), || {
+        // SAFETY: `pid` is our child, not yet reaped; status and usage are valid outputs.
+        match unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) } {
+            0 => Err("learn to finish grading"),
+            _ => Ok(()),
+        }
+    });
+    let elapsed = started.elapsed();
+    let printed = format!("{}{}", read(&stdout), read(&stderr));
+    assert!(elapsed.as_secs() < 30, "{elapsed:?}\n{printed}");
+    let max_rss_mib = usage.ru_maxrss / 1024;
+    assert!(max_rss_mib < 100, "learn took {max_rss_mib} MiB\n{printed}");
+    assert_eq!(libc::WEXITSTATUS(status), 1, "{printed}");
+    for said in [
+        "exercises/01_threads/spawn_join.rs is a FIFO (named pipe)",
+        "exercises/01_threads/join_results.rs is a symbolic link (to /dev/stdin)",
+        "added    Cargo.toml",
+        "changed  Cargo.lock",
+    ] {
+        assert!(printed.contains(said), "{said}:\n{printed}");
+    }
+    drop(child);
+}

@@ -46,7 +46,7 @@ impl Found {
                     format!("{}: ", path.display())
                 },
                 at.display(),
-                target.display()
+                shown_path(target)
             )),
             Found::Refused(what) => Some(format!(
                 "{} is {what}: only a regular file of at most {} KiB is read",
@@ -118,6 +118,22 @@ pub fn read(root: &Path, relative: &Path, limit: u64) -> std::io::Result<Found> 
     Ok(Found::File(bytes))
 }
 
+/// A path the learner named (a file name, a link's target) as one line: control characters
+/// (a newline, a carriage return, an escape) shown as escapes such as `\n`, so that printed it
+/// cannot start a line of its own, nor a workflow command.
+pub fn shown_path(path: &Path) -> String {
+    path.to_string_lossy()
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn is_absent(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(libc::ENOTDIR)
 }
@@ -144,6 +160,12 @@ fn not_regular(kind: &std::fs::FileType) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_shown_on_one_line() {
+        let shown = shown_path(Path::new("tests/a\n::add-mask::x\r\u{1b}[2J"));
+        assert_eq!(shown, "tests/a\\n::add-mask::x\\r\\u{1b}[2J");
+    }
 
     #[test]
     fn a_regular_file_is_read_and_a_missing_one_said_missing() {
