@@ -165,6 +165,9 @@ pub enum Command {
         /// Reports for CI, and the exit code.
         #[command(flatten)]
         ci: target::Options,
+        /// A class's deadline and roster.
+        #[command(flatten)]
+        class: class::ClassOptions,
     },
     /// Write the student template of this course into DIR (empty or new): the starters as
     /// exercises, the runner and checks, the learner's workflows, no reference solutions.
@@ -307,6 +310,7 @@ fn dispatch(cli: Cli) -> Outcome {
             submissions,
             require_sandbox,
             ci,
+            class: class_options,
         }) => {
             let protections = supervise::protections();
             if require_sandbox && !protections.complete() {
@@ -320,7 +324,7 @@ fn dispatch(cli: Cli) -> Outcome {
             if let Some(dir) = submissions {
                 submission.extend(class::submissions_in(&dir)?);
             }
-            return grading::grade(&settings, &ids, &submission, as_class, &ci);
+            return grading::grade(&settings, &ids, &submission, as_class, &ci, &class_options);
         }
         Some(Command::Template { dir }) => {
             return template::command(&settings.course, &dir);

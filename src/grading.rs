@@ -15,16 +15,17 @@ use anstream::eprintln;
 
 use crate::build::CompileError;
 use crate::ci::Reporting;
-use crate::class;
+use crate::class::{self, ClassOptions, Roster};
 use crate::course::{Course, Exercise};
 use crate::exit::{Error, Outcome};
 use crate::grade::{Event, GradeOutcome, Grader, Source, Verdict};
 use crate::protected;
+use crate::report::gradebook::About;
 use crate::report::scored::missing_text;
 use crate::report::target::Options;
 use crate::settings::Settings;
-use crate::submission::policy;
 use crate::submission::read::{self, Found};
+use crate::submission::{history, policy};
 use crate::template;
 
 /// One submission, read and ready to build: its row, the verdicts known before any build
@@ -46,6 +47,7 @@ pub fn grade(
     submissions: &[PathBuf],
     as_class: bool,
     options: &Options,
+    class_options: &ClassOptions,
 ) -> Outcome {
     let (submissions, course, target_dir, options) =
         absolute_paths(submissions, &settings.course, &settings.target_dir, options)?;
@@ -53,11 +55,15 @@ pub fn grade(
     let chosen = course.chosen(ids).map_err(|e| Error(e.to_string()))?;
     let baseline = template::Baseline::of(&course, &submissions)
         .map_err(|e| Error(format!("cannot lay out the student template: {e}")))?;
+    let sources = sources(&submissions, &names, class_options, &target_dir)?;
     let mut prepared = Vec::new();
-    for (submission, name) in submissions.iter().zip(names) {
+    for ((submission, name), (from, about)) in submissions.iter().zip(names).zip(sources) {
         let copy = target_dir.join("submissions").join(&name);
         let pristine = baseline.for_submission(submission);
-        prepared.push(prepare(submission, name, &chosen, pristine, copy)?);
+        let mut one = prepare(&from, name, &chosen, pristine, copy)?;
+        one.graded.root = submission.clone();
+        one.graded.about = about;
+        prepared.push(one);
     }
     let one = !as_class && prepared.len() == 1;
     let session = match &prepared[..] {
@@ -65,24 +71,7 @@ pub fn grade(
             .of_submission(&p.graded.name, p.graded.missing.clone()),
         _ => Reporting::new(&options, &settings.ci),
     };
-    eprintln!(
-        "Grading the exercises of {} with the course at {}",
-        if one {
-            prepared[0].graded.root.display().to_string()
-        } else {
-            format!("{} submissions", prepared.len())
-        },
-        course.root.display()
-    );
-    if one {
-        for id in &prepared[0].graded.missing {
-            let exercise = course.exercise(id).expect("chosen from the course");
-            session.progress(&missing(exercise));
-        }
-        for verdict in &prepared[0].refused {
-            session.progress(verdict);
-        }
-    }
+    announce(&course, &prepared, one.then_some(&session));
     let progress = std::sync::Mutex::new(class::Progress::new(
         prepared
             .iter()
@@ -118,6 +107,78 @@ pub fn grade(
     } else {
         class::conclude(&course, &graded, &options, settings.ci.step_summary())
     }
+}
+
+/// Says what is graded with which course; for one submission (`one`), its missing and
+/// refused files at once.
+fn announce(course: &Course, prepared: &[Prepared], one: Option<&Reporting>) {
+    eprintln!(
+        "Grading the exercises of {} with the course at {}",
+        match (one, prepared) {
+            (Some(_), [p]) => p.graded.root.display().to_string(),
+            _ => format!("{} submissions", prepared.len()),
+        },
+        course.root.display()
+    );
+    if let (Some(session), [p]) = (one, prepared) {
+        for id in &p.graded.missing {
+            let exercise = course.exercise(id).expect("chosen from the course");
+            session.progress(&missing(exercise));
+        }
+        for verdict in &p.refused {
+            session.progress(verdict);
+        }
+    }
+}
+
+/// Where each submission's files are read from, and where they came from: the submission
+/// itself (its `HEAD`, when it is a git repository), or with a deadline its last commit before
+/// it, written out under the build folder; each with its roster identifier.
+fn sources(
+    submissions: &[PathBuf],
+    names: &[String],
+    class_options: &ClassOptions,
+    target_dir: &Path,
+) -> Result<Vec<(PathBuf, About)>, Error> {
+    let roster = match &class_options.roster {
+        Some(path) => Roster::read(path)?,
+        None => Roster::default(),
+    };
+    if let Some(deadline) = &class_options.deadline {
+        history::check_deadline(deadline)?;
+    }
+    let mut sources = Vec::new();
+    for (submission, name) in submissions.iter().zip(names) {
+        let mut about = About {
+            identifier: roster.identifier_of(name).unwrap_or_default().to_string(),
+            chosen_by: "HEAD".into(),
+            ..About::default()
+        };
+        let (from, commit) = match &class_options.deadline {
+            None => (submission.clone(), history::head(submission)),
+            Some(deadline) => {
+                let into = target_dir.join("at-deadline").join(name);
+                if into.exists() {
+                    std::fs::remove_dir_all(&into)
+                        .map_err(|e| Error(format!("cannot empty {}: {e}", into.display())))?;
+                }
+                let at = history::at_deadline(submission, deadline, &into)?;
+                about.chosen_by =
+                    format!("last commit before {deadline} by {}", history::CHOSEN_BY);
+                about.late = at
+                    .late
+                    .iter()
+                    .map(|c| format!("{} {}", c.hash, c.date))
+                    .collect();
+                (into, at.graded)
+            }
+        };
+        if let Some(commit) = commit {
+            (about.commit, about.committed) = (commit.hash, commit.date);
+        }
+        sources.push((from, about));
+    }
+    Ok(sources)
 }
 
 /// Reads `submission` (named `name`) for the exercises `chosen`: its protected files compared
@@ -168,6 +229,7 @@ fn prepare<'c>(
             changes,
             missing: missing_ids,
             verdicts: Vec::new(),
+            about: About::default(),
         },
         refused,
         present,

@@ -277,3 +277,120 @@ fn a_submission_of_links_fifos_and_devices_is_refused_in_seconds_with_little_mem
     }
     drop(child);
 }
+
+/// Runs git in `repo` with `args`, dated `date`.
+fn git(repo: &Path, args: &[&str], date: &str) {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+        .args(args)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_AUTHOR_DATE", date)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn with_a_deadline_each_repository_is_graded_at_its_last_commit_before_it() {
+    let (pristine, class) = (course_copy(), tempfile::tempdir().unwrap());
+    let id = GRADED[0];
+    let repo = class.path().join("hello-world-dee");
+    submission(
+        class.path(),
+        "hello-world-dee",
+        &[(id, Some("solutions/01_threads/spawn_join.rs"))],
+    );
+    git(&repo, &["init", "-q"], "2026-12-01T10:00:00Z");
+    git(&repo, &["add", "."], "2026-12-01T10:00:00Z");
+    git(&repo, &["commit", "-qm", "on time"], "2026-12-07T23:00:00Z");
+    std::fs::write(
+        repo.join(format!("exercises/{id}.rs")),
+        common::MISMATCHED_TYPES,
+    )
+    .unwrap();
+    git(&repo, &["commit", "-qam", "late"], "2026-12-08T01:00:00Z");
+    submission(class.path(), "eve", &[(id, None)]);
+    std::fs::write(
+        class.path().join("roster.csv"),
+        "\"identifier\",\"github_username\",\"github_id\",\"name\"\n\"Dee D.\",\"dee\",\"1\",\"\"\n\"Not joined\",\"\",\"\",\"\"\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let csv = out.path().join("grades.csv");
+    let run = learn(
+        pristine.path(),
+        &[
+            "grade",
+            "--course",
+            ".",
+            "--submission",
+            repo.to_str().unwrap(),
+            "--submission",
+            class.path().join("eve").to_str().unwrap(),
+            id,
+            "--deadline",
+            "2026-12-08T00:00:00Z",
+            "--roster",
+            class.path().join("roster.csv").to_str().unwrap(),
+            "--report",
+            &format!("csv={}", csv.display()),
+        ],
+    );
+    let (stdout, stderr) = text(&run);
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "eve is no git repository:\n{stdout}{stderr}"
+    );
+    assert!(stderr.contains("eve is not a git repository"), "{stderr}");
+
+    std::fs::remove_dir_all(class.path().join("eve")).unwrap();
+    let run = learn(
+        pristine.path(),
+        &[
+            "grade",
+            "--course",
+            ".",
+            "--submissions",
+            class.path().to_str().unwrap(),
+            id,
+            "--deadline",
+            "2026-12-08T00:00:00Z",
+            "--roster",
+            class.path().join("roster.csv").to_str().unwrap(),
+            "--report",
+            &format!("csv={}", csv.display()),
+        ],
+    );
+    let (stdout, stderr) = text(&run);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "graded on time:\n{stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains("hello-world-dee: 1 commit after the deadline, not graded"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("Wrote {}", csv.display())),
+        "{stdout}"
+    );
+    let explained = read(&out.path().join("grades.status.csv"));
+    let row = explained.lines().nth(1).unwrap();
+    assert!(row.starts_with("hello-world-dee,Dee D.,"), "{explained}");
+    assert!(
+        row.contains(
+            ",2026-12-07T23:00:00Z,last commit before 2026-12-08T00:00:00Z by commit date,"
+        ),
+        "{explained}"
+    );
+    assert!(row.contains(" 2026-12-08T01:00:00Z,passed"), "{explained}");
+    assert!(
+        read(&csv).contains("hello-world-dee,1,1,1"),
+        "{}",
+        read(&csv)
+    );
+}
