@@ -139,12 +139,14 @@ pub fn solution(session: &Session, id: &str) -> Outcome {
         .exercise(id)
         .map_err(|e| Error(e.to_string()))?;
     if crate::course::is_student_template(&session.course().root) {
-        return Err(Error(format!(
-            "the reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `{} hint`",
+        // A plain answer, not a usage error: exit 1, the solution is not shown.
+        println!(
+            "The reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `{} hint`",
             crate::course::TEMPLATE_MARKER,
             exercise.id,
             invocation::learn()
-        )));
+        );
+        return Ok(Exit::Failed);
     }
     if !session.unlock_all() && !session.is_done(&exercise.id) {
         return Err(Error(format!(

@@ -57,7 +57,7 @@ fn learn_arguments(command: &str) -> Option<Vec<String>> {
 
 #[test]
 fn every_learn_command_of_the_workflow_templates_parses_and_leaves_the_score_to_the_report() {
-    for (file, expected) in [("learn.yml", "verify"), ("classroom.yml", "grade")] {
+    for (file, expected) in [("learn.yml", "verify"), ("classroom.yml", "verify")] {
         let workflow =
             std::fs::read_to_string(common::root().join(".github/workflows").join(file)).unwrap();
         let calls: Vec<Vec<String>> = run_commands(&workflow)
@@ -196,9 +196,14 @@ fn the_class_workflow_grades_each_chunk_and_merges_the_gradebooks_with_real_lear
         Some(Command::Grade {
             submissions: Some(_),
             ci,
+            class,
             ..
         }) => {
             assert!(ci.exit_zero);
+            assert!(
+                class.deadline.is_some() && class.roster.is_some(),
+                "graded at the deadline, rows with the roster's identifiers"
+            );
             assert!(
                 ci.reports
                     .iter()
@@ -221,6 +226,13 @@ fn the_class_workflow_grades_each_chunk_and_merges_the_gradebooks_with_real_lear
     assert!(
         workflow.contains("needs: grade"),
         "the merge waits for every chunk"
+    );
+    for trigger in ["workflow_dispatch:", "schedule:", "- cron:"] {
+        assert!(workflow.contains(trigger), "graded on {trigger}");
+    }
+    assert!(
+        workflow.contains("/statuses/") && workflow.contains("context=learn/grade"),
+        "each grade is reported to the commit graded"
     );
 }
 
