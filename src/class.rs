@@ -146,11 +146,15 @@ pub fn names(submissions: &[PathBuf]) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
-/// Says on stderr when each submission has been graded (verdicts come in order).
+/// Says on stderr how a class's grading goes: the programs compiled while it builds, when the
+/// build is done, and each submission when its last verdict is known (verdicts come in order),
+/// with the time since grading began.
 pub struct Progress {
-    /// How many verdicts of present files end each submission, cumulated, with its name.
+    /// How many verdicts of built files end each submission, cumulated, with its name.
     ends: Vec<(usize, String)>,
     done: usize,
+    compiled: usize,
+    started: std::time::Instant,
 }
 
 impl Progress {
@@ -165,18 +169,55 @@ impl Progress {
                 (total, name)
             })
             .collect();
-        Progress { ends, done: 0 }
+        Progress {
+            ends,
+            done: 0,
+            compiled: 0,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// A line of the build (cargo's, verbose): every tenth program compiled is said.
+    pub fn building(&mut self, line: &str) {
+        let program = line.trim_start().starts_with("Running `")
+            && line.contains("--crate-type bin")
+            && !line.contains("build_script");
+        if program {
+            self.compiled += 1;
+            if self.compiled.is_multiple_of(10) {
+                eprintln!(
+                    "building: {} compiled ({:.0} s)",
+                    crate::plural::of(self.compiled, "program", "programs"),
+                    self.started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+
+    /// The build is done: the runs begin.
+    pub fn built(&self) {
+        let files = self.ends.last().map_or(0, |(end, _)| *end);
+        eprintln!(
+            "built ({} compiled) in {:.0} s; grading {} of {}",
+            crate::plural::of(self.compiled, "program", "programs"),
+            self.started.elapsed().as_secs_f64(),
+            crate::plural::of(files, "exercise file", "exercise files"),
+            crate::plural::of(self.ends.len(), "submission", "submissions")
+        );
     }
 
     /// One more verdict is known.
     pub fn graded(&mut self) {
         self.done += 1;
         if let Some(i) = self.ends.iter().position(|(end, _)| *end == self.done) {
+            let before = if i == 0 { 0 } else { self.ends[i - 1].0 };
             eprintln!(
-                "graded {} ({} of {})",
-                neutralise(&self.ends[i].1),
+                "graded submission {} of {}: {} ({}) at {:.0} s",
                 i + 1,
-                self.ends.len()
+                self.ends.len(),
+                neutralise(&self.ends[i].1),
+                crate::plural::of(self.done - before, "exercise", "exercises"),
+                self.started.elapsed().as_secs_f64()
             );
         }
     }

@@ -78,12 +78,13 @@ pub fn grade(
             .map(|p| (p.graded.name.clone(), p.present.len())),
     ));
     let events = |event: Event| {
-        if let Event::Verdict(v) = event {
-            if one {
-                session.progress(v);
-            } else {
-                progress.lock().unwrap_or_else(|e| e.into_inner()).graded();
-            }
+        let mut progress = progress.lock().unwrap_or_else(|e| e.into_inner());
+        match event {
+            Event::Verdict(v) if one => session.progress(v),
+            Event::Verdict(_) => progress.graded(),
+            Event::Building(line) => progress.building(line),
+            Event::Built if !one => progress.built(),
+            Event::Built | Event::FirstLook(_) => {}
         }
     };
     let items: Vec<(&Exercise, Source)> = prepared.iter().flat_map(|p| p.present.clone()).collect();
@@ -97,7 +98,7 @@ pub fn grade(
         Grader::new(&course, target_dir)
             .jobs(settings.jobs)
             .toolchain(settings.toolchain.clone())
-            .events(&events, false)
+            .events(&events, !one)
             .grade(&items)
             .map_err(|e| Error(e.to_string()))?
     };

@@ -98,6 +98,20 @@ fn a_class_is_built_once_and_graded_into_one_gradebook_and_a_report_per_submissi
             "a line for {name}:\n{stdout}"
         );
     }
+    for phase in [
+        "built (",
+        "grading 5 exercise files of 3 submissions",
+        "graded submission 1 of 3: ann (2 exercises) at ",
+        "graded submission 3 of 3: cy (1 exercise) at ",
+    ] {
+        assert!(stderr.contains(phase), "{phase}:\n{stderr}");
+    }
+    for written in [csv.display().to_string(), per.display().to_string()] {
+        assert!(
+            stdout.contains(&format!("Wrote {written}")),
+            "the summary names {written}:\n{stdout}"
+        );
+    }
     assert!(
         !stdout.contains(".git"),
         "hidden folders are not submissions"
