@@ -17,6 +17,7 @@ use crate::course::Course;
 use crate::exit::{Exit, Outcome};
 use crate::grade::{GradeOutcome, Verdict};
 use crate::report::gradebook::{About, Explained, Gradebook, explained_path};
+use crate::report::html;
 use crate::report::neutral::neutralise;
 use crate::report::scored::{ProtectedChange, Scored};
 use crate::report::target::{self, Options, ReportFormat, ReportTarget};
@@ -241,17 +242,20 @@ pub fn conclude(
         .unwrap_or(0);
     let mut all_passed = true;
     let mut written = Vec::new();
+    let scored_all: Vec<Scored> = graded
+        .iter()
+        .map(|g| Scored::new(course, &g.verdicts, Some(&g.changes)).with_missing(&g.missing))
+        .collect();
     println!();
-    for g in graded {
-        let scored = Scored::new(course, &g.verdicts, Some(&g.changes)).with_missing(&g.missing);
+    for (g, scored) in graded.iter().zip(&scored_all) {
         if book.exercises.is_empty() {
-            book = Gradebook::of(&g.name, &scored);
+            book = Gradebook::of(&g.name, scored);
         } else {
-            book.add(&g.name, &scored);
+            book.add(&g.name, scored);
         }
-        explained.add(&g.name, &g.about, &scored);
+        explained.add(&g.name, &g.about, scored);
         all_passed &= scored.passed() == g.verdicts.len();
-        println!("{}", neutralise(&line(&g.name, width, &scored, g)));
+        println!("{}", neutralise(&line(&g.name, width, scored, g)));
         for target in options
             .reports
             .iter()
@@ -262,7 +266,7 @@ pub fn conclude(
                 format: target.format,
                 path,
             };
-            target::write_report(&one, &g.name, &scored, step_summary)?;
+            target::write_report(&one, &g.name, scored, step_summary)?;
             if !written.contains(&target.path) {
                 written.push(target.path.clone());
             }
@@ -275,6 +279,14 @@ pub fn conclude(
     {
         let text = match target.format {
             ReportFormat::Csv => book.to_csv(),
+            ReportFormat::Html => {
+                let class: Vec<(&str, &Scored)> = graded
+                    .iter()
+                    .map(|g| g.name.as_str())
+                    .zip(&scored_all)
+                    .collect();
+                html::render(&course.title, &class)
+            }
             _ => class_table(course, &book),
         };
         target.write(&text, step_summary)?;
@@ -330,7 +342,7 @@ fn summary(graded: &[Graded], written: &[PathBuf]) -> String {
 /// the gradebook and the job's step summary (`step_summary`) are one for all.
 fn per_submission(target: &ReportTarget, step_summary: Option<&Path>) -> bool {
     match target.format {
-        ReportFormat::Csv => false,
+        ReportFormat::Csv | ReportFormat::Html => false,
         ReportFormat::Markdown => step_summary != Some(target.path.as_path()),
         _ => true,
     }
@@ -344,6 +356,7 @@ fn file_name(name: &str, format: ReportFormat) -> String {
         ReportFormat::Markdown => "md",
         ReportFormat::Gradescope => "gradescope.json",
         ReportFormat::Csv => "csv",
+        ReportFormat::Html => "html",
     };
     format!("{name}.{extension}")
 }

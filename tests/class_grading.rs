@@ -77,8 +77,10 @@ fn a_class_is_built_once_and_graded_into_one_gradebook_and_a_report_per_submissi
     let csv_arg = format!("csv={}", csv.display());
     let json_arg = format!("json={}", per.display());
     let md_arg = format!("markdown={}", per.display());
+    let html = out.path().join("class.html");
+    let html_arg = format!("html={}", html.display());
     args.extend([
-        "--report", &csv_arg, "--report", &json_arg, "--report", &md_arg,
+        "--report", &csv_arg, "--report", &json_arg, "--report", &md_arg, "--report", &html_arg,
     ]);
     let run = learn(pristine.path(), &args);
     let (stdout, stderr) = text(&run);
@@ -140,6 +142,7 @@ fn a_class_is_built_once_and_graded_into_one_gradebook_and_a_report_per_submissi
         ),
         (Some("pass"), Some("fail"))
     );
+    the_class_report_renders_in_chromium_without_javascript(&html, out.path());
     let summary = read(&per.join("cy.md"));
     assert!(
         summary.contains("| `01_threads/join_results` | ⬜ missing | 0/2 |"),
@@ -407,4 +410,60 @@ fn with_a_deadline_each_repository_is_graded_at_its_last_commit_before_it() {
         "{}",
         read(&csv)
     );
+}
+
+/// The class report of [`class`] at `html`, which holds no script, opened in headless
+/// Chromium: its DOM has the table, a coloured cell per status, the pass rates and the rules most broken,
+/// and a screenshot is written (kept in `out`).
+fn the_class_report_renders_in_chromium_without_javascript(html: &Path, out: &Path) {
+    let text = read(html);
+    assert!(!text.contains("<script"), "no JavaScript");
+    assert!(!text.contains("http"), "nothing fetched");
+    let chromium = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("headless Chromium renders the class report: apt-get install -y chromium (.ci/run does)");
+    let url = format!("file://{}", html.display());
+    let flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--window-size=1400,900",
+    ];
+    let dom = std::process::Command::new(chromium)
+        .args(flags)
+        .args(["--dump-dom", &url])
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    for seen in [
+        "<td class=\"pass\"",
+        "<td class=\"fail\"",
+        "<td class=\"missing\"",
+        "<details><summary>✗</summary>",
+        "pass rate",
+        "Rules most often broken",
+        ">output<",
+    ] {
+        assert!(dom.contains(seen), "{seen} in the rendered page:\n{dom}");
+    }
+    let shot = out.join("class.png");
+    let run = std::process::Command::new(chromium)
+        .args(flags)
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(&url)
+        .output()
+        .unwrap();
+    let png = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}): {}",
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 1000, "a PNG");
 }
