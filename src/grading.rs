@@ -29,12 +29,13 @@ use crate::submission::{history, policy};
 use crate::template;
 
 /// One submission, read and ready to build: its row, the verdicts known before any build
-/// (refused files) and the files to build, copied into the build folder.
+/// (refused files) and the files to build, copied into the build folder, with the folder of
+/// each copy.
 struct Prepared<'c> {
     graded: class::Graded,
     refused: Vec<Verdict>,
     present: Vec<(&'c Exercise, Source)>,
-    copy: PathBuf,
+    copies: Vec<PathBuf>,
 }
 
 /// `learn grade`: grades each submission's `exercises/CHAPTER/NAME.rs` (of the exercises
@@ -58,9 +59,9 @@ pub fn grade(
     let sources = sources(&submissions, &names, class_options, &target_dir)?;
     let mut prepared = Vec::new();
     for ((submission, name), (from, about)) in submissions.iter().zip(names).zip(sources) {
-        let copy = target_dir.join("submissions").join(&name);
         let pristine = baseline.for_submission(submission);
-        let mut one = prepare(&from, name, &chosen, pristine, copy)?;
+        let copies = target_dir.join("submissions");
+        let mut one = prepare(&from, name, &chosen, pristine, &copies)?;
         one.graded.root = submission.clone();
         one.graded.about = about;
         prepared.push(one);
@@ -183,13 +184,15 @@ fn sources(
 }
 
 /// Reads `submission` (named `name`) for the exercises `chosen`: its protected files compared
-/// with `pristine`, each exercise's file missing, refused, or copied under `copy` to be built.
+/// with `pristine`, each exercise's file missing, refused, or copied under `copies` to be built:
+/// into a folder named by the SHA-256 of its path and bytes, so that identical files across a
+/// class (unchanged starters, copies) are one unit of the build, built once.
 fn prepare<'c>(
     submission: &Path,
     name: String,
     chosen: &[&'c Exercise],
     pristine: &Path,
-    copy: PathBuf,
+    copies: &Path,
 ) -> Result<Prepared<'c>, Error> {
     let cannot = |e: std::io::Error| Error(format!("cannot read {}: {e}", submission.display()));
     let changes = protected::changes(pristine, submission).map_err(|e| {
@@ -199,6 +202,7 @@ fn prepare<'c>(
         ))
     })?;
     let (mut present, mut refused, mut missing_ids) = (Vec::new(), Vec::new(), Vec::new());
+    let mut folders = Vec::new();
     for &exercise in chosen {
         let relative = exercise.path();
         let found = read::read(submission, &relative, read::SOURCE_LIMIT).map_err(cannot)?;
@@ -214,11 +218,17 @@ fn prepare<'c>(
         match (why, found) {
             (Some(headline), _) => refused.push(refused_verdict(exercise, headline)),
             (None, Found::File(bytes)) => {
-                let file = copy.join(&relative);
+                let folder = copies.join(content_address(&relative, &bytes));
+                let file = folder.join(&relative);
+                // Named by its content: an existing copy is this file already.
                 std::fs::create_dir_all(file.parent().expect("an exercise's file is in a folder"))
-                    .and_then(|()| std::fs::write(&file, bytes))
+                    .and_then(|()| match file.exists() {
+                        true => Ok(()),
+                        false => std::fs::write(&file, bytes),
+                    })
                     .map_err(|e| Error(format!("cannot copy to {}: {e}", file.display())))?;
                 present.push((exercise, Source::File(file)));
+                folders.push(folder);
             }
             (None, _) => unreachable!("only a file read has no refusal"),
         }
@@ -234,7 +244,7 @@ fn prepare<'c>(
         },
         refused,
         present,
-        copy,
+        copies: folders,
     })
 }
 
@@ -252,7 +262,8 @@ fn distribute(
         let mut own = verdicts
             .by_ref()
             .take(p.present.len())
-            .map(|v| relocated(v, &p.copy, course_root))
+            .zip(&p.copies)
+            .map(|(v, copy)| relocated(v, copy, course_root))
             .peekable();
         let mut submission = p.graded;
         submission.verdicts = chosen
@@ -270,6 +281,20 @@ fn distribute(
         graded.push(submission);
     }
     graded
+}
+
+/// The content address of a graded file: the SHA-256 of its path and bytes, in hex.
+fn content_address(relative: &Path, bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(relative.as_os_str().as_encoded_bytes());
+    hasher.update([0]);
+    hasher.update(bytes);
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Everything `grade` works with, its paths made absolute.
@@ -362,4 +387,20 @@ fn relocated(mut verdict: Verdict, copy: &Path, course_root: &Path) -> Verdict {
         _ => {}
     }
     verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_files_share_a_content_address_and_others_do_not() {
+        let path = Path::new("exercises/01_threads/spawn_join.rs");
+        let same = content_address(path, b"fn main() {}");
+        assert_eq!(same.len(), 64, "SHA-256 in hex");
+        assert_eq!(same, content_address(path, b"fn main() {}"));
+        assert_ne!(same, content_address(path, b"fn main() { }"));
+        let other = Path::new("exercises/01_threads/join_results.rs");
+        assert_ne!(same, content_address(other, b"fn main() {}"));
+    }
 }

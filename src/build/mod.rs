@@ -567,6 +567,8 @@ fn write_package(
 ) -> Result<(PathBuf, HashMap<Unit, Staged>), BuildError> {
     let mut sorted = units.to_vec();
     sorted.sort();
+    // Identical files of a class share one copy, hence one unit: one [[bin]] each.
+    sorted.dedup();
     let mut hasher = DefaultHasher::new();
     (root, &sorted).hash(&mut hasher);
     let dir = target_dir
