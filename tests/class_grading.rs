@@ -286,7 +286,7 @@ fn a_submission_of_links_fifos_and_devices_is_refused_in_seconds_with_little_mem
     assert_eq!(libc::WEXITSTATUS(status), 1, "{printed}");
     for said in [
         "exercises/01_threads/spawn_join.rs is a FIFO (named pipe)",
-        "exercises/01_threads/join_results.rs is a symbolic link (to /dev/stdin)",
+        "exercises/01_threads/join_results.rs is a symbolic link, not a file (it points to /dev/stdin)",
         "added    Cargo.toml",
         "changed  Cargo.lock",
     ] {

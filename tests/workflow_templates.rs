@@ -37,10 +37,11 @@ fn run_commands(workflow: &str) -> Vec<String> {
     commands
 }
 
-/// The arguments given to `learn` in `command` (after `…/learn` or `cargo run … --`), quotes
-/// taken off; `None` when it does not run learn.
+/// The arguments given to `learn` in `command` (after `…/learn` or `cargo run … --`), split
+/// as the shell splits words (`shlex`: quotes taken off, `"${{ matrix.chunk }}"` one word);
+/// `None` when it does not run learn or is not one shell command.
 fn learn_arguments(command: &str) -> Option<Vec<String>> {
-    let words: Vec<&str> = command.split_whitespace().collect();
+    let words = shlex::split(command)?;
     let start = words
         .iter()
         .position(|w| w.ends_with("/learn") || *w == "learn")
@@ -52,7 +53,7 @@ fn learn_arguments(command: &str) -> Option<Vec<String>> {
                 .position(|w| *w == "--")
                 .map(|i| cargo_run + i + 1)
         })?;
-    Some(words[start..].iter().map(|w| w.replace('"', "")).collect())
+    Some(words[start..].to_vec())
 }
 
 #[test]
@@ -197,9 +198,14 @@ fn the_class_workflow_grades_each_chunk_and_merges_the_gradebooks_with_real_lear
             submissions: Some(_),
             ci,
             class,
+            ids,
             ..
         }) => {
             assert!(ci.exit_zero);
+            assert!(
+                ids.is_empty(),
+                "every exercise; no word split apart: {ids:?}"
+            );
             assert!(
                 class.deadline.is_some() && class.roster.is_some(),
                 "graded at the deadline, rows with the roster's identifiers"

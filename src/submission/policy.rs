@@ -11,8 +11,8 @@
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-/// The macros that read a file or the environment at compile time.
-const READERS: [&str; 4] = ["include", "include_str", "include_bytes", "option_env"];
+/// The macros that read another file at compile time.
+const FILE_READERS: [&str; 3] = ["include", "include_str", "include_bytes"];
 
 /// What in `code` would make rustc read another file or the grader's environment, with its
 /// line, if anything does; a file whose tokens cannot be read is refused too (rustc would
@@ -35,9 +35,13 @@ fn reach_in(tokens: &[TokenTree]) -> Option<String> {
             TokenTree::Ident(ident) => {
                 let name = ident.to_string();
                 let name = name.trim_start_matches("r#");
-                if READERS.contains(&name) || (name == "env" && is_bang(tokens.get(i + 1))) {
+                if FILE_READERS.contains(&name) {
                     Some(format!(
-                        "`{name}` reads another file or the grader's environment at compile time, which grading refuses"
+                        "`{name}` pulls another file in at compile time, which grading refuses"
+                    ))
+                } else if name == "option_env" || (name == "env" && is_bang(tokens.get(i + 1))) {
+                    Some(format!(
+                        "`{name}` reads the grader's environment at compile time, which grading refuses"
                     ))
                 } else if name == "mod" && !has_body(&tokens[i + 1..]) {
                     Some(
@@ -140,15 +144,15 @@ mod tests {
         let refused = [
             (
                 "fn main() {}\ninclude!(\"/x/s.rs\");",
-                "line 2: `include` reads",
+                "line 2: `include` pulls",
             ),
             (
                 "const S: &str = std::include_str!(\"a.snap\");",
-                "`include_str` reads",
+                "`include_str` pulls",
             ),
             (
                 "use std::include_bytes as b;\nfn main() {}",
-                "`include_bytes` reads",
+                "`include_bytes` pulls",
             ),
             (
                 "macro_rules! m { ($i:ident) => { $i!(\"x\") } }\nm!(include);",
@@ -163,7 +167,7 @@ mod tests {
                 "a `path` attribute",
             ),
             ("mod helpers;\nfn main() {}", "line 1: `mod` without a body"),
-            ("let c = '\"'; include!(\"x\");", "`include` reads"),
+            ("let c = '\"'; include!(\"x\");", "`include` pulls"),
             ("const K: &str = env!(\"HOME\");", "`env` reads"),
             (
                 "const K: Option<&str> = option_env!(\"TOKEN\");",

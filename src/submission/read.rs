@@ -39,7 +39,7 @@ impl Found {
         match self {
             Found::Missing | Found::File(_) => None,
             Found::Link { at, target } => Some(format!(
-                "{}{} is a symbolic link (to {}), not a file: links are never followed, only the submission's own files are graded",
+                "{}{} is a symbolic link, not a file (it points to {}): links are never followed, only the submission's own files are graded",
                 if at == path {
                     String::new()
                 } else {
@@ -197,7 +197,7 @@ mod tests {
         assert!(matches!(&found, Found::Link { at, .. } if at == Path::new("up")));
         let why = found.refusal(Path::new("up/etc/passwd")).unwrap();
         assert!(
-            why.starts_with("up/etc/passwd: up is a symbolic link (to /)"),
+            why.starts_with("up/etc/passwd: up is a symbolic link, not a file (it points to /)"),
             "{why}"
         );
     }
