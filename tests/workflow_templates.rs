@@ -260,3 +260,81 @@ fn the_workflow_templates_are_actionlint_clean_where_actionlint_is_installed() {
         String::from_utf8_lossy(&run.stderr)
     );
 }
+
+#[test]
+fn the_class_workflow_reports_each_grade_to_the_commit_graded() {
+    let workflow =
+        std::fs::read_to_string(common::root().join(".github/workflows/grade-class.yml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("reports")).unwrap();
+    std::fs::write(
+        out.join("gradebook-0.csv"),
+        "submission,total,max,a/x,a/y\nhw-ann,3,3,1,2\nhw-bo,1,3,1,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("gradebook-0.status.csv"),
+        "submission,identifier,commit,committed,chosen_by,late_commits,a/x,a/y\nhw-ann,\"Doe, Ann\",aaa111,2026-12-07T23:00:00Z,HEAD,,passed,passed\nhw-bo,,bbb222,2026-12-07T22:00:00Z,HEAD,,passed,failed: output\n",
+    )
+    .unwrap();
+    for name in ["hw-ann", "hw-bo"] {
+        std::fs::write(out.join(format!("reports/{name}.md")), "| report |").unwrap();
+    }
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = dir.path().join("gh.log");
+    std::fs::write(
+        bin.join("gh"),
+        format!(
+            "#!/bin/sh\nprintf '%s|' \"$@\" >> {}\necho >> {}\n",
+            log.display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("gh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let run = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(step_script(
+            &workflow,
+            "Report each grade to the student's commit",
+        ))
+        .current_dir(dir.path())
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("REPOS", "org/hw-ann org/hw-bo org/hw-cy")
+        .env("CHUNK", "0")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("api|repos/org/hw-ann/statuses/aaa111|-f|state=success|-f|context=learn/grade|-f|description=3/3 points; 2 passed|"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("api|repos/org/hw-bo/statuses/bbb222|-f|state=failure|-f|context=learn/grade|-f|description=1/3 points; 1 passed, 1 failed|"),
+        "{calls}"
+    );
+    assert!(
+        calls
+            .contains("api|repos/org/hw-bo/commits/bbb222/comments|-F|body=@out/reports/hw-bo.md|"),
+        "{calls}"
+    );
+    assert!(
+        printed.contains("::warning::org/hw-cy: no graded commit to report to"),
+        "{printed}"
+    );
+}
