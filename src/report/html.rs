@@ -28,7 +28,7 @@ pub fn render(title: &str, class: &[(&str, &Scored)]) -> String {
         .map(|(_, s)| s.exercises.iter().collect())
         .unwrap_or_default();
     let mut out = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n<p>{n} graded; ✓ passed, ✗ failed, ⚠ compile error, ∅ missing, ⏸ not judged. Hover a cell for what went wrong; click it for the whole message.</p>\n<table>\n<tr><th>submission</th><th>points</th>",
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head><body>\n<h1>{t}</h1>\n<p>{n} graded; ✓ passed, ✗ failed, ⚠ compile error, ∅ missing, ‖ not judged. Hover a cell for what went wrong; click it for the whole message.</p>\n<table>\n<tr><th>submission</th><th>points</th>",
         t = escape(title),
         n = crate::plural::of(class.len(), "submission", "submissions"),
     );
@@ -85,7 +85,7 @@ fn cell(e: &ScoredExercise) -> String {
         TestStatus::Fail => "✗",
         TestStatus::Error => "⚠",
         TestStatus::Missing => "∅",
-        TestStatus::NotJudged => "⏸",
+        TestStatus::NotJudged => "‖",
     };
     let class = status.as_str();
     match (e.headline(), e.message()) {
