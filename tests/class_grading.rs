@@ -207,6 +207,31 @@ fn gradebooks_of_chunks_merge_into_one_and_an_existing_file_is_never_overwritten
         read(&dir.path().join("class.csv")),
         format!("{header}ann,3,3,1,2\n\"doe, jo\",1,3,1,0\n")
     );
+    assert!(
+        !dir.path().join("class.status.csv").exists(),
+        "no explained gradebooks to merge"
+    );
+    let explained = "submission,identifier,commit,committed,chosen_by,late_commits,01_threads/spawn_join,01_threads/join_results\n";
+    for (name, row) in [
+        ("a", "ann,,,,HEAD,,passed,passed\n"),
+        ("b", "\"doe, jo\",,,,HEAD,,passed,failed: output\n"),
+    ] {
+        std::fs::write(
+            dir.path().join(format!("{name}.status.csv")),
+            format!("{explained}{row}"),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        merge("both.csv", &["a.csv", "b.csv"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        read(&dir.path().join("both.status.csv")),
+        format!(
+            "{explained}ann,,,,HEAD,,passed,passed\n\"doe, jo\",,,,HEAD,,passed,failed: output\n"
+        )
+    );
     let again = merge("class.csv", &["a.csv"]);
     assert_eq!(again.status.code(), Some(2));
     assert!(

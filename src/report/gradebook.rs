@@ -291,7 +291,8 @@ fn status(exercise: &ScoredExercise) -> String {
 
 /// `learn gradebook merge OUT IN…`: writes the merged gradebook to `out` (which must not
 /// exist: nothing is overwritten; appended to when it is `step_summary`, the job's step
-/// summary), returning how many submissions it holds.
+/// summary), and the explained gradebooks beside the inputs merged beside it when every input
+/// has one; returns how many submissions it holds.
 pub fn merge_files(
     out: &Path,
     inputs: &[PathBuf],
@@ -311,9 +312,52 @@ pub fn merge_files(
         books.push((origin.clone(), Gradebook::from_csv(&text, &origin)?));
     }
     let merged = Gradebook::merge(&books)?;
+    let explained = merge_explained(inputs)?;
     crate::report::target::write_text(out, &merged.to_csv(), step_summary)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    if let Some(text) = explained {
+        let path = explained_path(out);
+        crate::report::target::write_text(&path, &text, None)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
     Ok(merged.rows.len())
+}
+
+/// The explained gradebooks beside `inputs` (`NAME.status.csv`), joined: `None` unless every
+/// input has one; an error when their headers differ.
+fn merge_explained(inputs: &[PathBuf]) -> Result<Option<String>, String> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut first: Option<csv::StringRecord> = None;
+    for input in inputs {
+        let path = explained_path(input);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(None);
+        };
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader
+            .headers()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .clone();
+        match &first {
+            None => {
+                writer.write_record(&header).expect("writes to memory");
+                first = Some(header);
+            }
+            Some(first) if *first != header => {
+                return Err(format!(
+                    "{}: its columns are not those of the other explained gradebooks",
+                    path.display()
+                ));
+            }
+            Some(_) => {}
+        }
+        for record in reader.records() {
+            let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+            writer.write_record(&record).expect("writes to memory");
+        }
+    }
+    let bytes = writer.into_inner().expect("writes to memory");
+    Ok(Some(String::from_utf8(bytes).expect("the cells are text")))
 }
 
 #[cfg(test)]
