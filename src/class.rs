@@ -15,8 +15,9 @@ use anstream::{eprintln, println};
 
 use crate::course::Course;
 use crate::exit::{Error, Exit, Outcome};
-use crate::grade::Verdict;
-use crate::report::gradebook::Gradebook;
+use crate::grade::{GradeOutcome, Verdict};
+use crate::report::gradebook::{About, Explained, Gradebook, explained_path};
+use crate::report::html;
 use crate::report::neutral::neutralise;
 use crate::report::scored::{ProtectedChange, Scored};
 use crate::report::target::{self, Options, ReportFormat, ReportTarget};
@@ -33,6 +34,71 @@ pub struct Graded {
     pub missing: Vec<String>,
     /// Its verdicts, in course order.
     pub verdicts: Vec<Verdict>,
+    /// Where its files came from (commit, deadline) and its roster identifier.
+    pub about: About,
+}
+
+/// What grading a class takes beyond one submission: a deadline and a roster.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ClassOptions {
+    /// Grade each submission (a git repository) at its last commit dated before DATE, with
+    /// its zone (2026-12-08T23:59:00Z); the commits after it are listed as late.
+    #[arg(long, value_name = "DATE")]
+    pub deadline: Option<String>,
+    /// GitHub Classroom's roster (its CSV export, with `identifier` and `github_username`
+    /// columns): each submission's row carries its student's identifier.
+    #[arg(long, value_name = "CSV")]
+    pub roster: Option<PathBuf>,
+}
+
+/// A class roster: GitHub user names (lower case) and their identifiers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roster(pub Vec<(String, String)>);
+
+impl Roster {
+    /// Reads GitHub Classroom's roster export at `path`.
+    pub fn read(path: &Path) -> Result<Roster, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the roster {}: {e}", path.display()))?;
+        Roster::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// A roster from its CSV text: the columns `identifier` and `github_username`; rows
+    /// without a user name (a student who has not joined) are skipped.
+    pub fn parse(text: &str) -> Result<Roster, String> {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header = reader.headers().map_err(|e| e.to_string())?.clone();
+        let column = |name: &str| {
+            header.iter().position(|h| h == name).ok_or_else(|| {
+                format!(
+                    "not GitHub Classroom's roster export: no `{name}` column (found {})",
+                    header.iter().collect::<Vec<_>>().join(", ")
+                )
+            })
+        };
+        let (identifier, user) = (column("identifier")?, column("github_username")?);
+        let mut students = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record.map_err(|e| format!("line {}: {e}", i + 2))?;
+            let login = record.get(user).unwrap_or_default().trim().to_lowercase();
+            if !login.is_empty() {
+                let id = record.get(identifier).unwrap_or_default().trim();
+                students.push((login, id.to_string()));
+            }
+        }
+        Ok(Roster(students))
+    }
+
+    /// The identifier of the student whose repository is named `name` (`USER` or, as GitHub
+    /// Classroom names them, `ASSIGNMENT-USER`): the longest user name that fits.
+    pub fn identifier_of(&self, name: &str) -> Option<&str> {
+        let name = name.to_lowercase();
+        self.0
+            .iter()
+            .filter(|(login, _)| name == *login || name.ends_with(&format!("-{login}")))
+            .max_by_key(|(login, _)| login.len())
+            .map(|(_, id)| id.as_str())
+    }
 }
 
 /// The submissions in `dir`: every folder in it whose name does not start with `.`, by name.
@@ -77,44 +143,86 @@ pub fn names(submissions: &[PathBuf]) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
-/// Says on stderr when each submission has been graded (verdicts come in order).
+/// Says on stderr how a class's grading goes: the programs compiled while it builds, when the
+/// build is done, and each submission when its last verdict is known (verdicts come in order),
+/// with the time since grading began.
 pub struct Progress {
-    /// How many verdicts of present files end each submission, cumulated, with its name.
+    /// How many verdicts of built files end each submission, cumulated, with its name.
     ends: Vec<(usize, String)>,
     done: usize,
+    compiled: usize,
+    started: std::time::Instant,
 }
 
 impl Progress {
-    /// The progress of `graded`, each graded on `chosen` exercises.
-    pub fn new(graded: &[Graded], chosen: usize) -> Progress {
+    /// The progress of submissions given as their name and how many of their files are
+    /// built and graded.
+    pub fn new(submissions: impl IntoIterator<Item = (String, usize)>) -> Progress {
         let mut total = 0;
-        let ends = graded
-            .iter()
-            .map(|g| {
-                total += chosen - g.missing.len();
-                (total, g.name.clone())
+        let ends = submissions
+            .into_iter()
+            .map(|(name, files)| {
+                total += files;
+                (total, name)
             })
             .collect();
-        Progress { ends, done: 0 }
+        Progress {
+            ends,
+            done: 0,
+            compiled: 0,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// A line of the build (cargo's, verbose): every tenth program compiled is said.
+    pub fn building(&mut self, line: &str) {
+        let program = line.trim_start().starts_with("Running `")
+            && line.contains("--crate-type bin")
+            && !line.contains("build_script");
+        if program {
+            self.compiled += 1;
+            if self.compiled.is_multiple_of(10) {
+                eprintln!(
+                    "building: {} compiled ({:.0} s)",
+                    crate::plural::of(self.compiled, "program", "programs"),
+                    self.started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+
+    /// The build is done: the runs begin.
+    pub fn built(&self) {
+        let files = self.ends.last().map_or(0, |(end, _)| *end);
+        eprintln!(
+            "built ({} compiled) in {:.0} s; grading {} of {}",
+            crate::plural::of(self.compiled, "program", "programs"),
+            self.started.elapsed().as_secs_f64(),
+            crate::plural::of(files, "exercise file", "exercise files"),
+            crate::plural::of(self.ends.len(), "submission", "submissions")
+        );
     }
 
     /// One more verdict is known.
     pub fn graded(&mut self) {
         self.done += 1;
         if let Some(i) = self.ends.iter().position(|(end, _)| *end == self.done) {
+            let before = if i == 0 { 0 } else { self.ends[i - 1].0 };
             eprintln!(
-                "graded {} ({} of {})",
-                neutralise(&self.ends[i].1),
+                "graded submission {} of {}: {} ({}) at {:.0} s",
                 i + 1,
-                self.ends.len()
+                self.ends.len(),
+                neutralise(&self.ends[i].1),
+                crate::plural::of(self.done - before, "exercise", "exercises"),
+                self.started.elapsed().as_secs_f64()
             );
         }
     }
 }
 
-/// Concludes the grading of a class: a line per submission, the reports, and the exit code
-/// (success when every submission passed everything, or with `--exit-zero`); an error when a
-/// report cannot be written.
+/// Concludes the grading of a class: a line per submission, the reports, a summary (the
+/// compile errors, the paths written) and the exit code (success when every submission passed
+/// everything, or with `--exit-zero`); an error when a report cannot be written.
 pub fn conclude(
     course: &Course,
     graded: &[Graded],
@@ -122,22 +230,28 @@ pub fn conclude(
     step_summary: Option<&Path>,
 ) -> Outcome {
     let mut book = Gradebook::default();
+    let mut explained = Explained::default();
     let width = graded
         .iter()
         .map(|g| g.name.chars().count())
         .max()
         .unwrap_or(0);
     let mut all_passed = true;
+    let mut written = Vec::new();
+    let scored_all: Vec<Scored> = graded
+        .iter()
+        .map(|g| Scored::new(course, &g.verdicts, Some(&g.changes)).with_missing(&g.missing))
+        .collect();
     println!();
-    for g in graded {
-        let scored = Scored::new(course, &g.verdicts, Some(&g.changes)).with_missing(&g.missing);
+    for (g, scored) in graded.iter().zip(&scored_all) {
         if book.exercises.is_empty() {
-            book = Gradebook::of(&g.name, &scored);
+            book = Gradebook::of(&g.name, scored);
         } else {
-            book.add(&g.name, &scored);
+            book.add(&g.name, scored);
         }
+        explained.add(&g.name, &g.about, scored);
         all_passed &= scored.passed() == g.verdicts.len();
-        println!("{}", neutralise(&line(&g.name, width, &scored, g)));
+        println!("{}", neutralise(&line(&g.name, width, scored, g)));
         for target in options
             .reports
             .iter()
@@ -148,13 +262,12 @@ pub fn conclude(
                 format: target.format,
                 path,
             };
-            target::write_report(&one, &g.name, &scored, step_summary)?;
+            target::write_report(&one, &g.name, scored, step_summary)?;
+            if !written.contains(&target.path) {
+                written.push(target.path.clone());
+            }
         }
     }
-    println!(
-        "\n{} graded",
-        crate::plural::of(graded.len(), "submission", "submissions")
-    );
     for target in options
         .reports
         .iter()
@@ -162,18 +275,70 @@ pub fn conclude(
     {
         let text = match target.format {
             ReportFormat::Csv => book.to_csv(),
+            ReportFormat::Html => {
+                let class: Vec<(&str, &Scored)> = graded
+                    .iter()
+                    .map(|g| g.name.as_str())
+                    .zip(&scored_all)
+                    .collect();
+                html::render(&course.title, &class)
+            }
             _ => class_table(course, &book),
         };
         target.write(&text, step_summary)?;
+        written.push(target.path.clone());
+        if target.format == ReportFormat::Csv {
+            let beside = ReportTarget {
+                format: ReportFormat::Csv,
+                path: explained_path(&target.path),
+            };
+            beside.write(&explained.to_csv(), None)?;
+            written.push(beside.path);
+        }
     }
+    print!("{}", neutralise(&summary(graded, &written)));
     Ok(Exit::from_verdict(options.exit_zero || all_passed))
+}
+
+/// The closing lines: how many submissions, which did not compile where, the late commits,
+/// and the paths written.
+fn summary(graded: &[Graded], written: &[PathBuf]) -> String {
+    let mut out = format!(
+        "\n{} graded\n",
+        crate::plural::of(graded.len(), "submission", "submissions")
+    );
+    for g in graded {
+        let broken: Vec<&str> = g
+            .verdicts
+            .iter()
+            .filter(|v| {
+                matches!(v.outcome, GradeOutcome::CompileError(_)) && !g.missing.contains(&v.id)
+            })
+            .map(|v| v.id.as_str())
+            .collect();
+        if !broken.is_empty() {
+            let _ = writeln!(out, "{}: does not compile: {}", g.name, broken.join(", "));
+        }
+        if !g.about.late.is_empty() {
+            let _ = writeln!(
+                out,
+                "{}: {} after the deadline, not graded",
+                g.name,
+                crate::plural::of(g.about.late.len(), "commit", "commits")
+            );
+        }
+    }
+    for path in written {
+        let _ = writeln!(out, "Wrote {}", path.display());
+    }
+    out
 }
 
 /// Whether `target` gets one report per submission (in a folder) rather than one for all:
 /// the gradebook and the job's step summary (`step_summary`) are one for all.
 fn per_submission(target: &ReportTarget, step_summary: Option<&Path>) -> bool {
     match target.format {
-        ReportFormat::Csv => false,
+        ReportFormat::Csv | ReportFormat::Html => false,
         ReportFormat::Markdown => step_summary != Some(target.path.as_path()),
         _ => true,
     }
@@ -187,6 +352,7 @@ fn file_name(name: &str, format: ReportFormat) -> String {
         ReportFormat::Markdown => "md",
         ReportFormat::Gradescope => "gradescope.json",
         ReportFormat::Csv => "csv",
+        ReportFormat::Html => "html",
     };
     format!("{name}.{extension}")
 }
@@ -234,4 +400,24 @@ fn class_table(course: &Course, book: &Gradebook) -> String {
         let _ = writeln!(out, "| {name} | {}/{} |", row.total, row.max);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_classroom_roster_names_repositories_by_their_user() {
+        let roster = Roster::parse(
+            "\"identifier\",\"github_username\",\"github_id\",\"name\"\n\"Ann A.\",\"Ann\",\"1\",\"\"\n\"Annie\",\"ann-b\",\"2\",\"\"\n\"Not joined\",\"\",\"\",\"\"\n",
+        )
+        .unwrap();
+        assert_eq!(roster.0.len(), 2, "a student who has not joined is skipped");
+        assert_eq!(roster.identifier_of("hello-world-ann"), Some("Ann A."));
+        assert_eq!(roster.identifier_of("ann"), Some("Ann A."));
+        assert_eq!(roster.identifier_of("hello-world-ann-b"), Some("Annie"));
+        assert_eq!(roster.identifier_of("hello-world-bo"), None);
+        let why = Roster::parse("name,login\nx,y\n").unwrap_err();
+        assert!(why.contains("no `identifier` column"), "{why}");
+    }
 }

@@ -12,12 +12,12 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use anstream::println;
 
-use crate::ci;
 use crate::class;
 use crate::commands;
 use crate::dev;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
+use crate::grading;
 use crate::invocation;
 use crate::report::gradebook;
 use crate::report::target;
@@ -166,6 +166,9 @@ pub enum Command {
         /// Reports for CI, and the exit code.
         #[command(flatten)]
         ci: target::Options,
+        /// A class's deadline and roster.
+        #[command(flatten)]
+        class: class::ClassOptions,
     },
     /// Write the student template of this course into DIR (empty or new): the starters as
     /// exercises, the runner and checks, the learner's workflows, no reference solutions.
@@ -315,9 +318,16 @@ fn dispatch(cli: Cli) -> Outcome {
             submissions,
             require_sandbox,
             ci,
+            class: class_options,
         }) => {
             let submissions = (submission, submissions);
-            return grade(&settings, &ids, submissions, require_sandbox, &ci);
+            return grade(
+                &settings,
+                &ids,
+                submissions,
+                require_sandbox,
+                (&ci, &class_options),
+            );
         }
         Some(Command::Template { dir }) => {
             return template::command(&settings.course, &dir);
@@ -396,7 +406,7 @@ fn grade(
     ids: &[String],
     (mut submission, submissions): (Vec<PathBuf>, Option<PathBuf>),
     require_sandbox: bool,
-    ci: &target::Options,
+    (ci, class_options): (&target::Options, &class::ClassOptions),
 ) -> Outcome {
     let protections = supervise::protections();
     if require_sandbox && !protections.complete() {
@@ -410,7 +420,7 @@ fn grade(
     if let Some(dir) = submissions {
         submission.extend(class::submissions_in(&dir)?);
     }
-    ci::grade(settings, ids, &submission, as_class, ci)
+    grading::grade(settings, ids, &submission, as_class, ci, class_options)
 }
 
 /// The commands of the learner's session (`command`; `None`: `learn` alone).

@@ -133,12 +133,14 @@ pub fn reset(session: &Session, id: &str) -> Outcome {
 pub fn solution(session: &Session, id: &str) -> Outcome {
     let exercise = session.course().exercise(id)?;
     if crate::course::is_student_template(&session.course().root) {
-        return Err(Error::usage(format!(
-            "the reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `{} hint`",
+        // A plain answer, not a usage error: exit 1, the solution is not shown.
+        println!(
+            "The reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `{} hint`",
             crate::course::TEMPLATE_MARKER,
             exercise.id,
             invocation::learn()
-        )));
+        );
+        return Ok(Exit::Failed);
     }
     if !session.unlock_all() && !session.is_done(&exercise.id) {
         return Err(Error::usage(format!(
@@ -162,14 +164,9 @@ pub fn verify(
     options: &target::Options,
 ) -> Outcome {
     let course = &settings.course;
-    let wanted = ids
-        .iter()
-        .map(|id| course.exercise(id).map(|e| e.id.as_str()))
-        .collect::<Result<Vec<&str>, _>>()?;
     let chosen: Vec<(&Exercise, Source)> = course
-        .exercises
-        .iter()
-        .filter(|e| ids.is_empty() || wanted.contains(&e.id.as_str()))
+        .chosen(ids)?
+        .into_iter()
         .map(|e| (e, source.clone()))
         .collect();
     eprintln!(

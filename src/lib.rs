@@ -5,7 +5,8 @@
 //! [`checks`] (what must hold) → [`grade`] (runs × perturbations × checks → verdict) →
 //! [`report`] (what the learner and CI read). [`session`] owns the learner's course and
 //! progress ([`progress`] is its file); [`passed`] remembers which unchanged files passed (for
-//! watch mode only); [`ci`] grades learners' forks in CI against a pristine course, [`class`] a whole class at
+//! watch mode only); [`ci`] reports in CI, [`grading`] grades learners' forks against a pristine course (reading
+//! each [`submission`] without following it, diffing its [`protected`] files), [`class`] a whole class at
 //! once into a gradebook; [`template`] writes the student repository; [`watch`]
 //! re-checks the exercise on every save, drawn by [`tui`]; [`dev`] is the course author's
 //! `learn dev new|update|check`; [`cli`] parses, builds the
@@ -30,15 +31,18 @@ pub mod course;
 pub mod dev;
 pub mod exit;
 pub mod grade;
+pub mod grading;
 pub mod invocation;
 pub mod lines;
 pub mod passed;
 pub mod plural;
 pub mod progress;
+pub mod protected;
 pub mod report;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod submission;
 pub mod supervise;
 pub mod template;
 #[doc(hidden)]

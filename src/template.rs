@@ -21,13 +21,13 @@ use toml_edit::{DocumentMut, Item, Table};
 use crate::course::{Course, TEMPLATE_MARKER, is_student_template};
 use crate::exit::{Error, Exit, Outcome};
 
-/// Files and folders of the course repository copied as they are, where they exist.
-const COPIED: [&str; 13] = [
+/// Files and folders of the course repository copied as they are, where they exist (the
+/// README is written for students instead: [`student_readme`]).
+const COPIED: [&str; 12] = [
     "course",
     "src",
     "build.rs",
     "Cargo.lock",
-    "README.md",
     ".gitignore",
     ".vscode",
     ".devcontainer",
@@ -120,6 +120,7 @@ impl Layout {
                 Err(e) => return Err(e),
             }
         }
+        files.insert("README.md".into(), Content::Text(student_readme(course)));
         let mut withheld = vec!["solutions/".to_string()];
         withheld.extend(hidden.iter().map(|p| p.display().to_string()));
         files.insert(
@@ -141,6 +142,44 @@ impl Layout {
         }
         Ok(())
     }
+}
+
+/// The template's README, written for the students: how to start, the commands they use, and
+/// how their work is graded (nothing of the teacher's: solutions, tests, benchmarks, grading).
+fn student_readme(course: &Course) -> String {
+    let chapters: String = course
+        .chapters
+        .iter()
+        .map(|c| format!("- `{}`\n", c.name))
+        .collect();
+    format!(
+        "# {title}\n\n\
+         Your exercises are in `exercises/`, one small Rust program each. `learn` compiles yours, runs it\n\
+         several times under perturbed schedules, checks its output and its rules, and unlocks the next.\n\n\
+         ## Start\n\n\
+         On Linux with Rust installed (rustup), or in a Codespace of this repository:\n\n\
+         ```sh\ncargo run -- next\n```\n\n\
+         It shows the first exercise, the file to open and a short lesson. Edit that file, then run\n\
+         `cargo run -- next` again: when every check passes, the next exercise unlocks. `cargo run` alone\n\
+         watches your file and checks it on every save.\n\n\
+         | command | what it does |\n|---|---|\n\
+         | `cargo run -- next` | checks the current exercise; if it passes, shows the next |\n\
+         | `cargo run -- run [ID]` | builds, runs and checks an exercise |\n\
+         | `cargo run -- hint [ID]` | the hint of an exercise |\n\
+         | `cargo run -- list` | every exercise and your progress |\n\
+         | `cargo run -- reset ID` | restores the starter (your version is kept in `.learn-backups/`) |\n\
+         | `cargo run -- verify` | checks every exercise, one line each |\n\
+         | `cargo run` | watch mode: re-checks your file on every save |\n\n\
+         ## Chapters\n\n{chapters}\n\
+         ## How your work is graded\n\n\
+         Push your commits. Each push runs the checks of this repository (the Actions tab shows them):\n\
+         that is feedback. Your teacher grades with the course's own checks, some of them with\n\
+         arguments you do not see, at the last commit you pushed before the deadline, and the grade\n\
+         appears on that commit (a status `learn/grade`, and a comment with the report). Only the files\n\
+         in `exercises/` are graded: changing anything else changes nothing but is listed.\n\
+         The reference solutions stay with your teacher.\n",
+        title = course.title
+    )
 }
 
 /// The marker's text: what the template is and what it leaves out.

@@ -600,6 +600,56 @@ fn grading_a_submission_without_an_exercise_file_fails_it_and_says_so() {
 }
 
 #[test]
+fn file_names_of_a_submission_cannot_issue_workflow_commands() {
+    let (fork, pristine) = (course_copy(), pristine());
+    std::fs::remove_file(fork.path().join("exercises/01_threads/spawn_join.rs")).unwrap();
+    let names = [
+        "a\n::add-mask::x",
+        "b\n::stop-commands::forged",
+        "c\n::error::forged",
+    ];
+    std::fs::create_dir_all(fork.path().join("tests")).unwrap();
+    for name in names {
+        std::fs::write(fork.path().join("tests").join(name), "x").unwrap();
+    }
+    let (run, results) = grade_one(
+        pristine.path(),
+        fork.path(),
+        "01_threads/spawn_join",
+        &[("GITHUB_ACTIONS", "true")],
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let (out, _) = text(&run);
+    let commands: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("::"))
+        .map(|l| l.split("::").nth(1).unwrap_or_default())
+        .collect();
+    assert!(
+        commands.iter().all(|c| c.starts_with("warning ")
+            || c.starts_with("error ")
+            || *c == "stop-commands"
+            || c.len() == 32),
+        "only learn's own commands: {commands:?}\n{out}"
+    );
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("::stop-commands::"))
+            .count(),
+        1,
+        "one stop-commands block:\n{out}"
+    );
+    assert!(
+        out.contains("  added    tests/a\\n::add-mask::x\n"),
+        "the name shown on one line:\n{out}"
+    );
+    assert_eq!(
+        results["protected_files_changed"].as_array().unwrap().len(),
+        3
+    );
+}
+
+#[test]
 fn grade_needs_the_pristine_course_named() {
     let fork = course_copy();
     let run = learn(fork.path(), &["grade", "--submission", "."]);

@@ -320,11 +320,11 @@ fn the_classroom_workflow_runs_learn_with_a_clean_environment() {
     let command = workflow
         .replace("\\\n", " ")
         .lines()
-        .find(|l| l.contains("/learn grade"))
-        .expect("a learn grade command")
+        .find(|l| l.contains("/learn verify"))
+        .expect("a learn verify command")
         .trim()
         .to_string();
-    let before_learn = &command[..command.find("/learn grade").unwrap()];
+    let before_learn = &command[..command.find("/learn verify").unwrap()];
     assert!(
         before_learn.starts_with("env -i "),
         "learn starts from an empty environment: {command}"

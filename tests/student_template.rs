@@ -84,6 +84,47 @@ fn the_template_has_the_starters_and_checks_but_no_solutions_or_hidden_outputs()
 }
 
 #[test]
+fn no_workflow_of_the_template_holds_a_secret_or_the_pristine_course_and_its_readme_is_for_students()
+ {
+    let parent = template();
+    let dir = student(&parent);
+    let workflows = dir.join(".github/workflows");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&workflows).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for word in ["secrets.", "PRISTINE", "pristine", "repository:", "token:"] {
+            assert!(
+                !code.contains(word),
+                "{} holds `{word}`:\n{code}",
+                path.display()
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 2, "learn.yml and classroom.yml");
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("cargo run -- next"), "{readme}");
+    for teacher in [
+        "learn grade",
+        "learn template",
+        "solutions/",
+        "cargo test",
+        "cargo bench",
+    ] {
+        assert!(
+            !readme.contains(teacher),
+            "the teacher's `{teacher}`:\n{readme}"
+        );
+    }
+}
+
+#[test]
 fn every_learner_command_works_in_the_template_and_solution_points_to_the_teacher() {
     let parent = template();
     let dir = student(&parent);
@@ -112,13 +153,17 @@ fn every_learner_command_works_in_the_template_and_solution_points_to_the_teache
     assert_eq!(reset.status.code(), Some(0), "{}", text(&reset).1);
     assert!(text(&reset).0.contains("Your version is kept at"));
     let solution = learn(&dir, &["solution", "--unlock-all", "01_threads/spawn_join"]);
-    assert_eq!(solution.status.code(), Some(2));
+    assert_eq!(
+        solution.status.code(),
+        Some(1),
+        "a plain answer, not a usage error"
+    );
     assert!(
         text(&solution)
-            .1
-            .contains("the reference solutions are with your teacher"),
+            .0
+            .contains("The reference solutions are with your teacher"),
         "{}",
-        text(&solution).1
+        text(&solution).0
     );
 }
 

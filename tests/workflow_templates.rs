@@ -37,10 +37,11 @@ fn run_commands(workflow: &str) -> Vec<String> {
     commands
 }
 
-/// The arguments given to `learn` in `command` (after `…/learn` or `cargo run … --`), quotes
-/// taken off; `None` when it does not run learn.
+/// The arguments given to `learn` in `command` (after `…/learn` or `cargo run … --`), split
+/// as the shell splits words (`shlex`: quotes taken off, `"${{ matrix.chunk }}"` one word);
+/// `None` when it does not run learn or is not one shell command.
 fn learn_arguments(command: &str) -> Option<Vec<String>> {
-    let words: Vec<&str> = command.split_whitespace().collect();
+    let words = shlex::split(command)?;
     let start = words
         .iter()
         .position(|w| w.ends_with("/learn") || *w == "learn")
@@ -52,12 +53,12 @@ fn learn_arguments(command: &str) -> Option<Vec<String>> {
                 .position(|w| *w == "--")
                 .map(|i| cargo_run + i + 1)
         })?;
-    Some(words[start..].iter().map(|w| w.replace('"', "")).collect())
+    Some(words[start..].to_vec())
 }
 
 #[test]
 fn every_learn_command_of_the_workflow_templates_parses_and_leaves_the_score_to_the_report() {
-    for (file, expected) in [("learn.yml", "verify"), ("classroom.yml", "grade")] {
+    for (file, expected) in [("learn.yml", "verify"), ("classroom.yml", "verify")] {
         let workflow =
             std::fs::read_to_string(common::root().join(".github/workflows").join(file)).unwrap();
         let calls: Vec<Vec<String>> = run_commands(&workflow)
@@ -196,9 +197,19 @@ fn the_class_workflow_grades_each_chunk_and_merges_the_gradebooks_with_real_lear
         Some(Command::Grade {
             submissions: Some(_),
             ci,
+            class,
+            ids,
             ..
         }) => {
             assert!(ci.exit_zero);
+            assert!(
+                ids.is_empty(),
+                "every exercise; no word split apart: {ids:?}"
+            );
+            assert!(
+                class.deadline.is_some() && class.roster.is_some(),
+                "graded at the deadline, rows with the roster's identifiers"
+            );
             assert!(
                 ci.reports
                     .iter()
@@ -222,6 +233,13 @@ fn the_class_workflow_grades_each_chunk_and_merges_the_gradebooks_with_real_lear
         workflow.contains("needs: grade"),
         "the merge waits for every chunk"
     );
+    for trigger in ["workflow_dispatch:", "schedule:", "- cron:"] {
+        assert!(workflow.contains(trigger), "graded on {trigger}");
+    }
+    assert!(
+        workflow.contains("/statuses/") && workflow.contains("context=learn/grade"),
+        "each grade is reported to the commit graded"
+    );
 }
 
 /// actionlint, where it is installed (it is not part of the toolchain): every workflow
@@ -240,5 +258,83 @@ fn the_workflow_templates_are_actionlint_clean_where_actionlint_is_installed() {
         "actionlint:\n{}{}",
         String::from_utf8_lossy(&run.stdout),
         String::from_utf8_lossy(&run.stderr)
+    );
+}
+
+#[test]
+fn the_class_workflow_reports_each_grade_to_the_commit_graded() {
+    let workflow =
+        std::fs::read_to_string(common::root().join(".github/workflows/grade-class.yml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("reports")).unwrap();
+    std::fs::write(
+        out.join("gradebook-0.csv"),
+        "submission,total,max,a/x,a/y\nhw-ann,3,3,1,2\nhw-bo,1,3,1,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        out.join("gradebook-0.status.csv"),
+        "submission,identifier,commit,committed,chosen_by,late_commits,a/x,a/y\nhw-ann,\"Doe, Ann\",aaa111,2026-12-07T23:00:00Z,HEAD,,passed,passed\nhw-bo,,bbb222,2026-12-07T22:00:00Z,HEAD,,passed,failed: output\n",
+    )
+    .unwrap();
+    for name in ["hw-ann", "hw-bo"] {
+        std::fs::write(out.join(format!("reports/{name}.md")), "| report |").unwrap();
+    }
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = dir.path().join("gh.log");
+    std::fs::write(
+        bin.join("gh"),
+        format!(
+            "#!/bin/sh\nprintf '%s|' \"$@\" >> {}\necho >> {}\n",
+            log.display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("gh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let run = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(step_script(
+            &workflow,
+            "Report each grade to the student's commit",
+        ))
+        .current_dir(dir.path())
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("REPOS", "org/hw-ann org/hw-bo org/hw-cy")
+        .env("CHUNK", "0")
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        calls.contains("api|repos/org/hw-ann/statuses/aaa111|-f|state=success|-f|context=learn/grade|-f|description=3/3 points; 2 passed|"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("api|repos/org/hw-bo/statuses/bbb222|-f|state=failure|-f|context=learn/grade|-f|description=1/3 points; 1 passed, 1 failed|"),
+        "{calls}"
+    );
+    assert!(
+        calls
+            .contains("api|repos/org/hw-bo/commits/bbb222/comments|-F|body=@out/reports/hw-bo.md|"),
+        "{calls}"
+    );
+    assert!(
+        printed.contains("::warning::org/hw-cy: no graded commit to report to"),
+        "{printed}"
     );
 }

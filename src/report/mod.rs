@@ -7,6 +7,7 @@ pub mod file;
 pub mod github;
 pub mod gradebook;
 pub mod gradescope;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;

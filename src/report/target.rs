@@ -10,15 +10,15 @@ use crate::exit::Error;
 
 use super::gradebook::Gradebook;
 use super::scored::Scored;
-use super::{gradescope, json, junit, markdown};
+use super::{gradescope, html, json, junit, markdown};
 
 /// The options `verify` and `grade` share for CI.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Options {
     /// Write a report, FORMAT=PATH (repeatable): `json` (results.json v3 for Exercism and
     /// GitHub Classroom), `junit` (JUnit XML), `markdown` (for $GITHUB_STEP_SUMMARY),
-    /// `gradescope` (Gradescope's results.json) or `csv` (the gradebook: one row per
-    /// submission). Grading several submissions, PATH of json, junit, markdown and
+    /// `gradescope` (Gradescope's results.json), `csv` (the gradebook: one row per
+    /// submission, and NAME.status.csv beside it) or `html` (the class report). Grading several submissions, PATH of json, junit, markdown and
     /// gradescope is a folder that gets one report per submission (NAME.json, NAME.xml,
     /// NAME.md, NAME.gradescope.json); markdown to $GITHUB_STEP_SUMMARY gets the class table.
     #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report)]
@@ -50,6 +50,8 @@ pub enum ReportFormat {
     Gradescope,
     /// The gradebook, CSV.
     Csv,
+    /// The class report, one self-contained HTML file.
+    Html,
 }
 
 impl ReportFormat {
@@ -61,6 +63,7 @@ impl ReportFormat {
             ReportFormat::Markdown => "cannot write the Markdown report to",
             ReportFormat::Gradescope => "cannot write the Gradescope report to",
             ReportFormat::Csv => "cannot write the Csv report to",
+            ReportFormat::Html => "cannot write the Html report to",
         }
     }
 }
@@ -77,9 +80,10 @@ fn parse_report(text: &str) -> Result<ReportTarget, String> {
         "markdown" => ReportFormat::Markdown,
         "gradescope" => ReportFormat::Gradescope,
         "csv" => ReportFormat::Csv,
+        "html" => ReportFormat::Html,
         other => {
             return Err(format!(
-                "unknown report format `{other}`: json, junit, markdown, gradescope or csv"
+                "unknown report format `{other}`: json, junit, markdown, gradescope, csv or html"
             ));
         }
     };
@@ -115,6 +119,7 @@ pub fn write_report(
         ReportFormat::Markdown => markdown::render(scored),
         ReportFormat::Gradescope => gradescope::render(scored),
         ReportFormat::Csv => Gradebook::of(name, scored).to_csv(),
+        ReportFormat::Html => html::render(&scored.course.title, &[(name, scored)]),
     };
     target.write(&text, step_summary)
 }
@@ -159,7 +164,7 @@ mod tests {
         assert!(
             parse_report("xml=x")
                 .unwrap_err()
-                .contains("json, junit, markdown, gradescope or csv")
+                .contains("json, junit, markdown, gradescope, csv or html")
         );
         assert!(parse_report("json=").is_err());
         assert!(parse_report("results.json").is_err());
