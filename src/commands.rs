@@ -114,12 +114,10 @@ pub fn list(session: &Session) -> Outcome {
     Ok(Exit::Success)
 }
 
-/// `learn reset ID`: backs the learner's file up, then restores the starter.
-pub fn reset(session: &Session, id: &str) -> Outcome {
-    let exercise = session
-        .course()
-        .exercise(id)
-        .map_err(|e| Error(e.to_string()))?;
+/// `learn reset [ID]` (default: the current exercise): backs the learner's file up, then
+/// restores the starter.
+pub fn reset(session: &Session, id: Option<&str>) -> Outcome {
+    let exercise = named_or_current(session, id)?;
     let backup = session.restore_starter(exercise)?;
     if let Some(backup) = backup {
         println!("Your version is kept at {}", backup.display());
@@ -263,20 +261,25 @@ fn grade_one(
     Ok(verdicts.pop().expect("one exercise graded, one verdict"))
 }
 
-/// The exercise named, or the current one; refuses a locked one, naming what to finish.
-fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
-    let exercise = match id {
+/// The exercise named, or the current one (locked or not).
+fn named_or_current<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
+    match id {
         Some(id) => session
             .course()
             .exercise(id)
-            .map_err(|e| Error(e.to_string()))?,
+            .map_err(|e| Error(e.to_string())),
         None => session.current().ok_or_else(|| {
             Error(format!(
-                "every exercise is done; name one: {} run ID",
+                "every exercise is done; name one: `{} run ID`",
                 invocation::learn()
             ))
-        })?,
-    };
+        }),
+    }
+}
+
+/// The exercise named, or the current one; refuses a locked one, naming what to finish.
+fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
+    let exercise = named_or_current(session, id)?;
     if session.status_of(exercise) == Status::Locked {
         let first = session
             .current()

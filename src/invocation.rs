@@ -8,14 +8,24 @@ use std::sync::OnceLock;
 
 static COMMAND: OnceLock<&'static str> = OnceLock::new();
 
-/// Finds out once whether cargo started this process (its parent's name is `cargo`).
+/// Finds out once whether cargo started this process: `cargo run` on Linux replaces itself
+/// with the program (so no process named `cargo` is left above it) and gives it the
+/// package's variables (`CARGO_PKG_NAME` = `learn`, `CARGO`); elsewhere cargo waits as the
+/// parent, named `cargo`.
 pub fn detect() {
-    let by_cargo = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|stat| parent_pid(&stat))
-        .and_then(|ppid| std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok())
-        .is_some_and(|comm| comm.trim() == "cargo");
-    let _ = COMMAND.set(if by_cargo { "cargo run --" } else { "learn" });
+    let _ = COMMAND.set(if by_cargo() { "cargo run --" } else { "learn" });
+}
+
+/// Whether `cargo run` started this process (see [`detect`]).
+fn by_cargo() -> bool {
+    let run_by_cargo = std::env::var_os("CARGO").is_some()
+        && std::env::var("CARGO_PKG_NAME").is_ok_and(|name| name == env!("CARGO_PKG_NAME"));
+    run_by_cargo
+        || std::fs::read_to_string("/proc/self/stat")
+            .ok()
+            .and_then(|stat| parent_pid(&stat))
+            .and_then(|ppid| std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok())
+            .is_some_and(|comm| comm.trim() == "cargo")
 }
 
 /// The command the learner types for `learn`: `learn` until [`detect`] says otherwise.

@@ -316,6 +316,74 @@ fn messages_name_the_command_the_learner_types() {
 }
 
 #[test]
+fn under_cargo_run_every_message_and_the_usage_line_say_cargo_run() {
+    let dir = course_copy();
+    // As the README says to start: `cargo run -- next`, here from a course copy with this
+    // repository's manifest (so that the binary the tests built is reused, not rebuilt).
+    let cargo_run = |args: &[&str]| {
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["run", "-q", "--manifest-path"])
+            .arg(common::root().join("Cargo.toml"))
+            .arg("--")
+            .args(args)
+            .current_dir(dir.path())
+            .env("LEARN_TARGET_DIR", common::target_dir())
+            .env("NO_COLOR", "1")
+            .env_remove("LEARN_UNLOCK_ALL")
+            .env_remove("LEARN_COURSE")
+            .env_remove("TERM")
+            .output()
+            .expect("cargo runs")
+    };
+    let next = cargo_run(&["next"]);
+    let (out, err) = text(&next);
+    assert_eq!(next.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains("Make it pass, then run `cargo run -- next`. Stuck? `cargo run -- hint`."),
+        "{out}{err}"
+    );
+    assert!(!out.contains("`learn "), "{out}");
+    let usage = cargo_run(&["bogus"]);
+    let (_, err) = text(&usage);
+    assert_eq!(usage.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Usage: cargo run -- [OPTIONS] [COMMAND]"),
+        "{err}"
+    );
+    let typo = cargo_run(&["hint", "spawn_jion"]);
+    assert!(
+        text(&typo).1.contains("(see `cargo run -- list`)"),
+        "{}",
+        text(&typo).1
+    );
+}
+
+#[test]
+fn an_exercise_can_be_named_by_its_path_or_a_unique_start_and_reset_defaults_to_the_current() {
+    let dir = course_copy();
+    for typed in ["exercises/01_threads/spawn_join.rs", "spawn_j"] {
+        let hint = learn(dir.path(), &["hint", typed]);
+        let (out, err) = text(&hint);
+        assert_eq!(hint.status.code(), Some(0), "{typed}: {out}{err}");
+        assert!(out.contains("Hint for 01_threads/spawn_join"), "{out}");
+    }
+    let path = dir.path().join("exercises/01_threads/spawn_join.rs");
+    std::fs::write(&path, "// my attempt\nfn main() {}\n").unwrap();
+    let reset = learn(dir.path(), &["reset"]);
+    let (out, err) = text(&reset);
+    assert_eq!(reset.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains("Restored the starter of 01_threads/spawn_join"),
+        "{out}"
+    );
+    assert!(out.contains("Your version is kept at"), "{out}");
+    assert_ne!(
+        std::fs::read_to_string(&path).unwrap(),
+        "// my attempt\nfn main() {}\n"
+    );
+}
+
+#[test]
 fn an_exercise_can_be_named_alone_and_a_typo_gets_the_nearest_id() {
     let dir = course_copy();
     let by_name = learn(dir.path(), &["hint", "spawn_join"]);
