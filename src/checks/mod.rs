@@ -16,6 +16,7 @@ mod output;
 mod pids;
 mod processes;
 mod slot_reuse;
+mod slow;
 mod speedup;
 mod threads_joined;
 mod threads_started;

@@ -172,18 +172,9 @@ fn waited_for<'a>(
     }
 }
 
-/// The hint for work that came out one piece at a time, when the probe shows why: the main
-/// process started two or more threads and joined each one before it created the next.
-pub(crate) fn joined_too_early(evidence: &super::Evidence) -> Option<&'static str> {
-    let processes = &evidence.run.processes;
-    joined_one_by_one(&processes.probe, processes.root).then_some(
-        "Joined too early: each thread was joined before the next one was created, so they ran one at a time. Start every thread first, keep the handles, and join them after the loop.",
-    )
-}
-
 /// Whether the main process started two or more threads and joined each one before it
 /// started the next: the work of "concurrent" threads done one at a time.
-fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
+pub(crate) fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
     let threads: Vec<&ThreadSeen> = records
         .spawned()
         .filter(|t| t.pid == root && t.creator == root)

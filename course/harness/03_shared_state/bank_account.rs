@@ -2,8 +2,8 @@
 //
 // `learn` compiles the learner's file as the module `exercise` and includes this file after
 // it. The rules of the API are checked one after another, each printing `ok: RULE (what was
-// tried)`; the first broken rule is reported on stderr as `RULE: <rule>` followed by what was
-// seen, and the harness exits with status 1.
+// tried)`; the first broken rule is reported on stderr as `RULE: <rule>`, then `HINT: <hint>`, then
+// what was seen, and the harness exits with status 1.
 //
 // Races only show when threads really overlap, so every concurrent check starts its threads
 // together behind a Barrier, repeats over many rounds, and hammers the account long enough
@@ -29,11 +29,24 @@ const RULE_NOT_LOST: &str = "no successful withdrawal is lost";
 const RULE_FINAL: &str = "final balance = initial + deposits - successful withdrawals";
 const RULE_NO_PANIC: &str = "deposit, withdraw and balance never panic";
 
-/// Reports a broken rule and ends the harness.
+/// Reports a broken rule, with the hint that matches it, and ends the harness.
 fn broken(rule: &str, saw: String) -> ! {
     eprintln!("RULE: {rule}");
+    eprintln!("HINT: {}", hint(rule));
     eprintln!("{saw}");
     process::exit(1);
+}
+
+/// What to look at when `rule` is broken: the idea, not the code.
+fn hint(rule: &str) -> &'static str {
+    match rule {
+        RULE_ERR => "A refusal reports what it was based on: the balance the withdrawal saw (under the lock) and the amount asked for.",
+        RULE_RACE | RULE_NOT_NEGATIVE => "Two withdrawals both saw enough money, then both took it: the check (is there enough?) and the subtraction must happen as one step, under one lock held across both.",
+        RULE_NOT_LOST => "A withdrawal wrote back a balance computed from a stale read, undoing another thread's update: read and write the balance in one step (one lock guard for both, or an atomic read-modify-write), never a load then a store.",
+        RULE_FINAL => "Every deposit and every successful withdrawal must change the balance exactly once, in one step with the read it is based on.",
+        RULE_NO_PANIC => "A method panicked: never subtract before checking that the balance suffices, and return Err for a refusal instead of panicking.",
+        _ => "Read each method's doc comment in the starter: withdraw returns the balance after it, and a refused withdrawal changes nothing.",
+    }
 }
 
 fn ok(rule: &str, tried: &str) {
