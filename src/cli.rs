@@ -346,6 +346,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(_) => Unlock::default(),
     }
     .unlock_all;
+    invocation::opened_unlocked(unlock_all);
     let session = open_session(settings, unlock_all)?;
     match cli.command {
         None if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() => {

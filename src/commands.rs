@@ -11,13 +11,17 @@ use anstream::{eprintln, print, println};
 use crate::ci;
 use crate::course::Exercise;
 use crate::exit::{Error, Exit, Outcome};
-use crate::grade::{Event, Source, Verdict};
+use crate::grade::{Event, GradeOutcome, Source, Verdict};
 use crate::invocation;
 use crate::progress::{Progress, Status};
 use crate::report::{target, terminal};
 use crate::session::{CorruptProgress, Session};
 use crate::settings::Settings;
 use crate::tui::{self, progress_line::ProgressLine, screen::Screen};
+
+/// The folder, in the build folder, that holds the whole output of each exercise's last
+/// failed run that `learn next` or `learn run` showed folded (`CHAPTER/NAME.txt`).
+pub const LAST_OUTPUT: &str = "last-output";
 
 /// `learn` alone, off a terminal: where the learner stands.
 pub fn status(session: &Session) -> Outcome {
@@ -43,7 +47,7 @@ pub fn next(session: &Session) -> Outcome {
         return Ok(Exit::Success);
     }
     let verdict = grade_one(session.settings(), exercise, None)?;
-    print_verdict(exercise, &verdict, false);
+    print_verdict(session.settings(), exercise, &verdict, false);
     if !verdict.passed() {
         println!(
             "\nStill on {}: nothing was recorded. Fix it and run `{} next` again.",
@@ -90,7 +94,7 @@ pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline
         }
     }
     let verdict = grade_one(session.settings(), exercise, replay)?;
-    print_verdict(exercise, &verdict, timeline);
+    print_verdict(session.settings(), exercise, &verdict, timeline);
     Ok(Exit::from_verdict(verdict.passed()))
 }
 
@@ -295,8 +299,23 @@ fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Erro
 
 /// Prints a verdict, and under it the timeline of its run when it failed on order or time
 /// (or always, with `timeline`).
-fn print_verdict(exercise: &Exercise, verdict: &Verdict, timeline: bool) {
-    print!("{}", terminal::verdict(verdict));
+fn print_verdict(settings: &Settings, exercise: &Exercise, verdict: &Verdict, timeline: bool) {
+    // The whole output of a failed run goes to a file; the terminal shows it folded.
+    let saved = match &verdict.outcome {
+        GradeOutcome::Failed(run) => {
+            let path = settings
+                .target_dir
+                .join(LAST_OUTPUT)
+                .join(format!("{}.txt", exercise.id));
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, terminal::full_output(run)));
+            written.is_ok().then_some(path)
+        }
+        _ => None,
+    };
+    print!("{}", terminal::verdict_saved_at(verdict, saved.as_deref()));
     let width = if std::io::stdout().is_terminal() {
         Screen::size().0
     } else {

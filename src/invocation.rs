@@ -2,11 +2,16 @@
 //! clone, before `cargo install`), `learn` otherwise. Found once, at the edge, so that every
 //! message names the command the learner can paste ("run `cargo run -- next` again").
 //!
+//! The same holds for `--unlock-all`: a command printed to paste keeps it.
+//!
 //! Not here: what the commands do.
 
 use std::sync::OnceLock;
 
 static COMMAND: OnceLock<&'static str> = OnceLock::new();
+
+/// Whether this command was run with every exercise unlocked (`--unlock-all`).
+static UNLOCKED: OnceLock<bool> = OnceLock::new();
 
 /// Finds out once whether cargo started this process: `cargo run` on Linux replaces itself
 /// with the program (so no process named `cargo` is left above it) and gives it the
@@ -31,6 +36,22 @@ fn by_cargo() -> bool {
 /// The command the learner types for `learn`: `learn` until [`detect`] says otherwise.
 pub fn learn() -> &'static str {
     COMMAND.get().copied().unwrap_or("learn")
+}
+
+/// Records once that this command runs with every exercise unlocked, so that a command it
+/// prints to paste (a replay) keeps `--unlock-all`.
+pub fn opened_unlocked(unlock_all: bool) {
+    let _ = UNLOCKED.set(unlock_all);
+}
+
+/// `--unlock-all ` (with its space) when this command runs with every exercise unlocked,
+/// else nothing: to put after a subcommand that locks exercises.
+pub fn unlock_flag() -> &'static str {
+    if UNLOCKED.get().copied().unwrap_or(false) {
+        "--unlock-all "
+    } else {
+        ""
+    }
 }
 
 /// The parent pid in the text of `/proc/PID/stat` (the field after the state, which

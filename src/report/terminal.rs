@@ -3,6 +3,7 @@
 //! (NO_COLOR, `--color never`, not a terminal).
 
 use std::fmt::Write;
+use std::path::Path;
 
 use anstyle::{AnsiColor, Style};
 
@@ -21,8 +22,12 @@ const NOTE: Style = AnsiColor::Yellow.on_default();
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
 
-/// Lines of a program's output shown under a verdict.
+/// Lines of a program's output shown under a verdict that passed.
 const OUTPUT_LINES: usize = 40;
+
+/// Lines of a failed run's output shown under its verdict: enough to recognise the run, few
+/// enough that the rule stays on screen (the rest is in a file, see [`full_output`]).
+const FOLDED_LINES: usize = 8;
 
 /// Lines of a failed run's stderr shown under its output: a panic's message and a few more.
 const STDERR_LINES: usize = 12;
@@ -60,8 +65,14 @@ fn note(text: impl std::fmt::Display) -> String {
 }
 
 /// The full report of one graded exercise: compile errors as rustc renders them, or the
-/// program's output and the verdict with the broken rule explained.
+/// verdict with the broken rule explained, then the program's output folded.
 pub fn verdict(v: &Verdict) -> String {
+    verdict_saved_at(v, None)
+}
+
+/// [`verdict`], naming `saved` as the file that holds the whole output of a failed run
+/// (written by the caller from [`full_output`]) when the output is folded.
+pub fn verdict_saved_at(v: &Verdict, saved: Option<&Path>) -> String {
     let mut out = String::new();
     match &v.outcome {
         GradeOutcome::Passed => {
@@ -84,7 +95,7 @@ pub fn verdict(v: &Verdict) -> String {
             ));
         }
         GradeOutcome::Failed(run) => {
-            out.push_str(&failed_run(v, run));
+            out.push_str(&failed_run(v, run, saved));
             out.push_str(&warnings_block(v));
         }
         GradeOutcome::CourseError(message) => out.push_str(&headline(
@@ -203,25 +214,11 @@ fn did_not_recur(v: &Verdict, key: &str) -> String {
     out
 }
 
-fn failed_run(v: &Verdict, run: &FailedRun) -> String {
+/// A failed run, verdict first: the rule, what was seen, the hint, where and how to replay
+/// it; then the run's output folded to [`FOLDED_LINES`] (its stderr to [`STDERR_LINES`]),
+/// the whole of it in `saved` where the caller wrote it ([`full_output`]).
+fn failed_run(v: &Verdict, run: &FailedRun, saved: Option<&Path>) -> String {
     let mut out = String::new();
-    let who = if run.subject == Subject::Harness {
-        " (grading harness)"
-    } else {
-        ""
-    };
-    out.push_str(&output_block(
-        &format!("Output of the failing run{who}"),
-        &run.record.stdout,
-        OUTPUT_LINES,
-    ));
-    if !run.record.stderr.is_empty() {
-        out.push_str(&output_block(
-            "Its stderr",
-            &run.record.stderr,
-            STDERR_LINES,
-        ));
-    }
     let failure = run.failures.first();
     let _ = writeln!(
         out,
@@ -251,9 +248,10 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     );
     let _ = writeln!(
         out,
-        "  {} {} run {} --replay {}",
+        "  {} {} run {}{} --replay {}",
         paint(BOLD, "replay:"),
         invocation::learn(),
+        invocation::unlock_flag(),
         v.id,
         run.config.replay_key()
     );
@@ -265,6 +263,47 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
             other.check,
             other.rule
         );
+    }
+    let who = if run.subject == Subject::Harness {
+        " (grading harness)"
+    } else {
+        ""
+    };
+    out.push('\n');
+    out.push_str(&output_block(
+        &format!("Output of the failing run{who}"),
+        &run.record.stdout,
+        FOLDED_LINES,
+    ));
+    if !run.record.stderr.is_empty() {
+        out.push_str(&output_block(
+            "Its stderr",
+            &run.record.stderr,
+            STDERR_LINES,
+        ));
+    }
+    let folded = run.record.stdout.len() > FOLDED_LINES || run.record.stderr.len() > STDERR_LINES;
+    if let (true, Some(path)) = (folded, saved) {
+        out.push_str(&paint(
+            DIM,
+            format_args!("   the whole output: {}\n", path.display()),
+        ));
+    }
+    out
+}
+
+/// The whole output of a failed run (stdout, then stderr under a title), as
+/// [`verdict_saved_at`] names the file it is written to.
+pub fn full_output(run: &FailedRun) -> String {
+    let mut out = String::new();
+    for line in &run.record.stdout {
+        let _ = writeln!(out, "{}", shown(&line.text));
+    }
+    if !run.record.stderr.is_empty() {
+        out.push_str("── stderr ──\n");
+        for line in &run.record.stderr {
+            let _ = writeln!(out, "{}", shown(&line.text));
+        }
     }
     out
 }
