@@ -72,7 +72,19 @@ pub fn next(session: &Session) -> Outcome {
 /// check after their edit finds the course's crates built (the first one builds rayon,
 /// tokio and ureq).
 fn introduce(session: &Session, exercise: &Exercise) {
-    println!("{}", terminal::exercise_intro(session.course(), exercise));
+    // At a terminal, the lesson is wrapped once, to its width (not the manifest's and then
+    // the terminal's).
+    if std::io::stdout().is_terminal() {
+        let intro = terminal::exercise_intro(session.course(), exercise, true);
+        for line in tui::text::wrap(&intro, Screen::size().0) {
+            println!("{line}");
+        }
+    } else {
+        println!(
+            "{}",
+            terminal::exercise_intro(session.course(), exercise, false)
+        );
+    }
     let settings = session.settings();
     if settings.build_ahead {
         // A build ahead that cannot start only saves no time: the check builds, and reports.

@@ -470,8 +470,37 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 
-/// An exercise introduced: id, title, the file to open and the lesson.
-pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
+/// `text` (a lesson or a hint, wrapped by hand at about 90 columns in the manifest) with
+/// each paragraph on one line, for a screen to wrap once at its own width. A line break is
+/// kept before a blank line, an indented line, a list item (`- `, `* `, `1. `) and a fence
+/// of code, and after a line that ends a sentence with `:`.
+pub fn reflow(text: &str) -> String {
+    let mut out = String::new();
+    let mut open = false;
+    for line in text.trim_end().lines() {
+        let starts_a_block = line.trim().is_empty()
+            || line.starts_with([' ', '\t'])
+            || line.starts_with("- ")
+            || line.starts_with("* ")
+            || line.starts_with("```")
+            || line
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if open && !starts_a_block {
+            out.push(' ');
+        } else if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end());
+        open = !line.trim().is_empty() && !line.starts_with("```") && !line.ends_with(':');
+    }
+    out
+}
+
+/// An exercise introduced: id, title, the file to open and the lesson; `reflowed`: the
+/// lesson's paragraphs each on one line (see [`reflow`]), for a terminal that wraps them to
+/// its width, else as the manifest wraps them.
+pub fn exercise_intro(course: &Course, exercise: &Exercise, reflowed: bool) -> String {
     let chapter = course.chapter_of(exercise);
     let mut out = String::new();
     let _ = writeln!(
@@ -488,7 +517,12 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
         paint(DIM, "open:   "),
         exercise.path().display()
     );
-    for line in exercise.spec.lesson.trim_end().lines() {
+    let lesson = if reflowed {
+        reflow(&exercise.spec.lesson)
+    } else {
+        exercise.spec.lesson.trim_end().to_string()
+    };
+    for line in lesson.lines() {
         let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(
@@ -503,6 +537,15 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
 mod tests {
     use super::*;
     use crate::report::scored::plain;
+
+    #[test]
+    fn reflow_joins_a_paragraphs_lines_and_keeps_blocks_apart() {
+        let text = "A paragraph wrapped\nby hand.\n\nA list:\n- one\n- two\ncontinued\n    code()\n1. first\n2. second\n";
+        assert_eq!(
+            reflow(text),
+            "A paragraph wrapped by hand.\n\nA list:\n- one\n- two continued\n    code()\n1. first\n2. second"
+        );
+    }
 
     #[test]
     fn a_verify_line_counts_the_warnings_and_says_nothing_without_any() {

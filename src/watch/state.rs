@@ -218,6 +218,9 @@ impl<'a> WatchState<'a> {
                 self.notice = Some(format!("The check could not run: {message}"));
             }
             Stage::Final(verdict) => {
+                // A notice said something of the check before this verdict ("n moves on
+                // once…", "checking again…"): the verdict replaces it.
+                self.notice = None;
                 let passed = verdict.passed();
                 let id = verdict.id.clone();
                 let machine_may_change = matches!(verdict.outcome, GradeOutcome::NotJudged)
