@@ -105,9 +105,28 @@ pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline
             )));
         }
     }
+    let replayed = replay.is_some();
     let verdict = grade_one(session.settings(), exercise, replay)?;
     print_verdict(session.settings(), exercise, &verdict, timeline);
+    if verdict.passed() && !replayed && !session.is_done(&exercise.id) {
+        println!("{}", not_recorded(session, exercise));
+    }
     Ok(Exit::from_verdict(verdict.passed()))
+}
+
+/// Why a pass of `learn run` was not recorded, and what records it.
+fn not_recorded(session: &Session, exercise: &Exercise) -> String {
+    let learn = invocation::learn();
+    match session.current() {
+        Some(current) if current.id == exercise.id => format!(
+            "Not recorded yet: `{learn} run` only checks; `{learn} next` records it and unlocks the next exercise."
+        ),
+        Some(current) => format!(
+            "Not recorded: {} is open only because of --unlock-all; exercises are recorded in course order, by `{learn} next`, and the current one is {}.",
+            exercise.id, current.id
+        ),
+        None => format!("Not recorded: `{learn} run` only checks."),
+    }
 }
 
 /// `learn hint [ID]`.

@@ -384,6 +384,27 @@ fn an_exercise_can_be_named_by_its_path_or_a_unique_start_and_reset_defaults_to_
 }
 
 #[test]
+fn a_pass_under_unlock_all_says_why_it_is_not_recorded() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/thread_args",
+        "solutions/01_threads/thread_args.rs",
+    );
+    let run = learn(
+        dir.path(),
+        &["run", "--unlock-all", "01_threads/thread_args"],
+    );
+    let (out, err) = text(&run);
+    assert_eq!(run.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains("Not recorded: 01_threads/thread_args is open only because of --unlock-all; exercises are recorded in course order, by `learn next`, and the current one is 01_threads/spawn_join."),
+        "{out}"
+    );
+    assert!(!dir.path().join(".learn-progress.toml").exists());
+}
+
+#[test]
 fn an_exercise_can_be_named_alone_and_a_typo_gets_the_nearest_id() {
     let dir = course_copy();
     let by_name = learn(dir.path(), &["hint", "spawn_join"]);

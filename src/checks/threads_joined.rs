@@ -66,7 +66,11 @@ impl ThreadsJoined {
             Some(pattern) => match run.stdout.iter().find(|l| pattern.is_match(&l.text)) {
                 Some(line) => (
                     line.at,
-                    format!("the line `{}` ({})", line.text, ms(line.at)),
+                    format!(
+                        "the line `{}` (printed {} after the start)",
+                        line.text,
+                        ms(line.at)
+                    ),
                 ),
                 None => {
                     return Outcome::Fail(Failure::logic(
@@ -79,7 +83,10 @@ impl ThreadsJoined {
             },
             None => {
                 let exit = records.exit_of(root).map_or(run.wall, |e| e.at);
-                (exit, format!("the program's exit ({})", ms(exit)))
+                (
+                    exit,
+                    format!("the program's exit ({} after the start)", ms(exit)),
+                )
             }
         };
         let threads: Vec<&ThreadSeen> = records.spawned().filter(|t| t.pid == root).collect();
@@ -287,7 +294,7 @@ mod tests {
         };
         assert_eq!(
             failure.seen[0],
-            "2 of 3 threads not joined by the program's exit (1000 ms)"
+            "2 of 3 threads not joined by the program's exit (1000 ms after the start)"
         );
         assert!(failure.hint.starts_with("These threads never finished"));
     }

@@ -49,6 +49,19 @@ fn hint(rule: &str) -> &'static str {
     }
 }
 
+/// `n` with `_` between groups of three digits, as Rust writes large literals.
+fn readable(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('_');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn ok(rule: &str, tried: &str) {
     println!("ok: {rule} ({tried})");
 }
@@ -394,10 +407,12 @@ where
 /// Threads that only withdraw, from a large balance, while a reader watches it: the balance
 /// must only go down, and every successful withdrawal must show in the final balance.
 fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
-    let initial: u64 = 1 << 50;
+    // Large enough that the withdrawals never run out; printed with `_` between thousands.
+    let initial: u64 = 1_000_000_000_000;
     let setting = format!(
-        "{threads} threads withdraw 1 to 4 at a time from {initial} for {millis} ms while a \
-         reader watches"
+        "{threads} threads withdraw 1 to 4 at a time from {} (enough never to run out) for \
+         {millis} ms while a reader watches",
+        readable(initial)
     );
     for round in 1..=rounds {
         let during = format!("{setting} (round {round})");
@@ -442,8 +457,9 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
                 Ok(Err(refusal)) => broken(
                     RULE_API,
                     format!(
-                        "{during}: a withdrawal of at most 4 from a balance near {initial} was \
-                         refused with Err({refusal:?})"
+                        "{during}: a withdrawal of at most 4 from a balance near {} was refused \
+                         with Err({refusal:?})",
+                        readable(initial)
                     ),
                 ),
                 Err(payload) => panicked(&during, &*payload),
@@ -454,16 +470,20 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
             Ok(Err((before, after, reads))) if after >= WRAPPED => broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the reader saw the balance jump from {before} to {after} (read \
-                     #{reads}): it went below zero and wrapped around"
+                    "{during}: the reader saw the balance jump from {} to {} (read #{reads}): \
+                     it went below zero and wrapped around",
+                    readable(before),
+                    readable(after)
                 ),
             ),
             Ok(Err((before, after, reads))) => broken(
                 RULE_NOT_LOST,
                 format!(
                     "{during}: only withdrawals were running, yet the reader saw the balance go \
-                     up from {before} to {after} (read #{reads}): a withdrawal wrote back a \
-                     stale balance and undid others"
+                     up from {} to {} (read #{reads}): a withdrawal wrote back a stale balance \
+                     and undid others",
+                    readable(before),
+                    readable(after)
                 ),
             ),
             Err(payload) => panicked(&during, &*payload),
@@ -473,8 +493,10 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
             broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the final balance is {final_balance}, more than the initial \
-                     {initial}: it went below zero and wrapped around"
+                    "{during}: the final balance is {}, more than the initial {}: it went \
+                     below zero and wrapped around",
+                    readable(final_balance),
+                    readable(initial)
                 ),
             );
         }
@@ -488,10 +510,12 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
             broken(
                 rule,
                 format!(
-                    "{during}: the successful withdrawals took {withdrawn}, so the final \
-                     balance should be {expected}, but balance() returned {final_balance} (off \
-                     by {})",
-                    final_balance.abs_diff(expected)
+                    "{during}: the successful withdrawals took {}, so the final balance \
+                     should be {}, but balance() returned {} (off by {})",
+                    readable(withdrawn),
+                    readable(expected),
+                    readable(final_balance),
+                    readable(final_balance.abs_diff(expected))
                 ),
             );
         }
@@ -528,8 +552,9 @@ fn check_near_zero(threads: usize, rounds: usize, millis: u64) {
                             return Err((
                                 RULE_NOT_NEGATIVE,
                                 format!(
-                                    "withdraw({amount}) returned Ok({new_balance}): the balance \
-                                     went below zero and wrapped around"
+                                    "withdraw({amount}) returned Ok({}): the balance went below \
+                                     zero and wrapped around",
+                                    readable(new_balance)
                                 ),
                             ));
                         }
@@ -587,8 +612,9 @@ fn check_near_zero(threads: usize, rounds: usize, millis: u64) {
             Ok(Err(seen)) => broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the reader saw a balance of {seen}: the balance went below zero \
-                     and wrapped around"
+                    "{during}: the reader saw a balance of {}: the balance went below zero and \
+                     wrapped around",
+                    readable(seen)
                 ),
             ),
             Err(payload) => panicked(&during, &*payload),
@@ -598,8 +624,8 @@ fn check_near_zero(threads: usize, rounds: usize, millis: u64) {
             broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the final balance is {final_balance}: it went below zero and \
-                     wrapped around"
+                    "{during}: the final balance is {}: it went below zero and wrapped around",
+                    readable(final_balance)
                 ),
             );
         }
