@@ -74,17 +74,13 @@ pub fn next(session: &Session) -> Outcome {
 fn introduce(session: &Session, exercise: &Exercise) {
     // At a terminal, the lesson is wrapped once, to its width (not the manifest's and then
     // the terminal's).
-    if std::io::stdout().is_terminal() {
-        let intro = terminal::exercise_intro(session.course(), exercise, true);
-        for line in tui::text::wrap(&intro, Screen::size().0) {
-            println!("{line}");
-        }
-    } else {
-        println!(
-            "{}",
-            terminal::exercise_intro(session.course(), exercise, false)
-        );
-    }
+    let at_a_terminal = std::io::stdout().is_terminal();
+    print_wrapped(&terminal::exercise_intro(
+        session.course(),
+        exercise,
+        at_a_terminal,
+    ));
+    println!();
     let settings = session.settings();
     if settings.build_ahead {
         // A build ahead that cannot start only saves no time: the check builds, and reports.
@@ -129,14 +125,30 @@ fn not_recorded(session: &Session, exercise: &Exercise) -> String {
     }
 }
 
-/// `learn hint [ID]`.
+/// `learn hint [ID]`: one more level of the exercise's hints each time (a nudge first, the
+/// code last), with the levels shown before.
 pub fn hint(session: &Session, id: Option<&str>) -> Outcome {
     let exercise = pick(session, id)?;
-    println!("Hint for {}:\n", exercise.id);
-    for line in exercise.spec.hint.trim_end().lines() {
-        println!("  {line}");
-    }
+    let levels = exercise.spec.hint.levels();
+    let shown = session
+        .hint_levels()
+        .ask(&exercise.id, levels.len())
+        .map_err(|e| Error(format!("cannot save which hints you have seen: {e}")))?;
+    let at_a_terminal = std::io::stdout().is_terminal();
+    print_wrapped(&terminal::hints(exercise, shown, at_a_terminal));
     Ok(Exit::Success)
+}
+
+/// Prints `text`, wrapped once to the terminal's width at a terminal (its paragraphs were
+/// reflowed for that), as it is elsewhere.
+fn print_wrapped(text: &str) {
+    if std::io::stdout().is_terminal() {
+        for line in tui::text::wrap(text.trim_end_matches('\n'), Screen::size().0) {
+            println!("{line}");
+        }
+    } else {
+        print!("{text}");
+    }
 }
 
 /// `learn list`.

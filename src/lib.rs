@@ -28,6 +28,7 @@ pub mod commands;
 pub mod course;
 pub mod exit;
 pub mod grade;
+pub mod hint_levels;
 pub mod invocation;
 pub mod lines;
 pub mod passed;

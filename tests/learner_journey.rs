@@ -384,6 +384,45 @@ fn an_exercise_can_be_named_by_its_path_or_a_unique_start_and_reset_defaults_to_
 }
 
 #[test]
+fn each_hint_asked_gives_one_more_level_the_code_last_and_the_progress_file_is_untouched() {
+    let dir = course_copy();
+    let ask = || {
+        let hint = learn(dir.path(), &["hint", "--unlock-all", "join_results"]);
+        assert_eq!(hint.status.code(), Some(0));
+        text(&hint).0
+    };
+    let first = ask();
+    assert!(
+        first.contains("1 of 3") && !first.contains("2 of 3"),
+        "{first}"
+    );
+    assert!(
+        !first.contains("thread::spawn(move"),
+        "no code at first: {first}"
+    );
+    assert!(
+        first.contains(
+            "`learn hint --unlock-all 01_threads/join_results` again gives the next hint."
+        ),
+        "{first}"
+    );
+    let second = ask();
+    assert!(
+        second.contains("1 of 3") && second.contains("2 of 3"),
+        "{second}"
+    );
+    assert!(second.contains("(the last one shows the code)"), "{second}");
+    let third = ask();
+    assert!(
+        third.contains("3 of 3") && third.contains("thread::spawn(move"),
+        "{third}"
+    );
+    assert!(!third.contains("Still stuck?"), "{third}");
+    assert_eq!(ask(), third, "no level past the last");
+    assert!(!dir.path().join(".learn-progress.toml").exists());
+}
+
+#[test]
 fn a_pass_under_unlock_all_says_why_it_is_not_recorded() {
     let dir = course_copy();
     put_exercise(

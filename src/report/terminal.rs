@@ -470,6 +470,55 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 
+/// The first `shown` levels of `exercise`'s hints, numbered when there are several, and
+/// what asking again gives: more, or nothing (that was the last); `reflowed`: each
+/// paragraph on one line (see [`reflow`]), for a screen that wraps it to its width.
+pub fn hints(exercise: &Exercise, shown: usize, reflowed: bool) -> String {
+    let levels = exercise.spec.hint.levels();
+    let shown = shown.clamp(1, levels.len());
+    let mut out = String::new();
+    let _ = writeln!(out, "Hint for {}:", exercise.id);
+    for (i, level) in levels.iter().take(shown).enumerate() {
+        out.push('\n');
+        if levels.len() > 1 {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint(BOLD, format_args!("{} of {}", i + 1, levels.len()))
+            );
+        }
+        let level = if reflowed {
+            reflow(level)
+        } else {
+            level.trim_end().to_string()
+        };
+        for line in level.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    if shown < levels.len() {
+        let last = if shown + 1 == levels.len() {
+            " (the last one shows the code)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(
+                DIM,
+                format_args!(
+                    "Still stuck? `{} hint {}{}` again gives the next hint{last}.",
+                    invocation::learn(),
+                    invocation::unlock_flag(),
+                    exercise.id
+                )
+            )
+        );
+    }
+    out
+}
+
 /// `text` (a lesson or a hint, wrapped by hand at about 90 columns in the manifest) with
 /// each paragraph on one line, for a screen to wrap once at its own width. A line break is
 /// kept before a blank line, an indented line, a list item (`- `, `* `, `1. `) and a fence

@@ -175,8 +175,12 @@ fn body(state: &WatchState, width: usize) -> Vec<String> {
     };
     let text = match &state.view {
         View::Hint => format!(
-            "{BOLD}Hint{BOLD:#}  {DIM}(h: back){DIM:#}\n\n{}",
-            terminal::reflow(&exercise.spec.hint)
+            "{DIM}(h: back · m: one more hint){DIM:#}\n{}",
+            terminal::hints(
+                exercise,
+                state.session().hint_levels().shown(&exercise.id),
+                true
+            )
         ),
         View::Timeline => shown_verdict(state)
             .and_then(|v| timeline::under_verdict(v, exercise, true, width))
