@@ -479,7 +479,7 @@ fn verify_with_a_missing_snapshot_is_a_course_error_not_a_failed_check() {
 
 #[test]
 fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one_does_not() {
-    use learn::build::BUILD_AHEAD_LOG;
+    use learn::build::{BUILD_AHEAD_LOG, BUILD_AHEAD_MESSAGES};
     use learn::test_support::Tmux;
     use std::time::Duration;
 
@@ -537,11 +537,11 @@ fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one
     eventually(Duration::from_secs(300), || {
         let said = std::fs::read_to_string(&log);
         said.as_ref()
-            .is_ok_and(|t| t.contains(r#""reason":"build-finished""#))
+            .is_ok_and(|t| t.contains("Finished") && !t.contains(r#""reason""#))
             .then_some(())
             .ok_or_else(|| format!("the build ahead to finish: {said:?}"))
     });
-    let said = std::fs::read_to_string(&log).unwrap();
+    let said = std::fs::read_to_string(common::target_dir().join(BUILD_AHEAD_MESSAGES)).unwrap();
     let built: Vec<&str> = said
         .lines()
         .filter_map(|l| l.split(r#""executable":""#).nth(1)?.split('"').next())
