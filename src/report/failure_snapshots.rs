@@ -173,3 +173,81 @@ fn before_broken_says_to_wait_for_the_work() {
         &run(&[("Main done.", 1), ("Hello from the thread", 2)], 10)
     ));
 }
+
+#[test]
+fn sequence_broken_shows_the_lines_in_their_order() {
+    insta::assert_snapshot!(rendered(
+        "kind = \"sequence\"\npattern = '^Square'\nexpect = ['Square of 0 is 0', 'Square of 1 is 1', 'Square of 2 is 4']",
+        &run(
+            &[
+                ("Square of 1 is 1", 1),
+                ("Square of 0 is 0", 2),
+                ("Square of 2 is 4", 3)
+            ],
+            10
+        )
+    ));
+}
+
+#[test]
+fn completion_order_broken_says_to_report_results_as_they_arrive() {
+    insta::assert_snapshot!(rendered(
+        "kind = \"completion_order\"\npattern = '^Result'\nexpect = ['Result 3', 'Result 1', 'Result 2']",
+        &run(
+            &[("Result 1", 300), ("Result 2", 301), ("Result 3", 302)],
+            310
+        )
+    ));
+}
+
+#[test]
+fn last_line_broken_names_the_line_that_came_last() {
+    insta::assert_snapshot!(rendered(
+        "kind = \"last_line\"\nline = 'Main done.'",
+        &run(&[("Main done.", 1), ("Thread running...", 2)], 10)
+    ));
+}
+
+#[test]
+fn a_ticker_that_drifts_is_told_by_how_much_per_tick() {
+    let ticks: Vec<(String, u64)> = (1..=8).map(|k| (format!("tick {k}"), k * 110)).collect();
+    let lines: Vec<(&str, u64)> = ticks.iter().map(|(t, at)| (t.as_str(), *at)).collect();
+    insta::assert_snapshot!(rendered(
+        "kind = \"period\"\npattern = '^tick'\nevery_ms = 100\ncount = 8\ntolerance_ms = 50\nmax_drift_ms = 2.0",
+        &run(&lines, 900)
+    ));
+}
+
+#[test]
+fn no_thread_started_says_to_spawn_one() {
+    insta::assert_snapshot!(rendered(
+        "kind = \"threads_started\"\nmin = 1",
+        &probed(run(&[("Main done.", 1)], 10), "start 10 1 0\n")
+    ));
+}
+
+#[test]
+fn a_thread_where_none_may_be_says_which_was_started() {
+    let records = format!("start 10 1 0\nthread 11 10 10 1 {}\n", MS);
+    insta::assert_snapshot!(rendered(
+        "kind = \"threads_started\"\nmin = 0\nmax = 0",
+        &probed(run(&[("All done in 3.0 s", 3000)], 3010), &records)
+    ));
+}
+
+#[test]
+fn a_thread_never_joined_is_named_with_when_it_was_started() {
+    let records = format!("start 10 1 0\nthread 11 10 10 1 {}\n", MS);
+    insta::assert_snapshot!(rendered(
+        "kind = \"threads_joined\"\nbefore = '^Main done'",
+        &probed(run(&[("Main done.", 5)], 10), &records)
+    ));
+}
+
+#[test]
+fn no_child_process_says_to_start_one() {
+    insta::assert_snapshot!(rendered(
+        "kind = \"child_processes\"\nmin = 1\nmax = 4",
+        &run(&[("done", 1)], 10)
+    ));
+}
