@@ -226,21 +226,26 @@ fn no_thread_started_says_to_spawn_one() {
     ));
 }
 
+/// A run of main process 10 that printed `line` at `at` ms and started thread 11 at 1 ms,
+/// which nobody joined.
+fn one_thread_left(line: &str, at: u64) -> RunRecord {
+    let records = format!("start 10 1 0\nthread 11 10 10 1 {MS}\n");
+    probed(run(&[(line, at)], at + 10), &records)
+}
+
 #[test]
 fn a_thread_where_none_may_be_says_which_was_started() {
-    let records = format!("start 10 1 0\nthread 11 10 10 1 {}\n", MS);
     insta::assert_snapshot!(rendered(
         "kind = \"threads_started\"\nmin = 0\nmax = 0",
-        &probed(run(&[("All done in 3.0 s", 3000)], 3010), &records)
+        &one_thread_left("All done in 3.0 s", 3000)
     ));
 }
 
 #[test]
 fn a_thread_never_joined_is_named_with_when_it_was_started() {
-    let records = format!("start 10 1 0\nthread 11 10 10 1 {}\n", MS);
     insta::assert_snapshot!(rendered(
         "kind = \"threads_joined\"\nbefore = '^Main done'",
-        &probed(run(&[("Main done.", 5)], 10), &records)
+        &one_thread_left("Main done.", 5)
     ));
 }
 
