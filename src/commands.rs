@@ -105,7 +105,7 @@ pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline
     let verdict = grade_one(session.settings(), exercise, replay)?;
     print_verdict(session.settings(), exercise, &verdict, timeline);
     if verdict.passed() && !replayed && !session.is_done(&exercise.id) {
-        println!("{}", not_recorded(session, exercise));
+        println!("\n{}", not_recorded(session, exercise));
     }
     Ok(Exit::from_verdict(verdict.passed()))
 }
