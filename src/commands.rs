@@ -293,19 +293,39 @@ fn grade_one(
         &format!("building {}", exercise.id),
         settings.progress_lines,
     );
-    let events = |event: Event| {
-        if let Event::Building(line) = event {
-            progress.cargo_line(line);
-        }
+    let grader = settings.grader().replay(replay);
+    let running = runs_planned(&grader, exercise);
+    let events = |event: Event| match event {
+        Event::Building(line) => progress.cargo_line(line),
+        // Built: what the wait is now for (the runs take longer than the build, often).
+        Event::Built => progress.set(running.clone()),
+        Event::FirstLook(_) | Event::Verdict(_) => {}
     };
-    let grader = settings
-        .grader()
-        .replay(replay)
-        .events(&events, progress.is_shown());
+    let grader = grader.events(&events, progress.is_shown());
     let mut verdicts = grader
         .grade(&[(exercise, Source::Exercise)])
         .map_err(|e| Error(e.to_string()))?;
     Ok(verdicts.pop().expect("one exercise graded, one verdict"))
+}
+
+/// What the grading of `exercise` does once built, for the progress line: how many runs,
+/// under which schedules, and why it may take longer.
+fn runs_planned(grader: &crate::grade::Grader, exercise: &Exercise) -> String {
+    let plan = grader.plan_of(exercise);
+    let mut runs = plan.runs_per_set * plan.arg_sets;
+    if exercise.spec.harness && plan.replayed.is_none() {
+        runs += crate::grade::HARNESS_RUNS as usize;
+    }
+    let schedules: Vec<&str> = plan
+        .perturbations
+        .iter()
+        .map(|&p| terminal::perturbation_words(p))
+        .collect();
+    format!(
+        "running it {} ({}); a timing failure is retried alone",
+        crate::plural::of(runs, "time", "times"),
+        schedules.join(", ")
+    )
 }
 
 /// The exercise named, or the current one (locked or not).

@@ -382,7 +382,8 @@ fn runs_summary(v: &Verdict) -> String {
     )
 }
 
-fn perturbation_words(p: Perturbation) -> &'static str {
+/// A schedule in words: `unperturbed`, `pinned to one core`, ….
+pub fn perturbation_words(p: Perturbation) -> &'static str {
     match p {
         Perturbation::None => "unperturbed",
         Perturbation::OneCore => "pinned to one core",
