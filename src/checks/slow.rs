@@ -8,13 +8,14 @@
 use std::time::Duration;
 
 use super::Evidence;
+use crate::supervise::RunRecord;
 
-/// A run at least this long is judged for busy-waiting: shorter, a CPU-bound start-up
+/// A run of at least this much of its own time is judged for busy-waiting: shorter, a CPU-bound start-up
 /// (building the runtime, printing) can reach the share below without spinning.
-const BUSY_MIN_WALL: Duration = Duration::from_millis(200);
+const BUSY_MIN_TIME: Duration = Duration::from_millis(200);
 
-/// The share of its wall time a program's threads spent on a CPU above which its waiting
-/// was spinning: a program that waits by sleeping, on a Condvar or on a channel, uses a few
+/// The share of its own time (see [`own_time`]) a program's threads spent on a CPU above
+/// which its waiting was spinning: a program that waits by sleeping, on a Condvar or on a channel, uses a few
 /// percent; one thread spinning on a flag uses 100 % (more with two spinning threads).
 const BUSY_CPU_SHARE: f64 = 0.5;
 
@@ -54,7 +55,8 @@ impl Cause {
         if single_thread && wall > 0.0 && slept >= BLOCKED_SLEEP_SHARE * wall {
             return Some(Cause::BlockingSleepOnTheOnlyThread);
         }
-        (run.wall >= BUSY_MIN_WALL && run.cpu.as_secs_f64() >= BUSY_CPU_SHARE * wall)
+        let own = own_time(run);
+        (own >= BUSY_MIN_TIME && run.cpu.as_secs_f64() >= BUSY_CPU_SHARE * own.as_secs_f64())
             .then_some(Cause::BusyWaiting)
     }
 
@@ -63,13 +65,20 @@ impl Cause {
         match self {
             Cause::JoinedOneByOne => "Joined too early: each thread was joined before the next one was created, so they ran one at a time. Start every thread first, keep the handles, and join them after the loop.".into(),
             Cause::BusyWaiting => format!(
-                "Busy-waiting: the threads used {} of CPU in {} while they waited for their turn (a loop that checks a flag spins on a core, and on one core the other thread cannot run). Wait without spinning: a Condvar's wait (or a channel's recv) sleeps until the other thread hands over.",
+                "Busy-waiting: the threads used {} of CPU in {} of the program's own time while they waited for their turn (a loop that checks a flag spins on a core, and on one core the other thread cannot run). Wait without spinning: a Condvar's wait (or a channel's recv) sleeps until the other thread hands over.",
                 super::timing::ms(evidence.run.cpu),
-                super::timing::ms(evidence.run.wall)
+                super::timing::ms(own_time(evidence.run))
             ),
             Cause::BlockingSleepOnTheOnlyThread => "A blocking sleep held the runtime's only thread: while one task slept, no other task could run. In a task, wait with `.await` on an async sleep (tokio::time::sleep), so the task gives the thread back while it waits.".into(),
         }
     }
+}
+
+/// The run's own time: its wall time less the time the machine kept it waiting for a CPU
+/// with nothing of it running (beside busy threads, a spinning program gets only part of
+/// the wall time, and spins all through that part).
+fn own_time(run: &RunRecord) -> Duration {
+    run.wall.saturating_sub(run.sched.stalled())
 }
 
 /// The hint of a timing rule broken in the run of `evidence`: its cause, where the evidence
