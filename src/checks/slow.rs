@@ -115,6 +115,27 @@ mod tests {
     }
 
     #[test]
+    fn beside_busy_threads_spinning_is_judged_against_the_programs_own_time() {
+        // 5653 ms of wall time, 2495 ms of them stalled by the machine, 2000 ms on a CPU:
+        // under half the wall time, most of its own.
+        let mut crowded = run(&[("Ping", 10)], 5_653);
+        crowded.cpu = Duration::from_millis(2_000);
+        crowded.sched.samples.push(crate::supervise::SchedSample {
+            at: Duration::from_millis(5_650),
+            cpu: Duration::from_millis(2_000),
+            waited: Duration::from_millis(2_600),
+            stalled: Duration::from_millis(2_495),
+        });
+        assert_eq!(cause(&crowded), Some(Cause::BusyWaiting));
+        crowded.cpu = Duration::from_millis(900);
+        assert_eq!(
+            cause(&crowded),
+            None,
+            "a third of its own time is not spinning"
+        );
+    }
+
+    #[test]
     fn blocking_sleeps_on_the_only_thread_are_named_and_sleeps_beside_threads_are_not() {
         const MS: u64 = 1_000_000;
         let sleeps = format!(
