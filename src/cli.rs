@@ -113,10 +113,11 @@ pub enum Command {
         #[command(flatten)]
         unlock: Unlock,
     },
-    /// Restore an exercise's starter; your version is backed up first.
+    /// Restore an exercise's starter (default: the current one); your version is backed up
+    /// first.
     Reset {
         /// The exercise id.
-        id: String,
+        id: Option<String>,
     },
     /// Show the reference solution of an exercise you have finished.
     Solution {
@@ -248,21 +249,26 @@ impl Files {
 
 /// Parses the command line and runs it; the one place that prints an error.
 pub fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    invocation::detect();
+    // Usage lines name the command as the learner typed it (`cargo run --` in a clone).
+    let command = || Cli::command().bin_name(invocation::learn());
+    let matches = command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // Parsed: the paths it names are no business of the programs learn runs.
     crate::supervise::hide_command_line();
     if matches.subcommand_name().is_some()
         && matches.value_source("unlock_all") == Some(ValueSource::CommandLine)
     {
-        Cli::command()
+        command()
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
-                "--unlock-all goes after the command that uses it: `learn run --unlock-all ID` (run, hint, list, solution, watch)",
+                format!(
+                    "--unlock-all goes after the command that uses it: `{} run --unlock-all ID` (run, hint, list, solution, watch)",
+                    invocation::learn()
+                ),
             )
             .exit();
     }
-    invocation::detect();
     let choice = match cli.color {
         Color::Auto => anstream::ColorChoice::Auto,
         Color::Always => anstream::ColorChoice::Always,
@@ -354,6 +360,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(_) => Unlock::default(),
     }
     .unlock_all;
+    invocation::opened_unlocked(unlock_all);
     let session = open_session(settings, unlock_all)?;
     in_session(&session, cli.command)
 }
@@ -442,7 +449,7 @@ fn in_session(session: &Session, command: Option<Command>) -> Outcome {
         }
         Some(Command::Hint { id, .. }) => commands::hint(session, id.as_deref()),
         Some(Command::List { .. }) => commands::list(session),
-        Some(Command::Reset { id }) => commands::reset(session, &id),
+        Some(Command::Reset { id }) => commands::reset(session, id.as_deref()),
         Some(Command::Solution { id, .. }) => commands::solution(session, &id),
         Some(
             Command::Verify { .. }

@@ -11,13 +11,17 @@ use anstream::{eprintln, print, println};
 use crate::ci;
 use crate::course::Exercise;
 use crate::exit::{Error, Exit, Outcome};
-use crate::grade::{Event, Source, Verdict};
+use crate::grade::{Event, GradeOutcome, Source, Verdict};
 use crate::invocation;
 use crate::progress::{Progress, Status};
 use crate::report::{target, terminal};
 use crate::session::{CorruptProgress, Session};
 use crate::settings::Settings;
 use crate::tui::{self, progress_line::ProgressLine, screen::Screen};
+
+/// The folder, in the build folder, that holds the whole output of each exercise's last
+/// failed run that `learn next` or `learn run` showed folded (`CHAPTER/NAME.txt`).
+pub const LAST_OUTPUT: &str = "last-output";
 
 /// `learn` alone, off a terminal: where the learner stands.
 pub fn status(session: &Session) -> Outcome {
@@ -43,7 +47,7 @@ pub fn next(session: &Session) -> Outcome {
         return Ok(Exit::Success);
     }
     let verdict = grade_one(session.settings(), exercise, None)?;
-    print_verdict(exercise, &verdict, false);
+    print_verdict(session.settings(), exercise, &verdict, false);
     if !verdict.passed() {
         println!(
             "\nStill on {}: nothing was recorded. Fix it and run `{} next` again.",
@@ -68,7 +72,15 @@ pub fn next(session: &Session) -> Outcome {
 /// check after their edit finds the course's crates built (the first one builds rayon,
 /// tokio and ureq).
 fn introduce(session: &Session, exercise: &Exercise) {
-    println!("{}", terminal::exercise_intro(session.course(), exercise));
+    // At a terminal, the lesson is wrapped once, to its width (not the manifest's and then
+    // the terminal's).
+    let at_a_terminal = std::io::stdout().is_terminal();
+    print_wrapped(&terminal::exercise_intro(
+        session.course(),
+        exercise,
+        at_a_terminal,
+    ));
+    println!();
     let settings = session.settings();
     if settings.build_ahead {
         // A build ahead that cannot start only saves no time: the check builds, and reports.
@@ -89,19 +101,54 @@ pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline
             )));
         }
     }
+    let replayed = replay.is_some();
     let verdict = grade_one(session.settings(), exercise, replay)?;
-    print_verdict(exercise, &verdict, timeline);
+    print_verdict(session.settings(), exercise, &verdict, timeline);
+    if verdict.passed() && !replayed && !session.is_done(&exercise.id) {
+        println!("\n{}", not_recorded(session, exercise));
+    }
     Ok(Exit::from_verdict(verdict.passed()))
 }
 
-/// `learn hint [ID]`.
+/// Why a pass of `learn run` was not recorded, and what records it.
+fn not_recorded(session: &Session, exercise: &Exercise) -> String {
+    let learn = invocation::learn();
+    match session.current() {
+        Some(current) if current.id == exercise.id => format!(
+            "Not recorded yet: `{learn} run` only checks; `{learn} next` records it and unlocks the next exercise."
+        ),
+        Some(current) => format!(
+            "Not recorded: {} is open only because of --unlock-all; exercises are recorded in course order, by `{learn} next`, and the current one is {}.",
+            exercise.id, current.id
+        ),
+        None => format!("Not recorded: `{learn} run` only checks."),
+    }
+}
+
+/// `learn hint [ID]`: one more level of the exercise's hints each time (a nudge first, the
+/// code last), with the levels shown before.
 pub fn hint(session: &Session, id: Option<&str>) -> Outcome {
     let exercise = pick(session, id)?;
-    println!("Hint for {}:\n", exercise.id);
-    for line in exercise.spec.hint.trim_end().lines() {
-        println!("  {line}");
-    }
+    let levels = exercise.spec.hint.levels();
+    let shown = session
+        .hint_levels()
+        .ask(&exercise.id, levels.len())
+        .map_err(|e| Error::io("cannot save which hints you have seen", e))?;
+    let at_a_terminal = std::io::stdout().is_terminal();
+    print_wrapped(&terminal::hints(exercise, shown, at_a_terminal));
     Ok(Exit::Success)
+}
+
+/// Prints `text`, wrapped once to the terminal's width at a terminal (its paragraphs were
+/// reflowed for that), as it is elsewhere.
+fn print_wrapped(text: &str) {
+    if std::io::stdout().is_terminal() {
+        for line in tui::text::wrap(text.trim_end_matches('\n'), Screen::size().0) {
+            println!("{line}");
+        }
+    } else {
+        print!("{text}");
+    }
 }
 
 /// `learn list`.
@@ -114,9 +161,10 @@ pub fn list(session: &Session) -> Outcome {
     Ok(Exit::Success)
 }
 
-/// `learn reset ID`: backs the learner's file up, then restores the starter.
-pub fn reset(session: &Session, id: &str) -> Outcome {
-    let exercise = session.course().exercise(id)?;
+/// `learn reset [ID]` (default: the current exercise): backs the learner's file up, then
+/// restores the starter.
+pub fn reset(session: &Session, id: Option<&str>) -> Outcome {
+    let exercise = named_or_current(session, id)?;
     let backup = session.restore_starter(exercise)?;
     if let Some(backup) = backup {
         println!("Your version is kept at {}", backup.display());
@@ -238,30 +286,55 @@ fn grade_one(
         &format!("building {}", exercise.id),
         settings.progress_lines,
     );
-    let events = |event: Event| {
-        if let Event::Building(line) = event {
-            progress.cargo_line(line);
-        }
+    let grader = settings.grader().replay(replay);
+    let running = runs_planned(&grader, exercise);
+    let events = |event: Event| match event {
+        Event::Building(line) => progress.cargo_line(line),
+        // Built: what the wait is now for (the runs take longer than the build, often).
+        Event::Built => progress.set(running.clone()),
+        Event::FirstLook(_) | Event::Verdict(_) => {}
     };
-    let grader = settings
-        .grader()
-        .replay(replay)
-        .events(&events, progress.is_shown());
+    let grader = grader.events(&events, progress.is_shown());
     let mut verdicts = grader.grade(&[(exercise, Source::Exercise)])?;
     Ok(verdicts.pop().expect("one exercise graded, one verdict"))
 }
 
-/// The exercise named, or the current one; refuses a locked one, naming what to finish.
-fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
-    let exercise = match id {
-        Some(id) => session.course().exercise(id)?,
+/// What the grading of `exercise` does once built, for the progress line: how many runs,
+/// under which schedules, and why it may take longer.
+fn runs_planned(grader: &crate::grade::Grader, exercise: &Exercise) -> String {
+    let plan = grader.plan_of(exercise);
+    let mut runs = plan.runs_per_set * plan.arg_sets;
+    if exercise.spec.harness && plan.replayed.is_none() {
+        runs += crate::grade::HARNESS_RUNS as usize;
+    }
+    let schedules: Vec<&str> = plan
+        .perturbations
+        .iter()
+        .map(|&p| terminal::perturbation_words(p))
+        .collect();
+    format!(
+        "running it {} ({}); a timing failure is retried alone",
+        crate::plural::of(runs, "time", "times"),
+        schedules.join(", ")
+    )
+}
+
+/// The exercise named, or the current one (locked or not).
+fn named_or_current<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
+    match id {
+        Some(id) => Ok(session.course().exercise(id)?),
         None => session.current().ok_or_else(|| {
             Error::usage(format!(
-                "every exercise is done; name one: {} run ID",
+                "every exercise is done; name one: `{} run ID`",
                 invocation::learn()
             ))
-        })?,
-    };
+        }),
+    }
+}
+
+/// The exercise named, or the current one; refuses a locked one, naming what to finish.
+fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Error> {
+    let exercise = named_or_current(session, id)?;
     if session.status_of(exercise) == Status::Locked {
         let first = session
             .current()
@@ -277,8 +350,23 @@ fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Erro
 
 /// Prints a verdict, and under it the timeline of its run when it failed on order or time
 /// (or always, with `timeline`).
-fn print_verdict(exercise: &Exercise, verdict: &Verdict, timeline: bool) {
-    print!("{}", terminal::verdict(verdict));
+fn print_verdict(settings: &Settings, exercise: &Exercise, verdict: &Verdict, timeline: bool) {
+    // The whole output of a failed run goes to a file; the terminal shows it folded.
+    let saved = match &verdict.outcome {
+        GradeOutcome::Failed(run) => {
+            let path = settings
+                .target_dir
+                .join(LAST_OUTPUT)
+                .join(format!("{}.txt", exercise.id));
+            let written = path
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| std::fs::write(&path, terminal::full_output(run)));
+            written.is_ok().then_some(path)
+        }
+        _ => None,
+    };
+    print!("{}", terminal::verdict_saved_at(verdict, saved.as_deref()));
     let width = if std::io::stdout().is_terminal() {
         Screen::size().0
     } else {

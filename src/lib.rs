@@ -32,6 +32,7 @@ pub mod dev;
 pub mod exit;
 pub mod grade;
 pub mod grading;
+pub mod hint_levels;
 pub mod invocation;
 pub mod lines;
 pub mod passed;

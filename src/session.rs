@@ -117,6 +117,11 @@ impl Session {
         }
     }
 
+    /// How far into each exercise's hints the learner has asked.
+    pub fn hint_levels(&self) -> crate::hint_levels::HintLevels {
+        crate::hint_levels::HintLevels::in_course(&self.settings.course.root)
+    }
+
     /// The learner's file of `exercise`.
     pub fn exercise_file(&self, exercise: &Exercise) -> PathBuf {
         self.settings.course.root.join(exercise.path())

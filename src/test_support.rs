@@ -84,6 +84,8 @@ impl Tmux {
             .arg("-c")
             .arg(dir)
             .args(command)
+            // `cargo test` sets the package's variables, which `learn` reads as `cargo run`.
+            .env_remove("CARGO_PKG_NAME")
             .envs(env.iter().copied())
             .status();
         match started {

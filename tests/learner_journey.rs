@@ -316,6 +316,134 @@ fn messages_name_the_command_the_learner_types() {
 }
 
 #[test]
+fn under_cargo_run_every_message_and_the_usage_line_say_cargo_run() {
+    let dir = course_copy();
+    // As the README says to start: `cargo run -- next`, here from a course copy with this
+    // repository's manifest (so that the binary the tests built is reused, not rebuilt).
+    let cargo_run = |args: &[&str]| {
+        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["run", "-q", "--manifest-path"])
+            .arg(common::root().join("Cargo.toml"))
+            .arg("--")
+            .args(args)
+            .current_dir(dir.path())
+            .env("LEARN_TARGET_DIR", common::target_dir())
+            .env("NO_COLOR", "1")
+            .env_remove("LEARN_UNLOCK_ALL")
+            .env_remove("LEARN_COURSE")
+            .env_remove("TERM")
+            .output()
+            .expect("cargo runs")
+    };
+    let next = cargo_run(&["next"]);
+    let (out, err) = text(&next);
+    assert_eq!(next.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains("Make it pass, then run `cargo run -- next`. Stuck? `cargo run -- hint`."),
+        "{out}{err}"
+    );
+    assert!(!out.contains("`learn "), "{out}");
+    let usage = cargo_run(&["bogus"]);
+    let (_, err) = text(&usage);
+    assert_eq!(usage.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("Usage: cargo run -- [OPTIONS] [COMMAND]"),
+        "{err}"
+    );
+    let typo = cargo_run(&["hint", "spawn_jion"]);
+    assert!(
+        text(&typo).1.contains("(see `cargo run -- list`)"),
+        "{}",
+        text(&typo).1
+    );
+}
+
+#[test]
+fn an_exercise_can_be_named_by_its_path_or_a_unique_start_and_reset_defaults_to_the_current() {
+    let dir = course_copy();
+    for typed in ["exercises/01_threads/spawn_join.rs", "spawn_j"] {
+        let hint = learn(dir.path(), &["hint", typed]);
+        let (out, err) = text(&hint);
+        assert_eq!(hint.status.code(), Some(0), "{typed}: {out}{err}");
+        assert!(out.contains("Hint for 01_threads/spawn_join"), "{out}");
+    }
+    let path = dir.path().join("exercises/01_threads/spawn_join.rs");
+    std::fs::write(&path, "// my attempt\nfn main() {}\n").unwrap();
+    let reset = learn(dir.path(), &["reset"]);
+    let (out, err) = text(&reset);
+    assert_eq!(reset.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains("Restored the starter of 01_threads/spawn_join"),
+        "{out}"
+    );
+    assert!(out.contains("Your version is kept at"), "{out}");
+    assert_ne!(
+        std::fs::read_to_string(&path).unwrap(),
+        "// my attempt\nfn main() {}\n"
+    );
+}
+
+#[test]
+fn each_hint_asked_gives_one_more_level_the_code_last_and_the_progress_file_is_untouched() {
+    let dir = course_copy();
+    let ask = || {
+        let hint = learn(dir.path(), &["hint", "--unlock-all", "join_results"]);
+        assert_eq!(hint.status.code(), Some(0));
+        text(&hint).0
+    };
+    let first = ask();
+    assert!(
+        first.contains("1 of 3") && !first.contains("2 of 3"),
+        "{first}"
+    );
+    assert!(
+        !first.contains("thread::spawn(move"),
+        "no code at first: {first}"
+    );
+    assert!(
+        first.contains(
+            "`learn hint --unlock-all 01_threads/join_results` again gives the next hint."
+        ),
+        "{first}"
+    );
+    let second = ask();
+    assert!(
+        second.contains("1 of 3") && second.contains("2 of 3"),
+        "{second}"
+    );
+    assert!(second.contains("(the last one shows the code)"), "{second}");
+    let third = ask();
+    assert!(
+        third.contains("3 of 3") && third.contains("thread::spawn(move"),
+        "{third}"
+    );
+    assert!(!third.contains("Still stuck?"), "{third}");
+    assert_eq!(ask(), third, "no level past the last");
+    assert!(!dir.path().join(".learn-progress.toml").exists());
+}
+
+#[test]
+fn a_pass_under_unlock_all_says_why_it_is_not_recorded() {
+    let dir = course_copy();
+    put_exercise(
+        dir.path(),
+        "01_threads/thread_args",
+        "solutions/01_threads/thread_args.rs",
+    );
+    let run = learn(
+        dir.path(),
+        &["run", "--unlock-all", "01_threads/thread_args"],
+    );
+    let (out, err) = text(&run);
+    assert_eq!(run.status.code(), Some(0), "{out}{err}");
+    assert!(
+        out.contains("Not recorded: 01_threads/thread_args is open only because of --unlock-all; exercises are recorded in course order, by `learn next`, and the current one is 01_threads/spawn_join."),
+        "{out}"
+    );
+    assert!(!dir.path().join(".learn-progress.toml").exists());
+}
+
+#[test]
 fn an_exercise_can_be_named_alone_and_a_typo_gets_the_nearest_id() {
     let dir = course_copy();
     let by_name = learn(dir.path(), &["hint", "spawn_join"]);
@@ -351,7 +479,7 @@ fn verify_with_a_missing_snapshot_is_a_course_error_not_a_failed_check() {
 
 #[test]
 fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one_does_not() {
-    use learn::build::BUILD_AHEAD_LOG;
+    use learn::build::{BUILD_AHEAD_LOG, BUILD_AHEAD_MESSAGES};
     use learn::test_support::Tmux;
     use std::time::Duration;
 
@@ -409,11 +537,11 @@ fn next_at_a_terminal_builds_the_exercise_it_shows_in_the_background_and_off_one
     eventually(Duration::from_secs(300), || {
         let said = std::fs::read_to_string(&log);
         said.as_ref()
-            .is_ok_and(|t| t.contains(r#""reason":"build-finished""#))
+            .is_ok_and(|t| t.contains("Finished") && !t.contains(r#""reason""#))
             .then_some(())
             .ok_or_else(|| format!("the build ahead to finish: {said:?}"))
     });
-    let said = std::fs::read_to_string(&log).unwrap();
+    let said = std::fs::read_to_string(common::target_dir().join(BUILD_AHEAD_MESSAGES)).unwrap();
     let built: Vec<&str> = said
         .lines()
         .filter_map(|l| l.split(r#""executable":""#).nth(1)?.split('"').next())

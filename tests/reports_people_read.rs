@@ -8,7 +8,9 @@ use common::{course_copy, learn, put_exercise, text};
 /// Replaces the parts of a report that change from run to run (temporary paths, times,
 /// pids, thread ids) so the snapshot stays stable.
 fn stable(report: &str, dir: &std::path::Path) -> String {
-    let report = report.replace(&dir.display().to_string(), "[COURSE]");
+    let report = report
+        .replace(&dir.display().to_string(), "[COURSE]")
+        .replace(&common::target_dir().display().to_string(), "[TARGET]");
     let times = regex::Regex::new(r"\d+\.\d s\)|\d+ ms").unwrap();
     times.replace_all(&report, "[TIME]").into_owned()
 }
@@ -42,6 +44,10 @@ fn a_wrong_output_shows_a_diff_and_the_replay_command() {
     );
     assert_eq!(run.status.code(), Some(1));
     insta::assert_snapshot!(stable(&text(&run).0, dir.path()));
+    // Folded on screen, whole in the file the report names.
+    let whole = common::target_dir().join("last-output/01_threads/join_results.txt");
+    let whole = std::fs::read_to_string(&whole).unwrap();
+    assert!(whole.contains("Square of 9 is 81"), "{whole}");
 }
 
 #[test]

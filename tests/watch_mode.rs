@@ -154,6 +154,10 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
         screen.contains("Thread running..."),
         "the program's output is shown:\n{screen}"
     );
+    assert!(
+        !screen.contains("n moves on once"),
+        "the notice of the failed `n` went with the pass:\n{screen}"
+    );
     let progress = std::fs::read_to_string(dir.path().join(".learn-progress.toml")).unwrap();
     assert!(progress.contains("01_threads/spawn_join"), "{progress}");
 
@@ -166,6 +170,10 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
     assert!(
         screen.contains("mismatched types"),
         "rustc's error is shown:\n{screen}"
+    );
+    assert!(
+        screen.contains("✗ 01_threads/spawn_join") && !screen.contains("✓ 01_threads/spawn_join"),
+        "a done exercise that fails again is ✗ in the title too:\n{screen}"
     );
     // Rebuilt by the replay of rustc, whose warnings are shown too, on a pass.
     let warned = std::fs::read_to_string(
@@ -187,7 +195,10 @@ fn a_saved_fix_shows_its_verdict_then_n_moves_on_and_q_gives_the_terminal_back()
         "01_threads/spawn_join",
         "solutions/01_threads/spawn_join.rs",
     );
-    terminal.wait_for("passed every run", SOON);
+    // The verdict on the solution, not the one before it (which passed too, with a warning).
+    terminal.wait_until("the solution's verdict", SOON, |s| {
+        s.contains("passed every run") && !s.contains("with 1 warning")
+    });
 
     terminal.keys(&["n"]);
     let screen = terminal.wait_for("01_threads/thread_args", SOON);
@@ -304,7 +315,10 @@ fn an_unlocked_exercise_chosen_in_the_list_is_watched_and_any_terminal_size_is_d
     let screen = terminal.wait_until("the verdict on worker_loop", FIRST_CHECK, |s| {
         s.contains("✗ failed")
     });
-    assert!(screen.contains("▶ 01_threads/worker_loop"), "{screen}");
+    assert!(
+        screen.contains("✗ 01_threads/worker_loop"),
+        "the title's mark follows the verdict: {screen}"
+    );
 
     terminal.keys(&["t"]);
     let screen = terminal.wait_for("Timeline of the failing run", SOON);
@@ -315,7 +329,8 @@ fn an_unlocked_exercise_chosen_in_the_list_is_watched_and_any_terminal_size_is_d
 
     terminal.resize(44, 9);
     let screen = terminal.wait_until("the small frame", SOON, |s| {
-        s.lines().any(|l| l.starts_with("q quit"))
+        // The keys on two lines there, q quit whole on the second.
+        s.lines().any(|l| l.ends_with("q quit"))
     });
     assert!(
         screen.lines().count() <= 9 && screen.lines().all(|l| l.chars().count() <= 44),
@@ -465,4 +480,42 @@ fn learn_alone_without_a_terminal_prints_where_the_learner_stands() {
         Some(2),
         "watch mode refuses to start without a terminal"
     );
+}
+
+#[test]
+fn at_60_columns_the_lesson_wraps_once_and_the_keys_and_status_are_whole() {
+    let dir = course_copy();
+    let terminal = Terminal::open(dir.path());
+    terminal.resize(60, 30);
+    terminal.type_line(&learn_command("watch"));
+    let screen = terminal.wait_for("q quit", SOON);
+    for whole in ["n next", "x reset", "q quit", "still the starter: edit it"] {
+        assert!(screen.contains(whole), "`{whole}` is on screen:\n{screen}");
+    }
+    let lines: Vec<&str> = screen.lines().collect();
+    assert!(
+        lines.iter().all(|l| !l.trim_end().ends_with('…')),
+        "nothing is cut:\n{screen}"
+    );
+    // The lesson, between the two rules: wrapped once, greedily, so no line of a paragraph
+    // had room for the next line's first word (wrapped twice, short lines alternate with
+    // long).
+    let rules: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with("──"))
+        .collect();
+    let lesson = &lines[rules[0] + 1..rules[1]];
+    let paragraphs: Vec<&[&str]> = lesson.split(|l| l.trim().is_empty()).collect();
+    assert!(paragraphs.iter().any(|p| p.len() >= 3), "{screen}");
+    for paragraph in paragraphs {
+        for pair in paragraph.windows(2) {
+            let next_word = pair[1].split_whitespace().next().unwrap_or("");
+            assert!(
+                pair[0].trim_end().chars().count() + 1 + next_word.chars().count() > 60,
+                "`{}` had room for `{next_word}`, as if wrapped twice:\n{screen}",
+                pair[0]
+            );
+        }
+    }
+    terminal.keys(&["q"]);
+    terminal.wait_for("learn exited with 0", SOON);
 }

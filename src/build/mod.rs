@@ -224,8 +224,9 @@ impl Cargo {
     }
 
     /// Starts building `units` quietly in a process of its own (its own process group, so
-    /// that no key pressed at the terminal stops it) and returns at once: cargo's messages go
-    /// to [`BUILD_AHEAD_LOG`] in the build folder. A build of the same units started later
+    /// that no key pressed at the terminal stops it) and returns at once: cargo's lines
+    /// (`Compiling tokio …`, `Finished …`, an error) go to [`BUILD_AHEAD_LOG`] in the build
+    /// folder, as text, and its JSON messages to [`BUILD_AHEAD_MESSAGES`]. A build of the same units started later
     /// waits for cargo's lock on the build folder, then finds the course's crates built.
     pub fn build_in_background(&self, units: &[Unit]) -> Result<(), BuildError> {
         let package = write_package(&self.root, &self.target_dir, &self.toolchain.rustc, units)?;
@@ -240,9 +241,13 @@ impl Cargo {
             .keep();
         self.fetch(&package, &private)?;
         let mut command = self.command(&package, &private)?;
+        let messages = std::fs::File::create(self.target_dir.join(BUILD_AHEAD_MESSAGES))?;
+        // The log is for a person: cargo's own lines (what it compiles, how it ended); its
+        // JSON messages go to a file of their own, for tools.
         command
-            .arg("--quiet")
-            .stdout(log.try_clone()?)
+            .env("CARGO_TERM_COLOR", "never")
+            .env("CARGO_TERM_PROGRESS_WHEN", "never")
+            .stdout(messages)
             .stderr(log)
             .process_group(0);
         // Not waited for: it outlives `learn next`, and init reaps it.
@@ -668,6 +673,10 @@ pub(crate) fn compile_error(
 
 /// Where [`Cargo::build_in_background`] writes what cargo said, in the build folder.
 pub const BUILD_AHEAD_LOG: &str = "build-ahead.log";
+
+/// The JSON messages of the build ahead (cargo's `--message-format json`), in the build
+/// folder: for tools; people read [`BUILD_AHEAD_LOG`].
+pub const BUILD_AHEAD_MESSAGES: &str = "build-ahead.json";
 
 /// The generated package's profile: line tables are all a panic's backtrace needs, and full
 /// debug info of tokio, rayon and ureq makes the first build and every link much slower.

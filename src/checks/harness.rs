@@ -1,6 +1,6 @@
 //! `harness`: an API exercise's grading harness (course material, built around the learner's
-//! file) exits 0 AND proves that it ran to its end. The harness prints `RULE: …` and what it
-//! saw on stderr when a rule breaks.
+//! file) exits 0 AND proves that it ran to its end. The harness prints `RULE: …`, the rule's `HINT: …` and what
+//! it saw on stderr when a rule breaks.
 //!
 //! The proof: the runner writes a fresh random secret on the harness's stdin, which the
 //! harness reads to its end first thing in `main`, before any learner code runs
@@ -75,6 +75,13 @@ pub fn unproven() -> Failure {
     )
 }
 
+/// How a harness gives the hint of the rule it found broken: a stderr line after `RULE:`.
+const HINT_PREFIX: &str = "HINT:";
+
+/// The hint of a broken rule whose harness gave none.
+const GENERAL_HINT: &str =
+    "Read the rule above: the grading harness called your API from many threads at once.";
+
 /// The `harness` check; it has no settings.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,11 +100,17 @@ impl Harness {
             .map(|l| l.text.as_str())
             .collect();
         let rule_at = stderr.iter().position(|l| l.starts_with("RULE:"));
+        // The harness's own hint follows its RULE line (the learner's code may print too).
+        let hint = stderr[rule_at.unwrap_or(stderr.len())..]
+            .iter()
+            .find_map(|l| l.strip_prefix(HINT_PREFIX))
+            .map_or(GENERAL_HINT, str::trim);
         let (rule, seen) = match rule_at {
             Some(i) => (
                 stderr[i].trim_start_matches("RULE:").trim().to_string(),
                 stderr[i + 1..]
                     .iter()
+                    .filter(|l| !l.starts_with(HINT_PREFIX))
                     .take(LINES_QUOTED)
                     .map(|s| s.to_string())
                     .collect(),
@@ -113,12 +126,7 @@ impl Harness {
                     .collect(),
             ),
         };
-        Outcome::Fail(Failure::logic(
-            CheckKind::Harness,
-            rule,
-            seen,
-            "Read the rule above: the grading harness called your API from many threads at once.",
-        ))
+        Outcome::Fail(Failure::logic(CheckKind::Harness, rule, seen, hint))
     }
 }
 

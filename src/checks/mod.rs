@@ -18,6 +18,7 @@ mod pids;
 mod printed_by;
 mod processes;
 mod slot_reuse;
+mod slow;
 mod speedup;
 mod threads_joined;
 mod threads_started;

@@ -26,9 +26,10 @@ impl Before {
             "every line matching {} must come before every line matching {}",
             self.first, self.then
         );
-        let hint = super::threads_joined::joined_too_early(evidence).unwrap_or(
-            "Something finished too early: wait (join) for the work before printing what comes after it.",
-        );
+        let hint = match super::slow::Cause::of(evidence) {
+            Some(cause @ super::slow::Cause::JoinedOneByOne) => cause.hint(evidence),
+            _ => "Something finished too early: wait (join) for the work before printing what comes after it.".into(),
+        };
         if firsts.is_empty() || thens.is_empty() {
             let missing = if firsts.is_empty() {
                 &self.first

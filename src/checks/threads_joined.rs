@@ -69,7 +69,11 @@ impl ThreadsJoined {
             Some(pattern) => match run.stdout.iter().find(|l| pattern.is_match(&l.text)) {
                 Some(line) => (
                     line.at,
-                    format!("the line `{}` ({})", line.text, ms(line.at)),
+                    format!(
+                        "the line `{}` (printed {} after the start)",
+                        line.text,
+                        ms(line.at)
+                    ),
                 ),
                 None => {
                     return Outcome::Fail(Failure::logic(
@@ -82,7 +86,10 @@ impl ThreadsJoined {
             },
             None => {
                 let exit = records.exit_of(root).map_or(run.wall, |e| e.at);
-                (exit, format!("the program's exit ({})", ms(exit)))
+                (
+                    exit,
+                    format!("the program's exit ({} after the start)", ms(exit)),
+                )
             }
         };
         let threads: Vec<&ThreadSeen> = records.spawned().filter(|t| t.pid == root).collect();
@@ -175,18 +182,9 @@ fn waited_for<'a>(
     }
 }
 
-/// The hint for work that came out one piece at a time, when the probe shows why: the main
-/// process started two or more threads and joined each one before it created the next.
-pub(crate) fn joined_too_early(evidence: &super::Evidence) -> Option<&'static str> {
-    let processes = &evidence.run.processes;
-    joined_one_by_one(&processes.probe, processes.root).then_some(
-        "Joined too early: each thread was joined before the next one was created, so they ran one at a time. Start every thread first, keep the handles, and join them after the loop.",
-    )
-}
-
 /// Whether the main process started two or more threads and joined each one before it
 /// started the next: the work of "concurrent" threads done one at a time.
-fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
+pub(crate) fn joined_one_by_one(records: &ProbeRecords, root: u32) -> bool {
     let threads: Vec<&ThreadSeen> = records
         .spawned()
         .filter(|t| t.pid == root && t.creator == root)
@@ -299,7 +297,7 @@ mod tests {
         };
         assert_eq!(
             failure.seen[0],
-            "2 of 3 threads not joined by the program's exit (1000 ms)"
+            "2 of 3 threads not joined by the program's exit (1000 ms after the start)"
         );
         assert!(failure.hint.starts_with("These threads never finished"));
     }

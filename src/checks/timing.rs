@@ -59,8 +59,9 @@ impl Overlap {
                     s.text
                 ),
             ],
-            super::threads_joined::joined_too_early(evidence).unwrap_or(
-                "Start every thread first, keep the handles, and join them only after all have started.",
+            super::slow::hint(
+                evidence,
+                "Start all the work first (every thread, or every task), and wait for any of it only after all of it has started.",
             ),
         ))
     }
@@ -130,7 +131,8 @@ impl WallTime {
                 ms(limit)
             ),
             vec![seen],
-            super::threads_joined::joined_too_early(evidence).unwrap_or(
+            super::slow::hint(
+                evidence,
                 "Work that waits (sleeps, downloads) must wait at the same time: start it all before waiting for any of it.",
             ),
         ))

@@ -52,8 +52,9 @@ pub struct ExerciseSpec {
     pub points: u32,
     /// What `learn next` shows.
     pub lesson: String,
-    /// What `learn hint` shows.
-    pub hint: String,
+    /// What `learn hint` shows: one text, or a list of levels (a nudge first, the code
+    /// last), one more each time the learner asks.
+    pub hint: Hints,
     /// Time limit of one run, in seconds: more than 0, at most [`MAX_TIMEOUT_SECS`] (when
     /// unset, the supervisor's `DEFAULT_TIMEOUT`).
     #[serde(default, deserialize_with = "timeout")]
@@ -128,6 +129,42 @@ impl ArgSet {
     }
 }
 
+/// An exercise's hints, from the first nudge to the last (at least one, none empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hints(Vec<String>);
+
+impl Hints {
+    /// Every level, the first nudge first.
+    pub fn levels(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Hints {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrLevels {
+            One(String),
+            Levels(Vec<String>),
+        }
+        let levels = match OneOrLevels::deserialize(d).map_err(|_| {
+            D::Error::custom(
+                "hint must be a text, or a list of texts (a nudge first, the code last)",
+            )
+        })? {
+            OneOrLevels::One(text) => vec![text],
+            OneOrLevels::Levels(levels) => levels,
+        };
+        if levels.is_empty() || levels.iter().any(|l| l.trim().is_empty()) {
+            return Err(D::Error::custom(
+                "hint must have at least one level, and no level may be empty",
+            ));
+        }
+        Ok(Hints(levels))
+    }
+}
+
 fn one_point() -> u32 {
     1
 }
@@ -195,4 +232,40 @@ fn schedules<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Perturbation>
         ));
     }
     Ok(Some(schedules))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    struct WithHint {
+        hint: Hints,
+    }
+
+    fn hint(toml_text: &str) -> Result<Vec<String>, String> {
+        toml::from_str::<WithHint>(toml_text)
+            .map(|w| w.hint.levels().to_vec())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_hint_is_one_text_or_a_list_of_levels_and_never_empty() {
+        assert_eq!(hint("hint = \"look\"").unwrap(), ["look"]);
+        assert_eq!(
+            hint("hint = [\"nudge\", \"code\"]").unwrap(),
+            ["nudge", "code"]
+        );
+        assert!(
+            hint("hint = []")
+                .unwrap_err()
+                .contains("at least one level")
+        );
+        assert!(
+            hint("hint = [\"a\", \" \"]")
+                .unwrap_err()
+                .contains("no level may be empty")
+        );
+        assert!(hint("hint = 3").unwrap_err().contains("a list of texts"));
+    }
 }

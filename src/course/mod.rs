@@ -66,7 +66,7 @@ pub enum CourseError {
         message: String,
     },
     /// No exercise with that id (nor that name alone).
-    #[error("no exercise `{id}` in this course{} (see `learn list`)", nearest.as_ref().map_or(String::new(), |n| format!(": did you mean `{n}`?")))]
+    #[error("no exercise `{id}` in this course{} (see `{} list`)", nearest.as_ref().map_or(String::new(), |n| format!(": did you mean `{n}`?")), crate::invocation::learn())]
     UnknownExercise {
         /// What was typed.
         id: String,
@@ -74,7 +74,7 @@ pub enum CourseError {
         nearest: Option<String>,
     },
     /// An exercise name without its chapter that several chapters have.
-    #[error("`{name}` is the name of several exercises: {}; give the whole id", ids.join(", "))]
+    #[error("`{name}` names several exercises: {}; give the whole id", ids.join(", "))]
     AmbiguousExercise {
         /// What was typed.
         name: String,

@@ -3,6 +3,8 @@
 //! processes: they turn [`Verdict`](crate::grade::Verdict)s and the course into text.
 
 pub mod budget;
+#[cfg(test)]
+mod failure_snapshots;
 pub mod file;
 pub mod github;
 pub mod gradebook;

@@ -3,6 +3,7 @@
 //! (NO_COLOR, `--color never`, not a terminal).
 
 use std::fmt::Write;
+use std::path::Path;
 
 use anstyle::{AnsiColor, Style};
 
@@ -21,8 +22,12 @@ const NOTE: Style = AnsiColor::Yellow.on_default();
 const DIM: Style = Style::new().dimmed();
 const BOLD: Style = Style::new().bold();
 
-/// Lines of a program's output shown under a verdict.
+/// Lines of a program's output shown under a verdict that passed.
 const OUTPUT_LINES: usize = 40;
+
+/// Lines of a failed run's output shown under its verdict: enough to recognise the run, few
+/// enough that the rule stays on screen (the rest is in a file, see [`full_output`]).
+const FOLDED_LINES: usize = 8;
 
 /// Lines of a failed run's stderr shown under its output: a panic's message and a few more.
 const STDERR_LINES: usize = 12;
@@ -60,8 +65,14 @@ fn note(text: impl std::fmt::Display) -> String {
 }
 
 /// The full report of one graded exercise: compile errors as rustc renders them, or the
-/// program's output and the verdict with the broken rule explained.
+/// verdict with the broken rule explained, then the program's output folded.
 pub fn verdict(v: &Verdict) -> String {
+    verdict_saved_at(v, None)
+}
+
+/// [`verdict`], naming `saved` as the file that holds the whole output of a failed run
+/// (written by the caller from [`full_output`]) when the output is folded.
+pub fn verdict_saved_at(v: &Verdict, saved: Option<&Path>) -> String {
     let mut out = String::new();
     match &v.outcome {
         GradeOutcome::Passed => {
@@ -84,7 +95,7 @@ pub fn verdict(v: &Verdict) -> String {
             ));
         }
         GradeOutcome::Failed(run) => {
-            out.push_str(&failed_run(v, run));
+            out.push_str(&failed_run(v, run, saved));
             out.push_str(&warnings_block(v));
         }
         GradeOutcome::CourseError(message) => out.push_str(&headline(
@@ -200,25 +211,11 @@ fn did_not_recur(v: &Verdict, key: &str) -> String {
     out
 }
 
-fn failed_run(v: &Verdict, run: &FailedRun) -> String {
+/// A failed run, verdict first: the rule, what was seen, the hint, where and how to replay
+/// it; then the run's output folded to [`FOLDED_LINES`] (its stderr to [`STDERR_LINES`]),
+/// the whole of it in `saved` where the caller wrote it ([`full_output`]).
+fn failed_run(v: &Verdict, run: &FailedRun, saved: Option<&Path>) -> String {
     let mut out = String::new();
-    let who = if run.subject == Subject::Harness {
-        " (grading harness)"
-    } else {
-        ""
-    };
-    out.push_str(&output_block(
-        &format!("Output of the failing run{who}"),
-        &run.record.stdout,
-        OUTPUT_LINES,
-    ));
-    if !run.record.stderr.is_empty() {
-        out.push_str(&output_block(
-            "Its stderr",
-            &run.record.stderr,
-            STDERR_LINES,
-        ));
-    }
     let failure = run.failures.first();
     let _ = writeln!(
         out,
@@ -248,9 +245,10 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
     );
     let _ = writeln!(
         out,
-        "  {} {} run {} --replay {}",
+        "  {} {} run {}{} --replay {}",
         paint(BOLD, "replay:"),
         invocation::learn(),
+        invocation::unlock_flag(),
         v.id,
         run.config.replay_key()
     );
@@ -262,6 +260,47 @@ fn failed_run(v: &Verdict, run: &FailedRun) -> String {
             other.check,
             other.rule
         );
+    }
+    let who = if run.subject == Subject::Harness {
+        " (grading harness)"
+    } else {
+        ""
+    };
+    out.push('\n');
+    out.push_str(&output_block(
+        &format!("Output of the failing run{who}"),
+        &run.record.stdout,
+        FOLDED_LINES,
+    ));
+    if !run.record.stderr.is_empty() {
+        out.push_str(&output_block(
+            "Its stderr",
+            &run.record.stderr,
+            STDERR_LINES,
+        ));
+    }
+    let folded = run.record.stdout.len() > FOLDED_LINES || run.record.stderr.len() > STDERR_LINES;
+    if let (true, Some(path)) = (folded, saved) {
+        out.push_str(&paint(
+            DIM,
+            format_args!("   the whole output: {}\n", path.display()),
+        ));
+    }
+    out
+}
+
+/// The whole output of a failed run (stdout, then stderr under a title), as
+/// [`verdict_saved_at`] names the file it is written to.
+pub fn full_output(run: &FailedRun) -> String {
+    let mut out = String::new();
+    for line in &run.record.stdout {
+        let _ = writeln!(out, "{}", shown(&line.text));
+    }
+    if !run.record.stderr.is_empty() {
+        out.push_str("── stderr ──\n");
+        for line in &run.record.stderr {
+            let _ = writeln!(out, "{}", shown(&line.text));
+        }
     }
     out
 }
@@ -340,7 +379,8 @@ fn runs_summary(v: &Verdict) -> String {
     )
 }
 
-fn perturbation_words(p: Perturbation) -> &'static str {
+/// A schedule in words: `unperturbed`, `pinned to one core`, ….
+pub fn perturbation_words(p: Perturbation) -> &'static str {
     match p {
         Perturbation::None => "unperturbed",
         Perturbation::OneCore => "pinned to one core",
@@ -432,8 +472,86 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
     format!("[{}{}]", "#".repeat(filled), "-".repeat(width - filled))
 }
 
-/// An exercise introduced: id, title, the file to open and the lesson.
-pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
+/// The first `shown` levels of `exercise`'s hints, numbered when there are several, and
+/// what asking again gives: more, or nothing (that was the last); `reflowed`: each
+/// paragraph on one line (see [`reflow`]), for a screen that wraps it to its width.
+pub fn hints(exercise: &Exercise, shown: usize, reflowed: bool) -> String {
+    let levels = exercise.spec.hint.levels();
+    let shown = shown.clamp(1, levels.len());
+    let mut out = String::new();
+    let _ = writeln!(out, "Hint for {}:", exercise.id);
+    for (i, level) in levels.iter().take(shown).enumerate() {
+        out.push('\n');
+        if levels.len() > 1 {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint(BOLD, format_args!("{} of {}", i + 1, levels.len()))
+            );
+        }
+        let level = if reflowed {
+            reflow(level)
+        } else {
+            level.trim_end().to_string()
+        };
+        for line in level.lines() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    if shown < levels.len() {
+        let last = if shown + 1 == levels.len() {
+            " (the last one shows the code)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(
+                DIM,
+                format_args!(
+                    "Still stuck? `{} hint {}{}` again gives the next hint{last}.",
+                    invocation::learn(),
+                    invocation::unlock_flag(),
+                    exercise.id
+                )
+            )
+        );
+    }
+    out
+}
+
+/// `text` (a lesson or a hint, wrapped by hand at about 90 columns in the manifest) with
+/// each paragraph on one line, for a screen to wrap once at its own width. A line break is
+/// kept before a blank line, an indented line, a list item (`- `, `* `, `1. `) and a fence
+/// of code, and after a line that ends a sentence with `:`.
+pub fn reflow(text: &str) -> String {
+    let mut out = String::new();
+    let mut open = false;
+    for line in text.trim_end().lines() {
+        let starts_a_block = line.trim().is_empty()
+            || line.starts_with([' ', '\t'])
+            || line.starts_with("- ")
+            || line.starts_with("* ")
+            || line.starts_with("```")
+            || line
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if open && !starts_a_block {
+            out.push(' ');
+        } else if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end());
+        open = !line.trim().is_empty() && !line.starts_with("```") && !line.ends_with(':');
+    }
+    out
+}
+
+/// An exercise introduced: id, title, the file to open and the lesson; `reflowed`: the
+/// lesson's paragraphs each on one line (see [`reflow`]), for a terminal that wraps them to
+/// its width, else as the manifest wraps them.
+pub fn exercise_intro(course: &Course, exercise: &Exercise, reflowed: bool) -> String {
     let chapter = course.chapter_of(exercise);
     let mut out = String::new();
     let _ = writeln!(
@@ -450,7 +568,12 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
         paint(DIM, "open:   "),
         exercise.path().display()
     );
-    for line in exercise.spec.lesson.trim_end().lines() {
+    let lesson = if reflowed {
+        reflow(&exercise.spec.lesson)
+    } else {
+        exercise.spec.lesson.trim_end().to_string()
+    };
+    for line in lesson.lines() {
         let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(
@@ -465,6 +588,15 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise) -> String {
 mod tests {
     use super::*;
     use crate::report::scored::plain;
+
+    #[test]
+    fn reflow_joins_a_paragraphs_lines_and_keeps_blocks_apart() {
+        let text = "A paragraph wrapped\nby hand.\n\nA list:\n- one\n- two\ncontinued\n    code()\n1. first\n2. second\n";
+        assert_eq!(
+            reflow(text),
+            "A paragraph wrapped by hand.\n\nA list:\n- one\n- two continued\n    code()\n1. first\n2. second"
+        );
+    }
 
     #[test]
     fn a_verify_line_counts_the_warnings_and_says_nothing_without_any() {

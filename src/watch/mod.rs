@@ -150,6 +150,14 @@ impl Loop<'_> {
                     Effect::Quit => return Ok(()),
                     Effect::Check { index, generation } => self.check(index, generation),
                     Effect::Reset(index) => self.reset(index, state),
+                    Effect::MoreHint(index) => {
+                        let exercise = &self.session.course().exercises[index];
+                        let levels = exercise.spec.hint.levels().len();
+                        if let Err(e) = self.session.hint_levels().ask(&exercise.id, levels) {
+                            state.notice =
+                                Some(format!("cannot save which hints you have seen: {e}"));
+                        }
+                    }
                     Effect::MarkDone(id) => match self.session.mark_done(&id) {
                         Ok(()) => state.on_progress(),
                         Err(e) => state.notice = Some(format!("cannot save your progress: {e}")),

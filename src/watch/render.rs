@@ -32,10 +32,15 @@ pub(crate) fn frame(state: &mut WatchState, width: usize, height: usize) -> Vec<
         lines.extend(footer);
         return lines;
     }
-    // Cut with an ellipsis, so a cut header or key line shows that it is cut.
+    // The title and the file are cut with an ellipsis, so a cut line shows that it is cut;
+    // the status line is wrapped: its end says what to do.
     let header: Vec<String> = header(state)
         .iter()
-        .map(|l| text::fit_or_ellipsis(l, width))
+        .enumerate()
+        .flat_map(|(i, l)| match i {
+            0 | 1 => vec![text::fit_or_ellipsis(l, width)],
+            _ => text::wrap(l, width),
+        })
         .collect();
     if height < header.len() + footer.len() + 3 {
         let mut lines: Vec<String> = header.into_iter().chain(footer).collect();
@@ -76,8 +81,17 @@ fn header(state: &WatchState) -> Vec<String> {
             "l: the list of exercises".into(),
         ];
     };
-    let mark = match state.status(state.watched.unwrap_or(0)) {
-        Status::Done => format!("{GOOD}✓{GOOD:#}"),
+    // The mark follows the last verdict: a done exercise that fails again is ✗ here too.
+    let mark = match (&state.check, state.status(state.watched.unwrap_or(0))) {
+        (Check::Done(verdict), _)
+            if matches!(
+                verdict.outcome,
+                GradeOutcome::Failed(_) | GradeOutcome::CompileError(_)
+            ) =>
+        {
+            format!("{BAD}✗{BAD:#}")
+        }
+        (_, Status::Done) => format!("{GOOD}✓{GOOD:#}"),
         _ => format!("{NOTE}▶{NOTE:#}"),
     };
     let path = exercise.path();
@@ -165,8 +179,12 @@ fn body(state: &WatchState, width: usize) -> Vec<String> {
     };
     let text = match &state.view {
         View::Hint => format!(
-            "{BOLD}Hint{BOLD:#}  {DIM}(h: back){DIM:#}\n\n{}",
-            exercise.spec.hint.trim_end()
+            "{DIM}(h: back · m: one more hint){DIM:#}\n{}",
+            terminal::hints(
+                exercise,
+                state.session().hint_levels().shown(&exercise.id),
+                true
+            )
         ),
         View::Timeline => shown_verdict(state)
             .and_then(|v| timeline::under_verdict(v, exercise, true, width))
@@ -222,11 +240,9 @@ fn first_look(first: &Verdict) -> String {
     )
 }
 
+/// The lesson, each paragraph one line that the body wraps once to the screen's width.
 fn lesson(exercise: &Exercise) -> String {
-    exercise
-        .spec
-        .lesson
-        .trim_end()
+    terminal::reflow(&exercise.spec.lesson)
         .lines()
         .map(|l| format!("  {l}\n"))
         .collect()
@@ -260,11 +276,16 @@ fn footer(state: &WatchState, width: usize) -> Vec<String> {
         "r re-run"
     };
     let keys = match state.view {
-        View::List(_) => String::new(),
-        _ if width >= 72 => {
-            format!("n next · h hint · l list · t timeline · {check} · x reset · q quit")
-        }
-        _ => format!("q quit · n next · h hint · l list · t timeline · {check} · x reset"),
+        View::List(_) => Vec::new(),
+        _ => vec![
+            "n next",
+            "h hint",
+            "l list",
+            "t timeline",
+            check,
+            "x reset",
+            "q quit",
+        ],
     };
     // The notice is wrapped, never cut: it may end with what matters (a backup's file name).
     let mut lines = match &state.notice {
@@ -275,8 +296,25 @@ fn footer(state: &WatchState, width: usize) -> Vec<String> {
         &format!("Progress {bar}{label}"),
         width,
     ));
-    if !keys.is_empty() {
-        lines.push(text::fit_or_ellipsis(&format!("{DIM}{keys}{DIM:#}"), width));
+    lines.extend(
+        key_lines(&keys, width)
+            .into_iter()
+            .map(|keys| text::fit_or_ellipsis(&format!("{DIM}{keys}{DIM:#}"), width)),
+    );
+    lines
+}
+
+/// The keys, ` · ` between them, on as many lines as `width` needs (never one cut).
+fn key_lines(keys: &[&str], width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for key in keys {
+        match lines.last_mut() {
+            Some(line) if text::width(line) + 3 + text::width(key) <= width => {
+                line.push_str(" · ");
+                line.push_str(key);
+            }
+            _ => lines.push((*key).to_string()),
+        }
     }
     lines
 }

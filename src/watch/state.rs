@@ -29,6 +29,9 @@ pub(crate) enum Effect {
     Reset(usize),
     /// Record the exercise as done.
     MarkDone(String),
+    /// Show one more level of the hints of the exercise at this index (the first, when
+    /// none was shown yet), and record it.
+    MoreHint(usize),
     /// Leave watch mode.
     Quit,
 }
@@ -154,7 +157,19 @@ impl<'a> WatchState<'a> {
         match key.code {
             KeyCode::Char('q') => vec![Effect::Quit],
             KeyCode::Char('n') => self.next(),
-            KeyCode::Char('h') => self.toggle(View::Hint),
+            KeyCode::Char('h') => {
+                let mut effects = self.toggle(View::Hint);
+                if let (View::Hint, Some(index)) = (&self.view, self.watched) {
+                    let id = &self.session.course().exercises[index].id;
+                    if self.session.hint_levels().shown(id) == 0 {
+                        effects.push(Effect::MoreHint(index));
+                    }
+                }
+                effects
+            }
+            KeyCode::Char('m') if matches!(self.view, View::Hint) => {
+                self.watched.map(Effect::MoreHint).into_iter().collect()
+            }
             KeyCode::Char('t') => self.toggle(View::Timeline),
             KeyCode::Char('l') => {
                 let statuses = self.statuses();
@@ -218,6 +233,9 @@ impl<'a> WatchState<'a> {
                 self.notice = Some(format!("The check could not run: {message}"));
             }
             Stage::Final(verdict) => {
+                // A notice said something of the check before this verdict ("n moves on
+                // once…", "checking again…"): the verdict replaces it.
+                self.notice = None;
                 let passed = verdict.passed();
                 let id = verdict.id.clone();
                 let machine_may_change = matches!(verdict.outcome, GradeOutcome::NotJudged)

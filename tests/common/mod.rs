@@ -48,6 +48,9 @@ pub fn learn_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output
         .env_remove("TERM")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("GITHUB_STEP_SUMMARY")
+        // Run by `cargo test`, which sets the package's variables as `cargo run` does: the
+        // binary must see itself as installed (`learn`) unless a test says otherwise.
+        .env_remove("CARGO_PKG_NAME")
         .envs(env.iter().copied())
         .output()
         .expect("learn runs")

@@ -2,8 +2,8 @@
 //
 // `learn` compiles the learner's file as the module `exercise` and includes this file after
 // it. The rules of the API are checked one after another, each printing `ok: RULE (what was
-// tried)`; the first broken rule is reported on stderr as `RULE: <rule>` followed by what was
-// seen, and the harness exits with status 1.
+// tried)`; the first broken rule is reported on stderr as `RULE: <rule>`, then `HINT: <hint>`, then
+// what was seen, and the harness exits with status 1.
 //
 // Races only show when threads really overlap, so every concurrent check starts its threads
 // together behind a Barrier, repeats over many rounds, and hammers the account long enough
@@ -29,11 +29,37 @@ const RULE_NOT_LOST: &str = "no successful withdrawal is lost";
 const RULE_FINAL: &str = "final balance = initial + deposits - successful withdrawals";
 const RULE_NO_PANIC: &str = "deposit, withdraw and balance never panic";
 
-/// Reports a broken rule and ends the harness.
+/// Reports a broken rule, with the hint that matches it, and ends the harness.
 fn broken(rule: &str, saw: String) -> ! {
     eprintln!("RULE: {rule}");
+    eprintln!("HINT: {}", hint(rule));
     eprintln!("{saw}");
     process::exit(1);
+}
+
+/// What to look at when `rule` is broken: the idea, not the code.
+fn hint(rule: &str) -> &'static str {
+    match rule {
+        RULE_ERR => "A refusal reports what it was based on: the balance the withdrawal saw (under the lock) and the amount asked for.",
+        RULE_RACE | RULE_NOT_NEGATIVE => "Two withdrawals both saw enough money, then both took it: the check (is there enough?) and the subtraction must happen as one step, under one lock held across both.",
+        RULE_NOT_LOST => "A withdrawal wrote back a balance computed from a stale read, undoing another thread's update: read and write the balance in one step (one lock guard for both, or an atomic read-modify-write), never a load then a store.",
+        RULE_FINAL => "Every deposit and every successful withdrawal must change the balance exactly once, in one step with the read it is based on.",
+        RULE_NO_PANIC => "A method panicked: never subtract before checking that the balance suffices, and return Err for a refusal instead of panicking.",
+        _ => "Read each method's doc comment in the starter: withdraw returns the balance after it, and a refused withdrawal changes nothing.",
+    }
+}
+
+/// `n` with `_` between groups of three digits, as Rust writes large literals.
+fn readable(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('_');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn ok(rule: &str, tried: &str) {
@@ -381,10 +407,12 @@ where
 /// Threads that only withdraw, from a large balance, while a reader watches it: the balance
 /// must only go down, and every successful withdrawal must show in the final balance.
 fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
-    let initial: u64 = 1 << 50;
+    // Large enough that the withdrawals never run out; printed with `_` between thousands.
+    let initial: u64 = 1_000_000_000_000;
     let setting = format!(
-        "{threads} threads withdraw 1 to 4 at a time from {initial} for {millis} ms while a \
-         reader watches"
+        "{threads} threads withdraw 1 to 4 at a time from {} (enough never to run out) for \
+         {millis} ms while a reader watches",
+        readable(initial)
     );
     for round in 1..=rounds {
         let during = format!("{setting} (round {round})");
@@ -429,8 +457,9 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
                 Ok(Err(refusal)) => broken(
                     RULE_API,
                     format!(
-                        "{during}: a withdrawal of at most 4 from a balance near {initial} was \
-                         refused with Err({refusal:?})"
+                        "{during}: a withdrawal of at most 4 from a balance near {} was refused \
+                         with Err({refusal:?})",
+                        readable(initial)
                     ),
                 ),
                 Err(payload) => panicked(&during, &*payload),
@@ -441,16 +470,20 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
             Ok(Err((before, after, reads))) if after >= WRAPPED => broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the reader saw the balance jump from {before} to {after} (read \
-                     #{reads}): it went below zero and wrapped around"
+                    "{during}: the reader saw the balance jump from {} to {} (read #{reads}): \
+                     it went below zero and wrapped around",
+                    readable(before),
+                    readable(after)
                 ),
             ),
             Ok(Err((before, after, reads))) => broken(
                 RULE_NOT_LOST,
                 format!(
                     "{during}: only withdrawals were running, yet the reader saw the balance go \
-                     up from {before} to {after} (read #{reads}): a withdrawal wrote back a \
-                     stale balance and undid others"
+                     up from {} to {} (read #{reads}): a withdrawal wrote back a stale balance \
+                     and undid others",
+                    readable(before),
+                    readable(after)
                 ),
             ),
             Err(payload) => panicked(&during, &*payload),
@@ -460,8 +493,10 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
             broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the final balance is {final_balance}, more than the initial \
-                     {initial}: it went below zero and wrapped around"
+                    "{during}: the final balance is {}, more than the initial {}: it went \
+                     below zero and wrapped around",
+                    readable(final_balance),
+                    readable(initial)
                 ),
             );
         }
@@ -475,10 +510,12 @@ fn check_withdrawals_not_lost(threads: usize, rounds: usize, millis: u64) {
             broken(
                 rule,
                 format!(
-                    "{during}: the successful withdrawals took {withdrawn}, so the final \
-                     balance should be {expected}, but balance() returned {final_balance} (off \
-                     by {})",
-                    final_balance.abs_diff(expected)
+                    "{during}: the successful withdrawals took {}, so the final balance \
+                     should be {}, but balance() returned {} (off by {})",
+                    readable(withdrawn),
+                    readable(expected),
+                    readable(final_balance),
+                    readable(final_balance.abs_diff(expected))
                 ),
             );
         }
@@ -515,8 +552,9 @@ fn check_near_zero(threads: usize, rounds: usize, millis: u64) {
                             return Err((
                                 RULE_NOT_NEGATIVE,
                                 format!(
-                                    "withdraw({amount}) returned Ok({new_balance}): the balance \
-                                     went below zero and wrapped around"
+                                    "withdraw({amount}) returned Ok({}): the balance went below \
+                                     zero and wrapped around",
+                                    readable(new_balance)
                                 ),
                             ));
                         }
@@ -574,8 +612,9 @@ fn check_near_zero(threads: usize, rounds: usize, millis: u64) {
             Ok(Err(seen)) => broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the reader saw a balance of {seen}: the balance went below zero \
-                     and wrapped around"
+                    "{during}: the reader saw a balance of {}: the balance went below zero and \
+                     wrapped around",
+                    readable(seen)
                 ),
             ),
             Err(payload) => panicked(&during, &*payload),
@@ -585,8 +624,8 @@ fn check_near_zero(threads: usize, rounds: usize, millis: u64) {
             broken(
                 RULE_NOT_NEGATIVE,
                 format!(
-                    "{during}: the final balance is {final_balance}: it went below zero and \
-                     wrapped around"
+                    "{during}: the final balance is {}: it went below zero and wrapped around",
+                    readable(final_balance)
                 ),
             );
         }

@@ -2,7 +2,7 @@
 //
 // `learn` compiles the learner's file as `mod exercise` and includes this file after it.
 // Each rule of the ThreadPool API is checked in turn; the first broken one is reported as
-// `RULE: <rule>` plus what was seen, on stderr, and the harness exits 1.
+// `RULE: <rule>`, `HINT: <hint>` and what was seen, on stderr, and the harness exits 1.
 //
 // How the rules are observed, from inside the tasks the pool runs:
 // - a gauge (an atomic count of tasks running right now, and its maximum) for the bound and
@@ -24,10 +24,25 @@ use std::time::{Duration, Instant};
 
 use exercise::ThreadPool;
 
+/// Reports a broken rule, with the hint that matches it, and ends the harness.
 fn fail(rule: &str, saw: String) -> ! {
     eprintln!("RULE: {rule}");
+    eprintln!("HINT: {}", hint(rule));
     eprintln!("{saw}");
     process::exit(1);
+}
+
+/// What to look at when `rule` is broken: the idea, not the code.
+fn hint(rule: &str) -> &'static str {
+    match rule {
+        "dropping the pool joins all workers" => "`impl Drop for ThreadPool`: close the job channel first (drop the Sender) so that every worker's loop ends, then join each worker's handle.",
+        "results in input order" => "Tasks finish in any order: remember each input's position and put every result back in its place before returning.",
+        "never more than max_workers tasks running at once" => "Start exactly max_workers threads once, in new, and let them take jobs from one shared queue: a thread per task has no bound.",
+        "more than one at once when tasks block" => "The workers must take jobs at the same time: hold the queue's lock only to take a job (`recv`), never while running it.",
+        "the same max_workers threads serve every call" => "Start the workers once, in new, and keep them for the pool's life: map sends jobs to them instead of spawning threads.",
+        "new(0) panics" => "A pool of no workers could never run anything: `assert!` that max_workers is at least 1 in new.",
+        _ => "Read the doc comments of ThreadPool's methods in the starter.",
+    }
 }
 
 fn pass(rule: &str, detail: String) {
