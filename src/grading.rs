@@ -96,13 +96,18 @@ pub fn grade(
             "Building {}…",
             crate::plural::of(items.len(), "exercise file", "exercise files")
         );
-        let grader = Grader::new(&course, target_dir)
+        let grader = Grader::new(&course, target_dir.clone())
             .jobs(settings.jobs)
             .toolchain(settings.toolchain.clone())
             .events(&events, !one);
         let graded = grader.grade(&items);
         // The submissions' programs do not stay in the build folder; the dependencies do.
-        grader.forget(&items);
+        if !grader.forget(&items) {
+            eprintln!(
+                "The build folder {} is in use by another grading: this class's programs stay in it",
+                target_dir.display()
+            );
+        }
         graded?
     };
     let graded = distribute(prepared, verdicts, &chosen, &course.root);

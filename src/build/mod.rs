@@ -154,6 +154,10 @@ pub enum BuildError {
 /// The result of building some units: each one's binary or compile error.
 pub type Built = HashMap<Unit, Result<Binary, CompileError>>;
 
+/// The lock file in the build folder that graders hold shared while they use its binaries
+/// (see [`Cargo::in_use`]).
+pub const IN_USE_LOCK: &str = "in-use.lock";
+
 /// A way of building units: [`Cargo`], or watch mode's replay of the rustc commands cargo
 /// ran ([`replay::Rebuilder`], which falls back to cargo). The grader builds through one,
 /// whichever it is given.
@@ -255,11 +259,45 @@ impl Cargo {
         Ok(())
     }
 
+    /// Marks the build folder as in use until the guard is dropped: a shared lock on
+    /// [`IN_USE_LOCK`] in it, which any number of graders (threads or processes) hold at
+    /// once while they build and run its binaries, and which [`Cargo::forget`] must hold
+    /// alone. `None` where the lock file cannot be made (a read-only build folder): then
+    /// nothing is ever forgotten.
+    pub fn in_use(&self) -> Option<std::fs::File> {
+        let file = self.in_use_file()?;
+        file.lock_shared().ok()?;
+        Some(file)
+    }
+
+    /// The lock file of [`Cargo::in_use`], opened.
+    fn in_use_file(&self) -> Option<std::fs::File> {
+        std::fs::create_dir_all(&self.target_dir).ok()?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.target_dir.join(IN_USE_LOCK))
+            .ok()
+    }
+
     /// Removes what building `units` left in the build folder (their binaries, cargo's
     /// records of them, their incremental caches, the copies of their sources), keeping the
     /// dependencies: a class's programs do not stay after its grading. Best effort: what
-    /// cannot be removed stays.
-    pub fn forget(&self, units: &[Unit]) {
+    /// cannot be removed stays, and nothing is removed while another grader uses the
+    /// folder (it holds [`Cargo::in_use`]): copies are named by their content, so the same
+    /// bytes graded elsewhere at once are the same files. Returns whether it removed them.
+    pub fn forget(&self, units: &[Unit]) -> bool {
+        let Some(alone) = self.in_use_file().filter(|f| f.try_lock().is_ok()) else {
+            return false;
+        };
+        self.remove_built(units);
+        drop(alone);
+        true
+    }
+
+    /// The removal of [`Cargo::forget`], with the folder held alone.
+    fn remove_built(&self, units: &[Unit]) {
         let debug = self.target_dir.join("build/debug");
         let entries = |dir: &Path, prefix: &str| -> Vec<PathBuf> {
             std::fs::read_dir(dir)

@@ -321,6 +321,8 @@ impl<'c> Grader<'c> {
     /// Grades `items` in order, building all of them first in one build, and sends every
     /// verdict as soon as it is known ([`Event::Verdict`], in order).
     pub fn grade(&self, items: &[(&Exercise, Source)]) -> Result<Vec<Verdict>, BuildError> {
+        // Held until the last run: no `forget` elsewhere removes these binaries meanwhile.
+        let _in_use = self.cargo().in_use();
         let built = self.build(items)?;
         let grade_one = |i: usize| self.grade_built(items[i].0, &items[i].1, &built);
         Ok(schedule::in_order(items.len(), self.jobs, grade_one, |v| {
@@ -337,6 +339,8 @@ impl<'c> Grader<'c> {
         exercise: &Exercise,
         source: &Source,
     ) -> Result<Verdict, BuildError> {
+        // Held until the last run: no `forget` elsewhere removes these binaries meanwhile.
+        let _in_use = self.cargo().in_use();
         let built = self.build(&[(exercise, source.clone())])?;
         if self.cancelled() {
             return Err(BuildError::Cancelled);
@@ -376,12 +380,12 @@ impl<'c> Grader<'c> {
 
     /// Removes from the build folder what building `items` left (see
     /// [`build::Cargo::forget`]): after a class's grading, its programs.
-    pub fn forget(&self, items: &[(&Exercise, Source)]) {
+    pub fn forget(&self, items: &[(&Exercise, Source)]) -> bool {
         let all: Vec<Unit> = items
             .iter()
             .flat_map(|(e, s)| self.every_unit(e, s))
             .collect();
-        self.cargo().forget(&all);
+        self.cargo().forget(&all)
     }
 
     /// Builds every binary `items` need, in one build.

@@ -21,7 +21,9 @@ fn simulated_work() {
 fn main() {
     let start = Instant::now();
     let stop_ms: u64 = match std::env::args().nth(1) {
-        Some(arg) => arg.parse().expect("STOP_MS must be a whole number of milliseconds"),
+        Some(arg) => arg
+            .parse()
+            .expect("STOP_MS must be a whole number of milliseconds"),
         None => 5250,
     };
     let stop_after = Duration::from_millis(stop_ms);
