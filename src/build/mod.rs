@@ -23,6 +23,7 @@ use std::sync::atomic::AtomicBool;
 
 mod probe;
 pub mod replay;
+pub mod shuttle;
 
 use cargo_metadata::Message;
 
@@ -68,6 +69,9 @@ pub struct Unit {
     pub source: PathBuf,
     /// For a harness: the harness file that is included after `mod exercise`.
     pub harness: Option<PathBuf>,
+    /// The explorer of the file's schedules under shuttle (see [`shuttle`]) instead of the
+    /// program itself.
+    pub shuttle: bool,
 }
 
 impl Unit {
@@ -75,10 +79,10 @@ impl Unit {
     pub fn bin_name(&self) -> String {
         let mut hasher = DefaultHasher::new();
         self.hash(&mut hasher);
-        let kind = if self.harness.is_some() {
-            "harness-"
-        } else {
-            ""
+        let kind = match (self.harness.is_some(), self.shuttle) {
+            (true, _) => "harness-",
+            (false, true) => "shuttle-",
+            (false, false) => "",
         };
         format!(
             "{kind}{}-{:08x}",
@@ -530,10 +534,18 @@ fn store(target_dir: &Path, source: &Path, bytes: &[u8]) -> std::io::Result<Path
 /// for a harness writes its wrapper there too. Called for every build and every watch-mode
 /// rebuild, so that the binary is always built from the bytes graded now.
 pub(crate) fn stage(target_dir: &Path, unit: &Unit) -> std::io::Result<Staged> {
-    let source = std::fs::read(&unit.source)?;
+    let mut source = std::fs::read(&unit.source)?;
+    if unit.shuttle {
+        source.extend_from_slice(shuttle::FACADE_IMPORT.as_bytes());
+    }
     let copy = store(target_dir, &unit.source, &source)?;
     let mut copies = vec![(copy.clone(), unit.source.clone())];
     let crate_root = match &unit.harness {
+        None if unit.shuttle => store(
+            target_dir,
+            Path::new(&format!("{}.rs", unit.bin_name())),
+            shuttle::wrapper(&copy.display().to_string()).as_bytes(),
+        )?,
         None => copy,
         Some(harness) => {
             let harness_copy = store(target_dir, harness, &std::fs::read(harness)?)?;
