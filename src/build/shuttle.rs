@@ -79,8 +79,16 @@ mod learn_shuttle {
     fn thread_name() -> String {
         let me = ::shuttle::thread::current();
         match me.name() {
-            Some(name) => name.to_string(),
-            None => format!("{:?}", me.id()),
+            Some(name) if name != "main-thread" => name.to_string(),
+            _ => {
+                // `ThreadId { task_id: main-thread(N) }`: thread N, 0 being main.
+                let id = format!("{:?}", me.id());
+                let n: String = id.chars().filter(char::is_ascii_digit).collect();
+                match n.as_str() {
+                    "0" => "main".to_string(),
+                    n => format!("thread {n}"),
+                }
+            }
         }
     }
 

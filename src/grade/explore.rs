@@ -161,7 +161,9 @@ impl Grader<'_> {
         match (&record.ending, report) {
             (Ending::Exited(0), Report::Passed(tried)) => Explored::Passed(tried),
             (Ending::Exited(_), Report::Failed { why, lines }) => {
-                let Some(schedule) = failing_schedule(&record) else {
+                let Some(schedule) =
+                    failing_schedule(&record).or_else(|| replayed.map(str::to_string))
+                else {
                     return Explored::NotJudged(format!(
                         "shuttle failed a schedule without printing it: {}",
                         why.join(" / ")
