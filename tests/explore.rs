@@ -97,7 +97,6 @@ fn the_exploration_alone_rejects_every_race_and_deadlock_fixture_and_passes_ever
 }
 
 #[test]
-#[ignore = "shuttle 0.9.10 cannot decode some schedules it printed itself (`range 208..210 out of bounds`): replays of short schedules succeed, longer ones fail; see the report of branch shuttle"]
 fn a_failing_schedule_replayed_by_its_string_fails_identically() {
     let course = common::course();
     let exercise = course.exercise("02_coordination/ping_pong").unwrap();

@@ -39,8 +39,8 @@ pub struct Exploration {
 
 /// How one exploration ended.
 enum Explored {
-    /// Every schedule passed.
-    Passed(usize),
+    /// Every schedule passed: how many, in how long (the explorer's wall time).
+    Passed(usize, Duration),
     /// A schedule failed.
     Failed(Box<FailedRun>),
     /// Nothing judged, for this reason.
@@ -77,14 +77,13 @@ impl Grader<'_> {
             Ok(exe) => self.explore_with(exercise, explore, exe, seed, replayed),
         };
         let (outcome, not_judged, tried) = match explored {
-            Explored::Passed(tried) => (None, None, tried),
-            Explored::Failed(run) => (Some(GradeOutcome::Failed(run)), None, 0),
-            Explored::NotJudged(why) => (None, Some(why), 0),
+            Explored::Passed(tried, wall) => (None, None, Some((tried, wall))),
+            Explored::Failed(run) => (Some(GradeOutcome::Failed(run)), None, None),
+            Explored::NotJudged(why) => (None, Some(why), None),
         };
-        let tried = match tried {
-            0 => String::new(),
-            n => format!(", {n} passed"),
-        };
+        let tried = tried.map_or(String::new(), |(n, wall)| {
+            format!(", {n} passed in {:.2} s", wall.as_secs_f64())
+        });
         let summary = format!("{REPLAY_PREFIX}{seed} ({what}{tried})");
         (
             outcome,
@@ -159,7 +158,7 @@ impl Grader<'_> {
         };
         let report = Report::read(&record);
         match (&record.ending, report) {
-            (Ending::Exited(0), Report::Passed(tried)) => Explored::Passed(tried),
+            (Ending::Exited(0), Report::Passed(tried)) => Explored::Passed(tried, record.wall),
             (Ending::Exited(_), Report::Failed { why, lines }) => {
                 let Some(schedule) =
                     failing_schedule(&record).or_else(|| replayed.map(str::to_string))
@@ -354,16 +353,16 @@ impl Report {
     }
 }
 
-/// The schedule shuttle printed on stderr for the failing execution (`failing schedule:` then
-/// the schedule in quotes on a line of its own).
+/// The schedule shuttle printed on stderr for the failing execution: `failing schedule:`, then
+/// the schedule between two lines of `"`, wrapped over several lines when it is long.
 fn failing_schedule(record: &RunRecord) -> Option<String> {
     let lines: Vec<&str> = record.stderr.iter().map(|l| l.text.trim()).collect();
     let at = lines.iter().position(|l| *l == "failing schedule:")?;
-    lines
-        .get(at + 1..)?
-        .iter()
-        .find(|l| !l.is_empty() && **l != "\"")
-        .map(|l| l.to_string())
+    let rest = lines.get(at + 1..)?;
+    let (open, rest) = rest.split_first()?;
+    let end = rest.iter().position(|l| *l == "\"")?;
+    let schedule: String = rest[..end].concat();
+    (*open == "\"" && !schedule.is_empty()).then_some(schedule)
 }
 
 #[cfg(test)]
@@ -403,7 +402,7 @@ mod tests {
             at: Duration::ZERO,
         })
         .collect();
-        assert_eq!(failing_schedule(&record).as_deref(), Some("91ab02"));
+        assert_eq!(failing_schedule(&record).as_deref(), Some("91ab02cd"));
         record.stderr.clear();
         assert_eq!(failing_schedule(&record), None);
         assert_eq!(Report::read(&run(&[("hello", 0)], 1)), Report::Missing);

@@ -101,6 +101,15 @@ pub fn verdict(v: &Verdict) -> String {
             out.push_str(&warnings_block(v));
         }
     }
+    if let Some(explored) = &v.explored {
+        out.push_str(&note(match &explored.not_judged {
+            None => format!("schedules explored under shuttle: {}", explored.summary),
+            Some(why) => format!(
+                "the exploration under shuttle ({}) judged nothing: {why}; the runs on the machine decided alone",
+                explored.summary
+            ),
+        }));
+    }
     for (config, what) in &v.retries {
         out.push_str(&note(format_args!(
             "a timing rule failed once under `{}` and {what} (the machine may be busy)",
