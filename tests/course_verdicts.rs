@@ -96,6 +96,11 @@ fn graded() -> &'static [Graded] {
                 ));
             }
         }
+        // `LEARN_TEST_EXERCISES=ID,ID` grades only those exercises (working on a few of them).
+        if let Ok(only) = std::env::var("LEARN_TEST_EXERCISES") {
+            let only: Vec<&str> = only.split(',').map(str::trim).collect();
+            planned.retain(|(.., exercise)| only.contains(&exercise.id.as_str()));
+        }
         let items: Vec<_> = planned
             .iter()
             .map(|(.., source, exercise)| (*exercise, source.clone()))
