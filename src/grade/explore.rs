@@ -371,7 +371,7 @@ mod tests {
     use crate::supervise::test_support::run;
 
     #[test]
-    fn the_explorers_report_and_shuttles_schedule_are_read() {
+    fn the_explorers_report_and_shuttles_schedule_wrapped_over_lines_are_read() {
         let mut record = run(
             &[
                 ("LEARN-SHUTTLE failed 7", 0),
@@ -393,6 +393,7 @@ mod tests {
             "failing schedule:",
             "\"",
             "91ab02",
+            "cd",
             "\"",
             "pass that string",
         ]
