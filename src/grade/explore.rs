@@ -37,6 +37,19 @@ pub struct Exploration {
     pub not_judged: Option<String>,
 }
 
+impl Exploration {
+    /// One sentence for the reports: what was explored, or why it judged nothing.
+    pub fn describe(&self) -> String {
+        match &self.not_judged {
+            None => format!("schedules explored under shuttle: {}", self.summary),
+            Some(why) => format!(
+                "the exploration under shuttle ({}) judged nothing: {why}; the runs on the machine decided alone",
+                self.summary
+            ),
+        }
+    }
+}
+
 /// How one exploration ended.
 enum Explored {
     /// Every schedule passed: how many, in how long (the explorer's wall time).

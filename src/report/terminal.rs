@@ -102,13 +102,7 @@ pub fn verdict(v: &Verdict) -> String {
         }
     }
     if let Some(explored) = &v.explored {
-        out.push_str(&note(match &explored.not_judged {
-            None => format!("schedules explored under shuttle: {}", explored.summary),
-            Some(why) => format!(
-                "the exploration under shuttle ({}) judged nothing: {why}; the runs on the machine decided alone",
-                explored.summary
-            ),
-        }));
+        out.push_str(&note(explored.describe()));
     }
     for (config, what) in &v.retries {
         out.push_str(&note(format_args!(
