@@ -130,3 +130,37 @@ fn a_failing_schedule_replayed_by_its_string_fails_identically() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_schedule_to_replay_for_an_exercise_not_explored_is_a_usage_error_saying_so() {
+    let dir = common::course_copy();
+    let replay = common::learn(
+        dir.path(),
+        &[
+            "run",
+            "--unlock-all",
+            "02_coordination/tick",
+            "--replay",
+            "shuttle:9102",
+        ],
+    );
+    let (out, err) = common::text(&replay);
+    assert_eq!(replay.status.code(), Some(2), "{out}{err}");
+    assert!(
+        err.contains("02_coordination/tick is not explored under shuttle")
+            && err.contains("default:one_core"),
+        "{err}"
+    );
+    let wrong_key = common::learn(
+        dir.path(),
+        &[
+            "run",
+            "--unlock-all",
+            "02_coordination/ping_pong",
+            "--replay",
+            "nonsense",
+        ],
+    );
+    let (_, err) = common::text(&wrong_key);
+    assert!(err.contains("or shuttle:SCHEDULE"), "{err}");
+}

@@ -7,11 +7,13 @@
 //!
 //! Not for: `::std::` paths written with a leading `::`, or `std` inside nested modules of the
 //! learner's file, which keep the real std (a blocking std lock under shuttle hangs, and the run's
-//! time limit ends it).
+//! time limit ends it); `println!` inside such a module does not compile here, which leaves the
+//! exploration not judged.
 
 /// What the copy of the learner's file gets appended (so that no line moves): `std` in the
-/// file's own module is the facade, and its private `main` is reachable from the explorer.
-pub(super) const FACADE_IMPORT: &str = "\n#[allow(unused_imports)]\nuse crate::learn_std as std;\npub(crate) fn learn_shuttle_main() {\n    crate::learn_shuttle::Ended::ended(main())\n}\n";
+/// file's own module is the facade, the print macros find the runtime (as `learn_shuttle`, in
+/// the file's own module only), and its private `main` is reachable from the explorer.
+pub(super) const FACADE_IMPORT: &str = "\n#[allow(unused_imports)]\nuse super::learn_std as std;\n#[allow(unused_imports)]\nuse super::learn_shuttle;\npub(crate) fn learn_shuttle_main() {\n    learn_shuttle::Ended::ended(main())\n}\n";
 
 /// The environment variables the explorer reads (all `LEARN_*`, which the sandbox passes).
 pub const ENV_SCHEDULER: &str = "LEARN_SHUTTLE_SCHEDULER";
@@ -235,13 +237,13 @@ mod learn_shuttle {
 }
 
 macro_rules! print {
-    ($($arg:tt)*) => { $crate::learn_shuttle::print(::std::format_args!($($arg)*)) };
+    ($($arg:tt)*) => { learn_shuttle::print(::std::format_args!($($arg)*)) };
 }
 macro_rules! println {
-    () => { $crate::learn_shuttle::print(::std::format_args!("\n")) };
+    () => { learn_shuttle::print(::std::format_args!("\n")) };
     ($($arg:tt)*) => {{
-        $crate::learn_shuttle::print(::std::format_args!($($arg)*));
-        $crate::learn_shuttle::print(::std::format_args!("\n"));
+        learn_shuttle::print(::std::format_args!($($arg)*));
+        learn_shuttle::print(::std::format_args!("\n"));
     }};
 }
 "##;
