@@ -237,10 +237,10 @@ impl Grader<'_> {
             failures.push(Failure::logic(
                 CheckKind::Deadlock,
                 "the program must not deadlock, in any schedule",
-                [vec![format!(
-                    "under one schedule shuttle tried, every thread was blocked: {message}"
-                )]]
-                .concat(),
+                vec![format!(
+                    "under one schedule shuttle tried, every thread was blocked at once, each waiting for a lock, a condition variable, a channel or a join: {}",
+                    blocked_threads(&message).join(", ")
+                )],
                 "Look at the order in which the threads take their locks, and at every wait: is the condition it waits for checked under the same lock that the notifier holds?",
             ));
         } else {
@@ -320,6 +320,29 @@ fn judged_on_lines(check: &CheckSpec) -> bool {
     )
 }
 
+/// The threads shuttle's deadlock message names (`deadlock! blocked tasks: [main-thread (task
+/// main-thread(0)), <unknown> (task main-thread(1))]`), named as the printed lines are: `main`,
+/// `thread 1`, … (the message itself when it names none).
+fn blocked_threads(message: &str) -> Vec<String> {
+    let named: Vec<String> = message
+        .split("(task ")
+        .skip(1)
+        .filter_map(|rest| {
+            let (_, number) = rest.split_once('(')?;
+            let (number, _) = number.split_once(')')?;
+            Some(match number {
+                "0" => "main".to_string(),
+                n => format!("thread {n}"),
+            })
+        })
+        .collect();
+    if named.is_empty() {
+        vec![message.to_string()]
+    } else {
+        named
+    }
+}
+
 /// What the explorer reported on stdout.
 #[derive(Debug, PartialEq, Eq)]
 enum Report {
@@ -382,6 +405,17 @@ fn failing_schedule(record: &RunRecord) -> Option<String> {
 mod tests {
     use super::*;
     use crate::supervise::test_support::run;
+
+    #[test]
+    fn a_deadlock_names_its_threads_as_the_printed_lines_do() {
+        assert_eq!(
+            blocked_threads(
+                "deadlock! blocked tasks: [main-thread (task main-thread(0)), <unknown> (task main-thread(2))]"
+            ),
+            ["main", "thread 2"]
+        );
+        assert_eq!(blocked_threads("deadlock!"), ["deadlock!"]);
+    }
 
     #[test]
     fn the_explorers_report_and_shuttles_schedule_wrapped_over_lines_are_read() {
