@@ -125,8 +125,14 @@ impl Grader<'_> {
                 explore.args
             ));
         };
+        // Without an `output` check, a schedule's output is judged by nothing but its end.
+        let has_output_check = exercise
+            .spec
+            .checks
+            .iter()
+            .any(|c| matches!(c, CheckSpec::Output(_)));
         let expected = match expected_output_kept(&self.course.root, exercise, &args) {
-            Ok(expected) => expected,
+            Ok(expected) => expected.filter(|_| has_output_check),
             Err(e) => return Explored::NotJudged(e.to_string()),
         };
         let mut env = vec![
@@ -262,6 +268,22 @@ impl Grader<'_> {
                         _ => None,
                     }),
             );
+            if failures.is_empty() && message.starts_with(MISMATCH) {
+                failures.push(Failure {
+                    diff: expected.map(|e| {
+                        (
+                            e.to_string(),
+                            exercise.spec.normalize.apply(record.stdout_texts()),
+                        )
+                    }),
+                    ..Failure::logic(
+                        CheckKind::Output,
+                        "the output must match the expected output, in every schedule",
+                        vec!["one schedule shuttle tried printed other lines".to_string()],
+                        "Look at what the threads share: a value read and written in two steps can lose an update when another thread runs between them.",
+                    )
+                });
+            }
             if failures.is_empty() {
                 failures.push(Failure::logic(
                     CheckKind::ExitStatus,
