@@ -76,7 +76,8 @@ pub enum Command {
         /// The exercise id, e.g. 01_threads/spawn_join.
         id: Option<String>,
         /// Repeat one run configuration ARGSET:PERTURBATION, as a failure report prints it,
-        /// until it fails (up to 20 runs).
+        /// until it fails (up to 20 runs); or `shuttle:SCHEDULE`, the exact schedule of an
+        /// explored exercise that failed under shuttle, replayed once.
         #[arg(long)]
         replay: Option<String>,
         /// Draw the run's timeline under the verdict (one lane per thread or process).

@@ -32,6 +32,7 @@ fn unit(dir: &Path, name: &str, code: &str) -> Unit {
         id: format!("build_sandbox/{name}"),
         source,
         harness: None,
+        shuttle: false,
     }
 }
 

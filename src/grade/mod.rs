@@ -14,12 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 mod events;
+mod explore;
 mod notes;
 mod retry;
 mod runs;
 mod schedule;
 
 pub use events::{Event, Events};
+pub use explore::{Exploration, REPLAY_PREFIX};
 pub use notes::{Retried, RetryReason, Skipped, SkippedRule};
 
 use crate::build::{self, Backend, BuildError, CompileError, Unit};
@@ -77,12 +79,18 @@ pub struct RunConfig {
     pub args: ArgSet,
     /// The perturbation.
     pub perturbation: Perturbation,
+    /// The schedule shuttle chose, for a run of the exploration (see `explore.rs`).
+    pub schedule: Option<String>,
 }
 
 impl RunConfig {
-    /// `ARGSET:PERTURBATION`, the form `learn run --replay` takes.
+    /// `ARGSET:PERTURBATION`, or `shuttle:SCHEDULE` for a schedule of the exploration: the
+    /// form `learn run --replay` takes.
     pub fn replay_key(&self) -> String {
-        format!("{}:{}", self.args.name, self.perturbation.name())
+        match &self.schedule {
+            Some(schedule) => format!("{REPLAY_PREFIX}{schedule}"),
+            None => format!("{}:{}", self.args.name, self.perturbation.name()),
+        }
     }
 }
 
@@ -164,6 +172,8 @@ pub struct Verdict {
     pub warnings: Vec<String>,
     /// Wall time spent grading.
     pub elapsed: Duration,
+    /// What the exploration of its schedules under shuttle did, for an explored exercise.
+    pub explored: Option<Exploration>,
 }
 
 impl Verdict {
@@ -180,6 +190,7 @@ impl Verdict {
             sample: None,
             warnings: Vec::new(),
             elapsed: Duration::ZERO,
+            explored: None,
         }
     }
 
@@ -220,6 +231,7 @@ pub struct Grader<'c> {
     replay: Option<String>,
     runs: Option<u32>,
     first_only: bool,
+    os_runs: bool,
     cancel: Option<Arc<AtomicBool>>,
     events: Option<Events<'c>>,
     build_lines: bool,
@@ -241,6 +253,7 @@ impl<'c> Grader<'c> {
             replay: None,
             runs: None,
             first_only: false,
+            os_runs: true,
             cancel: None,
             events: None,
             build_lines: false,
@@ -269,6 +282,13 @@ impl<'c> Grader<'c> {
     /// says): a teacher checking that a solution passes every time, or a stress test.
     pub fn runs(mut self, runs: Option<u32>) -> Self {
         self.runs = runs.map(|r| r.max(1));
+        self
+    }
+
+    /// Without `os_runs`, an explored exercise is judged by its exploration under shuttle
+    /// alone (for tests: what the exploration catches by itself).
+    pub fn os_runs(mut self, os_runs: bool) -> Self {
+        self.os_runs = os_runs;
         self
     }
 
@@ -349,6 +369,7 @@ impl<'c> Grader<'c> {
             replay: self.replay.clone(),
             runs: self.runs,
             first_only: true,
+            os_runs: self.os_runs,
             cancel: self.cancel.clone(),
             events: None,
             build_lines: false,
@@ -405,6 +426,14 @@ impl<'c> Grader<'c> {
 
     /// What grading `exercise` plans with this grader's settings.
     pub fn plan_of(&self, exercise: &Exercise) -> Plan {
+        if let Some(key) = &self.replay
+            && key.starts_with(REPLAY_PREFIX)
+        {
+            return Plan {
+                replayed: Some(key.clone()),
+                ..Plan::default()
+            };
+        }
         if let Some(key) = &self.replay {
             let perturbation = key.rsplit_once(':').map_or("", |(_, p)| p);
             return Plan {
@@ -447,6 +476,12 @@ impl<'c> Grader<'c> {
         built: &build::Built,
     ) -> Verdict {
         let (program, harness) = self.units(exercise, source);
+        let explorer = self.explorer(exercise, source).map(|unit| {
+            built
+                .get(&unit)
+                .cloned()
+                .expect("every unit is in the build result")
+        });
         let started = std::time::Instant::now();
         let file = source.path(self.course, exercise);
         let file = file
@@ -472,7 +507,11 @@ impl<'c> Grader<'c> {
             (Ok(program), Ok(harness)) => {
                 verdict.warnings = program.warnings;
                 let harness_exe = harness.as_ref().map(|h| h.exe.as_path());
-                self.grade_runs(exercise, &program.exe, harness_exe, &mut verdict)
+                let explorer = explorer.as_ref().map(|built| match built {
+                    Ok(binary) => Ok(binary.exe.as_path()),
+                    Err(e) => Err(e.headline.as_str()),
+                });
+                self.grade_runs(exercise, &program.exe, harness_exe, explorer, &mut verdict)
             }
         };
         verdict.elapsed = started.elapsed();
@@ -497,6 +536,7 @@ impl<'c> Grader<'c> {
                 let config = RunConfig {
                     args: args.clone(),
                     perturbation: Perturbation::None,
+                    schedule: None,
                 };
                 match &built[&units[i]] {
                     Err(e) => Err(format!("does not compile: {}", e.headline)),
@@ -541,10 +581,23 @@ impl<'c> Grader<'c> {
             .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
-    /// [`Grader::units`] one after the other: the program, then the harness if any.
+    /// [`Grader::units`] one after the other: the program, then the harness if any, then the
+    /// explorer if the exercise is explored.
     fn every_unit(&self, exercise: &Exercise, source: &Source) -> impl Iterator<Item = Unit> {
         let (program, harness) = self.units(exercise, source);
-        std::iter::once(program).chain(harness)
+        std::iter::once(program)
+            .chain(harness)
+            .chain(self.explorer(exercise, source))
+    }
+
+    /// The explorer of `exercise`'s schedules under shuttle, when the manifest explores it.
+    fn explorer(&self, exercise: &Exercise, source: &Source) -> Option<Unit> {
+        exercise.spec.explore.as_ref().map(|_| Unit {
+            id: exercise.id.clone(),
+            source: source.path(self.course, exercise),
+            harness: None,
+            shuttle: true,
+        })
     }
 
     /// The binaries grading `exercise` from `source` needs: its program, and the harness
@@ -555,11 +608,13 @@ impl<'c> Grader<'c> {
             id: exercise.id.clone(),
             source: path.clone(),
             harness: None,
+            shuttle: false,
         };
         let harness = exercise.harness_path().map(|h| Unit {
             id: exercise.id.clone(),
             source: path,
             harness: Some(self.course.root.join(h)),
+            shuttle: false,
         });
         (program, harness)
     }

@@ -267,8 +267,13 @@ impl ScoredExercise<'_> {
         }
         let plan = &self.verdict.plan;
         let perturb: Vec<&str> = plan.perturbations.iter().map(|p| p.name()).collect();
+        let explored = self
+            .verdict
+            .explored
+            .as_ref()
+            .map_or(String::new(), |e| format!("; {}", e.describe()));
         format!(
-            "learn grades {}: checks {} on {} per argument set ({}, schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
+            "learn grades {}: checks {} on {} per argument set ({}, schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes{explored}",
             self.verdict.file.display(),
             kinds.join(", "),
             crate::plural::count(plan.runs_per_set as u64, "run", "runs"),
