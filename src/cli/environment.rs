@@ -73,7 +73,7 @@ pub(super) fn ci() -> CiEnvironment {
 /// `LEARN_SANDBOX_DISABLE`, none when unset.
 pub(super) fn sandbox() -> Result<SandboxSettings, Error> {
     match std::env::var_os("LEARN_SANDBOX_DISABLE") {
-        Some(disable) => SandboxSettings::parse(&disable.to_string_lossy()).map_err(Error::Usage),
+        Some(disable) => Ok(SandboxSettings::parse(&disable.to_string_lossy())?),
         None => Ok(SandboxSettings::default()),
     }
 }

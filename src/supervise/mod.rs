@@ -38,7 +38,9 @@ pub use machine::wait_for_free_cores;
 pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, RefusedSocket, SleepSeen, ThreadSeen, WriteSeen};
-pub use sandbox::{Protection, Protections, SandboxRequest, SandboxSettings, kernel_protections};
+pub use sandbox::{
+    Protection, Protections, SandboxRequest, SandboxSettings, UnknownProtection, kernel_protections,
+};
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
 pub use writes::Writer;
 

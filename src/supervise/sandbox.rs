@@ -228,6 +228,13 @@ impl Protections {
     }
 }
 
+/// A name in `LEARN_SANDBOX_DISABLE` that is no protection's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "LEARN_SANDBOX_DISABLE: unknown protection `{0}` (known: filesystem, network, signals, seccomp)"
+)]
+pub struct UnknownProtection(pub String);
+
 /// Which protections are switched off (`LEARN_SANDBOX_DISABLE`, to simulate an older
 /// kernel): a value, parsed once at the command line's edge and carried down to each run
 /// ([`SandboxRequest::settings`]); two graders with different settings in one process confine
@@ -242,16 +249,12 @@ impl SandboxSettings {
     /// Settings that switch off the protections named in `disable` (comma-separated names of
     /// [`Protection::name`], the value of `LEARN_SANDBOX_DISABLE`). An unknown name is an
     /// error that says which names exist.
-    pub fn parse(disable: &str) -> Result<SandboxSettings, String> {
+    pub fn parse(disable: &str) -> Result<SandboxSettings, UnknownProtection> {
         let mut settings = SandboxSettings::default();
         for name in disable.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match Protection::ALL.iter().position(|p| p.name() == name) {
                 Some(i) => settings.disabled[i] = true,
-                None => {
-                    return Err(format!(
-                        "LEARN_SANDBOX_DISABLE: unknown protection `{name}` (known: filesystem, network, signals, seccomp)"
-                    ));
-                }
+                None => return Err(UnknownProtection(name.to_string())),
             }
         }
         Ok(settings)
@@ -860,7 +863,7 @@ mod tests {
         );
         let error = SandboxSettings::parse("network,landlock").unwrap_err();
         assert_eq!(
-            error,
+            error.to_string(),
             "LEARN_SANDBOX_DISABLE: unknown protection `landlock` (known: filesystem, network, signals, seccomp)"
         );
     }
