@@ -235,7 +235,7 @@ pub fn verify(
         crate::plural::of(chosen.len(), "exercise", "exercises")
     );
     let progress = ProgressLine::start("building the exercises", settings.progress_lines);
-    let reporting = ci::Reporting::new(options, &settings.ci);
+    let reporting = ci::Reporting::new(options, &settings.ci, settings.sandbox.protections());
     let graded = AtomicUsize::new(0);
     let events = |event: Event| match event {
         Event::Building(line) => progress.cargo_line(line),

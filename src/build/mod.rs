@@ -173,8 +173,9 @@ pub trait Backend: Sync {
 }
 
 /// The programs a build runs: cargo, and rustc for the probe, and the sandbox and bounds
-/// they run in. Found once, at the edge (see [`settings`](crate::settings)); nothing here
-/// reads the environment.
+/// they run in. Found once, at the command line's edge (`cli/environment.rs`, into
+/// [`Settings`](crate::settings::Settings)); nothing here reads `CARGO`, `RUSTC` or the
+/// build's variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toolchain {
     /// cargo.

@@ -29,7 +29,7 @@ use crate::checks::{Failures, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Course, Exercise};
 use crate::server::DownloadServer;
-use crate::supervise::{Perturbation, RunRecord};
+use crate::supervise::{Perturbation, Protections, RunRecord, SandboxSettings};
 
 /// How many times a run that failed only timing rules is run again before it counts.
 pub const TIMING_RETRIES: usize = 2;
@@ -237,6 +237,7 @@ pub struct Grader<'c> {
     build_lines: bool,
     backend: Option<&'c dyn Backend>,
     toolchain: build::Toolchain,
+    sandbox: SandboxSettings,
     gate: schedule::Gate,
 }
 
@@ -259,6 +260,7 @@ impl<'c> Grader<'c> {
             build_lines: false,
             backend: None,
             toolchain: build::Toolchain::default(),
+            sandbox: SandboxSettings::default(),
             gate: schedule::Gate::new(jobs),
         }
     }
@@ -320,11 +322,23 @@ impl<'c> Grader<'c> {
         self
     }
 
+    /// Runs every program with the protections `sandbox` leaves on (default: every one the
+    /// kernel offers); the build's landlock follows its `filesystem` protection.
+    pub fn sandbox(mut self, sandbox: SandboxSettings) -> Self {
+        self.sandbox = sandbox;
+        self
+    }
+
+    /// The protections this grader's runs are confined by.
+    pub fn protections(&self) -> Protections {
+        self.sandbox.protections()
+    }
+
     /// cargo on this grader's course and build folder, with its toolchain; its landlock only
     /// where the run's `filesystem` protection is in force.
     pub fn cargo(&self) -> build::Cargo {
         let mut toolchain = self.toolchain.clone();
-        toolchain.sandbox.landlock &= crate::supervise::protections().filesystem;
+        toolchain.sandbox.landlock &= self.protections().filesystem;
         build::Cargo {
             root: self.course.root.clone(),
             target_dir: self.target_dir.clone(),
@@ -375,6 +389,7 @@ impl<'c> Grader<'c> {
             build_lines: false,
             backend: self.backend,
             toolchain: self.toolchain.clone(),
+            sandbox: self.sandbox,
             gate: schedule::Gate::new(self.jobs),
         }
         .grade_built(exercise, source, &built);

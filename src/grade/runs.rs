@@ -376,7 +376,10 @@ impl Grader<'_> {
     ) -> std::io::Result<Observed> {
         let spec = &exercise.spec;
         let mut env = Vec::new();
-        let mut sandbox = SandboxRequest::default();
+        let mut sandbox = SandboxRequest {
+            settings: self.sandbox,
+            ..SandboxRequest::default()
+        };
         let out_dir = match server {
             Some(server) => {
                 let dir = tempfile::tempdir()?;

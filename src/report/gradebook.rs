@@ -425,7 +425,13 @@ mod tests {
             verdict(ids[3], GradeOutcome::Passed),
         ];
         let missing = [ids[3].to_string()];
-        let scored = Scored::new(&course, &verdicts, None).with_missing(&missing);
+        let scored = Scored::new(
+            &course,
+            &verdicts,
+            None,
+            crate::supervise::kernel_protections(),
+        )
+        .with_missing(&missing);
         let about = About {
             identifier: "Jane Doe".into(),
             commit: "abc123".into(),

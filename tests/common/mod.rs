@@ -272,7 +272,7 @@ pub fn hostile(name: &str) -> PathBuf {
 /// Runs `request` under the real supervisor, every protection of the sandbox in force: on a
 /// machine that lacks one the test fails, saying which, rather than pass unseen.
 pub fn run_confined(request: &learn::supervise::RunRequest) -> learn::supervise::RunRecord {
-    let protections = learn::supervise::protections();
+    let protections = learn::supervise::kernel_protections();
     assert!(
         protections.complete(),
         "this machine cannot prove the sandbox: {}",
