@@ -158,7 +158,10 @@ impl Grader<'_> {
                 .into_iter()
                 .map(|(name, value)| (name.to_string(), value))
                 .collect(),
-            sandbox: SandboxRequest::default(),
+            sandbox: SandboxRequest {
+                settings: self.sandbox,
+                ..SandboxRequest::default()
+            },
             stdin: Some(expected.clone().unwrap_or_default().into_bytes()),
             limits: Limits {
                 timeout: exercise
