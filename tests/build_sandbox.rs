@@ -259,12 +259,9 @@ fn a_submission_whose_build_never_ends_holds_up_nobody_in_its_class() {
     let csv = out.path().join("grades.csv");
     let per = out.path().join("per");
     let started = Instant::now();
-    let run = common::learn_with_env(
+    let run = common::grade(
         pristine.path(),
         &[
-            "grade",
-            "--course",
-            ".",
             "--submissions",
             class.path().to_str().unwrap(),
             "01_threads/spawn_join",
