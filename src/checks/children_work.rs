@@ -32,6 +32,36 @@ pub enum WorkMeasure {
     Stdin,
 }
 
+impl WorkMeasure {
+    /// The amount of this measure a process used, by its exit record (none without one).
+    fn amount(self, exit: Option<&ProcessExit>) -> f64 {
+        match (self, exit) {
+            (_, None) => 0.0,
+            (WorkMeasure::Cpu, Some(e)) => e.cpu.as_secs_f64(),
+            (WorkMeasure::Written, Some(e)) => e.written_bytes as f64,
+            (WorkMeasure::Stdin, Some(e)) => e.stdin_bytes as f64,
+        }
+    }
+
+    /// An amount of this measure, as the failure shows it.
+    fn show(self, value: f64) -> String {
+        match self {
+            WorkMeasure::Cpu => ms(Duration::from_secs_f64(value)),
+            WorkMeasure::Written => format!("{value:.0} bytes written"),
+            WorkMeasure::Stdin => format!("{value:.0} bytes read from its stdin"),
+        }
+    }
+
+    /// What the whole of this measure is, as the rule names it.
+    fn what(self) -> &'static str {
+        match self {
+            WorkMeasure::Cpu => "CPU time of the program",
+            WorkMeasure::Written => "output the children wrote",
+            WorkMeasure::Stdin => "input the children read from their stdin",
+        }
+    }
+}
+
 /// `children_work`: each child process used at least `min_share` of the `measure`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,14 +86,7 @@ impl ChildrenWork {
             .filter(|&&(pid, _, _)| pid != log.root)
             .map(|&(pid, _, _)| (pid, records.exit_of(pid)))
             .collect();
-        let amount = |exit: Option<&ProcessExit>| -> f64 {
-            match (self.measure, exit) {
-                (_, None) => 0.0,
-                (WorkMeasure::Cpu, Some(e)) => e.cpu.as_secs_f64(),
-                (WorkMeasure::Written, Some(e)) => e.written_bytes as f64,
-                (WorkMeasure::Stdin, Some(e)) => e.stdin_bytes as f64,
-            }
-        };
+        let amount = |exit: Option<&ProcessExit>| self.measure.amount(exit);
         let parent = match self.measure {
             WorkMeasure::Cpu => amount(records.exit_of(log.root)),
             WorkMeasure::Written | WorkMeasure::Stdin => 0.0,
@@ -83,11 +106,7 @@ impl ChildrenWork {
         if idle.is_empty() {
             return Outcome::Pass;
         }
-        let show = |value: f64| match self.measure {
-            WorkMeasure::Cpu => ms(Duration::from_secs_f64(value)),
-            WorkMeasure::Written => format!("{value:.0} bytes written"),
-            WorkMeasure::Stdin => format!("{value:.0} bytes read from its stdin"),
-        };
+        let show = |value: f64| self.measure.show(value);
         let mut seen: Vec<String> = children
             .iter()
             .map(|&(pid, e)| match e {
@@ -107,11 +126,7 @@ impl ChildrenWork {
                 share(parent) * 100.0
             ));
         }
-        let what = match self.measure {
-            WorkMeasure::Cpu => "CPU time of the program",
-            WorkMeasure::Written => "output the children wrote",
-            WorkMeasure::Stdin => "input the children read from their stdin",
-        };
+        let what = self.measure.what();
         let hint = if self.measure == WorkMeasure::Stdin {
             "The items must reach the workers over their stdin (Stdio::piped(), then write to child.stdin), not on their command lines: each worker reads its items there."
         } else if self.measure == WorkMeasure::Cpu && share(parent) > 0.5 {
