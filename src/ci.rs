@@ -14,21 +14,29 @@ use crate::report::target::{Options, write_report};
 use crate::report::{github, terminal};
 use crate::settings::CiEnvironment;
 use crate::submission::read::shown_path;
+use crate::supervise::Protections;
 
 /// One grading as CI sees it: lines while it runs, then the conclusion and the reports.
 pub struct Reporting<'o> {
     options: &'o Options,
     ci: &'o CiEnvironment,
+    protections: Protections,
     name: String,
     missing: Vec<String>,
 }
 
 impl<'o> Reporting<'o> {
-    /// A grading writing the reports `options` asks for, in the CI job `ci`.
-    pub fn new(options: &'o Options, ci: &'o CiEnvironment) -> Reporting<'o> {
+    /// A grading writing the reports `options` asks for, in the CI job `ci`, of programs run
+    /// under `protections`.
+    pub fn new(
+        options: &'o Options,
+        ci: &'o CiEnvironment,
+        protections: Protections,
+    ) -> Reporting<'o> {
         Reporting {
             options,
             ci,
+            protections,
             name: "exercises".to_string(),
             missing: Vec::new(),
         }
@@ -70,7 +78,8 @@ impl<'o> Reporting<'o> {
         verdicts: &[Verdict],
         changes: Option<&[ProtectedChange]>,
     ) -> Outcome {
-        let scored = Scored::new(course, verdicts, changes).with_missing(&self.missing);
+        let scored =
+            Scored::new(course, verdicts, changes, self.protections).with_missing(&self.missing);
         let mut shaped_by_learner = String::new();
         if self.ci.github_actions {
             shaped_by_learner.extend(verdicts.iter().map(|v| format!("{}\n", self.line(v))));

@@ -21,6 +21,7 @@ use crate::report::html;
 use crate::report::neutral::neutralise;
 use crate::report::scored::{ProtectedChange, Scored};
 use crate::report::target::{self, Options, ReportFormat, ReportTarget};
+use crate::supervise::Protections;
 
 /// One submission of the class, graded.
 pub struct Graded {
@@ -228,6 +229,7 @@ pub fn conclude(
     graded: &[Graded],
     options: &Options,
     step_summary: Option<&Path>,
+    protections: Protections,
 ) -> Outcome {
     let mut book = Gradebook::default();
     let mut explained = Explained::default();
@@ -240,7 +242,9 @@ pub fn conclude(
     let mut written = Vec::new();
     let scored_all: Vec<Scored> = graded
         .iter()
-        .map(|g| Scored::new(course, &g.verdicts, Some(&g.changes)).with_missing(&g.missing))
+        .map(|g| {
+            Scored::new(course, &g.verdicts, Some(&g.changes), protections).with_missing(&g.missing)
+        })
         .collect();
     println!();
     for (g, scored) in graded.iter().zip(&scored_all) {

@@ -22,10 +22,12 @@ use crate::invocation;
 use crate::report::gradebook;
 use crate::report::target;
 use crate::session::Session;
-use crate::settings::{CiEnvironment, Settings};
-use crate::supervise;
+use crate::settings::Settings;
+use crate::supervise::SandboxSettings;
 use crate::template;
 use crate::watch;
+
+mod environment;
 
 /// A graded course on concurrency in Rust.
 #[derive(Debug, Parser)]
@@ -76,7 +78,8 @@ pub enum Command {
         /// The exercise id, e.g. 01_threads/spawn_join.
         id: Option<String>,
         /// Repeat one run configuration ARGSET:PERTURBATION, as a failure report prints it,
-        /// until it fails (up to 20 runs).
+        /// until it fails (up to 20 runs); or `shuttle:SCHEDULE`, the exact schedule of an
+        /// explored exercise that failed under shuttle, replayed once.
         #[arg(long)]
         replay: Option<String>,
         /// Draw the run's timeline under the verdict (one lane per thread or process).
@@ -296,7 +299,7 @@ fn open_session(settings: Settings, unlock_all: bool) -> Result<Session, Error> 
 /// Runs the command of `cli`: the sandbox set up first, then the commands without a session
 /// (gradebook merge, verify, grade, template), then those of the learner's session.
 fn dispatch(cli: Cli) -> Outcome {
-    prepare_sandbox(cli.command.as_ref())?;
+    let sandbox = prepare_sandbox(cli.command.as_ref())?;
     if let Some(Command::Gradebook {
         action: GradebookAction::Merge { out, inputs },
     }) = &cli.command
@@ -307,7 +310,7 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Grade { course, .. }) => Some(course.clone()),
         _ => cli.course,
     };
-    let settings = Settings::from_env(course)?;
+    let settings = environment::settings(course, sandbox)?;
     match cli.command {
         Some(Command::Verify {
             ids,
@@ -366,13 +369,11 @@ fn dispatch(cli: Cli) -> Outcome {
 }
 
 /// Reads, once, here at the edge, which protections of the sandbox to switch off (to
-/// simulate an older kernel): every run of this process uses the same settings. Which
-/// protections the kernel offers is found (and any missing one said, here, once) now, before
-/// watch mode takes the terminal, by every command that runs programs.
-fn prepare_sandbox(command: Option<&Command>) -> Result<(), Error> {
-    if let Some(disable) = std::env::var_os("LEARN_SANDBOX_DISABLE") {
-        supervise::configure_sandbox(&disable.to_string_lossy()).map_err(Error::Usage)?;
-    }
+/// simulate an older kernel), for the settings. Which protections the kernel offers is found
+/// (and any missing one said, here, once) now, before watch mode takes the terminal, by every
+/// command that runs programs.
+fn prepare_sandbox(command: Option<&Command>) -> Result<SandboxSettings, Error> {
+    let sandbox = environment::sandbox()?;
     if !matches!(
         command,
         Some(
@@ -385,17 +386,17 @@ fn prepare_sandbox(command: Option<&Command>) -> Result<(), Error> {
                 }
         )
     ) {
-        for missing in supervise::missing_protections() {
+        for missing in sandbox.missing() {
             anstream::eprintln!("warning: {missing}");
         }
     }
-    Ok(())
+    Ok(sandbox)
 }
 
 /// `learn gradebook merge OUT IN…`: the only command without a course, so without
 /// `Settings`: the CI job is read here.
 fn merge_gradebooks(out: &std::path::Path, inputs: &[PathBuf]) -> Outcome {
-    let ci = CiEnvironment::from_env();
+    let ci = environment::ci();
     let rows = gradebook::merge_files(out, inputs, ci.step_summary())?;
     println!(
         "Wrote {} with {}",
@@ -415,7 +416,7 @@ fn grade(
     require_sandbox: bool,
     (ci, class_options): (&target::Options, &class::ClassOptions),
 ) -> Outcome {
-    let protections = supervise::protections();
+    let protections = settings.sandbox.protections();
     if require_sandbox && !protections.complete() {
         return Err(Error::usage(format!(
             "--require-sandbox: this machine cannot sandbox the learner's programs fully ({}); grade on a kernel with landlock ABI 6 or later (Linux 6.12+) and seccomp, or drop --require-sandbox and read the report's sandbox line",

@@ -93,11 +93,24 @@ pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline
     let exercise = pick(session, id)?;
     if let Some(key) = &replay {
         let keys = exercise.replay_keys();
-        if !keys.contains(key) {
+        let a_schedule = key.starts_with(crate::grade::REPLAY_PREFIX);
+        if a_schedule && exercise.spec.explore.is_none() {
             return Err(Error::usage(format!(
-                "no run configuration `{key}` for {}: --replay takes ARGSET:PERTURBATION, one of {}",
+                "{} is not explored under shuttle, so there is no schedule to replay: --replay takes ARGSET:PERTURBATION for it, one of {}",
                 exercise.id,
                 keys.join(", ")
+            )));
+        }
+        if !a_schedule && !keys.contains(key) {
+            return Err(Error::usage(format!(
+                "no run configuration `{key}` for {}: --replay takes ARGSET:PERTURBATION, one of {}{}",
+                exercise.id,
+                keys.join(", "),
+                if exercise.spec.explore.is_some() {
+                    ", or shuttle:SCHEDULE (a schedule a report printed)"
+                } else {
+                    ""
+                }
             )));
         }
     }
@@ -222,7 +235,7 @@ pub fn verify(
         crate::plural::of(chosen.len(), "exercise", "exercises")
     );
     let progress = ProgressLine::start("building the exercises", settings.progress_lines);
-    let reporting = ci::Reporting::new(options, &settings.ci);
+    let reporting = ci::Reporting::new(options, &settings.ci, settings.sandbox.protections());
     let graded = AtomicUsize::new(0);
     let events = |event: Event| match event {
         Event::Building(line) => progress.cargo_line(line),

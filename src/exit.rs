@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use crate::build::BuildError;
 use crate::course::CourseError;
+use crate::supervise::UnknownProtection;
 
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +46,9 @@ pub enum Error {
     /// The exercises could not be built (cargo could not run, course/Cargo.toml is broken).
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// `LEARN_SANDBOX_DISABLE` names no protection of the sandbox.
+    #[error(transparent)]
+    Sandbox(#[from] UnknownProtection),
     /// A file or folder could not be read, written or used: `cannot read PATH: why`.
     #[error("{doing} {}: {source}", path.display())]
     Path {

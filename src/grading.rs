@@ -67,10 +67,11 @@ pub fn grade(
         prepared.push(one);
     }
     let one = !as_class && prepared.len() == 1;
+    let protections = settings.sandbox.protections();
     let session = match &prepared[..] {
-        [p] if one => Reporting::new(&options, &settings.ci)
+        [p] if one => Reporting::new(&options, &settings.ci, protections)
             .of_submission(&p.graded.name, p.graded.missing.clone()),
-        _ => Reporting::new(&options, &settings.ci),
+        _ => Reporting::new(&options, &settings.ci, protections),
     };
     announce(&course, &prepared, one.then_some(&session));
     let progress = std::sync::Mutex::new(class::Progress::new(
@@ -99,6 +100,7 @@ pub fn grade(
         let grader = Grader::new(&course, target_dir.clone())
             .jobs(settings.jobs)
             .toolchain(settings.toolchain.clone())
+            .sandbox(settings.sandbox)
             .events(&events, !one);
         let graded = grader.grade(&items);
         // The submissions' programs do not stay in the build folder; the dependencies do.
@@ -114,7 +116,13 @@ pub fn grade(
     if one {
         session.conclude(&course, &graded[0].verdicts, Some(&graded[0].changes))
     } else {
-        class::conclude(&course, &graded, &options, settings.ci.step_summary())
+        class::conclude(
+            &course,
+            &graded,
+            &options,
+            settings.ci.step_summary(),
+            protections,
+        )
     }
 }
 

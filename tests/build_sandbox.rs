@@ -8,6 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use learn::build::replay::Rebuilder;
 use learn::build::sandbox::Sandbox;
 use learn::build::{Backend, Binary, Cargo, CompileError, Toolchain, Unit};
 
@@ -32,6 +33,7 @@ fn unit(dir: &Path, name: &str, code: &str) -> Unit {
         id: format!("build_sandbox/{name}"),
         source,
         harness: None,
+        shuttle: false,
     }
 }
 
@@ -51,6 +53,20 @@ fn refused(name: &str, code: &str) -> CompileError {
         Ok(binary) => panic!("{name} built: {}", binary.exe.display()),
         Err(error) => error,
     }
+}
+
+/// Asserts that `error` is the sandbox's refusal to let the build read `path`.
+fn assert_denied(error: &CompileError, path: &str) {
+    assert!(
+        error.rendered.contains(path) && error.rendered.contains("Permission denied"),
+        "{}",
+        error.rendered
+    );
+}
+
+/// Asserts that the headline of `error` says `says`.
+fn assert_headline(error: &CompileError, says: &str) {
+    assert!(error.headline.contains(says), "{}", error.rendered);
 }
 
 /// What the program at `exe` prints, run as it is.
@@ -95,20 +111,13 @@ fn a_normal_build_works_in_the_sandbox_and_the_dependencies_stay_fresh() {
     );
 }
 
+/// A file that includes a solution by its absolute path.
+const INCLUDE_SOLUTION: &str = "const S: &str = include_str!(\"@ROOT@/solutions/01_threads/spawn_join.rs\");\nfn main() { println!(\"{S}\"); }\n";
+
 #[test]
 fn include_str_of_a_solution_by_its_absolute_path_is_refused() {
-    let error = refused(
-        "include_solution",
-        "const S: &str = include_str!(\"@ROOT@/solutions/01_threads/spawn_join.rs\");\nfn main() { println!(\"{S}\"); }\n",
-    );
-    assert!(
-        error
-            .rendered
-            .contains("solutions/01_threads/spawn_join.rs")
-            && error.rendered.contains("Permission denied"),
-        "{}",
-        error.rendered
-    );
+    let error = refused("include_solution", INCLUDE_SOLUTION);
+    assert_denied(&error, "solutions/01_threads/spawn_join.rs");
 }
 
 #[test]
@@ -117,14 +126,7 @@ fn a_path_attribute_through_a_meta_fragment_is_refused() {
         "path_through_meta",
         "macro_rules! steal { ($a:meta) => { #[$a] mod stolen; }; }\nsteal!(path = \"@ROOT@/solutions/01_threads/spawn_join.rs\");\nfn main() { stolen::main(); }\n",
     );
-    assert!(
-        error
-            .rendered
-            .contains("solutions/01_threads/spawn_join.rs")
-            && error.rendered.contains("Permission denied"),
-        "{}",
-        error.rendered
-    );
+    assert_denied(&error, "solutions/01_threads/spawn_join.rs");
 }
 
 #[test]
@@ -133,13 +135,7 @@ fn a_module_named_through_an_ident_fragment_finds_nothing_beside_the_copy() {
         "module_through_ident",
         "macro_rules! steal { ($m:ident) => { mod $m; }; }\nsteal!(spawn_join);\nfn main() { spawn_join::main(); }\n",
     );
-    assert!(
-        error
-            .headline
-            .contains("file not found for module `spawn_join`"),
-        "{}",
-        error.rendered
-    );
+    assert_headline(&error, "file not found for module `spawn_join`");
 }
 
 #[test]
@@ -149,13 +145,9 @@ fn include_str_through_an_expr_fragment_of_a_snapshot_by_a_relative_path_is_refu
         "snapshot_through_expr",
         "macro_rules! read { ($p:expr) => { include_str!($p) }; }\nconst S: &str = read!(\"../../../../course/snapshots/01_threads__scoped_sum@default.snap\");\nfn main() { println!(\"{S}\"); }\n",
     );
-    assert!(
-        error
-            .rendered
-            .contains("course/snapshots/01_threads__scoped_sum@default.snap")
-            && error.rendered.contains("Permission denied"),
-        "{}",
-        error.rendered
+    assert_denied(
+        &error,
+        "course/snapshots/01_threads__scoped_sum@default.snap",
     );
 }
 
@@ -268,12 +260,9 @@ fn a_submission_whose_build_never_ends_holds_up_nobody_in_its_class() {
     let csv = out.path().join("grades.csv");
     let per = out.path().join("per");
     let started = Instant::now();
-    let run = common::learn_with_env(
+    let run = common::grade(
         pristine.path(),
         &[
-            "grade",
-            "--course",
-            ".",
             "--submissions",
             class.path().to_str().unwrap(),
             "01_threads/spawn_join",
@@ -340,23 +329,26 @@ fn a_two_gib_const_array_stops_at_the_memory_bound_with_a_message() {
         "two_gib_const",
         "const BIG: [u8; 1 << 31] = [7; 1 << 31];\nfn main() {\n    println!(\"{}\", BIG[12345]);\n}\n",
     );
-    assert!(
-        error.headline.contains("needed more than 4 GiB of memory"),
-        "{}",
-        error.rendered
-    );
+    assert_headline(&error, "needed more than 4 GiB of memory");
 }
 
 #[test]
 fn a_source_over_one_mib_is_refused_before_the_build() {
     let error = refused("sixty_mb_of_nul", &"\0".repeat(2 << 20));
-    assert!(
-        error
-            .headline
-            .contains("a source file may have at most 1048576 (1 MiB)"),
-        "{}",
-        error.rendered
-    );
+    assert_headline(&error, "a source file may have at most 1048576 (1 MiB)");
+}
+
+/// Watch mode's rebuilder in `sandbox`, which has built `unit` once (by cargo) and replays
+/// rustc from then on.
+fn built_once(unit: &Unit, sandbox: Sandbox) -> Rebuilder {
+    let rebuilder = Rebuilder::new(cargo(sandbox));
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let quiet = |_: &str| {};
+    let first = rebuilder
+        .build(std::slice::from_ref(unit), Some(&quiet), &never)
+        .unwrap();
+    assert!(first[unit].is_ok(), "{:?}", first[unit]);
+    rebuilder
 }
 
 /// Watch mode's rebuild replays rustc without cargo, in the same sandbox: a saved file that
@@ -369,13 +361,8 @@ fn watch_modes_replayed_rustc_is_sandboxed_too() {
         "replayed",
         "fn main() {\n    println!(\"first\");\n}\n",
     );
-    let rebuilder = learn::build::replay::Rebuilder::new(cargo(Sandbox::default()));
+    let rebuilder = built_once(&unit, Sandbox::default());
     let never = std::sync::atomic::AtomicBool::new(false);
-    let quiet = |_: &str| {};
-    let first = rebuilder
-        .build(std::slice::from_ref(&unit), Some(&quiet), &never)
-        .unwrap();
-    assert!(first[&unit].is_ok(), "{:?}", first[&unit]);
     let rebuild = |code: &str| {
         std::fs::write(
             &unit.source,
@@ -400,18 +387,8 @@ fn watch_modes_replayed_rustc_is_sandboxed_too() {
         good.exe.display()
     );
     assert_eq!(output_of(&good.exe).trim(), "second");
-    let error = rebuild(
-        "const S: &str = include_str!(\"@ROOT@/solutions/01_threads/spawn_join.rs\");\nfn main() { println!(\"{S}\"); }\n",
-    )
-    .unwrap_err();
-    assert!(
-        error
-            .rendered
-            .contains("solutions/01_threads/spawn_join.rs")
-            && error.rendered.contains("Permission denied"),
-        "{}",
-        error.rendered
-    );
+    let error = rebuild(INCLUDE_SOLUTION).unwrap_err();
+    assert_denied(&error, "solutions/01_threads/spawn_join.rs");
 }
 
 #[test]
@@ -422,26 +399,16 @@ fn watch_modes_replayed_rustc_stops_at_the_deadline() {
         deadline: Duration::from_secs(5),
         ..Sandbox::default()
     };
-    let rebuilder = learn::build::replay::Rebuilder::new(cargo(sandbox));
+    let rebuilder = built_once(&unit, sandbox);
     let never = std::sync::atomic::AtomicBool::new(false);
     let quiet = |_: &str| {};
-    let first = rebuilder
-        .build(std::slice::from_ref(&unit), Some(&quiet), &never)
-        .unwrap();
-    assert!(first[&unit].is_ok(), "{:?}", first[&unit]);
     std::fs::write(&unit.source, CONST_EVAL_FOREVER).unwrap();
     let started = Instant::now();
     let mut built = rebuilder
         .build(std::slice::from_ref(&unit), Some(&quiet), &never)
         .unwrap();
     let error = built.remove(&unit).unwrap().unwrap_err();
-    assert!(
-        error
-            .headline
-            .contains("the build of your file took longer than 5 s"),
-        "{}",
-        error.rendered
-    );
+    assert_headline(&error, "the build of your file took longer than 5 s");
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "{:?}",

@@ -6,7 +6,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{MISMATCHED_TYPES, course_copy, learn, learn_with_env, put_exercise, text};
+use common::{
+    MISMATCHED_TYPES, course_copy, grade, learn, learn_with_env, put_exercise, read, text,
+};
 use learn::course::Course;
 use serde_json::Value;
 
@@ -62,10 +64,6 @@ fn verify(dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Out
     args.extend(GRADED);
     args.extend(extra);
     learn_with_env(dir, &args, env)
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Checks `results` against results.json version 3 and GitHub Classroom's fields and score
@@ -571,18 +569,16 @@ fn a_fork_that_deletes_a_check_from_the_manifest_is_still_graded_failing() {
 fn grading_a_submission_without_an_exercise_file_fails_it_and_says_so() {
     let (fork, pristine) = (course_copy(), pristine());
     std::fs::remove_file(fork.path().join("exercises/01_threads/spawn_join.rs")).unwrap();
-    let run = learn(
+    let run = grade(
         pristine.path(),
         &[
-            "grade",
-            "--course",
-            ".",
             "--submission",
             fork.path().to_str().unwrap(),
             "01_threads/spawn_join",
             "--report",
             "markdown=summary.md",
         ],
+        &[],
     );
     assert_eq!(run.status.code(), Some(1));
     let (out, _) = text(&run);

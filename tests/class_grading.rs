@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{course_copy, learn, root, text};
+use common::{course_copy, grade, learn, read, root, text};
 use serde_json::Value;
 
 /// The exercises graded: cheap ones of chapter 1.
@@ -61,17 +61,13 @@ fn class() -> tempfile::TempDir {
     class
 }
 
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 #[test]
 fn a_class_is_built_once_and_graded_into_one_gradebook_and_a_report_per_submission() {
     let (pristine, class) = (course_copy(), class());
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("grades.csv");
     let per = out.path().join("per");
-    let mut args = vec!["grade", "--course", ".", "--submissions"];
+    let mut args = vec!["--submissions"];
     args.push(class.path().to_str().unwrap());
     args.extend(GRADED);
     let csv_arg = format!("csv={}", csv.display());
@@ -82,7 +78,7 @@ fn a_class_is_built_once_and_graded_into_one_gradebook_and_a_report_per_submissi
     args.extend([
         "--report", &csv_arg, "--report", &json_arg, "--report", &md_arg, "--report", &html_arg,
     ]);
-    let run = learn(pristine.path(), &args);
+    let run = grade(pristine.path(), &args, &[]);
     let (stdout, stderr) = text(&run);
     assert_eq!(
         run.status.code(),
@@ -160,18 +156,16 @@ fn submissions_given_one_by_one_need_distinct_names() {
             &[(GRADED[0], Some("solutions/01_threads/spawn_join.rs"))],
         );
     }
-    let run = learn(
+    let run = grade(
         &root(),
         &[
-            "grade",
-            "--course",
-            ".",
             "--submission",
             a.path().join("same").to_str().unwrap(),
             "--submission",
             b.path().join("same").to_str().unwrap(),
             GRADED[0],
         ],
+        &[],
     );
     assert_eq!(run.status.code(), Some(2));
     assert!(
@@ -279,14 +273,15 @@ fn a_submission_of_links_fifos_and_devices_is_refused_in_seconds_with_little_mem
     let (stdout, stderr) = (out.path().join("stdout"), out.path().join("stderr"));
     let started = std::time::Instant::now();
     // stdin stays open and silent: a read of /dev/stdin would block for ever.
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_learn"))
-        .args(["grade", "--course", ".", "--submission"])
-        .arg(&fork)
-        .args(GRADED)
-        .current_dir(pristine.path())
-        .env("LEARN_TARGET_DIR", common::target_dir())
-        .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
+    let mut args = vec![
+        "grade",
+        "--course",
+        ".",
+        "--submission",
+        fork.to_str().unwrap(),
+    ];
+    args.extend(GRADED);
+    let child = common::learn_command(pristine.path(), &args, &[])
         .stdin(std::process::Stdio::piped())
         .stdout(std::fs::File::create(&stdout).unwrap())
         .stderr(std::fs::File::create(&stderr).unwrap())
@@ -361,25 +356,30 @@ fn with_a_deadline_each_repository_is_graded_at_its_last_commit_before_it() {
     .unwrap();
     let out = tempfile::tempdir().unwrap();
     let csv = out.path().join("grades.csv");
-    let run = learn(
-        pristine.path(),
-        &[
-            "grade",
-            "--course",
-            ".",
-            "--submission",
-            repo.to_str().unwrap(),
-            "--submission",
-            class.path().join("eve").to_str().unwrap(),
+    let (roster, csv_arg) = (
+        class.path().join("roster.csv"),
+        format!("csv={}", csv.display()),
+    );
+    // `learn grade` of the submissions named by `given`, at the deadline, with the roster.
+    let by_the_deadline = |given: &[&str]| {
+        let mut args = given.to_vec();
+        args.extend([
             id,
             "--deadline",
             "2026-12-08T00:00:00Z",
             "--roster",
-            class.path().join("roster.csv").to_str().unwrap(),
+            roster.to_str().unwrap(),
             "--report",
-            &format!("csv={}", csv.display()),
-        ],
-    );
+            &csv_arg,
+        ]);
+        grade(pristine.path(), &args, &[])
+    };
+    let run = by_the_deadline(&[
+        "--submission",
+        repo.to_str().unwrap(),
+        "--submission",
+        class.path().join("eve").to_str().unwrap(),
+    ]);
     let (stdout, stderr) = text(&run);
     assert_eq!(
         run.status.code(),
@@ -389,23 +389,7 @@ fn with_a_deadline_each_repository_is_graded_at_its_last_commit_before_it() {
     assert!(stderr.contains("eve is not a git repository"), "{stderr}");
 
     std::fs::remove_dir_all(class.path().join("eve")).unwrap();
-    let run = learn(
-        pristine.path(),
-        &[
-            "grade",
-            "--course",
-            ".",
-            "--submissions",
-            class.path().to_str().unwrap(),
-            id,
-            "--deadline",
-            "2026-12-08T00:00:00Z",
-            "--roster",
-            class.path().join("roster.csv").to_str().unwrap(),
-            "--report",
-            &format!("csv={}", csv.display()),
-        ],
-    );
+    let run = by_the_deadline(&["--submissions", class.path().to_str().unwrap()]);
     let (stdout, stderr) = text(&run);
     assert_eq!(
         run.status.code(),

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{course_copy, learn, put_exercise, root, target_dir, text};
+use common::{course_copy, grade, put_exercise, root, target_dir, text};
 use serde_json::Value;
 
 /// The odd/even solution with its LIMIT argument ignored: only hidden arguments catch it.
@@ -35,12 +35,9 @@ fn gradescope_results_explain_each_failure_in_its_output_and_hold_back_hidden_de
     );
     hard_coded_odd_even(fork.path());
     let report = pristine.path().join("gradescope.json");
-    let run = learn(
+    let run = grade(
         pristine.path(),
         &[
-            "grade",
-            "--course",
-            ".",
             "--submission",
             fork.path().to_str().unwrap(),
             "01_threads/spawn_join",
@@ -50,6 +47,7 @@ fn gradescope_results_explain_each_failure_in_its_output_and_hold_back_hidden_de
             &format!("gradescope={}", report.display()),
             "--exit-zero",
         ],
+        &[],
     );
     assert_eq!(run.status.code(), Some(0), "{}", text(&run).1);
     let json = std::fs::read_to_string(&report).unwrap();

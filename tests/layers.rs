@@ -46,10 +46,10 @@ fn modules() -> Vec<String> {
         .collect()
 }
 
-/// The modules each top-level module uses outside comments and test code.
-fn uses() -> BTreeMap<String, BTreeMap<String, String>> {
+/// Every source file of `src/`: its top-level module, its path under `src/`, its text.
+fn sources() -> Vec<(String, String, String)> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut uses: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut sources = Vec::new();
     let mut stack = vec![src.clone()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("src is readable") {
@@ -70,12 +70,21 @@ fn uses() -> BTreeMap<String, BTreeMap<String, String>> {
                 .trim_end_matches(".rs")
                 .to_string();
             let text = std::fs::read_to_string(&path).expect("a source file");
-            for (name, line) in crate_uses(&code_of(&text)) {
-                if name != module {
-                    uses.entry(module.clone())
-                        .or_default()
-                        .insert(name, format!("{}:{line}", relative.display()));
-                }
+            sources.push((module, relative.display().to_string(), text));
+        }
+    }
+    sources
+}
+
+/// The modules each top-level module uses outside comments and test code.
+fn uses() -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut uses: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (module, relative, text) in sources() {
+        for (name, line) in crate_uses(&code_of(&text)) {
+            if name != module {
+                uses.entry(module.clone())
+                    .or_default()
+                    .insert(name, format!("{relative}:{line}"));
             }
         }
     }
@@ -97,6 +106,55 @@ fn code_of(text: &str) -> String {
         code.push('\n');
     }
     code
+}
+
+/// `code` with the text of its string and character literals blanked (`"…"`, `r#"…"#`,
+/// `'"'`), newlines kept: a macro named inside a string is not a call.
+fn without_literals(code: &str) -> String {
+    let bytes = code.as_bytes();
+    let mut out = String::with_capacity(code.len());
+    let mut i = 0;
+    let blank = |out: &mut String, text: &str| {
+        out.extend(text.chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+    };
+    while i < bytes.len() {
+        let rest = &code[i..];
+        if rest.starts_with("'\"'") || rest.starts_with("'\\\"'") {
+            let len = if rest.starts_with("'\"'") { 3 } else { 4 };
+            blank(&mut out, &rest[..len]);
+            i += len;
+        } else if let Some(hashes) = rest
+            .strip_prefix('r')
+            .map(|r| r.len() - r.trim_start_matches('#').len())
+            .filter(|&h| rest[1 + h..].starts_with('"'))
+        {
+            let close = format!("\"{}", "#".repeat(hashes));
+            let start = 2 + hashes;
+            let len = rest[start..]
+                .find(&close)
+                .map_or(rest.len(), |e| start + e + close.len());
+            blank(&mut out, &rest[..len]);
+            i += len;
+        } else if let Some(body) = rest.strip_prefix('"') {
+            let mut len = 1;
+            let mut escaped = false;
+            for c in body.chars() {
+                len += c.len_utf8();
+                match c {
+                    '\\' if !escaped => escaped = true,
+                    '"' if !escaped => break,
+                    _ => escaped = false,
+                }
+            }
+            blank(&mut out, &rest[..len]);
+            i += len;
+        } else {
+            let c = rest.chars().next().expect("not at the end");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
 }
 
 /// The top-level modules `code` names after `crate::`, each with its line (from 1): a path
@@ -204,5 +262,61 @@ fn every_module_uses_only_lower_layers() {
         wrong.is_empty(),
         "a module may use only modules of lower layers:\n{}",
         wrong.join("\n")
+    );
+}
+
+#[test]
+fn string_and_character_literals_are_blanked() {
+    let code = "let a = \"println!(\\\"x\\\")\"; let q = '\"'; eprintln!(\"{a}\");\nr#\"dbg!(\"x\")\"# print!()";
+    let seen = without_literals(code);
+    assert_eq!(seen.matches('!').count(), 2, "{seen}");
+    assert!(
+        seen.contains("eprintln!(") && seen.contains(" print!()"),
+        "{seen}"
+    );
+    assert_eq!(seen.lines().count(), 2);
+}
+
+/// Nothing of layers 1 to 6 (the README's list: the supervisor, the build, checks, the
+/// course, grading, settings, reports' formats…) prints: what they have to say goes up as
+/// events or a returned value, and the layers above decide what to print. `report` renders
+/// text it returns; it is checked too. `test_support` is not: it serves the tests and
+/// benchmarks only (a benchmark says on stderr why it does not measure).
+#[test]
+fn nothing_below_the_commands_prints() {
+    let layers = layers();
+    let below: Vec<&String> = layers.iter().take(6).flatten().collect();
+    assert!(below.iter().any(|m| *m == "supervise"), "{below:?}");
+    let printing = [
+        "println!",
+        "print!",
+        "eprintln!",
+        "eprint!",
+        "dbg!",
+        "io::stdout()",
+        "io::stderr()",
+    ];
+    let mut prints = Vec::new();
+    for (module, relative, text) in sources() {
+        if !below.contains(&&module) || module == "test_support" {
+            continue;
+        }
+        let code = without_literals(&code_of(&text));
+        for (n, line) in code.lines().enumerate() {
+            let called = |p: &str| {
+                line.match_indices(p).any(|(at, _)| {
+                    let before = line[..at].chars().next_back();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+            };
+            if let Some(p) = printing.iter().find(|p| called(p)) {
+                prints.push(format!("{relative}:{}: {p}", n + 1));
+            }
+        }
+    }
+    assert!(
+        prints.is_empty(),
+        "a module of layers 1 to 6 prints (send an event or return the text instead):\n{}",
+        prints.join("\n")
     );
 }

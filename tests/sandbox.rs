@@ -16,7 +16,9 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use common::{hostile, run_confined, stdout_of as stdout};
-use learn::supervise::{self, Perturbation, RunRecord, RunRequest, SandboxRequest};
+use learn::supervise::{
+    self, Perturbation, RunRecord, RunRequest, SandboxRequest, SandboxSettings,
+};
 
 /// Runs `exe` with `args` in the sandbox `sandbox`, and says which protections are in force.
 fn run(
@@ -120,6 +122,36 @@ fn a_program_reads_nothing_of_the_course_its_build_folder_or_the_runner() {
         names.contains(&"LEARN_PROBE"),
         "the probe still knows where to write: {names:?}"
     );
+}
+
+#[test]
+fn each_run_is_confined_by_the_settings_it_carries_whatever_ran_before_in_the_process() {
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), "the runner's own temporary file").unwrap();
+    let given = [secret.path().display().to_string()];
+    let read_line = format!("LEAK given {}", secret.path().display());
+    let files_off = SandboxRequest {
+        settings: SandboxSettings::parse("filesystem").unwrap(),
+        ..SandboxRequest::default()
+    };
+    // Switched off, on, off again, on again: a run's confinement is its own request's, not
+    // the first one's.
+    for (request, read) in [(&files_off, true), (&SandboxRequest::default(), false)].repeat(2) {
+        let record = run(
+            &hostile("reads_grader_files"),
+            &given,
+            Perturbation::None,
+            request.clone(),
+        );
+        let out = stdout(&record);
+        assert_eq!(
+            out.lines().any(|l| l.starts_with(&read_line)),
+            read,
+            "with {:?} the runner's file is {}:\n{out}",
+            request.settings,
+            if read { "readable" } else { "refused" }
+        );
+    }
 }
 
 #[test]

@@ -220,6 +220,7 @@ fn rust_fixture(name: &str, limits: Limits) -> RunRecord {
         id: format!("faults/{name}"),
         source: root.join(format!("tests/fixtures/faults/{name}.rs")),
         harness: None,
+        shuttle: false,
     };
     let cargo = learn::build::Cargo {
         root: root.clone(),

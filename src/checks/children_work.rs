@@ -32,6 +32,36 @@ pub enum WorkMeasure {
     Stdin,
 }
 
+impl WorkMeasure {
+    /// The amount of this measure a process used, by its exit record (none without one).
+    fn amount(self, exit: Option<&ProcessExit>) -> f64 {
+        match (self, exit) {
+            (_, None) => 0.0,
+            (WorkMeasure::Cpu, Some(e)) => e.cpu.as_secs_f64(),
+            (WorkMeasure::Written, Some(e)) => e.written_bytes as f64,
+            (WorkMeasure::Stdin, Some(e)) => e.stdin_bytes as f64,
+        }
+    }
+
+    /// An amount of this measure, as the failure shows it.
+    fn show(self, value: f64) -> String {
+        match self {
+            WorkMeasure::Cpu => ms(Duration::from_secs_f64(value)),
+            WorkMeasure::Written => format!("{value:.0} bytes written"),
+            WorkMeasure::Stdin => format!("{value:.0} bytes read from its stdin"),
+        }
+    }
+
+    /// What the whole of this measure is, as the rule names it.
+    fn what(self) -> &'static str {
+        match self {
+            WorkMeasure::Cpu => "CPU time of the program",
+            WorkMeasure::Written => "output the children wrote",
+            WorkMeasure::Stdin => "input the children read from their stdin",
+        }
+    }
+}
+
 /// `children_work`: each child process used at least `min_share` of the `measure`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -56,14 +86,7 @@ impl ChildrenWork {
             .filter(|&&(pid, _, _)| pid != log.root)
             .map(|&(pid, _, _)| (pid, records.exit_of(pid)))
             .collect();
-        let amount = |exit: Option<&ProcessExit>| -> f64 {
-            match (self.measure, exit) {
-                (_, None) => 0.0,
-                (WorkMeasure::Cpu, Some(e)) => e.cpu.as_secs_f64(),
-                (WorkMeasure::Written, Some(e)) => e.written_bytes as f64,
-                (WorkMeasure::Stdin, Some(e)) => e.stdin_bytes as f64,
-            }
-        };
+        let amount = |exit: Option<&ProcessExit>| self.measure.amount(exit);
         let parent = match self.measure {
             WorkMeasure::Cpu => amount(records.exit_of(log.root)),
             WorkMeasure::Written | WorkMeasure::Stdin => 0.0,
@@ -83,11 +106,7 @@ impl ChildrenWork {
         if idle.is_empty() {
             return Outcome::Pass;
         }
-        let show = |value: f64| match self.measure {
-            WorkMeasure::Cpu => ms(Duration::from_secs_f64(value)),
-            WorkMeasure::Written => format!("{value:.0} bytes written"),
-            WorkMeasure::Stdin => format!("{value:.0} bytes read from its stdin"),
-        };
+        let show = |value: f64| self.measure.show(value);
         let mut seen: Vec<String> = children
             .iter()
             .map(|&(pid, e)| match e {
@@ -107,11 +126,7 @@ impl ChildrenWork {
                 share(parent) * 100.0
             ));
         }
-        let what = match self.measure {
-            WorkMeasure::Cpu => "CPU time of the program",
-            WorkMeasure::Written => "output the children wrote",
-            WorkMeasure::Stdin => "input the children read from their stdin",
-        };
+        let what = self.measure.what();
         let hint = if self.measure == WorkMeasure::Stdin {
             "The items must reach the workers over their stdin (Stdio::piped(), then write to child.stdin), not on their command lines: each worker reads its items there."
         } else if self.measure == WorkMeasure::Cpu && share(parent) > 0.5 {
@@ -145,12 +160,22 @@ mod tests {
             text.push_str(&format!("exit {pid} 900 {} 0 {written}\n", cpu * ms));
         }
         text.push_str(&format!("exit 10 1000 {} 0 0\n", parent * ms));
-        let record = probed(run(&[], 1000), &text);
-        let check = ChildrenWork {
-            measure,
-            min_share: 0.1,
-        };
+        judged(&text, measure, 0.1)
+    }
+
+    /// Judges a run whose probe recorded `text`, with `min_share` of the `measure`.
+    fn judged(text: &str, measure: WorkMeasure, min_share: f64) -> Outcome {
+        let record = probed(run(&[], 1000), text);
+        let check = ChildrenWork { measure, min_share };
         Evidence::judge_alone(&record, |e| check.judge(e))
+    }
+
+    /// The failure of `outcome`; panics with `passed` (what passed wrongly) if it passed.
+    fn failure(outcome: Outcome, passed: &str) -> Failure {
+        let Outcome::Fail(failure) = outcome else {
+            panic!("{passed}")
+        };
+        failure
     }
 
     #[test]
@@ -159,9 +184,10 @@ mod tests {
             judge(WorkMeasure::Cpu, 5, [(60, 9), (90, 9)]),
             Outcome::Pass
         );
-        let Outcome::Fail(echo) = judge(WorkMeasure::Cpu, 170, [(1, 9), (1, 9)]) else {
-            panic!("children echoing the parent's answers passed")
-        };
+        let echo = failure(
+            judge(WorkMeasure::Cpu, 170, [(1, 9), (1, 9)]),
+            "children echoing the parent's answers passed",
+        );
         assert!(
             echo.hint.starts_with("The parent did the work"),
             "{}",
@@ -171,9 +197,10 @@ mod tests {
             judge(WorkMeasure::Written, 5, [(1, 20), (1, 15)]),
             Outcome::Pass
         );
-        let Outcome::Fail(idle) = judge(WorkMeasure::Written, 5, [(1, 35), (1, 0)]) else {
-            panic!("an idle worker passed")
-        };
+        let idle = failure(
+            judge(WorkMeasure::Written, 5, [(1, 35), (1, 0)]),
+            "an idle worker passed",
+        );
         assert!(
             idle.seen
                 .contains(&"child pid 21: 0 bytes written (0%)".to_string()),
@@ -186,20 +213,11 @@ mod tests {
     fn workers_given_their_items_on_the_command_line_read_nothing_from_stdin() {
         let text = "start 10 1 0\nstart 20 10 1\nstart 21 10 1\nstdin 20 12\nstdin 21 9\n\
                     exit 20 900 0 12 9\nexit 21 900 0 9 9\nexit 10 1000 0 0 0\n";
-        let over_stdin = probed(run(&[], 1000), text);
-        let check = ChildrenWork {
-            measure: WorkMeasure::Stdin,
-            min_share: 0.2,
-        };
-        assert_eq!(
-            Evidence::judge_alone(&over_stdin, |e| check.judge(e)),
-            Outcome::Pass
+        assert_eq!(judged(text, WorkMeasure::Stdin, 0.2), Outcome::Pass);
+        let failure = failure(
+            judged(&text.replace("stdin 2", "stdin 3"), WorkMeasure::Stdin, 0.2),
+            "workers that read no stdin pass",
         );
-        let by_arguments = probed(run(&[], 1000), &text.replace("stdin 2", "stdin 3"));
-        let Outcome::Fail(failure) = Evidence::judge_alone(&by_arguments, |e| check.judge(e))
-        else {
-            panic!("workers that read no stdin pass")
-        };
         assert!(
             failure.hint.contains("over their stdin"),
             "{}",

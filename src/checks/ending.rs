@@ -111,6 +111,8 @@ fn tampered(run: &RunRecord) -> Option<Failure> {
     ))
 }
 
+/// The failure of a run that exited with `code`, not 0, with the lines of its panic if it
+/// panicked.
 fn exited(code: i32, run: &RunRecord) -> Failure {
     let panic_lines: Vec<String> = run
         .stderr
@@ -133,6 +135,11 @@ fn exited(code: i32, run: &RunRecord) -> Failure {
     )
 }
 
+/// The failure of a run the runner stopped for `reason`: the rule it broke, what was seen and
+/// the hint that matches.
+///
+/// Over 80 lines on purpose: one arm per [`StopReason`], each its own message, so that every
+/// way a run is stopped reads in one place, as `supervise` lists them.
 fn stopped(reason: &StopReason) -> Failure {
     match reason {
         StopReason::TimedOut {
@@ -227,6 +234,8 @@ fn stopped(reason: &StopReason) -> Failure {
     }
 }
 
+/// The failure of a run that hung (`what` says how it was stopped), as `check`: the rule and
+/// hint of the kind of hang diagnosed, and each thread as seen.
 fn hang(check: CheckKind, what: String, diagnosis: &HangDiagnosis) -> Failure {
     let (rule, hint) = match diagnosis.kind {
         HangKind::Deadlock => (
@@ -253,6 +262,7 @@ fn hang(check: CheckKind, what: String, diagnosis: &HangDiagnosis) -> Failure {
     Failure::logic(check, rule, seen, hint)
 }
 
+/// The failure of a run whose child processes outlived it.
 fn orphans(run: &RunRecord) -> Failure {
     Failure::logic(
         CheckKind::Orphans,
@@ -270,6 +280,7 @@ pub(crate) fn secs(s: f64) -> String {
     format!("{s:.1} s")
 }
 
+/// The name of `signal` and what it usually means, for messages.
 fn signal_name(signal: i32) -> &'static str {
     match signal {
         libc::SIGABRT => "SIGABRT, an abort",

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::order::Sequence;
 use super::{CheckKind, Evidence, Failure, Outcome};
 use crate::lines::pattern::Pattern;
+use crate::supervise::RunRecord;
 
 /// `overlap`: every line matching `start` arrived before the first line matching `end`, so
 /// all the work was under way at once.
@@ -209,46 +210,8 @@ impl Period {
             .filter(|l| self.pattern.is_match(&l.text))
             .map(|l| l.at)
             .collect();
-        let drift_hint = |drift: f64| {
-            format!(
-                "The ticks drift by {drift:+.0} ms per tick: sleeping a fixed time after the work adds the work's time to every period. Compute each deadline from the start (start + k × period) and sleep until it."
-            )
-        };
-        let listing = || -> Vec<String> {
-            ticks
-                .iter()
-                .enumerate()
-                .map(|(i, t)| format!("tick {} at {} (ideal {})", i + 1, ms(*t), ms(self.ideal(i))))
-                .collect()
-        };
-        let tolerance = Duration::from_millis(self.tolerance_ms);
         if ticks.len() != count {
-            let rule = format!(
-                "there must be exactly {} lines matching {}",
-                count, self.pattern
-            );
-            let mut seen = [vec![format!("there were {}", ticks.len())], listing()].concat();
-            let hint = match self.drift(&ticks) {
-                Some(drift) => drift_hint(drift),
-                None if ticks.len() > count => {
-                    "Stop the ticker when told, and not before: it ticked after main asked it to stop.".to_string()
-                }
-                None => "Stop the ticker when told, and not before.".to_string(),
-            };
-            if ticks.len() < count {
-                let due = self.ideal(ticks.len()).saturating_sub(tolerance);
-                let stalled = run.sched.stalled_between(due, run.wall);
-                if stalled >= tolerance {
-                    seen.push(format!(
-                        "tick {} was due at {}; after that the machine kept the program waiting {} for a CPU with nothing of it running: the machine was busy",
-                        ticks.len() + 1,
-                        ms(self.ideal(ticks.len())),
-                        ms(stalled)
-                    ));
-                    return Outcome::Fail(Failure::timing(CheckKind::Period, rule, seen, hint));
-                }
-            }
-            return Outcome::Fail(Failure::logic(CheckKind::Period, rule, seen, hint));
+            return self.miscounted(run, &ticks, count);
         }
         let off = ticks.iter().enumerate().any(|(k, &at)| {
             let ideal = self.ideal(k);
@@ -256,13 +219,13 @@ impl Period {
             // not late for what the machine made it wait before.
             let waited = run.sched.stalled_between(ideal, at);
             let own = at.saturating_sub(waited).max(ideal.min(at));
-            own.abs_diff(ideal) > tolerance
+            own.abs_diff(ideal) > self.tolerance()
         });
         let drift = self.drift(&ticks);
         if !off && drift.is_none() {
             return Outcome::Pass;
         }
-        let mut seen = listing();
+        let mut seen = self.listing(&ticks);
         if let Some(drift) = drift {
             seen.push(format!("trend: {drift:+.1} ms per tick"));
         }
@@ -282,6 +245,65 @@ impl Period {
             },
         ))
     }
+
+    /// The failure of `count` ticks expected and `ticks` seen: a timing failure (retried)
+    /// when ticks are missing at the end while the machine kept the program waiting after
+    /// they were due, a logic one otherwise.
+    fn miscounted(&self, run: &RunRecord, ticks: &[Duration], count: usize) -> Outcome {
+        let tolerance = self.tolerance();
+        let rule = format!(
+            "there must be exactly {} lines matching {}",
+            count, self.pattern
+        );
+        let mut seen = [
+            vec![format!("there were {}", ticks.len())],
+            self.listing(ticks),
+        ]
+        .concat();
+        let hint = match self.drift(ticks) {
+            Some(drift) => drift_hint(drift),
+            None if ticks.len() > count => {
+                "Stop the ticker when told, and not before: it ticked after main asked it to stop."
+                    .to_string()
+            }
+            None => "Stop the ticker when told, and not before.".to_string(),
+        };
+        if ticks.len() < count {
+            let due = self.ideal(ticks.len()).saturating_sub(tolerance);
+            let stalled = run.sched.stalled_between(due, run.wall);
+            if stalled >= tolerance {
+                seen.push(format!(
+                    "tick {} was due at {}; after that the machine kept the program waiting {} for a CPU with nothing of it running: the machine was busy",
+                    ticks.len() + 1,
+                    ms(self.ideal(ticks.len())),
+                    ms(stalled)
+                ));
+                return Outcome::Fail(Failure::timing(CheckKind::Period, rule, seen, hint));
+            }
+        }
+        Outcome::Fail(Failure::logic(CheckKind::Period, rule, seen, hint))
+    }
+
+    /// How far from its ideal time a tick may come.
+    fn tolerance(&self) -> Duration {
+        Duration::from_millis(self.tolerance_ms)
+    }
+
+    /// Each tick of `ticks` with its time and its ideal time.
+    fn listing(&self, ticks: &[Duration]) -> Vec<String> {
+        ticks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("tick {} at {} (ideal {})", i + 1, ms(*t), ms(self.ideal(i))))
+            .collect()
+    }
+}
+
+/// The hint for ticks that drift by `drift` ms per tick.
+fn drift_hint(drift: f64) -> String {
+    format!(
+        "The ticks drift by {drift:+.0} ms per tick: sleeping a fixed time after the work adds the work's time to every period. Compute each deadline from the start (start + k × period) and sleep until it."
+    )
 }
 
 /// `completion_order`: the lines matching `pattern` come in exactly the order `expect`, an

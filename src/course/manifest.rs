@@ -92,6 +92,68 @@ pub struct ExerciseSpec {
     /// How the timeline groups stdout lines into lanes: the first capture group (or the
     /// whole match) of this pattern names the lane of a line; other lines go to `main`.
     pub lanes: Option<Pattern>,
+    /// Schedule exploration under shuttle (`[exercise.explore]`): only for exercises whose
+    /// outcome no clock, process or network decides (see course/README.md).
+    pub explore: Option<Explore>,
+}
+
+/// `[exercise.explore]`: the learner's unchanged file, built against shuttle's `thread` and
+/// `sync`, run under shuttle's scheduler for many schedules (see `src/grade/explore.rs`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Explore {
+    /// Which scheduler picks the schedules.
+    pub scheduler: Scheduler,
+    /// How many schedules (executions) one exploration tries: 1 to [`MAX_SCHEDULES`].
+    #[serde(deserialize_with = "schedule_count")]
+    pub schedules: u32,
+    /// PCT's bug depth (the number of priority changes per schedule; default 3).
+    #[serde(default)]
+    pub depth: Option<u32>,
+    /// The argument set explored (its snapshot is the expected output); default `default`.
+    #[serde(default = "default_set_name")]
+    pub args: String,
+    /// Cut an execution after this many scheduling steps, judging only what happened until
+    /// then (deadlocks, panics) and not its output: for programs too long to explore whole.
+    #[serde(default)]
+    pub max_steps: Option<u64>,
+}
+
+/// A shuttle scheduler.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Scheduler {
+    /// Uniformly random choice at every scheduling point (`check_random`).
+    Random,
+    /// Probabilistic concurrency testing (`check_pct`): a bound of `depth` priority changes.
+    Pct,
+}
+
+impl Scheduler {
+    /// The manifest's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheduler::Random => "random",
+            Scheduler::Pct => "pct",
+        }
+    }
+}
+
+/// The most schedules one exploration may try: each costs the learner time.
+pub const MAX_SCHEDULES: u32 = 100_000;
+
+fn default_set_name() -> String {
+    "default".into()
+}
+
+fn schedule_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let schedules = i64::deserialize(d)?;
+    if !(1..=i64::from(MAX_SCHEDULES)).contains(&schedules) {
+        return Err(D::Error::custom(format!(
+            "`schedules = {schedules}`: an exploration tries 1 to {MAX_SCHEDULES} schedules"
+        )));
+    }
+    Ok(schedules as u32)
 }
 
 /// One set of command-line arguments an exercise is run with.

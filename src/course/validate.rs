@@ -99,15 +99,34 @@ pub(super) fn validate(course: &Course) -> Result<(), CourseError> {
             if !arg_names.insert(args.name.clone())
                 || !valid_name(&args.name.replace('-', "_"))
                 || args.name == "harness"
+                || args.name == "shuttle"
             {
                 return Err(inconsistent(
                     &chapter_file,
                     format!(
-                        "exercise `{}`: argument set name `{}` is repeated, reserved (`harness`) or not a simple name",
+                        "exercise `{}`: argument set name `{}` is repeated, reserved (`harness`, `shuttle`) or not a simple name",
                         exercise.id, args.name
                     ),
                 ));
             }
+        }
+        if let Some(explore) = &exercise.spec.explore
+            && !arg_names.contains(&explore.args)
+        {
+            return Err(inconsistent(
+                &chapter_file,
+                format!(
+                    "exercise `{}`: `[exercise.explore]` explores the argument set `{}`, which the exercise does not have (it has {})",
+                    exercise.id,
+                    explore.args,
+                    exercise
+                        .arg_sets()
+                        .iter()
+                        .map(|a| format!("`{}`", a.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
     }
     Ok(())

@@ -14,12 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 mod events;
+mod explore;
 mod notes;
 mod retry;
 mod runs;
 mod schedule;
 
 pub use events::{Event, Events};
+pub use explore::{Exploration, REPLAY_PREFIX};
 pub use notes::{Retried, RetryReason, Skipped, SkippedRule};
 
 use crate::build::{self, Backend, BuildError, CompileError, Unit};
@@ -27,7 +29,7 @@ use crate::checks::{Failures, Subject, judge_ending};
 use crate::course::manifest::ArgSet;
 use crate::course::{Course, Exercise};
 use crate::server::DownloadServer;
-use crate::supervise::{Perturbation, RunRecord};
+use crate::supervise::{Perturbation, Protections, RunRecord, SandboxSettings};
 
 /// How many times a run that failed only timing rules is run again before it counts.
 pub const TIMING_RETRIES: usize = 2;
@@ -77,12 +79,18 @@ pub struct RunConfig {
     pub args: ArgSet,
     /// The perturbation.
     pub perturbation: Perturbation,
+    /// The schedule shuttle chose, for a run of the exploration (see `explore.rs`).
+    pub schedule: Option<String>,
 }
 
 impl RunConfig {
-    /// `ARGSET:PERTURBATION`, the form `learn run --replay` takes.
+    /// `ARGSET:PERTURBATION`, or `shuttle:SCHEDULE` for a schedule of the exploration: the
+    /// form `learn run --replay` takes.
     pub fn replay_key(&self) -> String {
-        format!("{}:{}", self.args.name, self.perturbation.name())
+        match &self.schedule {
+            Some(schedule) => format!("{REPLAY_PREFIX}{schedule}"),
+            None => format!("{}:{}", self.args.name, self.perturbation.name()),
+        }
     }
 }
 
@@ -164,6 +172,8 @@ pub struct Verdict {
     pub warnings: Vec<String>,
     /// Wall time spent grading.
     pub elapsed: Duration,
+    /// What the exploration of its schedules under shuttle did, for an explored exercise.
+    pub explored: Option<Exploration>,
 }
 
 impl Verdict {
@@ -180,6 +190,7 @@ impl Verdict {
             sample: None,
             warnings: Vec::new(),
             elapsed: Duration::ZERO,
+            explored: None,
         }
     }
 
@@ -220,11 +231,13 @@ pub struct Grader<'c> {
     replay: Option<String>,
     runs: Option<u32>,
     first_only: bool,
+    os_runs: bool,
     cancel: Option<Arc<AtomicBool>>,
     events: Option<Events<'c>>,
     build_lines: bool,
     backend: Option<&'c dyn Backend>,
     toolchain: build::Toolchain,
+    sandbox: SandboxSettings,
     gate: schedule::Gate,
 }
 
@@ -241,11 +254,13 @@ impl<'c> Grader<'c> {
             replay: None,
             runs: None,
             first_only: false,
+            os_runs: true,
             cancel: None,
             events: None,
             build_lines: false,
             backend: None,
             toolchain: build::Toolchain::default(),
+            sandbox: SandboxSettings::default(),
             gate: schedule::Gate::new(jobs),
         }
     }
@@ -269,6 +284,13 @@ impl<'c> Grader<'c> {
     /// says): a teacher checking that a solution passes every time, or a stress test.
     pub fn runs(mut self, runs: Option<u32>) -> Self {
         self.runs = runs.map(|r| r.max(1));
+        self
+    }
+
+    /// Without `os_runs`, an explored exercise is judged by its exploration under shuttle
+    /// alone (for tests: what the exploration catches by itself).
+    pub fn os_runs(mut self, os_runs: bool) -> Self {
+        self.os_runs = os_runs;
         self
     }
 
@@ -300,11 +322,23 @@ impl<'c> Grader<'c> {
         self
     }
 
+    /// Runs every program with the protections `sandbox` leaves on (default: every one the
+    /// kernel offers); the build's landlock follows its `filesystem` protection.
+    pub fn sandbox(mut self, sandbox: SandboxSettings) -> Self {
+        self.sandbox = sandbox;
+        self
+    }
+
+    /// The protections this grader's runs are confined by.
+    pub fn protections(&self) -> Protections {
+        self.sandbox.protections()
+    }
+
     /// cargo on this grader's course and build folder, with its toolchain; its landlock only
     /// where the run's `filesystem` protection is in force.
     pub fn cargo(&self) -> build::Cargo {
         let mut toolchain = self.toolchain.clone();
-        toolchain.sandbox.landlock &= crate::supervise::protections().filesystem;
+        toolchain.sandbox.landlock &= self.protections().filesystem;
         build::Cargo {
             root: self.course.root.clone(),
             target_dir: self.target_dir.clone(),
@@ -353,11 +387,13 @@ impl<'c> Grader<'c> {
             replay: self.replay.clone(),
             runs: self.runs,
             first_only: true,
+            os_runs: self.os_runs,
             cancel: self.cancel.clone(),
             events: None,
             build_lines: false,
             backend: self.backend,
             toolchain: self.toolchain.clone(),
+            sandbox: self.sandbox,
             gate: schedule::Gate::new(self.jobs),
         }
         .grade_built(exercise, source, &built);
@@ -409,6 +445,14 @@ impl<'c> Grader<'c> {
 
     /// What grading `exercise` plans with this grader's settings.
     pub fn plan_of(&self, exercise: &Exercise) -> Plan {
+        if let Some(key) = &self.replay
+            && key.starts_with(REPLAY_PREFIX)
+        {
+            return Plan {
+                replayed: Some(key.clone()),
+                ..Plan::default()
+            };
+        }
         if let Some(key) = &self.replay {
             let perturbation = key.rsplit_once(':').map_or("", |(_, p)| p);
             return Plan {
@@ -451,6 +495,12 @@ impl<'c> Grader<'c> {
         built: &build::Built,
     ) -> Verdict {
         let (program, harness) = self.units(exercise, source);
+        let explorer = self.explorer(exercise, source).map(|unit| {
+            built
+                .get(&unit)
+                .cloned()
+                .expect("every unit is in the build result")
+        });
         let started = std::time::Instant::now();
         let file = source.path(self.course, exercise);
         let file = file
@@ -476,7 +526,11 @@ impl<'c> Grader<'c> {
             (Ok(program), Ok(harness)) => {
                 verdict.warnings = program.warnings;
                 let harness_exe = harness.as_ref().map(|h| h.exe.as_path());
-                self.grade_runs(exercise, &program.exe, harness_exe, &mut verdict)
+                let explorer = explorer.as_ref().map(|built| match built {
+                    Ok(binary) => Ok(binary.exe.as_path()),
+                    Err(e) => Err(e.headline.as_str()),
+                });
+                self.grade_runs(exercise, &program.exe, harness_exe, explorer, &mut verdict)
             }
         };
         verdict.elapsed = started.elapsed();
@@ -501,6 +555,7 @@ impl<'c> Grader<'c> {
                 let config = RunConfig {
                     args: args.clone(),
                     perturbation: Perturbation::None,
+                    schedule: None,
                 };
                 match &built[&units[i]] {
                     Err(e) => Err(format!("does not compile: {}", e.headline)),
@@ -545,10 +600,23 @@ impl<'c> Grader<'c> {
             .is_some_and(|c| c.load(Ordering::Relaxed))
     }
 
-    /// [`Grader::units`] one after the other: the program, then the harness if any.
+    /// [`Grader::units`] one after the other: the program, then the harness if any, then the
+    /// explorer if the exercise is explored.
     fn every_unit(&self, exercise: &Exercise, source: &Source) -> impl Iterator<Item = Unit> {
         let (program, harness) = self.units(exercise, source);
-        std::iter::once(program).chain(harness)
+        std::iter::once(program)
+            .chain(harness)
+            .chain(self.explorer(exercise, source))
+    }
+
+    /// The explorer of `exercise`'s schedules under shuttle, when the manifest explores it.
+    fn explorer(&self, exercise: &Exercise, source: &Source) -> Option<Unit> {
+        exercise.spec.explore.as_ref().map(|_| Unit {
+            id: exercise.id.clone(),
+            source: source.path(self.course, exercise),
+            harness: None,
+            shuttle: true,
+        })
     }
 
     /// The binaries grading `exercise` from `source` needs: its program, and the harness
@@ -559,11 +627,13 @@ impl<'c> Grader<'c> {
             id: exercise.id.clone(),
             source: path.clone(),
             harness: None,
+            shuttle: false,
         };
         let harness = exercise.harness_path().map(|h| Unit {
             id: exercise.id.clone(),
             source: path,
             harness: Some(self.course.root.join(h)),
+            shuttle: false,
         });
         (program, harness)
     }

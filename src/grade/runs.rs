@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use super::retry::{Retries, RetryPolicy};
 use super::{
-    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_RUNS, Retried, RetryReason, RunConfig,
-    Skipped, SkippedRule, TIMING_RETRIES, Verdict, slow_on_a_quiet_machine,
+    FailedRun, GradeOutcome, Grader, HARNESS_RUNS, REPLAY_PREFIX, REPLAY_RUNS, Retried,
+    RetryReason, RunConfig, Skipped, SkippedRule, TIMING_RETRIES, Verdict, slow_on_a_quiet_machine,
 };
 use crate::checks::harness::HarnessProof;
 use crate::checks::{
@@ -66,6 +66,64 @@ impl Grader<'_> {
         exercise: &Exercise,
         exe: &Path,
         harness: Option<&Path>,
+        explorer: Option<Result<&Path, &str>>,
+        verdict: &mut Verdict,
+    ) -> GradeOutcome {
+        let replays_a_schedule = self
+            .replay
+            .as_ref()
+            .is_some_and(|key| key.starts_with(REPLAY_PREFIX));
+        let explore = exercise.spec.explore.as_ref().filter(|_| !self.first_only);
+        let outcome = if replays_a_schedule || (!self.os_runs && explore.is_some()) {
+            GradeOutcome::Passed
+        } else {
+            self.os_graded_runs(exercise, exe, harness, verdict)
+        };
+        let (explore, explorer) = match (explore, explorer, &outcome) {
+            (Some(explore), Some(explorer), GradeOutcome::Passed | GradeOutcome::NotJudged) => {
+                (explore, explorer)
+            }
+            _ if replays_a_schedule => {
+                return GradeOutcome::CourseError(format!(
+                    "{} is not explored under shuttle: --replay takes ARGSET:PERTURBATION for it",
+                    exercise.id
+                ));
+            }
+            _ => return self.judged_on_cores(exercise, outcome, false, verdict),
+        };
+        let (failed, exploration) = self.explore(exercise, explore, explorer);
+        let judged = exploration.not_judged.is_none();
+        verdict.explored = Some(exploration);
+        verdict.runs += 1;
+        match failed {
+            Some(failed) => failed,
+            None => self.judged_on_cores(exercise, outcome, judged, verdict),
+        }
+    }
+
+    /// `outcome` as the machine's cores let it stand (see [`judged_on`]): an exploration that
+    /// judged the exercise (`explored`) proves what a second core would, without one.
+    fn judged_on_cores(
+        &self,
+        exercise: &Exercise,
+        outcome: GradeOutcome,
+        explored: bool,
+        verdict: &mut Verdict,
+    ) -> GradeOutcome {
+        let needs_two_cores = exercise
+            .spec
+            .needs_two_cores
+            .as_deref()
+            .filter(|_| !explored);
+        judged_on(self.cores, needs_two_cores, outcome, verdict)
+    }
+
+    /// The OS runs: every planned run, supervised and judged.
+    fn os_graded_runs(
+        &self,
+        exercise: &Exercise,
+        exe: &Path,
+        harness: Option<&Path>,
         verdict: &mut Verdict,
     ) -> GradeOutcome {
         let plan = match self.plan(exercise, harness.is_some()) {
@@ -93,9 +151,7 @@ impl Grader<'_> {
                 });
             }
         });
-        let outcome = tally.conclude(verdict);
-        let needs_two_cores = exercise.spec.needs_two_cores.as_deref();
-        judged_on(self.cores, needs_two_cores, outcome, verdict)
+        tally.conclude(verdict)
     }
 
     /// The runs grading `exercise` makes, in order; a course error when its expected output
@@ -127,6 +183,7 @@ impl Grader<'_> {
                 let config = RunConfig {
                     args: args.clone(),
                     perturbation: perturbations[i % perturbations.len()],
+                    schedule: None,
                 };
                 plan.push(Planned {
                     subject: Subject::Program,
@@ -140,6 +197,7 @@ impl Grader<'_> {
                 let config = RunConfig {
                     args: ArgSet::harness_set(),
                     perturbation: perturbations[i % perturbations.len()],
+                    schedule: None,
                 };
                 plan.push(Planned {
                     subject: Subject::Harness,
@@ -318,7 +376,10 @@ impl Grader<'_> {
     ) -> std::io::Result<Observed> {
         let spec = &exercise.spec;
         let mut env = Vec::new();
-        let mut sandbox = SandboxRequest::default();
+        let mut sandbox = SandboxRequest {
+            settings: self.sandbox,
+            ..SandboxRequest::default()
+        };
         let out_dir = match server {
             Some(server) => {
                 let dir = tempfile::tempdir()?;
@@ -537,6 +598,7 @@ mod tests {
         RunConfig {
             args: ArgSet::harness_set(),
             perturbation: Perturbation::None,
+            schedule: None,
         }
     }
 

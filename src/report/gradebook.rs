@@ -48,11 +48,7 @@ impl Gradebook {
     /// The gradebook of one submission, `name`, graded as `scored`.
     pub fn of(name: &str, scored: &Scored) -> Gradebook {
         let mut book = Gradebook {
-            exercises: scored
-                .exercises
-                .iter()
-                .map(|e| e.verdict.id.clone())
-                .collect(),
+            exercises: ids(scored),
             rows: Vec::new(),
         };
         book.add(name, scored);
@@ -62,16 +58,8 @@ impl Gradebook {
     /// Adds the row of submission `name`, graded as `scored` (the same exercises as the
     /// gradebook's).
     pub fn add(&mut self, name: &str, scored: &Scored) {
-        let points = self
-            .exercises
-            .iter()
-            .map(|id| {
-                scored
-                    .exercises
-                    .iter()
-                    .find(|e| &e.verdict.id == id)
-                    .map_or(0, |e| e.score())
-            })
+        let points = in_order(&self.exercises, scored)
+            .map(|e| e.map_or(0, ScoredExercise::score))
             .collect();
         self.rows.push(Row {
             submission: name.to_string(),
@@ -200,6 +188,26 @@ pub struct About {
     pub late: Vec<String>,
 }
 
+/// The ids of the exercises graded in `scored`, in its order.
+fn ids(scored: &Scored) -> Vec<String> {
+    scored
+        .exercises
+        .iter()
+        .map(|e| e.verdict.id.clone())
+        .collect()
+}
+
+/// The exercises of `scored` in the order of `exercises` (by id), `None` where one was not
+/// graded.
+fn in_order<'a, 'c>(
+    exercises: &'a [String],
+    scored: &'a Scored<'c>,
+) -> impl Iterator<Item = Option<&'a ScoredExercise<'c>>> + 'a {
+    exercises
+        .iter()
+        .map(move |id| scored.exercises.iter().find(|e| &e.verdict.id == id))
+}
+
 /// The first columns of the explained gradebook, before one status column per exercise.
 const EXPLAINED: [&str; 6] = [
     "submission",
@@ -224,22 +232,10 @@ impl Explained {
     /// Adds submission `name`, from `about`, graded as `scored`.
     pub fn add(&mut self, name: &str, about: &About, scored: &Scored) {
         if self.rows.is_empty() {
-            self.exercises = scored
-                .exercises
-                .iter()
-                .map(|e| e.verdict.id.clone())
-                .collect();
+            self.exercises = ids(scored);
         }
-        let statuses = self
-            .exercises
-            .iter()
-            .map(|id| {
-                scored
-                    .exercises
-                    .iter()
-                    .find(|e| &e.verdict.id == id)
-                    .map_or_else(|| "not graded".to_string(), status)
-            })
+        let statuses = in_order(&self.exercises, scored)
+            .map(|e| e.map_or_else(|| "not graded".to_string(), status))
             .collect();
         self.rows.push((name.to_string(), about.clone(), statuses));
     }
@@ -425,7 +421,13 @@ mod tests {
             verdict(ids[3], GradeOutcome::Passed),
         ];
         let missing = [ids[3].to_string()];
-        let scored = Scored::new(&course, &verdicts, None).with_missing(&missing);
+        let scored = Scored::new(
+            &course,
+            &verdicts,
+            None,
+            crate::supervise::kernel_protections(),
+        )
+        .with_missing(&missing);
         let about = About {
             identifier: "Jane Doe".into(),
             commit: "abc123".into(),

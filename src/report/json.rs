@@ -77,7 +77,7 @@ pub fn render(scored: &Scored) -> String {
         tests: scored.exercises.iter().map(test).collect(),
         protected_files_changed: scored.changes.map(listed_changes),
         protected_files_changed_omitted: scored.changes.map(|c| c.len().saturating_sub(CHANGES_LIMIT)).filter(|&n| n > 0),
-        sandbox: crate::supervise::protections(),
+        sandbox: scored.protections,
     };
     let texts: Vec<(Option<String>, Option<String>)> = results
         .tests

@@ -35,7 +35,7 @@ pub fn render(scored: &Scored) -> String {
         scored.score(),
         scored.max_score()
     );
-    let _ = writeln!(out, "\n{}", crate::supervise::protections().summary());
+    let _ = writeln!(out, "\n{}", scored.protections.summary());
     if let Some(changes) = scored.changes {
         out.push_str(&protected(changes));
     }

@@ -12,7 +12,7 @@ use crate::checks::Subject;
 use crate::course::{Course, Exercise};
 use crate::grade::{GradeOutcome, Verdict};
 use crate::report::terminal;
-use crate::supervise::Line;
+use crate::supervise::{Line, Protections};
 
 /// The longest message a report carries (Exercism's limit).
 pub const MESSAGE_LIMIT: usize = 65_535;
@@ -267,8 +267,13 @@ impl ScoredExercise<'_> {
         }
         let plan = &self.verdict.plan;
         let perturb: Vec<&str> = plan.perturbations.iter().map(|p| p.name()).collect();
+        let explored = self
+            .verdict
+            .explored
+            .as_ref()
+            .map_or(String::new(), |e| format!("; {}", e.describe()));
         format!(
-            "learn grades {}: checks {} on {} per argument set ({}, schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes",
+            "learn grades {}: checks {} on {} per argument set ({}, schedules: {}); every run must also exit 0 in time, without deadlock, flood or stray processes{explored}",
             self.verdict.file.display(),
             kinds.join(", "),
             crate::plural::count(plan.runs_per_set as u64, "run", "runs"),
@@ -314,14 +319,18 @@ pub struct Scored<'a> {
     pub exercises: Vec<ScoredExercise<'a>>,
     /// For `learn grade`: the protected files the submission changed (`None` for `verify`).
     pub changes: Option<&'a [ProtectedChange]>,
+    /// The sandbox protections the programs ran under.
+    pub protections: Protections,
 }
 
 impl<'a> Scored<'a> {
-    /// Scores `verdicts`, each of an exercise of `course`.
+    /// Scores `verdicts`, each of an exercise of `course`, whose programs ran under
+    /// `protections`.
     pub fn new(
         course: &'a Course,
         verdicts: &'a [Verdict],
         changes: Option<&'a [ProtectedChange]>,
+        protections: Protections,
     ) -> Scored<'a> {
         let exercises = verdicts
             .iter()
@@ -346,6 +355,7 @@ impl<'a> Scored<'a> {
             course,
             exercises,
             changes,
+            protections,
         }
     }
 
@@ -479,6 +489,7 @@ pub(crate) mod test_support {
             course,
             exercises: Vec::new(),
             changes: Some(changes),
+            protections: crate::supervise::kernel_protections(),
         }
     }
 }
@@ -512,7 +523,12 @@ mod tests {
             ..Verdict::new(id, file, GradeOutcome::NotJudged)
         };
         let verdicts = [verdict];
-        let scored = Scored::new(&course, &verdicts, None);
+        let scored = Scored::new(
+            &course,
+            &verdicts,
+            None,
+            crate::supervise::kernel_protections(),
+        );
         assert_eq!(scored.score(), 0);
         assert_eq!(
             scored.status(),

@@ -112,6 +112,9 @@ pub fn verdict_saved_at(v: &Verdict, saved: Option<&Path>) -> String {
             out.push_str(&warnings_block(v));
         }
     }
+    if let Some(explored) = &v.explored {
+        out.push_str(&note(explored.describe()));
+    }
     for retried in &v.retries {
         out.push_str(&note(format_args!("{retried}")));
     }

@@ -39,8 +39,7 @@ pub use observe::{Affinity, ChildSeen, ProcessLog, children_of};
 pub use perturb::Perturbation;
 pub use probe::{ProbeRecords, ProcessExit, RefusedSocket, SleepSeen, ThreadSeen, WriteSeen};
 pub use sandbox::{
-    Protection, Protections, SandboxRequest, configure as configure_sandbox, missing_protections,
-    protections,
+    Protection, Protections, SandboxRequest, SandboxSettings, UnknownProtection, kernel_protections,
 };
 pub use sched::{Demand, SchedLog, SchedSample, ThreadTime};
 pub use writes::Writer;

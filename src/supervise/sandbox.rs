@@ -9,10 +9,12 @@
 //! used: GitHub's ubuntu-24.04 runners refuse unprivileged user namespaces, and `learn` must
 //! not need root.
 //!
-//! Which protections the kernel offers is found once ([`protections`]); one a kernel lacks is
-//! said once on stderr and named in every report, and `learn grade --require-sandbox` refuses
-//! to grade without all of them. `LEARN_SANDBOX_DISABLE` (read once, at the command line's
-//! edge, through [`configure`]) switches protections off, to simulate an older kernel.
+//! Which protections the kernel offers is found once ([`kernel_protections`], a fact of the
+//! machine); one a kernel lacks is said once on stderr and named in every report, and `learn
+//! grade --require-sandbox` refuses to grade without all of them. [`SandboxSettings`] (from
+//! `LEARN_SANDBOX_DISABLE`, read once at the command line's edge) switches protections off, to
+//! simulate an older kernel; they travel with each run's [`SandboxRequest`], so no global
+//! decides how a run is confined.
 //!
 //! Not here: the resource limits and CPU affinity (`limits.rs`, which calls
 //! [`Entry::enter`] last in the child), and watching the run (`observe.rs`).
@@ -160,8 +162,8 @@ impl Protection {
     }
 }
 
-/// The protections in force for every run of this `learn`: what the kernel offers, minus what
-/// `LEARN_SANDBOX_DISABLE` switched off. Written into every report.
+/// The protections in force for the runs of a grading: what the kernel offers, minus what
+/// its [`SandboxSettings`] switch off. Written into every report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Protections {
     /// The kernel's landlock ABI version (0: no landlock).
@@ -226,82 +228,102 @@ impl Protections {
     }
 }
 
-/// The sandbox settings of this process, fixed once.
-#[derive(Debug, Clone, Default)]
-struct Settings {
-    disabled: Vec<Protection>,
+/// A name in `LEARN_SANDBOX_DISABLE` that is no protection's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "LEARN_SANDBOX_DISABLE: unknown protection `{0}` (known: filesystem, network, signals, seccomp)"
+)]
+pub struct UnknownProtection(pub String);
+
+/// Which protections are switched off (`LEARN_SANDBOX_DISABLE`, to simulate an older
+/// kernel): a value, parsed once at the command line's edge and carried down to each run
+/// ([`SandboxRequest::settings`]); two graders with different settings in one process confine
+/// differently. The default switches nothing off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SandboxSettings {
+    /// Switched off, by [`Protection::ALL`]'s order.
+    disabled: [bool; Protection::ALL.len()],
 }
 
-static SETTINGS: OnceLock<Settings> = OnceLock::new();
-static PROTECTIONS: OnceLock<Protections> = OnceLock::new();
-
-/// Switches off the protections named in `disable` (comma-separated names of
-/// [`Protection::name`], the value of `LEARN_SANDBOX_DISABLE`), for every run this process
-/// makes; called once, at the command line's edge, before any run. An unknown name is an
-/// error that says which names exist.
-pub fn configure(disable: &str) -> Result<(), String> {
-    let mut disabled = Vec::new();
-    for name in disable.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        match Protection::ALL.iter().find(|p| p.name() == name) {
-            Some(&p) => disabled.push(p),
-            None => {
-                return Err(format!(
-                    "LEARN_SANDBOX_DISABLE: unknown protection `{name}` (known: filesystem, network, signals, seccomp)"
-                ));
+impl SandboxSettings {
+    /// Settings that switch off the protections named in `disable` (comma-separated names of
+    /// [`Protection::name`], the value of `LEARN_SANDBOX_DISABLE`). An unknown name is an
+    /// error that says which names exist.
+    pub fn parse(disable: &str) -> Result<SandboxSettings, UnknownProtection> {
+        let mut settings = SandboxSettings::default();
+        for name in disable.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match Protection::ALL.iter().position(|p| p.name() == name) {
+                Some(i) => settings.disabled[i] = true,
+                None => return Err(UnknownProtection(name.to_string())),
             }
         }
+        Ok(settings)
     }
-    SETTINGS
-        .set(Settings { disabled })
-        .map_err(|_| "the sandbox was configured twice".to_string())
-}
 
-/// The protections in force, found once (which are missing, and why:
-/// [`missing_protections`]).
-pub fn protections() -> Protections {
-    *PROTECTIONS.get_or_init(|| {
-        let settings = SETTINGS.get_or_init(Settings::default);
-        let abi = kernel_landlock_abi();
-        let seccomp = kernel_has_seccomp();
-        let offered = |p: Protection| match p {
-            Protection::Seccomp => seccomp,
-            _ => abi >= p.minimum_abi(),
-        };
-        let on = |p: Protection| offered(p) && !settings.disabled.contains(&p);
+    /// Whether these settings switch `protection` off.
+    pub fn disables(&self, protection: Protection) -> bool {
+        Protection::ALL
+            .iter()
+            .position(|&p| p == protection)
+            .is_some_and(|i| self.disabled[i])
+    }
+
+    /// The protections in force under these settings: what the kernel offers
+    /// ([`kernel_protections`]) minus what they switch off.
+    pub fn protections(&self) -> Protections {
+        let offered = kernel_protections();
+        let on = |p: Protection| offered.has(p) && !self.disables(p);
         Protections {
-            landlock_abi: abi,
+            landlock_abi: offered.landlock_abi,
             filesystem: on(Protection::Filesystem),
             network: on(Protection::Network),
             signals: on(Protection::Signals),
             seccomp: on(Protection::Seccomp),
         }
-    })
+    }
+
+    /// Why each protection not in force is missing (switched off, or what the kernel lacks),
+    /// one sentence each, for the command line to say: nothing here prints.
+    pub fn missing(&self) -> Vec<String> {
+        let found = self.protections();
+        Protection::ALL
+            .iter()
+            .filter(|&&p| !found.has(p))
+            .map(|&p| {
+                let why = if self.disables(p) {
+                    "switched off by LEARN_SANDBOX_DISABLE".to_string()
+                } else {
+                    format!(
+                        "this kernel lacks {} (landlock ABI {})",
+                        p.needs(),
+                        found.landlock_abi
+                    )
+                };
+                format!(
+                    "programs run without the sandbox's {} protection: {why}; reports say so",
+                    p.name()
+                )
+            })
+            .collect()
+    }
 }
 
-/// Why each protection not in force is missing (switched off, or what the kernel lacks), one
-/// sentence each, for the command line to say: nothing here prints.
-pub fn missing_protections() -> Vec<String> {
-    let found = protections();
-    let settings = SETTINGS.get_or_init(Settings::default);
-    Protection::ALL
-        .iter()
-        .filter(|&&p| !found.has(p))
-        .map(|p| {
-            let why = if settings.disabled.contains(p) {
-                "switched off by LEARN_SANDBOX_DISABLE".to_string()
-            } else {
-                format!(
-                    "this kernel lacks {} (landlock ABI {})",
-                    p.needs(),
-                    found.landlock_abi
-                )
-            };
-            format!(
-                "programs run without the sandbox's {} protection: {why}; reports say so",
-                p.name()
-            )
-        })
-        .collect()
+/// The protections this machine's kernel offers, nothing switched off. Probed once and
+/// cached: a fact of the machine, not a setting, the same whenever it is first asked (what a
+/// run uses is [`SandboxSettings::protections`]).
+pub fn kernel_protections() -> Protections {
+    static OFFERED: OnceLock<Protections> = OnceLock::new();
+    *OFFERED.get_or_init(|| {
+        let abi = kernel_landlock_abi();
+        let landlock = |p: Protection| abi >= p.minimum_abi();
+        Protections {
+            landlock_abi: abi,
+            filesystem: landlock(Protection::Filesystem),
+            network: landlock(Protection::Network),
+            signals: landlock(Protection::Signals),
+            seccomp: kernel_has_seccomp(),
+        }
+    })
 }
 
 /// The kernel's landlock ABI version, 0 without landlock.
@@ -336,6 +358,8 @@ pub struct SandboxRequest {
     /// Whether it may execute the system's programs (`/usr/bin`, `/bin`): only for tests of
     /// the supervisor that run shell scripts, never for a learner's program.
     pub system_programs: bool,
+    /// Which protections are switched off for it (default: none).
+    pub settings: SandboxSettings,
     /// Whether it holds a secret in its memory (a grading harness's proof): then its threads'
     /// own /proc files stay closed (among them each thread's `mem`). Otherwise the process
     /// probe reads its threads' `stat` and `schedstat` there, for the evidence of the work.
@@ -385,7 +409,7 @@ impl Confinement {
         request: &SandboxRequest,
         probe: &Path,
     ) -> io::Result<Confinement> {
-        let protections = protections();
+        let protections = request.settings.protections();
         let dir = tempfile::Builder::new().prefix("learn-run").tempdir()?;
         let mut writable = vec![dir.path().to_path_buf()];
         writable.extend(request.writable.iter().cloned());
@@ -828,6 +852,48 @@ mod tests {
             partial.summary(),
             "sandbox: landlock ABI 5; in force: filesystem, network, seccomp; MISSING: signals"
         );
+    }
+
+    #[test]
+    fn an_unknown_protection_is_refused_with_the_known_names() {
+        let settings = SandboxSettings::parse(" network,,signals ").unwrap();
+        assert!(settings.disables(Protection::Network) && settings.disables(Protection::Signals));
+        assert!(
+            !settings.disables(Protection::Filesystem) && !settings.disables(Protection::Seccomp)
+        );
+        let error = SandboxSettings::parse("network,landlock").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "LEARN_SANDBOX_DISABLE: unknown protection `landlock` (known: filesystem, network, signals, seccomp)"
+        );
+    }
+
+    #[test]
+    fn each_run_is_confined_by_its_own_settings_whatever_ran_before() {
+        let kernel = kernel_protections();
+        assert!(
+            kernel.complete(),
+            "this machine cannot show the difference: {}",
+            kernel.summary()
+        );
+        let program = std::env::current_exe().unwrap();
+        let probe_dir = tempfile::tempdir().unwrap();
+        let probe = probe_dir.path().join("probe");
+        let unconfined = SandboxRequest {
+            settings: SandboxSettings::parse("filesystem,network,signals,seccomp").unwrap(),
+            ..SandboxRequest::default()
+        };
+        let confined = SandboxRequest::default();
+        for request in [&unconfined, &confined, &unconfined, &confined] {
+            let mut confinement = Confinement::prepare(&program, request, &probe).unwrap();
+            let entry = confinement.take_entry().unwrap();
+            let expected = request.settings.protections();
+            assert_eq!(entry.ruleset.is_some(), expected.filesystem, "{expected:?}");
+            assert_eq!(entry.files, expected.filesystem, "{expected:?}");
+            assert_eq!(entry.seccomp.is_some(), expected.seccomp, "{expected:?}");
+        }
+        assert!(!unconfined.settings.protections().filesystem);
+        assert!(confined.settings.protections().complete());
     }
 
     #[test]

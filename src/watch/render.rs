@@ -371,6 +371,7 @@ mod tests {
             config: RunConfig {
                 args: ArgSet::default_set(),
                 perturbation: Perturbation::OneCore,
+                schedule: None,
             },
             run_number: 2,
             failures: Failures::new(vec![Failure::logic(

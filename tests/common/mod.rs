@@ -38,7 +38,22 @@ pub fn learn(dir: &Path, args: &[&str]) -> Output {
 
 /// [`learn`] with extra environment variables, e.g. `GITHUB_ACTIONS=true`.
 pub fn learn_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_learn"))
+    learn_command(dir, args, env).output().expect("learn runs")
+}
+
+/// `learn grade --course . ARGS` run in the course at `course`, with extra environment
+/// variables `env`.
+pub fn grade(course: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut all = vec!["grade", "--course", "."];
+    all.extend(args);
+    learn_with_env(course, &all, env)
+}
+
+/// The command [`learn_with_env`] runs, not yet started: for a test that spawns it, to
+/// watch it or to give it other stdio.
+pub fn learn_command(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_learn"));
+    command
         .args(args)
         .current_dir(dir)
         .env("LEARN_TARGET_DIR", target_dir())
@@ -51,9 +66,13 @@ pub fn learn_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output
         // Run by `cargo test`, which sets the package's variables as `cargo run` does: the
         // binary must see itself as installed (`learn`) unless a test says otherwise.
         .env_remove("CARGO_PKG_NAME")
-        .envs(env.iter().copied())
-        .output()
-        .expect("learn runs")
+        .envs(env.iter().copied());
+    command
+}
+
+/// The text of the file at `path`; panics naming the file if it cannot be read.
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Stdout and stderr of an output as text.
@@ -272,7 +291,7 @@ pub fn hostile(name: &str) -> PathBuf {
 /// Runs `request` under the real supervisor, every protection of the sandbox in force: on a
 /// machine that lacks one the test fails, saying which, rather than pass unseen.
 pub fn run_confined(request: &learn::supervise::RunRequest) -> learn::supervise::RunRecord {
-    let protections = learn::supervise::protections();
+    let protections = learn::supervise::kernel_protections();
     assert!(
         protections.complete(),
         "this machine cannot prove the sandbox: {}",

@@ -1,0 +1,103 @@
+//! The environment, read once, here at the edge, into the typed [`Settings`]: the course
+//! (`--course`, or the nearest one above the working directory), `LEARN_TARGET_DIR`,
+//! `LEARN_JOBS`, `CI`, the CI job's `GITHUB_ACTIONS` and `GITHUB_STEP_SUMMARY`, the
+//! toolchain's `CARGO` and `RUSTC`, the build's `LEARN_BUILD_DEADLINE` and
+//! `LEARN_BUILD_SANDBOX`, and the sandbox's `LEARN_SANDBOX_DISABLE`. A bad value is an
+//! [`Error`] here, before anything runs; nothing below the command line reads these.
+//!
+//! Not here: what the settings mean ([`settings`](crate::settings)), the command line's own
+//! flags (clap reads `LEARN_COURSE` and `LEARN_UNLOCK_ALL` with them).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::build::Toolchain;
+use crate::course::Course;
+use crate::exit::Error;
+use crate::settings::{CiEnvironment, Settings, default_jobs};
+use crate::supervise::SandboxSettings;
+
+/// Loads the course at `course` (or the nearest one above the working directory) and reads
+/// the environment; `sandbox` was read first ([`sandbox`]), before any command.
+pub(super) fn settings(
+    course: Option<PathBuf>,
+    sandbox: SandboxSettings,
+) -> Result<Settings, Error> {
+    let start = match course {
+        Some(dir) => dir,
+        None => std::env::current_dir()
+            .map_err(|e| Error::io("cannot read the working directory", e))?,
+    };
+    let root = Course::find_root(&start)?;
+    let course = Course::load(&root)?;
+    // Absolute: cargo runs in a generated package elsewhere, where a relative path would
+    // name another folder.
+    let target_dir = match std::env::var_os("LEARN_TARGET_DIR") {
+        Some(dir) => std::path::absolute(dir).map_err(|e| Error::io("LEARN_TARGET_DIR", e))?,
+        None => root.join("target/learn"),
+    };
+    let jobs = match std::env::var("LEARN_JOBS") {
+        Ok(jobs) => jobs
+            .parse::<usize>()
+            .ok()
+            .filter(|&j| j > 0)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "LEARN_JOBS must be a whole number of 1 or more, not `{jobs}`"
+                ))
+            })?,
+        Err(_) => default_jobs(),
+    };
+    let in_ci = std::env::var_os("CI").is_some();
+    Ok(Settings {
+        course,
+        target_dir,
+        jobs,
+        progress_lines: std::io::stderr().is_terminal() && !in_ci,
+        build_ahead: std::io::stdout().is_terminal() && !in_ci,
+        ci: ci(),
+        toolchain: toolchain()?,
+        sandbox,
+    })
+}
+
+/// The CI job: `GITHUB_ACTIONS` and `GITHUB_STEP_SUMMARY`.
+pub(super) fn ci() -> CiEnvironment {
+    CiEnvironment {
+        github_actions: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+    }
+}
+
+/// The protections of the sandbox to switch off (to simulate an older kernel):
+/// `LEARN_SANDBOX_DISABLE`, none when unset.
+pub(super) fn sandbox() -> Result<SandboxSettings, Error> {
+    match std::env::var_os("LEARN_SANDBOX_DISABLE") {
+        Some(disable) => Ok(SandboxSettings::parse(&disable.to_string_lossy())?),
+        None => Ok(SandboxSettings::default()),
+    }
+}
+
+/// The cargo and rustc to build with: `CARGO` and `RUSTC` where set (cargo sets `CARGO` for
+/// the programs it starts, `cargo run -- next` and the tests, so that learn builds with the
+/// toolchain that built it), else those `PATH` finds; the build's deadline in seconds
+/// (`LEARN_BUILD_DEADLINE`), and its landlock off with `LEARN_BUILD_SANDBOX=off` (for the
+/// benchmark beside it; the grader also turns it off with the run's `filesystem` protection).
+fn toolchain() -> Result<Toolchain, Error> {
+    let default = Toolchain::default();
+    let mut sandbox = default.sandbox;
+    if let Ok(seconds) = std::env::var("LEARN_BUILD_DEADLINE") {
+        let seconds = seconds.parse::<u64>().ok().filter(|&s| s > 0).ok_or_else(|| {
+            Error::usage(format!(
+                "LEARN_BUILD_DEADLINE must be a whole number of seconds, 1 or more, not `{seconds}`"
+            ))
+        })?;
+        sandbox.deadline = std::time::Duration::from_secs(seconds);
+    }
+    sandbox.landlock = std::env::var("LEARN_BUILD_SANDBOX").map_or(true, |v| v != "off");
+    Ok(Toolchain {
+        cargo: std::env::var_os("CARGO").map_or(default.cargo, PathBuf::from),
+        rustc: std::env::var_os("RUSTC").map_or(default.rustc, PathBuf::from),
+        sandbox,
+    })
+}
