@@ -222,9 +222,7 @@ mod tests {
     fn a_fifo_at_the_progress_path_is_refused_not_waited_on() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(PROGRESS_FILE);
-        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: `c_path` is a valid NUL-terminated path that outlives the call.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        crate::test_support::fifo(&path);
         let store = ProgressStore::lock(dir.path()).unwrap();
         let error = store.load().unwrap_err().to_string();
         assert!(error.contains("not a regular file"), "{error}");

@@ -1,5 +1,5 @@
 //! What the unit tests, the integration tests and the benchmarks share, kept here once so that
-//! none of them copies it: a fresh copy of this repository's course, a median of timings,
+//! none of them copies it: a fresh copy of this repository's course, a FIFO, a median of timings,
 //! whether a benchmark runs under `cargo bench`, and a tmux server of its own to drive `learn`
 //! in a real terminal.
 //!
@@ -23,6 +23,15 @@ pub fn course_copy() -> tempfile::TempDir {
     }
     std::fs::copy(root.join("Cargo.lock"), dir.path().join("Cargo.lock")).expect("copy Cargo.lock");
     dir
+}
+
+/// Makes a FIFO (named pipe) at `path`: a file whose reader waits for a writer, for the tests
+/// that a learner's or a report's path is refused without being waited on.
+pub fn fifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("no NUL");
+    // SAFETY: `c_path` is a valid NUL-terminated path that outlives the call; mkfifo only
+    // creates a file.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
 }
 
 /// Copies the folder `from` to `to`, recursively.

@@ -9,6 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::{course_copy, grade, learn, read, root, text};
+use learn::test_support::fifo;
 use serde_json::Value;
 
 /// The exercises graded: cheap ones of chapter 1.
@@ -247,13 +248,6 @@ fn gradebooks_of_chunks_merge_into_one_and_an_existing_file_is_never_overwritten
     assert_eq!(mismatch.status.code(), Some(2));
     assert!(text(&mismatch).1.contains("grades other exercises"));
     assert!(!dir.path().join("other.csv").exists());
-}
-
-/// Makes a FIFO at `path`.
-fn fifo(path: &Path) {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
 }
 
 #[test]

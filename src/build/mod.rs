@@ -102,10 +102,7 @@ impl Unit {
 /// crafted file can share with other bytes (a 64-bit FNV or `DefaultHasher` could be made to
 /// collide, and a binary built from other bytes graded in their place).
 pub fn content_address(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// Why one binary did not build.

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -269,24 +269,9 @@ impl Rebuilder {
             let _ = std::io::copy(&mut stderr, &mut std::io::sink());
             String::from_utf8_lossy(&kept).into_owned()
         });
-        let deadline = self.cargo.toolchain.sandbox.deadline;
-        let started = std::time::Instant::now();
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) if cancel.load(Ordering::Relaxed) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Replay::Cancelled;
-                }
-                Ok(None) if started.elapsed() > deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return Replay::Done(Err(sandbox::over_time(deadline)));
-                }
-                Ok(None) => std::thread::sleep(REPLAY_POLL),
-                Err(_) => return Replay::Stale,
-            }
+        let status = match wait(&mut child, self.cargo.toolchain.sandbox.deadline, cancel) {
+            Ok(status) => status,
+            Err(ended) => return ended,
         };
         let messages = reader.join().unwrap_or_default();
         let (executable, diagnostics) = read_messages(&messages);
@@ -320,6 +305,29 @@ enum Replay {
     Done(Result<(PathBuf, Vec<Diagnostic>), CompileError>),
     Cancelled,
     Stale,
+}
+
+/// Waits for the replayed rustc, `child`, to end; killed (and reaped) when `cancel` is set
+/// or past `deadline`, with the replay that ends there.
+fn wait(child: &mut Child, deadline: Duration, cancel: &AtomicBool) -> Result<ExitStatus, Replay> {
+    let started = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status),
+            Ok(None) if cancel.load(Ordering::Relaxed) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Replay::Cancelled);
+            }
+            Ok(None) if started.elapsed() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Replay::Done(Err(sandbox::over_time(deadline))));
+            }
+            Ok(None) => std::thread::sleep(REPLAY_POLL),
+            Err(_) => return Err(Replay::Stale),
+        }
+    }
 }
 
 /// The linked executable and the diagnostics among rustc's JSON messages.

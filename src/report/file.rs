@@ -42,9 +42,7 @@ mod tests {
     fn a_fifo_is_refused_at_once_and_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("results.json");
-        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: `c_path` is a valid NUL-terminated path that outlives the call.
-        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        crate::test_support::fifo(&path);
         let error = write_atomically(&path, "{}").unwrap_err().to_string();
         assert!(error.contains("not a regular file"), "{error}");
         assert!(check_target(Path::new("/dev/null")).is_err());

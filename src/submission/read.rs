@@ -205,10 +205,7 @@ mod tests {
     #[test]
     fn a_fifo_a_device_and_a_large_file_are_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("pipe.rs");
-        let path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
-        // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
-        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        crate::test_support::fifo(&dir.path().join("pipe.rs"));
         let found = read(dir.path(), Path::new("pipe.rs"), SOURCE_LIMIT).unwrap();
         assert_eq!(found, Found::Refused("a FIFO (named pipe)".into()));
         let found = read(Path::new("/dev"), Path::new("null"), SOURCE_LIMIT).unwrap();
