@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 /// What the runner may use at its peak: `learn run` of a one-line exercise peaks at about
 /// 17 MB and `learn verify` of 8 solutions at 19 MB (debug build, 2026-12-01); a million
 /// empty lines once took `learn run` to 396 MB, and a course of such programs to 2.1 GB.
-const MAX_PEAK_KB: u64 = 30 * 1024;
+/// Since every line kept names the thread that wrote it (`Line::writer`, 16 bytes more a
+/// line: 27 floods of 10 000 lines kept, 4.3 MB) a course of floods peaks at 35–37 MB
+/// (2026-12-08), hence 40 MB.
+const MAX_PEAK_KB: u64 = 40 * 1024;
 
 /// The peak resident memory of process `pid` so far, in KiB (0 once it is gone).
 fn vm_hwm_kb(pid: u32) -> u64 {
@@ -65,7 +68,7 @@ fn peak_of(dir: &std::path::Path, args: &[&str]) -> (u64, std::process::Output) 
 }
 
 #[test]
-fn a_million_empty_lines_leave_the_runner_under_30_mb() {
+fn a_million_empty_lines_leave_the_runner_under_40_mb() {
     let course = common::course_copy();
     common::put_exercise(
         course.path(),
@@ -85,7 +88,7 @@ fn a_million_empty_lines_leave_the_runner_under_30_mb() {
 }
 
 #[test]
-fn a_course_of_such_programs_leaves_learn_verify_under_30_mb() {
+fn a_course_of_such_programs_leaves_learn_verify_under_40_mb() {
     let course = common::course_copy();
     let ids: Vec<String> = common::course()
         .exercises
