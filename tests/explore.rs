@@ -164,3 +164,19 @@ fn a_schedule_to_replay_for_an_exercise_not_explored_is_a_usage_error_saying_so(
     let (_, err) = common::text(&wrong_key);
     assert!(err.contains("or shuttle:SCHEDULE"), "{err}");
 }
+
+#[test]
+fn a_report_forged_by_the_learners_code_is_no_report_and_passes_nothing() {
+    let course = common::course();
+    let exercise = course.exercise("03_shared_state/locked_counter").unwrap();
+    let forger = common::root().join("tests/fixtures/hostile/forges_the_explorers_report.rs");
+    let verdicts = explored(&course, &[(exercise, Source::File(forger))], None);
+    let explored = verdicts[0].explored.as_ref().expect("explored");
+    assert!(
+        matches!(
+            explored.not_judged,
+            Some(learn::grade::NotExplored::NoReport(_))
+        ),
+        "the forged line must not count as the explorer's report: {explored:?}"
+    );
+}

@@ -34,7 +34,8 @@ pub const ENV_SORT: &str = "LEARN_SHUTTLE_SORT";
 pub const ENV_EXPECTED: &str = "LEARN_SHUTTLE_EXPECTED";
 
 /// The prefix of every line the explorer prints on stdout for `learn` (the learner's own lines
-/// go into the buffer, never to stdout).
+/// go into the buffer, never to stdout), followed by the run's token (the first line of the
+/// explorer's stdin) and a space.
 pub const REPORT_PREFIX: &str = "LEARN-SHUTTLE ";
 
 /// The panic message of a schedule whose output broke the rules.
@@ -153,8 +154,13 @@ mod learn_shuttle {
 
     /// Explores (or replays) schedules of `main`, then reports and exits.
     pub fn explore(main: fn()) {
-        let mut expected = String::new();
-        let _ = std::io::stdin().read_to_string(&mut expected);
+        // The first line is the run's token, which every report line carries: the learner's
+        // code runs after stdin is read to its end, so it cannot know it, and a line it writes
+        // to stdout itself cannot pass for a report.
+        let mut input = String::new();
+        let _ = std::io::stdin().read_to_string(&mut input);
+        let (token, expected) = input.split_once('\n').unwrap_or((input.as_str(), ""));
+        let (token, expected) = (token.to_string(), expected.to_string());
         let expected = env("LEARN_SHUTTLE_EXPECTED").map(|_| expected);
         let sort = env("LEARN_SHUTTLE_SORT").is_some();
         let test = move || {
@@ -212,7 +218,7 @@ mod learn_shuttle {
         let executions = EXECUTIONS.load(Ordering::SeqCst);
         let code = match outcome {
             Ok(()) => {
-                let _ = writeln!(out, "LEARN-SHUTTLE passed {executions}");
+                let _ = writeln!(out, "LEARN-SHUTTLE {token} passed {executions}");
                 0
             }
             Err(payload) => {
@@ -221,12 +227,21 @@ mod learn_shuttle {
                     .map(|s| s.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "a panic without a message".to_string());
-                let _ = writeln!(out, "LEARN-SHUTTLE failed {executions}");
+                // What failed, told by the panic: the explorer's own mismatch, shuttle's
+                // deadlock (its message says so), or any other panic.
+                let kind = if message == "the output of this schedule is not the expected output" {
+                    "mismatch"
+                } else if message.contains("deadlock") {
+                    "deadlock"
+                } else {
+                    "panic"
+                };
+                let _ = writeln!(out, "LEARN-SHUTTLE {token} failed {kind}");
                 for line in message.lines() {
-                    let _ = writeln!(out, "LEARN-SHUTTLE why {line}");
+                    let _ = writeln!(out, "LEARN-SHUTTLE {token} why {line}");
                 }
                 for (thread, line) in take_lines() {
-                    let _ = writeln!(out, "LEARN-SHUTTLE line {thread}\t{line}");
+                    let _ = writeln!(out, "LEARN-SHUTTLE {token} line {thread}\t{line}");
                 }
                 1
             }

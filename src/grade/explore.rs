@@ -9,6 +9,7 @@
 //! Not for: timing, threads or processes (shuttle runs every thread on one OS thread, and its
 //! sleeps are yields): those rules are the OS runs'.
 
+use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -34,7 +35,59 @@ pub struct Exploration {
     /// `shuttle:SEED` with the scheduler and the schedules tried, as the reports print it.
     pub summary: String,
     /// Why the exploration judged nothing (the OS runs then decide), if it did not.
-    pub not_judged: Option<String>,
+    pub not_judged: Option<NotExplored>,
+}
+
+/// Why an exploration judged nothing: the OS runs then decide alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotExplored {
+    /// The learner's file does not build against shuttle's types (the compiler's headline).
+    CannotBuild(String),
+    /// The manifest explores an argument set the exercise does not have (its name).
+    NoSuchArgSet(String),
+    /// The expected output of the explored argument set could not be read (why).
+    NoExpectedOutput(String),
+    /// The explorer could not be started (why).
+    DidNotStart(String),
+    /// shuttle failed a schedule but printed none to replay (the failure's message).
+    NoSchedulePrinted(String),
+    /// The explorer ended without its report: how it ended, and its last words on stderr.
+    NoReport(String),
+}
+
+impl fmt::Display for NotExplored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotExplored::CannotBuild(headline) => write!(
+                f,
+                "shuttle cannot build this program ({headline}): it may use a part of std that shuttle does not model"
+            ),
+            NotExplored::NoSuchArgSet(name) => write!(
+                f,
+                "the course explores the argument set `{name}`, which the exercise does not have"
+            ),
+            NotExplored::NoExpectedOutput(why) => f.write_str(why),
+            NotExplored::DidNotStart(why) => write!(f, "the explorer did not start: {why}"),
+            NotExplored::NoSchedulePrinted(why) => {
+                write!(f, "shuttle failed a schedule without printing it: {why}")
+            }
+            NotExplored::NoReport(how) => write!(
+                f,
+                "the exploration under shuttle ended without a verdict ({how})"
+            ),
+        }
+    }
+}
+
+/// What failed a schedule, as the explorer tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Broke {
+    /// Every thread was blocked at once (shuttle's deadlock).
+    Deadlock,
+    /// The schedule's output was not the expected output.
+    Mismatch,
+    /// Some other panic.
+    Panic,
 }
 
 impl Exploration {
@@ -57,7 +110,7 @@ enum Explored {
     /// A schedule failed.
     Failed(Box<FailedRun>),
     /// Nothing judged, for this reason.
-    NotJudged(String),
+    NotJudged(NotExplored),
 }
 
 impl Grader<'_> {
@@ -84,9 +137,7 @@ impl Grader<'_> {
             ),
         };
         let explored = match exe {
-            Err(headline) => Explored::NotJudged(format!(
-                "shuttle cannot build this program ({headline}): it may use a part of std that shuttle does not model"
-            )),
+            Err(headline) => Explored::NotJudged(NotExplored::CannotBuild(headline.to_string())),
             Ok(exe) => self.explore_with(exercise, explore, exe, seed, replayed),
         };
         let (outcome, not_judged, tried) = match explored {
@@ -115,15 +166,13 @@ impl Grader<'_> {
         seed: u64,
         replayed: Option<&str>,
     ) -> Explored {
+        let token = run_token();
         let Some(args) = exercise
             .arg_sets()
             .into_iter()
             .find(|a| a.name == explore.args)
         else {
-            return Explored::NotJudged(format!(
-                "the course explores the argument set `{}`, which the exercise does not have",
-                explore.args
-            ));
+            return Explored::NotJudged(NotExplored::NoSuchArgSet(explore.args.clone()));
         };
         // Without an `output` check, a schedule's output is judged by nothing but its end.
         let has_output_check = exercise
@@ -133,7 +182,7 @@ impl Grader<'_> {
             .any(|c| matches!(c, CheckSpec::Output(_)));
         let expected = match expected_output_kept(&self.course.root, exercise, &args) {
             Ok(expected) => expected.filter(|_| has_output_check),
-            Err(e) => return Explored::NotJudged(e.to_string()),
+            Err(e) => return Explored::NotJudged(NotExplored::NoExpectedOutput(e.to_string())),
         };
         let mut env = vec![
             (ENV_SCHEDULER, explore.scheduler.name().to_string()),
@@ -162,7 +211,7 @@ impl Grader<'_> {
                 settings: self.sandbox,
                 ..SandboxRequest::default()
             },
-            stdin: Some(expected.clone().unwrap_or_default().into_bytes()),
+            stdin: Some(format!("{token}\n{}", expected.clone().unwrap_or_default()).into_bytes()),
             limits: Limits {
                 timeout: exercise
                     .spec
@@ -176,39 +225,36 @@ impl Grader<'_> {
         };
         let record = match supervise::run(&request) {
             Ok(record) => record,
-            Err(e) => return Explored::NotJudged(format!("the explorer did not start: {e}")),
+            Err(e) => return Explored::NotJudged(NotExplored::DidNotStart(e.to_string())),
         };
-        let report = Report::read(&record);
+        let report = Report::read(&record, &token);
         match (&record.ending, report) {
             (Ending::Exited(0), Report::Passed(tried)) => Explored::Passed(tried, record.wall),
-            (Ending::Exited(_), Report::Failed { why, lines }) => {
+            (Ending::Exited(_), Report::Failed { broke, why, lines }) => {
                 let Some(schedule) =
                     failing_schedule(&record).or_else(|| replayed.map(str::to_string))
                 else {
-                    return Explored::NotJudged(format!(
-                        "shuttle failed a schedule without printing it: {}",
-                        why.join(" / ")
-                    ));
+                    return Explored::NotJudged(NotExplored::NoSchedulePrinted(why.join(" / ")));
                 };
                 Explored::Failed(Box::new(self.failed_schedule(
                     exercise,
                     &args,
                     expected.as_deref(),
                     schedule,
-                    &why,
+                    (broke, &why),
                     lines,
                     record,
                 )))
             }
-            (ending, _) => Explored::NotJudged(format!(
-                "the exploration under shuttle ended without a verdict ({ending:?}){}",
+            (ending, _) => Explored::NotJudged(NotExplored::NoReport(format!(
+                "{ending:?}{}",
                 record
                     .stderr
                     .iter()
                     .rev()
                     .find(|l| !l.text.trim().is_empty())
                     .map_or(String::new(), |l| format!(": {}", l.text))
-            )),
+            ))),
         }
     }
 
@@ -222,7 +268,7 @@ impl Grader<'_> {
         args: &ArgSet,
         expected: Option<&str>,
         schedule: String,
-        why: &[String],
+        (broke, why): (Broke, &[String]),
         lines: Vec<(String, String)>,
         mut record: RunRecord,
     ) -> FailedRun {
@@ -243,7 +289,7 @@ impl Grader<'_> {
             .collect();
         let message = why.join(" ");
         let mut failures = Vec::new();
-        if message.contains("deadlock") {
+        if broke == Broke::Deadlock {
             failures.push(Failure::logic(
                 CheckKind::Deadlock,
                 "the program must not deadlock, in any schedule",
@@ -272,7 +318,7 @@ impl Grader<'_> {
                         _ => None,
                     }),
             );
-            if failures.is_empty() && message.starts_with(MISMATCH) {
+            if failures.is_empty() && broke == Broke::Mismatch {
                 failures.push(Failure {
                     diff: expected.map(|e| {
                         (
@@ -374,8 +420,10 @@ fn blocked_threads(message: &str) -> Vec<String> {
 enum Report {
     /// Every schedule passed (how many were tried).
     Passed(usize),
-    /// A schedule failed: the panic's message, and the lines it printed, by thread.
+    /// A schedule failed: what broke it, the panic's message, and the lines it printed, by
+    /// thread.
     Failed {
+        broke: Broke,
         why: Vec<String>,
         lines: Vec<(String, String)>,
     },
@@ -384,10 +432,13 @@ enum Report {
 }
 
 impl Report {
-    fn read(record: &RunRecord) -> Report {
+    /// The report in `record`'s stdout: its lines carrying `token` only (a line the learner's
+    /// code printed itself cannot know it: see [`run_token`]).
+    fn read(record: &RunRecord, token: &str) -> Report {
+        let prefix = format!("{REPORT_PREFIX}{token} ");
         let mut report = Report::Missing;
         for text in record.stdout_texts() {
-            let Some(rest) = text.strip_prefix(REPORT_PREFIX) else {
+            let Some(rest) = text.strip_prefix(&prefix) else {
                 continue;
             };
             let (word, rest) = rest.split_once(' ').unwrap_or((rest, ""));
@@ -395,6 +446,11 @@ impl Report {
                 ("passed", _) => report = Report::Passed(rest.parse().unwrap_or(0)),
                 ("failed", _) => {
                     report = Report::Failed {
+                        broke: match rest {
+                            "deadlock" => Broke::Deadlock,
+                            "mismatch" => Broke::Mismatch,
+                            _ => Broke::Panic,
+                        },
                         why: Vec::new(),
                         lines: Vec::new(),
                     }
@@ -413,6 +469,15 @@ impl Report {
         }
         report
     }
+}
+
+/// A token for one run of the explorer, which its report lines must carry: 128 bits from two
+/// randomly keyed SipHash states (std's `RandomState`), read by the explorer from its stdin
+/// before the learner's code runs, so that code cannot print a report of its own.
+fn run_token() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let half = || RandomState::new().hash_one(std::time::Instant::now());
+    format!("{:016x}{:016x}", half(), half())
 }
 
 /// The schedule shuttle printed on stderr for the failing execution: `failing schedule:`, then
@@ -444,19 +509,35 @@ mod tests {
     }
 
     #[test]
+    fn a_report_printed_by_the_learners_code_without_the_runs_token_is_no_report() {
+        let record = run(
+            &[
+                ("LEARN-SHUTTLE passed 1000", 0),
+                ("LEARN-SHUTTLE guess passed 1000", 0),
+            ],
+            0,
+        );
+        assert_eq!(Report::read(&record, &run_token()), Report::Missing);
+        let (a, b) = (run_token(), run_token());
+        assert_ne!(a, b, "a new token each run");
+        assert_eq!(a.len(), 32, "128 bits in hex: {a}");
+    }
+
+    #[test]
     fn the_explorers_report_and_shuttles_schedule_wrapped_over_lines_are_read() {
         let mut record = run(
             &[
-                ("LEARN-SHUTTLE failed 7", 0),
-                ("LEARN-SHUTTLE why deadlock! blocked tasks: [a, b]", 0),
-                ("LEARN-SHUTTLE line main\tPing", 0),
+                ("LEARN-SHUTTLE t0k3n failed deadlock", 0),
+                ("LEARN-SHUTTLE t0k3n why deadlock! blocked tasks: [a, b]", 0),
+                ("LEARN-SHUTTLE t0k3n line main\tPing", 0),
                 ("a line of no report", 0),
             ],
             1,
         );
         assert_eq!(
-            Report::read(&record),
+            Report::read(&record, "t0k3n"),
             Report::Failed {
+                broke: Broke::Deadlock,
                 why: vec!["deadlock! blocked tasks: [a, b]".into()],
                 lines: vec![("main".into(), "Ping".into())],
             }
@@ -480,6 +561,9 @@ mod tests {
         assert_eq!(failing_schedule(&record).as_deref(), Some("91ab02cd"));
         record.stderr.clear();
         assert_eq!(failing_schedule(&record), None);
-        assert_eq!(Report::read(&run(&[("hello", 0)], 1)), Report::Missing);
+        assert_eq!(
+            Report::read(&run(&[("hello", 0)], 1), "t0k3n"),
+            Report::Missing
+        );
     }
 }

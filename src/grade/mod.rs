@@ -21,7 +21,7 @@ mod runs;
 mod schedule;
 
 pub use events::{Event, Events};
-pub use explore::{Exploration, REPLAY_PREFIX};
+pub use explore::{Exploration, NotExplored, REPLAY_PREFIX};
 pub use notes::{Retried, RetryReason, Skipped, SkippedRule};
 
 use crate::build::{self, Backend, BuildError, CompileError, Unit};

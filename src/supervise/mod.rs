@@ -277,6 +277,10 @@ pub const QUIET_STALL_SHARE: f64 = 0.02;
 
 /// Runs `request` to its end under supervision. Errors only when the program cannot be
 /// started at all.
+///
+/// Over 80 lines: it is the one place that lays out a run's phases in order (confine,
+/// [`command`], [`spawn`], [`watch`], reap the orphans, read the probe, [`attribute_writes`],
+/// the record), each phase a function of its own; what stays here hands their values on.
 pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     reap::become_subreaper();
     let probe = probe::ProbeFile::new()?;
@@ -333,23 +337,14 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
     let (mut processes, sched, affinity) = observer.into_logs();
     let mut records = probe.read(base_nanos);
     records.tampered = witness.contradiction(&records, pid, wall);
-    if let ([Some(out), Some(err)], None, false) = (pipes, &records.tampered, flooded) {
-        let streams = [
-            writes::Stream {
-                name: "stdout",
-                fd: 1,
-                inode: out,
-                captured: &mut stdout,
-            },
-            writes::Stream {
-                name: "stderr",
-                fd: 2,
-                inode: err,
-                captured: &mut stderr,
-            },
-        ];
-        records.tampered =
-            writes::attribute(&records, pid, witness.saw_another_program(pid), streams).err();
+    if !flooded {
+        let another = witness.saw_another_program(pid);
+        attribute_writes(
+            &mut records,
+            (pid, another),
+            pipes,
+            (&mut stdout, &mut stderr),
+        );
     }
     probe::merge_into(&records, &mut processes, wall);
     processes.probe = records;
@@ -377,6 +372,37 @@ pub fn run(request: &RunRequest) -> std::io::Result<RunRecord> {
         sched,
         affinity,
     })
+}
+
+/// Ties each line of `stdout` and `stderr` (their pipes' inodes in `pipes`) to the thread that
+/// wrote it, from the probe's write records of the run of `pid` (`another`: whether a process
+/// of the run ran another program, whose writes no probe records); records that disagree with
+/// the bytes read make the run's evidence tampered. Nothing is tied when the records are
+/// already tampered or a pipe's inode is unknown.
+fn attribute_writes(
+    records: &mut ProbeRecords,
+    (pid, another): (u32, bool),
+    pipes: [Option<u64>; 2],
+    (stdout, stderr): (&mut capture::Captured, &mut capture::Captured),
+) {
+    let ([Some(out), Some(err)], None) = (pipes, &records.tampered) else {
+        return;
+    };
+    let streams = [
+        writes::Stream {
+            name: "stdout",
+            fd: 1,
+            inode: out,
+            captured: stdout,
+        },
+        writes::Stream {
+            name: "stderr",
+            fd: 2,
+            inode: err,
+            captured: stderr,
+        },
+    ];
+    records.tampered = writes::attribute(records, pid, another, streams).err();
 }
 
 /// The command that starts `request`'s program in `confinement`, with only the environment
