@@ -64,6 +64,57 @@ mod learn_std {
             OnceState, RwLock, RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult,
         };
     }
+    /// std's `io`, with a `stdout` that writes where `print!` does: the current schedule's
+    /// buffer (a program that writes through `io::stdout().lock()` or a `BufWriter` is judged
+    /// on the same lines as one that prints).
+    pub mod io {
+        pub use ::std::io::*;
+        /// The learner's stdout under exploration.
+        pub struct Stdout;
+        /// [`Stdout`] locked: the same buffer (shuttle runs one task at a time).
+        pub struct StdoutLock<'a>(::std::marker::PhantomData<&'a ()>);
+        /// The learner's stdout under exploration.
+        pub fn stdout() -> Stdout {
+            Stdout
+        }
+        impl Stdout {
+            /// Locks it, as std's does.
+            pub fn lock(&self) -> StdoutLock<'static> {
+                StdoutLock(::std::marker::PhantomData)
+            }
+        }
+        fn write_out(buf: &[u8]) -> ::std::io::Result<usize> {
+            super::super::learn_shuttle::print(format_args!(
+                "{}",
+                ::std::string::String::from_utf8_lossy(buf)
+            ));
+            Ok(buf.len())
+        }
+        impl ::std::io::Write for Stdout {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                write_out(buf)
+            }
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl ::std::io::Write for &Stdout {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                write_out(buf)
+            }
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                Ok(())
+            }
+        }
+        impl ::std::io::Write for StdoutLock<'_> {
+            fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
+                write_out(buf)
+            }
+            fn flush(&mut self) -> ::std::io::Result<()> {
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Runs the learner's `main` under shuttle and reports to learn on stdout.
