@@ -1,8 +1,8 @@
 //! The environment, read once, here at the edge, into the typed [`Settings`]: the course
 //! (`--course`, or the nearest one above the working directory), `LEARN_TARGET_DIR`,
 //! `LEARN_JOBS`, `CI`, the CI job's `GITHUB_ACTIONS` and `GITHUB_STEP_SUMMARY`, the
-//! toolchain's `CARGO` and `RUSTC`, the build's `LEARN_BUILD_DEADLINE` and
-//! `LEARN_BUILD_SANDBOX`, the sandbox's `LEARN_SANDBOX_DISABLE`, and how the learner typed
+//! toolchain's `CARGO`, `RUSTC`, `CARGO_HOME` and `HOME`, the build's
+//! `LEARN_BUILD_DEADLINE` and `LEARN_BUILD_SANDBOX`, the sandbox's `LEARN_SANDBOX_DISABLE`, and how the learner typed
 //! the command (cargo's `CARGO_PKG_NAME`, or a parent named `cargo` in `/proc`). A bad value
 //! is an [`Error`] here, before anything runs; nothing below the command line reads these.
 //!
@@ -12,7 +12,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use crate::build::Toolchain;
+use crate::build::sandbox::Sandbox;
+use crate::build::{Toolchain, cargo_home};
 use crate::course::Course;
 use crate::exit::Error;
 use crate::invocation::Invocation;
@@ -85,12 +86,12 @@ pub(super) fn sandbox() -> Result<SandboxSettings, Error> {
 
 /// The cargo and rustc to build with: `CARGO` and `RUSTC` where set (cargo sets `CARGO` for
 /// the programs it starts, `cargo run -- next` and the tests, so that learn builds with the
-/// toolchain that built it), else those `PATH` finds; the build's deadline in seconds
+/// toolchain that built it), else those `PATH` finds; cargo's home (`CARGO_HOME`, else
+/// `.cargo` in `HOME`, which a build reads); the build's deadline in seconds
 /// (`LEARN_BUILD_DEADLINE`), and its landlock off with `LEARN_BUILD_SANDBOX=off` (for the
 /// benchmark beside it; the grader also turns it off with the run's `filesystem` protection).
 fn toolchain() -> Result<Toolchain, Error> {
-    let default = Toolchain::default();
-    let mut sandbox = default.sandbox;
+    let mut sandbox = Sandbox::default();
     if let Ok(seconds) = std::env::var("LEARN_BUILD_DEADLINE") {
         let seconds = seconds.parse::<u64>().ok().filter(|&s| s > 0).ok_or_else(|| {
             Error::usage(format!(
@@ -101,8 +102,9 @@ fn toolchain() -> Result<Toolchain, Error> {
     }
     sandbox.landlock = std::env::var("LEARN_BUILD_SANDBOX").map_or(true, |v| v != "off");
     Ok(Toolchain {
-        cargo: std::env::var_os("CARGO").map_or(default.cargo, PathBuf::from),
-        rustc: std::env::var_os("RUSTC").map_or(default.rustc, PathBuf::from),
+        cargo: std::env::var_os("CARGO").map_or_else(|| "cargo".into(), PathBuf::from),
+        rustc: std::env::var_os("RUSTC").map_or_else(|| "rustc".into(), PathBuf::from),
+        cargo_home: cargo_home(|name| std::env::var_os(name)),
         sandbox,
     })
 }
