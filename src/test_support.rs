@@ -5,8 +5,8 @@
 //! of `Toolchain::default`).
 //!
 //! Not for `learn` itself (nothing of the program uses it: it reads the environment once, in
-//! `cli`), nor what only the integration
-//! tests share (running the binary, fixtures, a busy load: `tests/common/`).
+//! `cli`), nor what only the integration tests share (running the binary, fixtures, a busy
+//! load: `tests/common/`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

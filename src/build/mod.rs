@@ -1013,6 +1013,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cargo_home_is_cargo_home_else_dot_cargo_in_home_else_none() {
+        let environment = |pairs: &'static [(&str, &str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let both = environment(&[("CARGO_HOME", "/opt/cargo"), ("HOME", "/home/ada")]);
+        assert_eq!(cargo_home(both), Some(PathBuf::from("/opt/cargo")));
+        let home = environment(&[("HOME", "/home/ada")]);
+        assert_eq!(cargo_home(home), Some(PathBuf::from("/home/ada/.cargo")));
+        assert_eq!(cargo_home(environment(&[])), None);
+    }
+
+    #[test]
     fn every_course_dependency_lands_under_dependencies() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let generated: toml::Table = toml::from_str(&course_dependencies(root).unwrap()).unwrap();
