@@ -9,6 +9,7 @@ use anstream::{print, println};
 use crate::course::Course;
 use crate::exit::{Exit, Outcome};
 use crate::grade::{GradeOutcome, Verdict};
+use crate::invocation::Invocation;
 use crate::report::scored::{ProtectedChange, Scored, missing_text};
 use crate::report::target::{Options, write_report};
 use crate::report::{github, terminal};
@@ -21,22 +22,25 @@ pub struct Reporting<'o> {
     options: &'o Options,
     ci: &'o CiEnvironment,
     protections: Protections,
+    invocation: Invocation,
     name: String,
     missing: Vec<String>,
 }
 
 impl<'o> Reporting<'o> {
     /// A grading writing the reports `options` asks for, in the CI job `ci`, of programs run
-    /// under `protections`.
+    /// under `protections`; a command to paste is as the person typed `invocation`.
     pub fn new(
         options: &'o Options,
         ci: &'o CiEnvironment,
         protections: Protections,
+        invocation: Invocation,
     ) -> Reporting<'o> {
         Reporting {
             options,
             ci,
             protections,
+            invocation,
             name: "exercises".to_string(),
             missing: Vec::new(),
         }
@@ -89,7 +93,7 @@ impl<'o> Reporting<'o> {
                 verdicts
                     .iter()
                     .filter(|v| !v.passed() && !self.missing.contains(&v.id))
-                    .map(|v| format!("\n{}", terminal::verdict(v))),
+                    .map(|v| format!("\n{}", terminal::verdict(v, self.invocation))),
             );
         }
         if let Some(changes) = changes {

@@ -14,11 +14,12 @@ use anstream::println;
 
 use crate::class;
 use crate::commands;
+use crate::course::CourseError;
 use crate::dev;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::Source;
 use crate::grading;
-use crate::invocation;
+use crate::invocation::Invocation;
 use crate::report::gradebook;
 use crate::report::target;
 use crate::session::Session;
@@ -252,9 +253,14 @@ impl Files {
 
 /// Parses the command line and runs it; the one place that prints an error.
 pub fn main() -> ExitCode {
-    invocation::detect();
+    let by_cargo = environment::by_cargo();
+    let learn = Invocation {
+        by_cargo,
+        unlock_all: false,
+    }
+    .learn();
     // Usage lines name the command as the learner typed it (`cargo run --` in a clone).
-    let command = || Cli::command().bin_name(invocation::learn());
+    let command = || Cli::command().bin_name(learn);
     let matches = command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // Parsed: the paths it names are no business of the programs learn runs.
@@ -266,8 +272,7 @@ pub fn main() -> ExitCode {
             .error(
                 clap::error::ErrorKind::ArgumentConflict,
                 format!(
-                    "--unlock-all goes after the command that uses it: `{} run --unlock-all ID` (run, hint, list, solution, watch)",
-                    invocation::learn()
+                    "--unlock-all goes after the command that uses it: `{learn} run --unlock-all ID` (run, hint, list, solution, watch)"
                 ),
             )
             .exit();
@@ -278,27 +283,35 @@ pub fn main() -> ExitCode {
         Color::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
-    match dispatch(cli) {
+    match dispatch(cli, by_cargo) {
         Ok(exit) => exit.into(),
         Err(error) => {
-            anstream::eprintln!("error: {error}");
+            // The list to look in is the learner's command, which only the edge knows.
+            let see = match &error {
+                Error::Course(CourseError::UnknownExercise { .. }) => {
+                    format!(" (see `{learn} list`)")
+                }
+                _ => String::new(),
+            };
+            anstream::eprintln!("error: {error}{see}");
             Exit::Usage.into()
         }
     }
 }
 
 /// The learner's session on the course of `settings`; a corrupt progress file is rebuilt first.
-fn open_session(settings: Settings, unlock_all: bool) -> Result<Session, Error> {
-    let (session, corrupt) = Session::open(settings, unlock_all)?;
+fn open_session(settings: Settings) -> Result<Session, Error> {
+    let (session, corrupt) = Session::open(settings)?;
     if let Some(corrupt) = corrupt {
         commands::recover_progress(&session, &corrupt)?;
     }
     Ok(session)
 }
 
-/// Runs the command of `cli`: the sandbox set up first, then the commands without a session
-/// (gradebook merge, verify, grade, template), then those of the learner's session.
-fn dispatch(cli: Cli) -> Outcome {
+/// Runs the command of `cli`, typed through cargo when `by_cargo`: the sandbox set up first,
+/// then the commands without a session (gradebook merge, verify, grade, template), then those
+/// of the learner's session.
+fn dispatch(cli: Cli, by_cargo: bool) -> Outcome {
     let sandbox = prepare_sandbox(cli.command.as_ref())?;
     if let Some(Command::Gradebook {
         action: GradebookAction::Merge { out, inputs },
@@ -310,7 +323,24 @@ fn dispatch(cli: Cli) -> Outcome {
         Some(Command::Grade { course, .. }) => Some(course.clone()),
         _ => cli.course,
     };
-    let settings = environment::settings(course, sandbox)?;
+    let unlock_all = match &cli.command {
+        None => cli.unlock,
+        Some(
+            Command::Run { unlock, .. }
+            | Command::Watch { unlock, .. }
+            | Command::Hint { unlock, .. }
+            | Command::List { unlock }
+            | Command::Solution { unlock, .. },
+        ) => *unlock,
+        // The others never look at locks.
+        Some(_) => Unlock::default(),
+    }
+    .unlock_all;
+    let invocation = Invocation {
+        by_cargo,
+        unlock_all,
+    };
+    let settings = environment::settings(course, sandbox, invocation)?;
     match cli.command {
         Some(Command::Verify {
             ids,
@@ -350,21 +380,7 @@ fn dispatch(cli: Cli) -> Outcome {
         }
         _ => {}
     }
-    let unlock_all = match &cli.command {
-        None => cli.unlock,
-        Some(
-            Command::Run { unlock, .. }
-            | Command::Watch { unlock, .. }
-            | Command::Hint { unlock, .. }
-            | Command::List { unlock }
-            | Command::Solution { unlock, .. },
-        ) => *unlock,
-        // The others never look at locks.
-        Some(_) => Unlock::default(),
-    }
-    .unlock_all;
-    invocation::opened_unlocked(unlock_all);
-    let session = open_session(settings, unlock_all)?;
+    let session = open_session(settings)?;
     in_session(&session, cli.command)
 }
 

@@ -12,7 +12,6 @@ use crate::ci;
 use crate::course::Exercise;
 use crate::exit::{Error, Exit, Outcome};
 use crate::grade::{Event, GradeOutcome, Source, Verdict};
-use crate::invocation;
 use crate::progress::{Progress, Status};
 use crate::report::{target, terminal};
 use crate::session::{CorruptProgress, Session};
@@ -52,7 +51,7 @@ pub fn next(session: &Session) -> Outcome {
         println!(
             "\nStill on {}: nothing was recorded. Fix it and run `{} next` again.",
             exercise.id,
-            invocation::learn()
+            session.settings().invocation.learn()
         );
         return Ok(Exit::Failed);
     }
@@ -79,6 +78,7 @@ fn introduce(session: &Session, exercise: &Exercise) {
         session.course(),
         exercise,
         at_a_terminal,
+        session.settings().invocation,
     ));
     println!();
     let settings = session.settings();
@@ -125,7 +125,7 @@ pub fn run(session: &Session, id: Option<&str>, replay: Option<String>, timeline
 
 /// Why a pass of `learn run` was not recorded, and what records it.
 fn not_recorded(session: &Session, exercise: &Exercise) -> String {
-    let learn = invocation::learn();
+    let learn = session.settings().invocation.learn();
     match session.current() {
         Some(current) if current.id == exercise.id => format!(
             "Not recorded yet: `{learn} run` only checks; `{learn} next` records it and unlocks the next exercise."
@@ -148,7 +148,12 @@ pub fn hint(session: &Session, id: Option<&str>) -> Outcome {
         .ask(&exercise.id, levels.len())
         .map_err(|e| Error::io("cannot save which hints you have seen", e))?;
     let at_a_terminal = std::io::stdout().is_terminal();
-    print_wrapped(&terminal::hints(exercise, shown, at_a_terminal));
+    print_wrapped(&terminal::hints(
+        exercise,
+        shown,
+        at_a_terminal,
+        session.settings().invocation,
+    ));
     Ok(Exit::Success)
 }
 
@@ -199,7 +204,7 @@ pub fn solution(session: &Session, id: &str) -> Outcome {
             "The reference solutions are with your teacher: this repository is a student template ({}); for help with {}, see `{} hint`",
             crate::course::TEMPLATE_MARKER,
             exercise.id,
-            invocation::learn()
+            session.settings().invocation.learn()
         );
         return Ok(Exit::Failed);
     }
@@ -235,7 +240,12 @@ pub fn verify(
         crate::plural::of(chosen.len(), "exercise", "exercises")
     );
     let progress = ProgressLine::start("building the exercises", settings.progress_lines);
-    let reporting = ci::Reporting::new(options, &settings.ci, settings.sandbox.protections());
+    let reporting = ci::Reporting::new(
+        options,
+        &settings.ci,
+        settings.sandbox.protections(),
+        settings.invocation,
+    );
     let graded = AtomicUsize::new(0);
     let events = |event: Event| match event {
         Event::Building(line) => progress.cargo_line(line),
@@ -339,7 +349,7 @@ fn named_or_current<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Ex
         None => session.current().ok_or_else(|| {
             Error::usage(format!(
                 "every exercise is done; name one: `{} run ID`",
-                invocation::learn()
+                session.settings().invocation.learn()
             ))
         }),
     }
@@ -355,7 +365,7 @@ fn pick<'s>(session: &'s Session, id: Option<&str>) -> Result<&'s Exercise, Erro
         return Err(Error::usage(format!(
             "{} is locked: finish {first} first (`{} next`)",
             exercise.id,
-            invocation::learn()
+            session.settings().invocation.learn()
         )));
     }
     Ok(exercise)
@@ -379,7 +389,10 @@ fn print_verdict(settings: &Settings, exercise: &Exercise, verdict: &Verdict, ti
         }
         _ => None,
     };
-    print!("{}", terminal::verdict_saved_at(verdict, saved.as_deref()));
+    print!(
+        "{}",
+        terminal::verdict_saved_at(verdict, saved.as_deref(), settings.invocation)
+    );
     let width = if std::io::stdout().is_terminal() {
         Screen::size().0
     } else {

@@ -68,10 +68,10 @@ pub fn grade(
     }
     let one = !as_class && prepared.len() == 1;
     let protections = settings.sandbox.protections();
+    let reporting = Reporting::new(&options, &settings.ci, protections, settings.invocation);
     let session = match &prepared[..] {
-        [p] if one => Reporting::new(&options, &settings.ci, protections)
-            .of_submission(&p.graded.name, p.graded.missing.clone()),
-        _ => Reporting::new(&options, &settings.ci, protections),
+        [p] if one => reporting.of_submission(&p.graded.name, p.graded.missing.clone()),
+        _ => reporting,
     };
     announce(&course, &prepared, one.then_some(&session));
     let progress = std::sync::Mutex::new(class::Progress::new(

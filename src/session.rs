@@ -28,7 +28,6 @@ pub struct CorruptProgress {
 /// The course a learner works through, with their progress.
 pub struct Session {
     settings: Settings,
-    unlock_all: bool,
     /// The progress as last read or saved. A `RefCell` because watch mode holds the session
     /// shared while it records an exercise done; the session is never shared across threads.
     progress: RefCell<Progress>,
@@ -36,11 +35,9 @@ pub struct Session {
 
 impl Session {
     /// Opens the session of `course`: reads the progress under its lock. A corrupt progress
-    /// file is kept aside and said in the second value; the progress is then empty.
-    pub fn open(
-        settings: Settings,
-        unlock_all: bool,
-    ) -> Result<(Session, Option<CorruptProgress>), Error> {
+    /// file is kept aside and said in the second value; the progress is then empty. Every
+    /// exercise is unlocked when the settings' invocation says so (`--unlock-all`).
+    pub fn open(settings: Settings) -> Result<(Session, Option<CorruptProgress>), Error> {
         let store = ProgressStore::lock(&settings.course.root)
             .map_err(|e| Error::io("cannot lock the progress file", e))?;
         let (progress, corrupt) = match store.load() {
@@ -51,14 +48,13 @@ impl Session {
             ),
             Err(e) => return Err(Error::io("cannot read the progress file", e)),
         };
-        Ok((Session::new(settings, unlock_all, progress), corrupt))
+        Ok((Session::new(settings, progress), corrupt))
     }
 
     /// A session with this progress, read from nowhere (saving still writes the file).
-    pub fn new(settings: Settings, unlock_all: bool, progress: Progress) -> Session {
+    pub fn new(settings: Settings, progress: Progress) -> Session {
         Session {
             settings,
-            unlock_all,
             progress: RefCell::new(progress),
         }
     }
@@ -75,7 +71,7 @@ impl Session {
 
     /// Whether every exercise is unlocked (teachers, course authors).
     pub fn unlock_all(&self) -> bool {
-        self.unlock_all
+        self.settings.invocation.unlock_all
     }
 
     /// Whether exercise `id` is done.
@@ -110,7 +106,7 @@ impl Session {
             Status::Done
         } else if self.current().is_some_and(|c| c.id == exercise.id) {
             Status::Current
-        } else if self.unlock_all {
+        } else if self.unlock_all() {
             Status::Open
         } else {
             Status::Locked
@@ -197,11 +193,7 @@ impl Session {
         let progress = Progress {
             done: done.iter().map(|d| d.to_string()).collect(),
         };
-        Session::new(
-            Settings::new(course, &root.join("target/learn")),
-            false,
-            progress,
-        )
+        Session::new(Settings::new(course, &root.join("target/learn")), progress)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The settings every command shares, as one typed tree: the course, the build folder, jobs,
-//! the CI job, cargo and rustc, the sandbox's protections switched off. Built once at the edge,
-//! from the command line and the environment (`cli/environment.rs` reads every variable), and
+//! the CI job, cargo and rustc, the sandbox's protections switched off, how the learner typed
+//! the command. Built once at the edge, from the command line and the environment
+//! (`cli/environment.rs` reads every variable, and `/proc` for the invocation), and
 //! passed down by reference: nothing here or below reads the environment for them, and no
 //! global holds them.
 //!
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::build::Toolchain;
 use crate::course::Course;
 use crate::grade::{Grader, JOBS_PER_CORE};
+use crate::invocation::Invocation;
 use crate::supervise::SandboxSettings;
 
 /// The course, where builds go, and how much is graded at once.
@@ -36,6 +38,9 @@ pub struct Settings {
     /// The sandbox protections switched off (`LEARN_SANDBOX_DISABLE`) for every program run
     /// and build.
     pub sandbox: SandboxSettings,
+    /// How the learner typed this command (`cargo run --` or `learn`, with `--unlock-all` or
+    /// not), for the commands that messages tell them to paste.
+    pub invocation: Invocation,
 }
 
 /// What the reports need to know of the CI job `learn` runs in.
@@ -68,6 +73,7 @@ impl Settings {
             ci: CiEnvironment::default(),
             toolchain: Toolchain::default(),
             sandbox: SandboxSettings::default(),
+            invocation: Invocation::default(),
         }
     }
 

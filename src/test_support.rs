@@ -1,10 +1,12 @@
 //! What the unit tests, the integration tests and the benchmarks share, kept here once so that
 //! none of them copies it: a fresh copy of this repository's course, a FIFO, a median of timings,
-//! whether a benchmark runs under `cargo bench`, and a tmux server of its own to drive `learn`
-//! in a real terminal.
+//! whether a benchmark runs under `cargo bench`, a tmux server of its own to drive `learn`
+//! in a real terminal, and the tests' environment, which their defaults read (the cargo home
+//! of `Toolchain::default`).
 //!
-//! Not for `learn` itself (nothing of the program uses it), nor what only the integration
-//! tests share (running the binary, fixtures, a busy load: `tests/common/`).
+//! Not for `learn` itself (nothing of the program uses it: it reads the environment once, in
+//! `cli`), nor what only the integration tests share (running the binary, fixtures, a busy
+//! load: `tests/common/`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -62,6 +64,13 @@ pub fn under_cargo_bench(name: &str, why: &str) -> bool {
         eprintln!("{name} measures only under `cargo bench` ({why})");
     }
     measuring
+}
+
+/// The variable `name` of the tests' environment: what a default for tests
+/// ([`Toolchain::default`](crate::build::Toolchain::default)) reads, where `learn` itself
+/// reads it once at its edge (`cli/environment.rs`).
+pub fn var_os(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name)
 }
 
 /// A tmux server of its own (its socket `tmux.socket` in the folder given), with one detached

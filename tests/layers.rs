@@ -277,6 +277,33 @@ fn string_and_character_literals_are_blanked() {
     assert_eq!(seen.lines().count(), 2);
 }
 
+/// Where the code of layers 1 to 6 (the README's list), `test_support` aside, calls one of
+/// `called`: `file:line: call` for each.
+fn called_below_the_commands(called: &[&str]) -> Vec<String> {
+    let layers = layers();
+    let below: Vec<&String> = layers.iter().take(6).flatten().collect();
+    assert!(below.iter().any(|m| *m == "supervise"), "{below:?}");
+    let mut found = Vec::new();
+    for (module, relative, text) in sources() {
+        if !below.contains(&&module) || module == "test_support" {
+            continue;
+        }
+        let code = without_literals(&code_of(&text));
+        for (n, line) in code.lines().enumerate() {
+            let calls = |p: &str| {
+                line.match_indices(p).any(|(at, _)| {
+                    let before = line[..at].chars().next_back();
+                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                })
+            };
+            if let Some(p) = called.iter().find(|p| calls(p)) {
+                found.push(format!("{relative}:{}: {p}", n + 1));
+            }
+        }
+    }
+    found
+}
+
 /// Nothing of layers 1 to 6 (the README's list: the supervisor, the build, checks, the
 /// course, grading, settings, reports' formats…) prints: what they have to say goes up as
 /// events or a returned value, and the layers above decide what to print. `report` renders
@@ -284,10 +311,7 @@ fn string_and_character_literals_are_blanked() {
 /// benchmarks only (a benchmark says on stderr why it does not measure).
 #[test]
 fn nothing_below_the_commands_prints() {
-    let layers = layers();
-    let below: Vec<&String> = layers.iter().take(6).flatten().collect();
-    assert!(below.iter().any(|m| *m == "supervise"), "{below:?}");
-    let printing = [
+    let prints = called_below_the_commands(&[
         "println!",
         "print!",
         "eprintln!",
@@ -295,28 +319,23 @@ fn nothing_below_the_commands_prints() {
         "dbg!",
         "io::stdout()",
         "io::stderr()",
-    ];
-    let mut prints = Vec::new();
-    for (module, relative, text) in sources() {
-        if !below.contains(&&module) || module == "test_support" {
-            continue;
-        }
-        let code = without_literals(&code_of(&text));
-        for (n, line) in code.lines().enumerate() {
-            let called = |p: &str| {
-                line.match_indices(p).any(|(at, _)| {
-                    let before = line[..at].chars().next_back();
-                    !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
-                })
-            };
-            if let Some(p) = printing.iter().find(|p| called(p)) {
-                prints.push(format!("{relative}:{}: {p}", n + 1));
-            }
-        }
-    }
+    ]);
     assert!(
         prints.is_empty(),
         "a module of layers 1 to 6 prints (send an event or return the text instead):\n{}",
         prints.join("\n")
+    );
+}
+
+/// Nothing of layers 1 to 6 reads the environment (`env::var`, `var_os`, `vars`…): `cli`
+/// reads it once, at the edge, into the settings (`cli/environment.rs`), which are passed
+/// down. `test_support` may: it gives the tests' defaults.
+#[test]
+fn nothing_below_the_commands_reads_the_environment() {
+    let reads = called_below_the_commands(&["env::var"]);
+    assert!(
+        reads.is_empty(),
+        "a module of layers 1 to 6 reads the environment (read it in cli/environment.rs into the settings instead):\n{}",
+        reads.join("\n")
     );
 }

@@ -173,29 +173,43 @@ pub trait Backend: Sync {
     ) -> Result<Built, BuildError>;
 }
 
-/// The programs a build runs: cargo, and rustc for the probe, and the sandbox and bounds
-/// they run in. Found once, at the command line's edge (`cli/environment.rs`, into
-/// [`Settings`](crate::settings::Settings)); nothing here reads `CARGO`, `RUSTC` or the
-/// build's variables.
+/// The programs a build runs: cargo, and rustc for the probe, cargo's home, and the sandbox
+/// and bounds they run in. Found once, at the command line's edge (`cli/environment.rs`,
+/// into [`Settings`](crate::settings::Settings)); nothing here reads `CARGO`, `RUSTC`,
+/// `CARGO_HOME`, `HOME` or the build's variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Toolchain {
     /// cargo.
     pub cargo: PathBuf,
     /// rustc, which compiles the probe.
     pub rustc: PathBuf,
+    /// Cargo's home (registry cache, config), which a build reads: see [`cargo_home`]. None
+    /// when the environment names none: a build is then refused, saying so.
+    pub cargo_home: Option<PathBuf>,
     /// How cargo and every rustc are confined and bounded.
     pub sandbox: sandbox::Sandbox,
 }
 
 impl Default for Toolchain {
-    /// `cargo` and `rustc`, as `PATH` finds them, in the default sandbox.
+    /// `cargo` and `rustc`, as `PATH` finds them, the cargo home of the tests' environment
+    /// ([`test_support::var_os`](crate::test_support::var_os)), in the default sandbox: for
+    /// tests and benchmarks; `learn` itself builds with the toolchain `cli` read.
     fn default() -> Toolchain {
         Toolchain {
             cargo: "cargo".into(),
             rustc: "rustc".into(),
+            cargo_home: cargo_home(crate::test_support::var_os),
             sandbox: sandbox::Sandbox::default(),
         }
     }
+}
+
+/// Cargo's home in the environment `var` reads, as cargo finds it: `CARGO_HOME`, else
+/// `.cargo` in `HOME`; none when neither is set.
+pub fn cargo_home(var: impl Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
+    var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|home| Path::new(&home).join(".cargo")))
 }
 
 /// cargo, once for every unit, on the generated package of the course at `root`, into
@@ -353,7 +367,7 @@ impl Cargo {
         };
         let fetched = sandbox::command(
             &self.toolchain.cargo,
-            &self.toolchain.rustc,
+            &self.toolchain,
             &unconfined,
             &sandbox::Reach::default(),
             private,
@@ -393,7 +407,7 @@ impl Cargo {
         };
         let mut command = sandbox::command(
             &self.toolchain.cargo,
-            &self.toolchain.rustc,
+            &self.toolchain,
             &self.toolchain.sandbox,
             &reach,
             private,
@@ -997,6 +1011,23 @@ fn course_dependencies(root: &Path) -> Result<String, BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cargo_home_is_cargo_home_else_dot_cargo_in_home_else_none() {
+        let environment = |pairs: &'static [(&str, &str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let both = environment(&[("CARGO_HOME", "/opt/cargo"), ("HOME", "/home/ada")]);
+        assert_eq!(cargo_home(both), Some(PathBuf::from("/opt/cargo")));
+        let home = environment(&[("HOME", "/home/ada")]);
+        assert_eq!(cargo_home(home), Some(PathBuf::from("/home/ada/.cargo")));
+        assert_eq!(cargo_home(environment(&[])), None);
+    }
 
     #[test]
     fn every_course_dependency_lands_under_dependencies() {

@@ -240,7 +240,7 @@ impl Rebuilder {
         };
         let Ok(mut command) = sandbox::command(
             Path::new(&call.program),
-            &self.cargo.toolchain.rustc,
+            &self.cargo.toolchain,
             &self.cargo.toolchain.sandbox,
             &reach,
             private.path(),

@@ -30,7 +30,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use super::CompileError;
+use super::{CompileError, Toolchain};
 use landlock::{
     ABI, Access, AccessFs, CompatLevel, Compatible, Ruleset, RulesetAttr, RulesetCreated,
     RulesetCreatedAttr, path_beneath_rules,
@@ -100,19 +100,10 @@ pub(crate) struct Reach {
     pub(crate) write: Vec<PathBuf>,
 }
 
-/// The toolchain's folders, found once per rustc.
-#[derive(Debug, Clone)]
-struct Found {
-    /// `rustc --print sysroot`.
-    sysroot: PathBuf,
-    /// `CARGO_HOME`, or `~/.cargo`.
-    cargo_home: PathBuf,
-}
-
-/// The sysroot of `rustc` and the cargo home, asked once per rustc (rustup's proxy
+/// The sysroot of `rustc` (`rustc --print sysroot`), asked once per rustc (rustup's proxy
 /// answers for the toolchain it would run).
-fn found(rustc: &Path) -> io::Result<Found> {
-    static FOUND: OnceLock<Mutex<HashMap<PathBuf, Found>>> = OnceLock::new();
+fn sysroot(rustc: &Path) -> io::Result<PathBuf> {
+    static FOUND: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();
     let cache = FOUND.get_or_init(Mutex::default);
     if let Some(found) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(rustc) {
         return Ok(found.clone());
@@ -130,33 +121,30 @@ fn found(rustc: &Path) -> io::Result<Found> {
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
-        .ok_or_else(|| io::Error::other("neither CARGO_HOME nor HOME is set"))?;
-    let found = Found {
-        sysroot,
-        cargo_home,
-    };
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(rustc.to_path_buf(), found.clone());
-    Ok(found)
+        .insert(rustc.to_path_buf(), sysroot.clone());
+    Ok(sysroot)
 }
 
-/// A command of the build, confined: `program` (cargo, or a rustc cargo ran) with `rustc`'s
-/// toolchain, the scrubbed environment, the bounds of `sandbox` and, when landlock is on,
-/// the files of `reach`; `private` is its HOME and TMPDIR, which it may write.
+/// A command of the build, confined: `program` (cargo, or a rustc cargo ran) with the rustc
+/// and cargo home of `toolchain`, the scrubbed environment, the bounds of `sandbox` and, when
+/// landlock is on, the files of `reach`; `private` is its HOME and TMPDIR, which it may
+/// write.
 pub(crate) fn command(
     program: &Path,
-    rustc: &Path,
+    toolchain: &Toolchain,
     sandbox: &Sandbox,
     reach: &Reach,
     private: &Path,
 ) -> io::Result<Command> {
-    let found = found(rustc)?;
-    let toolchain_bin = found.sysroot.join("bin");
+    let sysroot = sysroot(&toolchain.rustc)?;
+    let cargo_home = toolchain
+        .cargo_home
+        .as_deref()
+        .ok_or_else(|| io::Error::other("neither CARGO_HOME nor HOME is set"))?;
+    let toolchain_bin = sysroot.join("bin");
     let program = resolved(program, &toolchain_bin);
     let mut command = Command::new(&program);
     command.env_clear().envs([
@@ -164,7 +152,7 @@ pub(crate) fn command(
             "PATH",
             format!("{}:/usr/local/bin:/usr/bin:/bin", toolchain_bin.display()),
         ),
-        ("CARGO_HOME", found.cargo_home.display().to_string()),
+        ("CARGO_HOME", cargo_home.display().to_string()),
         ("RUSTC", toolchain_bin.join("rustc").display().to_string()),
         ("HOME", private.display().to_string()),
         ("TMPDIR", private.display().to_string()),
@@ -174,9 +162,9 @@ pub(crate) fn command(
         let mut write = reach.write.clone();
         write.push(private.to_path_buf());
         let mut read = reach.read.clone();
-        read.push(found.cargo_home.clone());
+        read.push(cargo_home.to_path_buf());
         read.extend(cargo_configs(&reach.read));
-        let mut exec = vec![found.sysroot.clone()];
+        let mut exec = vec![sysroot];
         exec.extend(program.parent().map(Path::to_path_buf));
         Some(ruleset(&exec, &read, &write).map_err(|e| {
             io::Error::other(format!("cannot prepare the build's landlock rules: {e}"))

@@ -65,8 +65,9 @@ pub enum CourseError {
         /// What is wrong.
         message: String,
     },
-    /// No exercise with that id (nor that name alone).
-    #[error("no exercise `{id}` in this course{} (see `{} list`)", nearest.as_ref().map_or(String::new(), |n| format!(": did you mean `{n}`?")), crate::invocation::learn())]
+    /// No exercise with that id (nor that name alone). The command line adds where to see
+    /// the list: the command the learner typed, which only it knows.
+    #[error("no exercise `{id}` in this course{}", nearest.as_ref().map_or(String::new(), |n| format!(": did you mean `{n}`?")))]
     UnknownExercise {
         /// What was typed.
         id: String,

@@ -35,7 +35,7 @@ pub fn check(settings: &Settings, ids: &[String]) -> Outcome {
     super::refuse_template(course)?;
     let chosen = course.chosen(ids).map_err(Error::from)?;
     // The file checks first: they take no time, and the grading takes minutes.
-    let mut problems = update::derived(course, Mode::Compare)?;
+    let mut problems = update::derived(course, Mode::Compare(settings.invocation))?;
     problems.extend(snapshots(course));
     problems.extend(course_map(course));
     problems.extend(placeholders(course));

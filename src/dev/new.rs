@@ -20,7 +20,6 @@ use super::{Note, TODO};
 use crate::course::manifest::{ArgSet, ChapterFile};
 use crate::course::{Course, Exercise, valid_name};
 use crate::exit::{Error, Exit, Outcome};
-use crate::invocation;
 use crate::settings::Settings;
 
 /// `learn dev new CHAPTER/NAME`.
@@ -36,7 +35,7 @@ pub fn new(settings: &Settings, id: &str) -> Outcome {
         return Err(Error::usage(format!(
             "{} exists already: `{} dev new` never overwrites a file; move it away, or pick another name than {id}",
             path.display(),
-            invocation::learn()
+            settings.invocation.learn()
         )));
     }
     let mut done = Vec::new();
@@ -63,7 +62,7 @@ pub fn new(settings: &Settings, id: &str) -> Outcome {
         "\nNext: write {} and its lesson (every {TODO}), the expected output in {}, then `{} dev check {id}`.",
         exercise.solution_path().display(),
         exercise.snapshot_path(&ArgSet::default_set()).display(),
-        invocation::learn()
+        settings.invocation.learn()
     );
     Ok(Exit::Success)
 }

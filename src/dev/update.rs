@@ -21,7 +21,7 @@ use super::Note;
 use crate::backup;
 use crate::course::Course;
 use crate::exit::{Error, Exit, Outcome};
-use crate::invocation;
+use crate::invocation::Invocation;
 use crate::settings::Settings;
 
 /// The course's own Cargo package, relative to the course root.
@@ -30,8 +30,9 @@ pub const PACKAGE: &str = "course/Cargo.toml";
 /// Whether the derived files are written, or only compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Mode {
-    /// Say what is out of date; touch nothing.
-    Compare,
+    /// Say what is out of date, with the command that updates it as the learner typed
+    /// `learn`; touch nothing.
+    Compare(Invocation),
     /// Bring it up to date.
     Write,
 }
@@ -117,7 +118,9 @@ impl Mode {
     fn says(self, wrong: &str, (done, to_do): Fix) -> String {
         match self {
             Mode::Write => format!("{wrong}: {done}"),
-            Mode::Compare => format!("{wrong} (`{} dev update` {to_do})", invocation::learn()),
+            Mode::Compare(invocation) => {
+                format!("{wrong} (`{} dev update` {to_do})", invocation.learn())
+            }
         }
     }
 }
@@ -198,7 +201,7 @@ fn starter_copies(course: &Course, mode: Mode) -> Result<Vec<Note>, Error> {
             format!("differs from {}, its source of truth", starter.display())
         };
         let fix = ("copied from the starter", "copies it");
-        if mode == Mode::Compare {
+        if matches!(mode, Mode::Compare(_)) {
             changes.push(Note::file(copy, mode.says(&what, fix)));
             continue;
         }

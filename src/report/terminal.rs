@@ -10,7 +10,7 @@ use anstyle::{AnsiColor, Style};
 use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
 use crate::grade::{FailedRun, GradeOutcome, REPLAY_RUNS, Verdict};
-use crate::invocation;
+use crate::invocation::Invocation;
 use crate::plural;
 use crate::progress::Status;
 use crate::report::shown::shown;
@@ -65,19 +65,20 @@ fn note(text: impl std::fmt::Display) -> String {
 }
 
 /// The full report of one graded exercise: compile errors as rustc renders them, or the
-/// verdict with the broken rule explained, then the program's output folded.
-pub fn verdict(v: &Verdict) -> String {
-    verdict_saved_at(v, None)
+/// verdict with the broken rule explained, then the program's output folded; a command to
+/// paste is as the learner typed `invocation`.
+pub fn verdict(v: &Verdict, invocation: Invocation) -> String {
+    verdict_saved_at(v, None, invocation)
 }
 
 /// [`verdict`], naming `saved` as the file that holds the whole output of a failed run
 /// (written by the caller from [`full_output`]) when the output is folded.
-pub fn verdict_saved_at(v: &Verdict, saved: Option<&Path>) -> String {
+pub fn verdict_saved_at(v: &Verdict, saved: Option<&Path>, invocation: Invocation) -> String {
     let mut out = String::new();
     match &v.outcome {
         GradeOutcome::Passed => {
             out.push_str(&match &v.plan.replayed {
-                Some(key) => with_sample(v, &did_not_recur(v, key)),
+                Some(key) => with_sample(v, &did_not_recur(v, key, invocation)),
                 None => with_its_runs(v, paint(GOOD, "✓"), &format!("passed{}", with_warnings(v))),
             });
             out.push_str(&warnings_block(v));
@@ -95,7 +96,7 @@ pub fn verdict_saved_at(v: &Verdict, saved: Option<&Path>) -> String {
             ));
         }
         GradeOutcome::Failed(run) => {
-            out.push_str(&failed_run(v, run, saved));
+            out.push_str(&failed_run(v, run, saved, invocation));
             out.push_str(&warnings_block(v));
         }
         GradeOutcome::CourseError(message) => out.push_str(&headline(
@@ -196,7 +197,7 @@ fn with_sample(v: &Verdict, line: &str) -> String {
 
 /// A replay that never failed: not "passed", since a failure that shows once in a while can
 /// hide in more runs, and only `learn run` without `--replay` checks every configuration.
-fn did_not_recur(v: &Verdict, key: &str) -> String {
+fn did_not_recur(v: &Verdict, key: &str, invocation: Invocation) -> String {
     let mut out = headline(
         paint(GOOD, "✓"),
         v,
@@ -208,7 +209,7 @@ fn did_not_recur(v: &Verdict, key: &str) -> String {
     );
     out.push_str(&note(format!(
         "a rare failure can still hide; `{} run {}` checks every configuration",
-        invocation::learn(),
+        invocation.learn(),
         v.id
     )));
     out
@@ -217,7 +218,12 @@ fn did_not_recur(v: &Verdict, key: &str) -> String {
 /// A failed run, verdict first: the rule, what was seen, the hint, where and how to replay
 /// it; then the run's output folded to [`FOLDED_LINES`] (its stderr to [`STDERR_LINES`]),
 /// the whole of it in `saved` where the caller wrote it ([`full_output`]).
-fn failed_run(v: &Verdict, run: &FailedRun, saved: Option<&Path>) -> String {
+fn failed_run(
+    v: &Verdict,
+    run: &FailedRun,
+    saved: Option<&Path>,
+    invocation: Invocation,
+) -> String {
     let mut out = String::new();
     let failure = run.failures.first();
     let _ = writeln!(
@@ -250,8 +256,8 @@ fn failed_run(v: &Verdict, run: &FailedRun, saved: Option<&Path>) -> String {
         out,
         "  {} {} run {}{} --replay {}",
         paint(BOLD, "replay:"),
-        invocation::learn(),
-        invocation::unlock_flag(),
+        invocation.learn(),
+        invocation.unlock_flag(),
         v.id,
         run.config.replay_key()
     );
@@ -477,8 +483,9 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
 
 /// The first `shown` levels of `exercise`'s hints, numbered when there are several, and
 /// what asking again gives: more, or nothing (that was the last); `reflowed`: each
-/// paragraph on one line (see [`reflow`]), for a screen that wraps it to its width.
-pub fn hints(exercise: &Exercise, shown: usize, reflowed: bool) -> String {
+/// paragraph on one line (see [`reflow`]), for a screen that wraps it to its width; the
+/// command to ask again as the learner typed `invocation`.
+pub fn hints(exercise: &Exercise, shown: usize, reflowed: bool, invocation: Invocation) -> String {
     let levels = exercise.spec.hint.levels();
     let shown = shown.clamp(1, levels.len());
     let mut out = String::new();
@@ -514,8 +521,8 @@ pub fn hints(exercise: &Exercise, shown: usize, reflowed: bool) -> String {
                 DIM,
                 format_args!(
                     "Still stuck? `{} hint {}{}` again gives the next hint{last}.",
-                    invocation::learn(),
-                    invocation::unlock_flag(),
+                    invocation.learn(),
+                    invocation.unlock_flag(),
                     exercise.id
                 )
             )
@@ -553,8 +560,14 @@ pub fn reflow(text: &str) -> String {
 
 /// An exercise introduced: id, title, the file to open and the lesson; `reflowed`: the
 /// lesson's paragraphs each on one line (see [`reflow`]), for a terminal that wraps them to
-/// its width, else as the manifest wraps them.
-pub fn exercise_intro(course: &Course, exercise: &Exercise, reflowed: bool) -> String {
+/// its width, else as the manifest wraps them; the commands to type as the learner typed
+/// `invocation`.
+pub fn exercise_intro(
+    course: &Course,
+    exercise: &Exercise,
+    reflowed: bool,
+    invocation: Invocation,
+) -> String {
     let chapter = course.chapter_of(exercise);
     let mut out = String::new();
     let _ = writeln!(
@@ -582,7 +595,7 @@ pub fn exercise_intro(course: &Course, exercise: &Exercise, reflowed: bool) -> S
     let _ = writeln!(
         out,
         "\n  Make it pass, then run `{learn} next`. Stuck? `{learn} hint`.",
-        learn = invocation::learn()
+        learn = invocation.learn()
     );
     out
 }
@@ -618,7 +631,7 @@ mod tests {
             plain(&verify_line(&verdict)),
             "✓ 01_threads/spawn_join, with 2 warnings (6 runs, 0.0 s)"
         );
-        let report = plain(&super::verdict(&verdict));
+        let report = plain(&super::verdict(&verdict, Invocation::default()));
         assert!(
             report.starts_with("✓ 01_threads/spawn_join passed, with 2 warnings (6 runs, 0.0 s)\n\nwarning: unused variable: `a`\n\nwarning: unused variable: `a`\n"),
             "{report}"

@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyEvent;
 
 use crate::exit::{Error, Exit, Outcome};
-use crate::invocation;
 use crate::session::Session;
 use crate::tui::screen::Screen;
 use file_events::{FileEvents, Sentinel};
@@ -79,7 +78,7 @@ pub(crate) enum Event {
 /// Runs watch mode until the learner quits.
 pub fn run(session: &Session, mode: Mode) -> Outcome {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        let learn = invocation::learn();
+        let learn = session.settings().invocation.learn();
         return Err(Error::usage(format!(
             "watch mode needs a terminal; elsewhere use `{learn} run` or `{learn} next`"
         )));
@@ -113,7 +112,7 @@ pub fn run(session: &Session, mode: Mode) -> Outcome {
         "{}/{} exercises done. Run `{}` again to carry on.",
         session.done_count(),
         session.course().exercises.len(),
-        invocation::learn()
+        session.settings().invocation.learn()
     );
     Ok(Exit::Success)
 }
@@ -274,7 +273,7 @@ impl Loop<'_> {
             self.watch_files(state, true);
             state.notice = Some(format!(
                 "File events do not arrive from this folder (WSL or a network drive?): switched to polling. Next time: `{} watch --poll`.",
-                invocation::learn()
+                self.session.settings().invocation.learn()
             ));
         }
         self.on_saved(&path, state)
@@ -290,7 +289,7 @@ impl Loop<'_> {
             Err(e) if !poll => {
                 state.notice = Some(format!(
                     "File events are not available ({e}): polling instead. Next time: `{} watch --poll`.",
-                    invocation::learn()
+                    self.session.settings().invocation.learn()
                 ));
                 self.watch_files(state, true);
             }

@@ -11,6 +11,7 @@ use super::Mode;
 use super::state::{Check, View, WatchState};
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
+use crate::invocation::Invocation;
 use crate::plural;
 use crate::progress::Status;
 use crate::report::shown::shown;
@@ -183,7 +184,8 @@ fn body(state: &WatchState, width: usize) -> Vec<String> {
             terminal::hints(
                 exercise,
                 state.session().hint_levels().shown(&exercise.id),
-                true
+                true,
+                state.session().settings().invocation
             )
         ),
         View::Timeline => shown_verdict(state)
@@ -198,23 +200,29 @@ fn body(state: &WatchState, width: usize) -> Vec<String> {
 }
 
 fn exercise_body(state: &WatchState, exercise: &Exercise, width: usize) -> String {
+    let invocation = state.session().settings().invocation;
     match &state.check {
         Check::Untouched | Check::Waiting => lesson(exercise),
         Check::Running {
             first_look: Some(first),
             ..
-        } => first_look(first),
+        } => first_look(first, invocation),
         Check::Running {
             previous: Some(previous),
             ..
-        } => verdict_text(previous, exercise, width),
+        } => verdict_text(previous, exercise, width, invocation),
         Check::Running { .. } => lesson(exercise),
-        Check::Done(verdict) => verdict_text(verdict, exercise, width),
+        Check::Done(verdict) => verdict_text(verdict, exercise, width, invocation),
     }
 }
 
-fn verdict_text(verdict: &Verdict, exercise: &Exercise, width: usize) -> String {
-    let mut out = terminal::verdict(verdict);
+fn verdict_text(
+    verdict: &Verdict,
+    exercise: &Exercise,
+    width: usize,
+    invocation: Invocation,
+) -> String {
+    let mut out = terminal::verdict(verdict, invocation);
     if let Some(drawn) = timeline::under_verdict(verdict, exercise, false, width) {
         let _ = write!(out, "\n{drawn}");
     }
@@ -222,7 +230,7 @@ fn verdict_text(verdict: &Verdict, exercise: &Exercise, width: usize) -> String 
 }
 
 /// The first run, while the others go on: its output, or the timing rule it broke.
-fn first_look(first: &Verdict) -> String {
+fn first_look(first: &Verdict, invocation: Invocation) -> String {
     if first.passed() {
         let mut out =
             format!("{DIM}── Output of the first run (the other runs are still going) ──{DIM:#}\n");
@@ -236,7 +244,7 @@ fn first_look(first: &Verdict) -> String {
     }
     format!(
         "{NOTE}The first run broke a timing rule; grading runs it again, as it always does:{NOTE:#}\n{}",
-        terminal::verdict(first)
+        terminal::verdict(first, invocation)
     )
 }
 
