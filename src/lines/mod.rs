@@ -8,3 +8,4 @@
 
 pub mod normalize;
 pub mod pattern;
+pub mod shown;

@@ -15,6 +15,5 @@ pub mod junit;
 pub mod markdown;
 pub mod neutral;
 pub mod scored;
-pub mod shown;
 pub mod target;
 pub mod terminal;

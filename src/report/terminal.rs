@@ -11,9 +11,9 @@ use crate::checks::{Failure, Subject};
 use crate::course::{Course, Exercise};
 use crate::grade::{FailedRun, GradeOutcome, REPLAY_RUNS, Verdict};
 use crate::invocation::Invocation;
+use crate::lines::shown::shown;
 use crate::plural;
 use crate::progress::Status;
-use crate::report::shown::shown;
 use crate::supervise::{Line, Perturbation};
 
 const GOOD: Style = AnsiColor::Green.on_default().bold();

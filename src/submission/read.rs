@@ -119,19 +119,11 @@ pub fn read(root: &Path, relative: &Path, limit: u64) -> std::io::Result<Found> 
 }
 
 /// A path the learner named (a file name, a link's target) as one line: control characters
-/// (a newline, a carriage return, an escape) shown as escapes such as `\n`, so that printed it
-/// cannot start a line of its own, nor a workflow command.
+/// (a newline, a carriage return, an escape) and bidirectional overrides shown as escapes such
+/// as `\n` ([`one_line`](crate::lines::shown::one_line)), so that printed it cannot start a line
+/// of its own, nor a workflow command, nor reorder what is read.
 pub fn shown_path(path: &Path) -> String {
-    path.to_string_lossy()
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::lines::shown::one_line(&path.to_string_lossy()).into_owned()
 }
 
 fn is_absent(e: &std::io::Error) -> bool {
@@ -163,8 +155,13 @@ mod tests {
 
     #[test]
     fn a_path_is_shown_on_one_line() {
-        let shown = shown_path(Path::new("tests/a\n::add-mask::x\r\u{1b}[2J"));
-        assert_eq!(shown, "tests/a\\n::add-mask::x\\r\\u{1b}[2J");
+        let shown = shown_path(Path::new(
+            "tests/a\n::add-mask::x\r\u{1b}[2J\t\u{202e}gpj.rs",
+        ));
+        assert_eq!(
+            shown,
+            "tests/a\\n::add-mask::x\\r\\x1b[2J\\t\\u{202e}gpj.rs"
+        );
     }
 
     #[test]

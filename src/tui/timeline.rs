@@ -23,8 +23,8 @@ use std::time::Duration;
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
 use crate::lines::pattern::Pattern;
+use crate::lines::shown::shown;
 use crate::plural;
-use crate::report::shown::shown;
 use crate::supervise::{Line, RunRecord, Writer};
 
 /// Lanes drawn at most; the rest are counted.

@@ -12,9 +12,9 @@ use super::state::{Check, View, WatchState};
 use crate::course::Exercise;
 use crate::grade::{GradeOutcome, Verdict};
 use crate::invocation::Invocation;
+use crate::lines::shown::shown;
 use crate::plural;
 use crate::progress::Status;
-use crate::report::shown::shown;
 use crate::report::terminal;
 use crate::tui::{SPINNER, text, timeline};
 

@@ -4,19 +4,31 @@
 //! rewrite a line learn printed (a fake "✓ passed") or reorder what is read. Tabs and line
 //! breaks are kept; invalid UTF-8 was already replaced by `�` when the output was read.
 //!
-//! This is for text a program produced (its output, lines quoted in a failure); it is not for
-//! learn's own styled text, whose escapes are meant.
+//! This is for text a program or a submission produced (its output, lines quoted in a failure,
+//! a file name, a link's target); it is not for learn's own styled text, whose escapes are
+//! meant.
 
 use std::borrow::Cow;
 
 /// `text` with every character a terminal would obey instead of show written as an escape.
 pub fn shown(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hidden) {
+    escaped(text, is_hidden)
+}
+
+/// `text` as one line: as [`shown`], and its line breaks and tabs escaped too (`\n`, `\t`),
+/// so that printed it cannot start a line of its own (nor a CI workflow command).
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    escaped(text, |c| is_hidden(c) || c == '\n' || c == '\t')
+}
+
+/// `text` with the characters `hidden` picks written as escapes.
+fn escaped(text: &str, hidden: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(&hidden) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if is_hidden(c) {
+        if hidden(c) {
             out.push_str(&escape(c));
         } else {
             out.push(c);
@@ -34,6 +46,8 @@ fn is_hidden(c: char) -> bool {
 fn escape(c: char) -> String {
     match c {
         '\r' => "\\r".to_string(),
+        '\n' => "\\n".to_string(),
+        '\t' => "\\t".to_string(),
         c if (c as u32) < 0x80 => format!("\\x{:02x}", c as u32),
         c => format!("\\u{{{:x}}}", c as u32),
     }
